@@ -1,0 +1,3 @@
+from dockerlint_django.cli import main
+
+main()

@@ -1,0 +1,94 @@
+"""The syntax tree of a Dockerfile, as BuildKit's parser builds it, plus source spans.
+
+The fields ``keyword``/``sub``/``json``/``flags``/``value``/``heredocs``/``start_line``/``end_line``
+carry exactly what BuildKit's ``parser.Parse`` gives (``Node.Value``, ``Node.Next``, ``Node.Flags``,
+``Node.Attributes["json"]``, ``Node.Heredocs``, ``StartLine``/``EndLine``). Everything else is ours:
+spans, and ``Mapped`` strings that know where each character sits in the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dockerlint_django.source import Mapped, Span
+
+
+class ParseError(Exception):
+    """A file BuildKit would reject. ``line`` is 1-based (0 when the file as a whole is wrong)."""
+
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A ``--name[=value]`` flag before the arguments (``COPY --from=build``)."""
+
+    raw: str  # as BuildKit keeps it in Node.Flags, e.g. "--from=build"
+    name: str  # "from"
+    value: str | None  # "build"; None when there is no "="
+    span: Span  # the whole token
+    value_span: Span | None  # just the value
+
+
+@dataclass(frozen=True)
+class Heredoc:
+    name: str  # delimiter word, quotes removed: "EOF"
+    content: str  # body exactly as BuildKit keeps it (lines with their newlines, tabs not yet chomped)
+    file_descriptor: int  # 0 for ``<<EOF``, 3 for ``3<<EOF``
+    chomp: bool  # ``<<-EOF``
+    expand: bool  # False when the delimiter was quoted (``<<'EOF'``, ``<<"EOF"``)
+    marker: Span  # the ``<<EOF`` token on the instruction line
+    body: Mapped  # ``content`` mapped into the file
+
+
+@dataclass(frozen=True)
+class Comment:
+    text: str  # after "#", stripped
+    line: int  # 1-based
+    span: Span  # the whole comment line without its line break
+
+
+@dataclass(frozen=True)
+class Instruction:
+    keyword: str  # upper case: "RUN"
+    keyword_span: Span
+    json: bool  # exec form: a valid JSON array of strings
+    flags: tuple[Flag, ...]
+    value: tuple[str, ...]  # BuildKit's Node.Next chain, values as BuildKit gives them
+    # One entry per ``value`` item, mapped into the file. A JSON element maps each decoded character
+    # to its (possibly escaped) source; a shell-form string maps to the joined continuation lines.
+    value_mapped: tuple[Mapped, ...]
+    # Everything after the keyword and flags, continuation lines joined the way BuildKit joins them
+    # (escape + newline removed, comment and empty lines inside the continuation dropped).
+    args: Mapped
+    heredocs: tuple[Heredoc, ...]
+    start_line: int  # 1-based, as BuildKit
+    end_line: int  # 1-based, includes heredoc bodies and terminators
+    span: Span  # from the keyword to the end of the last line, line break excluded
+    original: str  # BuildKit's Node.Original
+    comments: tuple[Comment, ...] = ()  # comment lines directly above (BuildKit's PrevComment)
+    sub: Instruction | None = None  # the instruction inside ONBUILD
+    line_spans: tuple[Span, ...] = field(default=(), repr=False)  # each physical line, breaks excluded
+
+    @property
+    def is_shell_form(self) -> bool:
+        return not self.json
+
+
+@dataclass(frozen=True)
+class Directives:
+    syntax: str | None = None
+    escape: str = "\\"
+    check: str | None = None  # ``# check=skip=...``
+    escape_span: Span | None = None
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    instructions: tuple[Instruction, ...]
+    directives: Directives
+    comments: tuple[Comment, ...]  # every comment line in the file, in order
+    warnings: tuple[str, ...] = ()
