@@ -1,0 +1,54 @@
+"""The rule registry: one table from code to module, the single source of truth.
+
+Codes are never reused. A removed rule stays in ``REMOVED`` so that selecting it explains itself.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+
+from dockerlint_django.rules._base import Rule, RuleMeta
+
+CODES: dict[str, str] = {
+    "DJ001": "dj001_shell_form_server_command",
+    "DJ010": "dj010_gunicorn_workers_hardcoded",
+    "DJ022": "dj022_gunicorn_worker_tmp_dir",
+    "DJ030": "dj030_final_stage_runs_as_root",
+    "DJ040": "dj040_staticfiles_manifest_missing",
+    "DJ101": "dj101_apt_install_recommends",
+    "DJ102": "dj102_apt_lists_not_removed",
+    "DJ103": "dj103_apt_update_alone",
+    "DJ104": "dj104_apt_get_without_yes",
+    "DJ105": "dj105_pip_cache_not_disabled",
+    "DJ106": "dj106_source_copied_before_dependencies",
+    "DJ107": "dj107_add_instead_of_copy",
+    "DJ108": "dj108_from_as_casing",
+    "DJ109": "dj109_apt_instead_of_apt_get",
+    "DJ900": "dj900_parse_error",
+    "DJ901": "dj901_unused_suppression",
+    "DJ902": "dj902_rule_crashed",
+}
+
+# Codes produced by the engine itself rather than by a check over the model.
+META_CODES = frozenset({"DJ900", "DJ901", "DJ902"})
+
+REMOVED: dict[str, str] = {}
+
+
+@cache
+def get(code: str) -> Rule:
+    module = importlib.import_module(f"{__name__}.{CODES[code]}")
+    meta: RuleMeta = module.META
+    if meta.code != code:
+        raise RuntimeError(f"{module.__name__} declares {meta.code}, registered as {code}")
+    return Rule(meta, module.check, module.__doc__ or "", module.__name__)
+
+
+def all_rules() -> list[Rule]:
+    return [get(code) for code in CODES]
+
+
+@cache
+def by_name() -> dict[str, str]:
+    return {get(code).name: code for code in CODES}

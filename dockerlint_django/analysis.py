@@ -1,0 +1,368 @@
+"""What rules ask of a Dockerfile, computed once per file: RUN commands, the start command, users.
+
+Rules stay short and pure because the questions they share are answered here, once, from the
+model: "which commands does this RUN execute?", "what starts the container?", "which users does
+this stage create?".
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+from dockerlint_django.commands import django_command
+from dockerlint_django.dockerfile.ast import Instruction
+from dockerlint_django.dockerfile.model import Command, Dockerfile, Stage, State
+from dockerlint_django.gunicorn import EnvVar, GunicornSettings, parse_args, resolve_settings
+from dockerlint_django.launch import WEB_SERVERS, Launch, resolve_launch
+from dockerlint_django.shell import Script, SimpleCommand, Word, parse_script
+from dockerlint_django.source import Mapped, SourceFile, Span
+
+_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
+_HEREDOC_ONLY = re.compile(r"^\s*(?:\d*<<-?\s*(?:\"[^\"]*\"|'[^']*'|\S+)\s*)+$")
+_TRAILING = frozenset({"CMD", "ENTRYPOINT", "EXPOSE", "HEALTHCHECK", "STOPSIGNAL", "LABEL"})
+
+
+@dataclass(frozen=True)
+class RunStep:
+    """One RUN (or ONBUILD RUN) with the commands it executes."""
+
+    instruction: Instruction  # the RUN itself (for ONBUILD, the inner RUN)
+    stage: Stage | None  # None for a RUN before any FROM (a model error)
+    state: State | None  # the builder's state when it runs; None for ONBUILD triggers
+    commands: tuple[SimpleCommand, ...]
+    onbuild: bool = False
+
+    @property
+    def keyword_span(self) -> Span:
+        return self.instruction.keyword_span
+
+
+def basename(word: str | None) -> str | None:
+    return None if word is None else posixpath.basename(word)
+
+
+def _exec_command(words: tuple[Word, ...], span: Span) -> SimpleCommand:
+    return SimpleCommand(words, (), (), None, False, False, False, (), None, None, span)
+
+
+def _dialect_for(text: str, shell_name: str | None) -> str:
+    first = text.lstrip().split("\n", 1)[0]
+    if first.startswith("#!") and "bash" in first:
+        return "bash"
+    return "bash" if shell_name == "bash" else "posix"
+
+
+def script_commands(text: Mapped, shell_name: str | None = None) -> Script:
+    dialect = _dialect_for(text.text, shell_name)
+    return parse_script(text, dialect="bash" if dialect == "bash" else "posix")
+
+
+def run_commands(ins: Instruction, shell: tuple[str, ...] | None) -> tuple[SimpleCommand, ...]:
+    """The simple commands a RUN executes, heredoc scripts and ``sh -c`` strings included."""
+    if ins.json:
+        words = tuple(Word.literal(m) for m in ins.value_mapped)
+        if not words:
+            return ()
+        out = [_exec_command(words, ins.args.span())]
+        name = basename(words[0].value)
+        if (
+            name in _SHELLS
+            and len(words) >= 3
+            and (words[1].value or "").startswith("-")
+            and "c" in (words[1].value or "")
+        ):
+            script = words[2].mapped
+            if script is not None:
+                out.extend(script_commands(script, name).commands)
+        return tuple(out)
+    shell_name = basename(shell[0]) if shell else "sh"
+    commands: list[SimpleCommand] = []
+    if ins.heredocs and _HEREDOC_ONLY.match(ins.args.text):
+        # `RUN <<EOF` runs each heredoc body as a script with the stage's shell.
+        for doc in ins.heredocs:
+            commands.extend(script_commands(doc.body, shell_name).commands)
+        return tuple(commands)
+    parsed = script_commands(ins.args, shell_name)
+    commands.extend(parsed.commands)
+    if ins.heredocs:
+        # `RUN bash <<EOF` / `RUN sh -e <<EOF`: the body is the shell's script on stdin.
+        for cmd in parsed.commands:
+            if basename(cmd.name) in _SHELLS and not any(
+                (w.value or "").startswith("-") and "c" in (w.value or "") for w in cmd.words[1:]
+            ):
+                for doc in ins.heredocs:
+                    commands.extend(script_commands(doc.body, basename(cmd.name)).commands)
+                break
+    # `sh -c "…"` inside a shell-form RUN: look into the string too.
+    for cmd in parsed.commands:
+        words = cmd.words
+        if basename(cmd.name) in _SHELLS and len(words) >= 3:
+            flag = words[1].value or ""
+            if flag.startswith("-") and "c" in flag and words[2].mapped is not None:
+                commands.extend(script_commands(words[2].mapped, basename(cmd.name)).commands)
+    return tuple(commands)
+
+
+def mounts(ins: Instruction) -> list[dict[str, str]]:
+    """The ``--mount=`` options of a RUN, each as ``{"type": …, "target": …}``."""
+    out = []
+    for flag in ins.flags:
+        if flag.name != "mount" or flag.value is None:
+            continue
+        fields: dict[str, str] = {"type": "bind"}
+        for part in flag.value.split(","):
+            key, eq, value = part.partition("=")
+            fields[key.strip().lower()] = value.strip() if eq else "true"
+        out.append(fields)
+    return out
+
+
+@dataclass(frozen=True)
+class Start:
+    """What a stage's container runs: ENTRYPOINT + CMD as Docker combines them, unwrapped."""
+
+    stage: Stage
+    entrypoint: Command | None
+    cmd: Command | None
+    argv: tuple[Word, ...]
+    launch: Launch
+
+    @property
+    def command(self) -> Command | None:
+        """The instruction that decides how the server starts.
+
+        A shell-form ENTRYPOINT ignores CMD; otherwise CMD supplies the server command when the
+        ENTRYPOINT is only a launcher (``tini --``), and the ENTRYPOINT does when there is no CMD.
+        """
+        if self.entrypoint is not None and (not self.entrypoint.json or self.cmd is None):
+            return self.entrypoint
+        return self.cmd if self.cmd is not None else self.entrypoint
+
+
+class Analysis:
+    def __init__(self, source: SourceFile, dockerfile: Dockerfile) -> None:
+        self.source = source
+        self.dockerfile = dockerfile
+        self._starts: dict[int, Start | None] = {}
+
+    # -- instructions ---------------------------------------------------------------------
+
+    def instructions(self, *keywords: str, onbuild: bool = True) -> Iterator[Instruction]:
+        """Instructions with these keywords, in file order; ONBUILD triggers included."""
+        wanted = set(keywords)
+        for ins in self.dockerfile.parse.instructions:
+            if ins.keyword in wanted:
+                yield ins
+            elif (
+                onbuild
+                and ins.keyword == "ONBUILD"
+                and ins.sub is not None
+                and ins.sub.keyword in wanted
+            ):
+                yield ins.sub
+
+    def stage_of(self, ins: Instruction) -> Stage | None:
+        for stage in self.dockerfile.stages:
+            if stage.from_ is ins or any(i is ins for i in stage.instructions):
+                return stage
+        return None
+
+    # -- RUN ------------------------------------------------------------------------------
+
+    @cached_property
+    def runs(self) -> tuple[RunStep, ...]:
+        out: list[RunStep] = []
+        for stage in self.dockerfile.stages:
+            for ins, state in stage.steps():
+                if ins.keyword == "RUN":
+                    out.append(RunStep(ins, stage, state, run_commands(ins, state.shell)))
+                elif ins.keyword == "ONBUILD" and ins.sub is not None and ins.sub.keyword == "RUN":
+                    out.append(
+                        RunStep(ins.sub, stage, None, run_commands(ins.sub, state.shell), True)
+                    )
+        return tuple(out)
+
+    def runs_in(self, stage: Stage, *, chain: bool = False) -> Iterator[RunStep]:
+        stages = {s.index for s in (stage.chain if chain else [stage])}
+        for run in self.runs:
+            if run.stage is not None and run.stage.index in stages and not run.onbuild:
+                yield run
+
+    # -- users ----------------------------------------------------------------------------
+
+    def created_users(self, stage: Stage) -> list[tuple[str, str]]:
+        """``(user, primary group)`` created by useradd/adduser in the stage and its ancestors."""
+        out: list[tuple[str, str]] = []
+        for run in self.runs_in(stage, chain=True):
+            for cmd in run.commands:
+                created = _created_user(cmd)
+                if created is not None:
+                    out.append(created)
+        return out
+
+    # -- the start command ----------------------------------------------------------------
+
+    def start(self, stage: Stage) -> Start | None:
+        """The stage's start command; None when neither ENTRYPOINT nor CMD is known."""
+        if stage.index in self._starts:
+            return self._starts[stage.index]
+        state = stage.final_state
+        argv = state.argv()
+        result = None
+        if argv is not None:
+            entry = state.entrypoint
+            cmd = state.cmd
+            if entry is not None and not entry.json:
+                # A shell-form ENTRYPOINT runs `sh -c` with CMD as `$0 …`: CMD never runs.
+                argv = entry.argv
+            result = Start(stage, entry, cmd, tuple(argv), resolve_launch(argv))
+        self._starts[stage.index] = result
+        return result
+
+    def gunicorn(self, stage: Stage) -> GunicornSettings | None:
+        """Gunicorn's settings for the stage's start command; None when it does not run Gunicorn."""
+        start = self.start(stage)
+        if start is None or start.launch.kind != "gunicorn":
+            return None
+        env: dict[str, EnvVar] = {}
+        state = stage.final_state
+        for name, value in state.env.items():
+            origin = state.env_sources.get(name)
+            span = origin.span() if origin is not None else None
+            mapped = (
+                origin
+                if origin is not None and value is not None and origin.text == value
+                else None
+            )
+            env[name] = EnvVar(value, span, mapped)
+        # A config file named with -c is read by a later release of this tool; until then every
+        # setting it could hold is unknown. The implicit ./gunicorn.conf.py is taken as absent.
+        cli = parse_args(start.launch.args)
+        settings = resolve_settings(cli, env=env)
+        if settings.config_file.layer != "default":
+            settings = resolve_settings(cli, env=env, config_unknown=True)
+        return settings
+
+    def is_django_stage(self, stage: Stage) -> bool:
+        """The stage runs a Django/WSGI/ASGI server or manage.py, or builds with manage.py."""
+        start = self.start(stage)
+        if start is not None and (
+            start.launch.kind in WEB_SERVERS or start.launch.kind == "django-command"
+        ):
+            return True
+        for run in self.runs_in(stage, chain=True):
+            if any(django_command(c) is not None for c in run.commands):
+                return True
+        for s in stage.chain:
+            for ins in s.instructions:
+                if ins.keyword in ("COPY", "ADD") and any(
+                    posixpath.basename(v.rstrip("/")) == "manage.py" for v in ins.value[:-1]
+                ):
+                    return True
+        return False
+
+    def start_instruction(self, stage: Stage) -> Instruction | None:
+        """The first of the trailing EXPOSE/CMD/ENTRYPOINT/… block at the end of a stage."""
+        first: Instruction | None = None
+        for ins in reversed(stage.instructions):
+            if ins.keyword not in _TRAILING:
+                break
+            first = ins
+        return first
+
+
+_USERADD_VALUE_OPTS = frozenset(
+    [
+        "-b",
+        "-c",
+        "-d",
+        "-e",
+        "-f",
+        "-g",
+        "-G",
+        "-k",
+        "-K",
+        "-p",
+        "-R",
+        "-P",
+        "-s",
+        "-u",
+        "--base-dir",
+        "--comment",
+        "--home-dir",
+        "--expiredate",
+        "--inactive",
+        "--gid",
+        "--groups",
+        "--skel",
+        "--key",
+        "--password",
+        "--root",
+        "--prefix",
+        "--shell",
+        "--uid",
+        "--selinux-user",
+        "--btrfs-subvolume",
+    ]
+)
+_ADDUSER_VALUE_OPTS = frozenset(
+    [
+        "-h",
+        "-g",
+        "-s",
+        "-G",
+        "-u",
+        "-k",
+        "--home",
+        "--gecos",
+        "--shell",
+        "--ingroup",
+        "--uid",
+        "--gid",
+        "--firstuid",
+        "--lastuid",
+        "--conf",
+        "--comment",
+    ]
+)
+
+
+def _created_user(cmd: SimpleCommand) -> tuple[str, str] | None:
+    name = basename(cmd.name)
+    if name not in ("useradd", "adduser"):
+        return None
+    opts = _USERADD_VALUE_OPTS if name == "useradd" else _ADDUSER_VALUE_OPTS
+    words = cmd.words[1:]
+    group: str | None = None
+    positional: list[str | None] = []
+    i = 0
+    while i < len(words):
+        w = words[i].value
+        if w is None:
+            positional.append(None)
+        elif w.startswith("--") and "=" in w:
+            key, _, given = w.partition("=")
+            if key in ("--gid", "--ingroup"):
+                group = given
+        elif w in opts:
+            val = words[i + 1].value if i + 1 < len(words) else None
+            if w in ("-g", "--gid", "--ingroup") or (name == "adduser" and w == "-G"):
+                group = val
+            i += 1
+        elif w.startswith("-") and len(w) > 1:
+            if name == "useradd" and w.startswith("-g") and len(w) > 2 and not w.startswith("--"):
+                group = w[2:]
+        else:
+            positional.append(w)
+        i += 1
+    if not positional or positional[0] is None:
+        return None
+    user = positional[0]
+    if name == "adduser" and len(positional) >= 2 and positional[1] is not None and group is None:
+        # Debian's `adduser USER GROUP` adds an existing user to a group; it creates nobody.
+        return None
+    return user, group or user

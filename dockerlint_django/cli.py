@@ -1,0 +1,408 @@
+"""The command line: ``check``, ``fix``, ``rule``, ``parse``, ``init``.
+
+Exit codes: 0 nothing at or above the ``--fail-on`` threshold, 1 findings, 2 usage, configuration
+or input errors (a file that cannot be read or that BuildKit would not parse).
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn, TextIO
+
+import click
+
+from dockerlint_django import __version__
+from dockerlint_django import rules as registry
+from dockerlint_django.config import (
+    Config,
+    ConfigError,
+    ConfigFinder,
+    apply_overrides,
+    split_selectors,
+)
+from dockerlint_django.discover import display_path, find_files
+from dockerlint_django.engine import (
+    FileResult,
+    Options,
+    exit_code,
+    fix_source,
+    lint_path,
+    lint_source,
+    read_source,
+)
+from dockerlint_django.fix import write_atomic
+from dockerlint_django.formatters import FORMATTERS, FormatOptions
+from dockerlint_django.rules._base import Severity
+from dockerlint_django.source import SourceError, SourceFile
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"dockerlint-django: error: {message}", err=True)
+    sys.exit(2)
+
+
+def _selector_option(name: str, help_text: str) -> Any:
+    return click.option(name, multiple=True, metavar="CODES", help=help_text)
+
+
+def _common(f: Any) -> Any:
+    options = [
+        click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+        _selector_option(
+            "--select", "Only these rules: codes, prefixes (DJ1) or names, comma-separated."
+        ),
+        _selector_option("--extend-select", "Add these rules to the selection."),
+        _selector_option("--ignore", "Skip these rules."),
+        click.option("--profile", type=click.Choice(["generic", "ocp"]), help="Rule profile."),
+        click.option(
+            "--target",
+            metavar="STAGE",
+            help="Lint as if building this stage (docker build --target).",
+        ),
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Use this configuration file instead of searching for one.",
+        ),
+        click.option(
+            "--stdin-filename", metavar="NAME", help="Name to report for '-' (standard input)."
+        ),
+        click.option("--no-suppress", is_flag=True, help="Ignore suppression comments."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+class _Run:
+    """State shared by check and fix: configuration lookup and the file list."""
+
+    def __init__(self, kw: dict[str, Any]) -> None:
+        self.kw = kw
+        try:
+            self.finder = ConfigFinder(kw["config_path"])
+        except ConfigError as exc:
+            _fail(str(exc))
+        self.overrides = {
+            "select": split_selectors(kw["select"]) if kw["select"] else None,
+            "extend_select": split_selectors(kw["extend_select"]),
+            "ignore": split_selectors(kw["ignore"]),
+            "profile": kw["profile"],
+            "target": kw["target"],
+        }
+
+    def config_for(self, path: Path | None) -> Config:
+        try:
+            cfg = apply_overrides(self.finder.for_path(path), self.overrides)
+            cfg.enabled_codes()
+        except ConfigError as exc:
+            _fail(str(exc))
+        return cfg
+
+    def options_for(self, path: Path | None) -> Options:
+        return Options(
+            self.config_for(path), no_suppress=self.kw["no_suppress"], target=self.kw["target"]
+        )
+
+    def files(self) -> list[Path]:
+        paths: Sequence[Path] = self.kw["paths"] or (Path("."),)
+        missing = [p for p in paths if str(p) != "-" and not p.exists()]
+        for p in missing:
+            click.echo(f"dockerlint-django: error: {p}: no such file or directory", err=True)
+        self.missing = bool(missing)
+        existing = [p for p in paths if str(p) != "-" and p.exists()]
+        exclude = self.config_for(None).exclude
+        return list(find_files(existing, exclude))
+
+    @property
+    def wants_stdin(self) -> bool:
+        return any(str(p) == "-" for p in self.kw["paths"])
+
+    def stdin_source(self) -> tuple[SourceFile, Path | None]:
+        name = self.kw["stdin_filename"] or "-"
+        data = sys.stdin.buffer.read()
+        try:
+            return SourceFile.from_bytes(name, data), (
+                Path(name) if self.kw["stdin_filename"] else None
+            )
+        except SourceError as exc:
+            _fail(f"{name}: {exc.message}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dockerlint-django")
+def cli() -> None:
+    """Lint how Django and Gunicorn projects are containerised."""
+
+
+@cli.command()
+@_common
+@click.option(
+    "--format", "fmt", type=click.Choice(sorted(FORMATTERS)), default="text", show_default=True
+)
+@click.option(
+    "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the report here."
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info"]),
+    help="Lowest severity that fails (default: info).",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--statistics", is_flag=True, help="Count findings per rule.")
+@click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
+@click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR set).")
+def check(
+    fmt: str,
+    output_file: Path | None,
+    fail_on: str | None,
+    exit_zero: bool,
+    statistics: bool,
+    quiet: bool,
+    no_color: bool,
+    **kw: Any,
+) -> None:
+    """Lint Dockerfiles.
+
+    PATHS are files or folders (default: the current folder); '-' reads standard input.
+    """
+    run = _Run(kw)
+    results: list[FileResult] = []
+    for path in run.files():
+        results.append(lint_path(path, display_path(path), run.options_for(path)))
+    if run.wants_stdin:
+        source, real = run.stdin_source()
+        results.append(lint_source(source, run.options_for(real), real_path=real))
+    for r in results:
+        if r.error is not None:
+            click.echo(f"dockerlint-django: error: {r.error}", err=True)
+        elif r.parse_failed:
+            f = next((f for f in r.findings if f.code == "DJ900"), None)
+            where = (
+                f"{r.path}:{f.start.line}: {f.message}"
+                if f is not None
+                else f"{r.path}: parse error"
+            )
+            click.echo(f"dockerlint-django: error: {where}", err=True)
+    base_cfg = run.config_for(None)
+    threshold = Severity.parse(fail_on) if fail_on else (base_cfg.fail_on or Severity.INFO)
+    use_color = (
+        fmt == "text"
+        and output_file is None
+        and not no_color
+        and "NO_COLOR" not in os.environ
+        and sys.stdout.isatty()
+    )
+    fopts = FormatOptions(color=use_color, statistics=statistics, quiet=quiet)
+    _emit(FORMATTERS[fmt], results, fopts, output_file)
+    code = exit_code(results, threshold)
+    if run.missing:
+        code = 2
+    if exit_zero and code == 1:
+        code = 0
+    sys.exit(code)
+
+
+def _emit(
+    writer: Any, results: list[FileResult], fopts: FormatOptions, output_file: Path | None
+) -> None:
+    if output_file is None:
+        writer(results, sys.stdout, fopts)
+        return
+    buf = io.StringIO()
+    writer(results, buf, fopts)
+    try:
+        output_file.parent.mkdir(parents=True, exist_ok=True)
+        if output_file.exists():
+            write_atomic(output_file, buf.getvalue().encode("utf-8"))
+        else:
+            output_file.write_text(buf.getvalue(), encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{output_file}: cannot write: {exc.strerror or exc}")
+
+
+@cli.command()
+@_common
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change behaviour.")
+@click.option("--diff", is_flag=True, help="Print the changes as a unified diff; write nothing.")
+def fix(unsafe_fixes: bool, diff: bool, **kw: Any) -> None:
+    """Apply the available fixes, then report what is left."""
+    run = _Run(kw)
+    results: list[FileResult] = []
+    out: TextIO = sys.stdout
+    total = 0
+    had_error = False
+    targets: list[tuple[SourceFile, Path | None]] = []
+    for found in run.files():
+        try:
+            targets.append((read_source(found, display_path(found)), found))
+        except SourceError as exc:
+            click.echo(f"dockerlint-django: error: {display_path(found)}: {exc.message}", err=True)
+            had_error = True
+    if run.wants_stdin:
+        targets.append(run.stdin_source())
+    for source, path in targets:
+        options = run.options_for(path)
+        new_text, applied, converged = fix_source(source, options, unsafe_fixes, real_path=path)
+        if not converged:
+            click.echo(
+                f"dockerlint-django: warning: {source.path}: fixes did not converge", err=True
+            )
+        total += applied
+        fixed = SourceFile(source.path, new_text, source.bom, source.newline)
+        if new_text != source.text:
+            if diff:
+                out.writelines(
+                    difflib.unified_diff(
+                        source.text.splitlines(keepends=True),
+                        new_text.splitlines(keepends=True),
+                        f"a/{source.path}",
+                        f"b/{source.path}",
+                    )
+                )
+            elif path is None:
+                sys.stdout.buffer.write(source.encode(new_text))
+            else:
+                try:
+                    write_atomic(path, source.encode(new_text))
+                except OSError as exc:
+                    click.echo(
+                        f"dockerlint-django: error: {source.path}: cannot write: {exc}", err=True
+                    )
+                    had_error = True
+        elif path is None and not diff:
+            sys.stdout.buffer.write(source.encode())
+        results.append(lint_source(fixed, options, real_path=path))
+    if not diff and any(p is not None for _, p in targets):
+        click.echo(f"Fixed {total} problem{'s' if total != 1 else ''}.", err=True)
+    remaining = [f for r in results for f in r.findings]
+    if remaining and any(p is not None for _, p in targets):
+        FORMATTERS["text"](results, sys.stderr, FormatOptions(quiet=True))
+    code = exit_code(results, Severity.INFO)
+    if had_error or run.missing:
+        code = 2
+    sys.exit(code)
+
+
+@cli.command()
+@click.argument("code", required=False)
+@click.option("--all", "show_all", is_flag=True, help="List every rule.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def rule(code: str | None, show_all: bool, fmt: str) -> None:
+    """Show a rule's documentation (DJ001 or its name), or list all rules."""
+    if show_all or code is None:
+        rules = registry.all_rules()
+        if fmt == "json":
+            click.echo(
+                json.dumps(
+                    [
+                        {
+                            "code": r.code,
+                            "name": r.name,
+                            "severity": r.meta.severity.label,
+                            "fix": r.meta.fix.value,
+                            "profile": r.meta.profile,
+                            "summary": r.meta.summary,
+                            "default_enabled": r.meta.default_enabled,
+                        }
+                        for r in rules
+                    ],
+                    indent=2,
+                )
+            )
+            return
+        for r in rules:
+            flag = "" if r.meta.default_enabled else " (off by default)"
+            click.echo(f"{r.code}  {r.name:<40} {r.meta.severity.label:<8} {r.meta.summary}{flag}")
+        return
+    key = code.upper() if code.upper() in registry.CODES else registry.by_name().get(code)
+    if key is None:
+        _fail(f"unknown rule {code!r}; `dockerlint-django rule --all` lists them")
+    r = registry.get(key)
+    from dockerlint_django.rules._pages import page
+
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "code": r.code,
+                    "name": r.name,
+                    "severity": r.meta.severity.label,
+                    "fix": r.meta.fix.value,
+                    "profile": r.meta.profile,
+                    "summary": r.meta.summary,
+                    "documentation": page(r),
+                },
+                indent=2,
+            )
+        )
+    else:
+        click.echo(page(r), nl=False)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
+def parse(file: Path) -> None:
+    """Print a Dockerfile's parse as JSON, with the fields of BuildKit's own syntax tree."""
+    from dockerlint_django.dockerfile.ast import ParseError
+    from dockerlint_django.dockerfile.parser import parse as parse_dockerfile
+    from dockerlint_django.dockerfile.parser import to_oracle_dict
+
+    name = "-" if str(file) == "-" else display_path(file)
+    try:
+        if str(file) == "-":
+            source = SourceFile.from_bytes(name, sys.stdin.buffer.read())
+        else:
+            source = read_source(file, name)
+    except SourceError as exc:
+        line = f":{exc.line}" if exc.line else ""
+        _fail(f"{name}{line}: {exc.message}")
+    try:
+        result = parse_dockerfile(source)
+    except ParseError as exc:
+        line = f":{exc.line}" if exc.line else ""
+        _fail(f"{name}{line}: {exc.message}")
+    click.echo(json.dumps(to_oracle_dict(result), indent=2, ensure_ascii=False))
+
+
+_INIT_TEMPLATE = """\
+# dockerlint-django configuration. Every key is optional; see `dockerlint-django rule --all`.
+profile: generic          # or "ocp" for the Open Contracting Partnership house conventions
+# select: [DJ]            # replace the default rule set (codes, prefixes, or names)
+# extend-select: [DJ037]  # add rules that are off by default
+# ignore: [DJ023]
+# severity:
+#   DJ033: warning
+# per-file-ignores:
+#   "docker/Dockerfile.dev": [DJ030]
+# rules:
+#   DJ030: {}
+# fail-on: info           # lowest severity that makes `check` exit 1
+"""
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(force: bool) -> None:
+    """Write a starter .dockerlint-django.yaml in the current folder."""
+    path = Path(".dockerlint-django.yaml")
+    if path.exists() and not force:
+        _fail(f"{path} exists; use --force to overwrite it")
+    path.write_text(_INIT_TEMPLATE, encoding="utf-8")
+    click.echo(f"Wrote {path}")
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except KeyboardInterrupt:
+        sys.exit(130)

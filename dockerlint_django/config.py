@@ -1,0 +1,304 @@
+"""Configuration: ``.dockerlint-django.yaml`` or ``[tool.dockerlint-django]`` in ``pyproject.toml``.
+
+The nearest file above each linted file applies. Command-line options override it. Unknown keys
+and bad values are errors that name the file and the key, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from dockerlint_django import rules as registry
+from dockerlint_django.rules._base import Severity
+
+CONFIG_FILES = (".dockerlint-django.yaml", ".dockerlint-django.yml")
+PROFILES = ("generic", "ocp")
+KEYS = frozenset(
+    {
+        "select",
+        "ignore",
+        "extend-select",
+        "severity",
+        "per-file-ignores",
+        "profile",
+        "rules",
+        "exclude",
+        "fail-on",
+        "target",
+    }
+)
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None = None  # the file it came from; None for defaults
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    profile: str = "generic"
+    rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+    fail_on: Severity | None = None
+    target: str | None = None
+
+    @property
+    def root(self) -> Path | None:
+        return None if self.path is None else self.path.parent
+
+    def enabled_codes(self) -> frozenset[str]:
+        """The rules that run, after profile defaults, select, extend-select and ignore."""
+        if self.select is not None:
+            codes = set(expand_selectors(self.select, "select"))
+        else:
+            codes = {
+                r.code
+                for r in registry.all_rules()
+                if r.meta.default_enabled and (r.meta.profile == "generic" or self.profile == "ocp")
+            }
+        codes |= set(expand_selectors(self.extend_select, "extend-select"))
+        codes -= set(expand_selectors(self.ignore, "ignore"))
+        return frozenset(codes)
+
+    def ignored_for(self, display_path: str, real_path: Path | None) -> frozenset[str]:
+        """Codes ignored for one file by ``per-file-ignores`` (globs relative to the config)."""
+        if not self.per_file_ignores:
+            return frozenset()
+        candidates = {display_path}
+        if real_path is not None and self.root is not None:
+            with contextlib.suppress(ValueError):
+                candidates.add(real_path.resolve().relative_to(self.root.resolve()).as_posix())
+        out: set[str] = set()
+        for pattern, selectors in self.per_file_ignores:
+            if any(_glob_match(c, pattern) for c in candidates):
+                out |= set(expand_selectors(selectors, "per-file-ignores"))
+        return frozenset(out)
+
+    def options_for(self, code: str) -> dict[str, Any]:
+        rule = registry.get(code)
+        merged = dict(rule.meta.options)
+        merged.update(self.rule_options.get(code, {}))
+        return merged
+
+
+def _glob_match(path: str, pattern: str) -> bool:
+    if fnmatch.fnmatchcase(path, pattern):
+        return True
+    # "Dockerfile*" should match "docker/Dockerfile.prod" the way ruff's per-file-ignores do.
+    return "/" not in pattern and fnmatch.fnmatchcase(PurePosixPath(path).name, pattern)
+
+
+def expand_selectors(selectors: Iterable[str], key: str) -> list[str]:
+    """Codes (``DJ001``), prefixes (``DJ1``), names (``shell-form-server-command``), ``ALL``."""
+    out: list[str] = []
+    names = registry.by_name()
+    for sel in selectors:
+        s = sel.strip()
+        up = s.upper()
+        if up == "ALL":
+            out.extend(registry.CODES)
+        elif s in names:
+            out.append(names[s])
+        elif up in registry.REMOVED:
+            raise ConfigError(f"{key}: {s} was removed: {registry.REMOVED[up]}")
+        else:
+            matched = [c for c in registry.CODES if c.startswith(up)] if up.startswith("DJ") else []
+            if not matched:
+                raise ConfigError(f"{key}: unknown rule code, prefix or name {s!r}")
+            out.extend(matched)
+    return out
+
+
+def _str_list(value: Any, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [v for v in value.replace(",", " ").split() if v]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{key}: expected a list of strings")
+    return tuple(value)
+
+
+def from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
+    where = f"{path}: " if path is not None else ""
+    try:
+        return _from_mapping(data, path)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}{exc}") from None
+
+
+def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
+    if not isinstance(data, Mapping):
+        raise ConfigError("the configuration must be a mapping")
+    unknown = sorted(set(data) - KEYS)
+    if unknown:
+        raise ConfigError(f"unknown key {unknown[0]!r} (known: {', '.join(sorted(KEYS))})")
+    cfg = Config(path=path)
+    if "select" in data:
+        cfg = replace(cfg, select=_str_list(data["select"], "select"))
+        expand_selectors(cfg.select or (), "select")
+    if "extend-select" in data:
+        cfg = replace(cfg, extend_select=_str_list(data["extend-select"], "extend-select"))
+        expand_selectors(cfg.extend_select, "extend-select")
+    if "ignore" in data:
+        cfg = replace(cfg, ignore=_str_list(data["ignore"], "ignore"))
+        expand_selectors(cfg.ignore, "ignore")
+    if "profile" in data:
+        profile = data["profile"]
+        if profile not in PROFILES:
+            raise ConfigError(f"profile: expected one of {', '.join(PROFILES)}, got {profile!r}")
+        cfg = replace(cfg, profile=profile)
+    if "severity" in data:
+        sev = data["severity"]
+        if not isinstance(sev, Mapping):
+            raise ConfigError("severity: expected a mapping of rule code to error/warning/info")
+        out: dict[str, Severity] = {}
+        for key, level in sev.items():
+            codes = expand_selectors([str(key)], "severity")
+            try:
+                parsed = Severity.parse(str(level))
+            except ValueError as exc:
+                raise ConfigError(f"severity.{key}: {exc}") from None
+            for code in codes:
+                out[code] = parsed
+        cfg = replace(cfg, severity=out)
+    if "per-file-ignores" in data:
+        pfi = data["per-file-ignores"]
+        if not isinstance(pfi, Mapping):
+            raise ConfigError("per-file-ignores: expected a mapping of glob to rule codes")
+        pairs = []
+        for pattern, sels in pfi.items():
+            selectors = _str_list(sels, f"per-file-ignores.{pattern}")
+            expand_selectors(selectors, f"per-file-ignores.{pattern}")
+            pairs.append((str(pattern), selectors))
+        cfg = replace(cfg, per_file_ignores=tuple(pairs))
+    if "rules" in data:
+        cfg = replace(cfg, rule_options=_rule_options(data["rules"]))
+    if "exclude" in data:
+        cfg = replace(cfg, exclude=_str_list(data["exclude"], "exclude"))
+    if "fail-on" in data:
+        try:
+            cfg = replace(cfg, fail_on=Severity.parse(str(data["fail-on"])))
+        except ValueError as exc:
+            raise ConfigError(f"fail-on: {exc}") from None
+    if "target" in data:
+        if not isinstance(data["target"], str):
+            raise ConfigError("target: expected a stage name")
+        cfg = replace(cfg, target=data["target"])
+    return cfg
+
+
+def _rule_options(value: Any) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, Mapping):
+        raise ConfigError("rules: expected a mapping of rule code to options")
+    out: dict[str, dict[str, Any]] = {}
+    for key, opts in value.items():
+        codes = expand_selectors([str(key)], "rules")
+        if len(codes) != 1:
+            raise ConfigError(f"rules.{key}: name exactly one rule")
+        code = codes[0]
+        if not isinstance(opts, Mapping):
+            raise ConfigError(f"rules.{key}: expected a mapping of option to value")
+        defaults = registry.get(code).meta.options
+        for name, val in opts.items():
+            if name not in defaults:
+                known = ", ".join(sorted(defaults)) or "none"
+                raise ConfigError(f"rules.{key}.{name}: unknown option (known: {known})")
+            expected = type(defaults[name])
+            ok = isinstance(val, expected) and not (expected is int and isinstance(val, bool))
+            if not ok:
+                raise ConfigError(
+                    f"rules.{key}.{name}: expected {expected.__name__}, got {type(val).__name__}"
+                )
+        out[code] = dict(opts)
+    return out
+
+
+def load_file(path: Path) -> Config | None:
+    """The configuration in ``path``; None for a pyproject.toml without our table."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    if path.name == "pyproject.toml":
+        try:
+            doc = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        table = doc.get("tool", {}).get("dockerlint-django")
+        if table is None:
+            return None
+        return from_mapping(table, path)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{line}: invalid YAML") from None
+    return from_mapping(data or {}, path)
+
+
+class ConfigFinder:
+    """Finds and caches the nearest configuration above each file."""
+
+    def __init__(self, explicit: Path | None = None) -> None:
+        self._explicit = load_file(explicit) if explicit is not None else None
+        if explicit is not None and self._explicit is None:
+            raise ConfigError(f"{explicit}: no [tool.dockerlint-django] table")
+        self._cache: dict[Path, Config] = {}
+
+    def for_path(self, path: Path | None) -> Config:
+        if self._explicit is not None:
+            return self._explicit
+        start = path.resolve().parent if path is not None else Path.cwd().resolve()
+        return self._for_dir(start)
+
+    def _for_dir(self, directory: Path) -> Config:
+        if directory in self._cache:
+            return self._cache[directory]
+        found: Config | None = None
+        for name in (*CONFIG_FILES, "pyproject.toml"):
+            candidate = directory / name
+            if candidate.is_file():
+                found = load_file(candidate)
+                if found is not None:
+                    break
+        if found is None:
+            parent = directory.parent
+            found = Config() if parent == directory else self._for_dir(parent)
+        self._cache[directory] = found
+        return found
+
+
+def apply_overrides(cfg: Config, overrides: Mapping[str, Any]) -> Config:
+    """Command-line options over a file's configuration."""
+    changes: dict[str, Any] = {}
+    if overrides.get("select") is not None:
+        changes["select"] = tuple(overrides["select"])
+    if overrides.get("extend_select"):
+        changes["extend_select"] = cfg.extend_select + tuple(overrides["extend_select"])
+    if overrides.get("ignore"):
+        changes["ignore"] = cfg.ignore + tuple(overrides["ignore"])
+    if overrides.get("profile") is not None:
+        changes["profile"] = overrides["profile"]
+    if overrides.get("target") is not None:
+        changes["target"] = overrides["target"]
+    return replace(cfg, **changes)
+
+
+def split_selectors(values: Sequence[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for v in values:
+        out.extend(p for p in v.replace(",", " ").split() if p)
+    return tuple(out)

@@ -1,0 +1,119 @@
+"""Which files to lint: explicit files as given, folders searched for Dockerfiles.
+
+Folder search honours ``.gitignore`` files (each applies below its own folder, as git does), skips
+``.git``, and honours the configuration's ``exclude`` globs. A file named explicitly is always
+linted.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pathspec
+
+DOCKERFILE_GLOBS = ("Dockerfile", "Dockerfile.*", "*.Dockerfile", "Dockerfile_*", "Containerfile")
+_SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
+
+
+def is_dockerfile_name(name: str) -> bool:
+    return any(fnmatch.fnmatchcase(name, g) for g in DOCKERFILE_GLOBS)
+
+
+def display_path(path: Path) -> str:
+    """Relative to the working directory when under it, with ``/`` separators."""
+    try:
+        rel = path.resolve().relative_to(Path.cwd().resolve())
+        return rel.as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _load_ignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
+    path = directory / ".gitignore"
+    if not path.is_file():
+        return None
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def _ignored(
+    path: Path, is_dir: bool, specs: Sequence[tuple[Path, pathspec.GitIgnoreSpec]]
+) -> bool:
+    for base, spec in specs:
+        rel = path.relative_to(base).as_posix()
+        if is_dir:
+            rel += "/"
+        if spec.match_file(rel):
+            return True
+    return False
+
+
+def _excluded(path: Path, exclude: Sequence[str]) -> bool:
+    posix = path.as_posix()
+    return any(fnmatch.fnmatchcase(posix, g) or fnmatch.fnmatchcase(path.name, g) for g in exclude)
+
+
+def find_files(paths: Sequence[Path], exclude: Sequence[str] = ()) -> Iterator[Path]:
+    """Files to lint, each once, in a stable order."""
+    seen: set[Path] = set()
+    for root in paths:
+        if root.is_dir():
+            for found in _walk(root, exclude):
+                key = found.resolve()
+                if key not in seen:
+                    seen.add(key)
+                    yield found
+        else:
+            key = root.resolve() if root.exists() else root
+            if key not in seen:
+                seen.add(key)
+                yield root
+
+
+def _walk(root: Path, exclude: Sequence[str]) -> Iterator[Path]:
+    specs: list[tuple[Path, pathspec.GitIgnoreSpec]] = []
+    # .gitignore files above the starting folder apply too, up to the repository root.
+    parent = root.resolve()
+    ancestors: list[Path] = []
+    while True:
+        ancestors.append(parent)
+        if (parent / ".git").exists() or parent.parent == parent:
+            break
+        parent = parent.parent
+    for directory in reversed(ancestors[1:]):
+        spec = _load_ignore(directory)
+        if spec is not None:
+            specs.append((directory, spec))
+    yield from _walk_dir(root, root.resolve(), specs, exclude)
+
+
+def _walk_dir(
+    shown: Path,
+    real: Path,
+    specs: list[tuple[Path, pathspec.GitIgnoreSpec]],
+    exclude: Sequence[str],
+) -> Iterator[Path]:
+    spec = _load_ignore(real)
+    local = [*specs, (real, spec)] if spec is not None else specs
+    try:
+        entries = sorted(os.scandir(real), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        child_real = real / entry.name
+        child_shown = shown / entry.name
+        is_dir = entry.is_dir(follow_symlinks=False)
+        if is_dir and entry.name in _SKIP_DIRS:
+            continue
+        if _ignored(child_real, is_dir, local) or _excluded(child_shown, exclude):
+            continue
+        if is_dir:
+            yield from _walk_dir(child_shown, child_real, local, exclude)
+        elif entry.is_file() and is_dockerfile_name(entry.name):
+            yield child_shown

@@ -1,0 +1,69 @@
+"""Text edits that respect Dockerfile syntax: JSON-array elements and whole lines.
+
+Fixes build on these so that each keeps the file's own style: the `", "` separators the handbook
+uses, the file's newline, the instruction's indentation.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from dockerlint_django.dockerfile.ast import Instruction
+from dockerlint_django.fix import Edit
+from dockerlint_django.source import SourceFile, Span
+
+
+def _element_bounds(source: SourceFile, ins: Instruction, index: int) -> Span | None:
+    """The span of element ``index`` of an exec-form array, quotes included."""
+    m = ins.value_mapped[index]
+    if not m.text:
+        return None
+    span = m.span()
+    text = source.text
+    if span.start == 0 or text[span.start - 1] != '"' or text[span.end : span.end + 1] != '"':
+        return None
+    return Span(span.start - 1, span.end + 1)
+
+
+def json_append(source: SourceFile, ins: Instruction, words: Sequence[str]) -> Edit | None:
+    """Append ``words`` to the end of an exec-form array; None when the array is not plain."""
+    if not ins.json or not ins.value_mapped:
+        return None
+    last = _element_bounds(source, ins, len(ins.value_mapped) - 1)
+    if last is None:
+        return None
+    added = "".join(f", {json.dumps(w, ensure_ascii=False)}" for w in words)
+    return Edit.insert(last.end, added)
+
+
+def json_delete(source: SourceFile, ins: Instruction, first: int, last: int) -> Edit | None:
+    """Delete elements ``first..last`` (inclusive) with the separator before them."""
+    if not ins.json or first < 1 or last >= len(ins.value_mapped) or first > last:
+        return None
+    prev = _element_bounds(source, ins, first - 1)
+    end = _element_bounds(source, ins, last)
+    if prev is None or end is None:
+        return None
+    return Edit(prev.end, end.end, "")
+
+
+def element_index(ins: Instruction, span: Span) -> int | None:
+    """Which exec-form element a word span belongs to."""
+    if not ins.json:
+        return None
+    for i, m in enumerate(ins.value_mapped):
+        s = m.span()
+        if s.start <= span.start and span.end <= s.end and (s.start < s.end or span == s):
+            return i
+    return None
+
+
+def insert_line_before(source: SourceFile, ins: Instruction, line: str) -> Edit:
+    """Insert a whole line above ``ins``, with the file's newline and ``ins``'s indentation."""
+    start = source.index.line_start(ins.start_line)
+    indent_end = start
+    while indent_end < len(source.text) and source.text[indent_end] in " \t":
+        indent_end += 1
+    indent = source.text[start:indent_end]
+    return Edit.insert(start, f"{indent}{line}{source.newline}")

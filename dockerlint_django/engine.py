@@ -1,0 +1,284 @@
+"""Lint one file: decode, parse, model, run the rules, then severity, selection, suppression.
+
+Every rule runs inside its own ``try``: a crashing rule becomes a DJ902 finding, never a traceback,
+and the other rules and files go on.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from dockerlint_django import rules as registry
+from dockerlint_django.analysis import Analysis
+from dockerlint_django.config import Config
+from dockerlint_django.dockerfile import model as dfmodel
+from dockerlint_django.dockerfile.ast import ParseError, ParseResult
+from dockerlint_django.dockerfile.parser import parse
+from dockerlint_django.fix import Applicability, Edit, Fix, fix_until_stable
+from dockerlint_django.rules._base import Context, Related, Rule, Severity, Violation
+from dockerlint_django.source import Position, SourceError, SourceFile, Span
+from dockerlint_django.suppress import Suppressions, collect, unused
+
+DOCS_URL = "https://github.com/dockerlint-django/dockerlint-django/blob/main/rules/{code}.md"
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    code: str
+    name: str
+    message: str
+    severity: Severity
+    span: Span
+    start: Position
+    end: Position
+    fix: Fix | None = None
+    related: tuple[Related, ...] = ()
+    suppressed: bool = False
+
+    @property
+    def url(self) -> str:
+        return DOCS_URL.format(code=self.code)
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.start.line, self.start.column, self.code, self.message)
+
+
+@dataclass
+class FileResult:
+    path: str  # as shown to users
+    real_path: Path | None
+    source: SourceFile | None
+    findings: list[Finding] = field(default_factory=list)  # not suppressed
+    suppressed: list[Finding] = field(default_factory=list)
+    error: str | None = None  # the file could not be read: exit code 2
+    parse_failed: bool = False  # BuildKit's parser rejects the file: exit code 2
+
+
+@dataclass(frozen=True)
+class Options:
+    config: Config
+    no_suppress: bool = False
+    target: str | None = None
+
+
+def _hadolint_map() -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for rule in registry.all_rules():
+        for dl in rule.meta.hadolint:
+            out.setdefault(dl, []).append(rule.code)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _buildkit_map() -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for rule in registry.all_rules():
+        for name in rule.meta.buildkit:
+            out.setdefault(name, []).append(rule.code)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+_PLACEHOLDER = re.compile(r"\{\{.*?\}\}")
+
+
+def _mask_placeholders(text: str) -> str:
+    """Replace Jinja ``{{ … }}`` with same-length filler so a template parses, offsets intact."""
+    return _PLACEHOLDER.sub(lambda m: "_" * len(m.group(0)), text)
+
+
+def parse_dockerfile(source: SourceFile) -> tuple[ParseResult | None, ParseError | None]:
+    try:
+        return parse(source), None
+    except ParseError as exc:
+        if "{{" in source.text:
+            masked = SourceFile(
+                source.path, _mask_placeholders(source.text), source.bom, source.newline
+            )
+            try:
+                return parse(masked), None
+            except ParseError:
+                pass
+        return None, exc
+
+
+def _finding(source: SourceFile, rule: Rule, v: Violation) -> Finding:
+    span = Span(min(v.span.start, len(source.text)), min(v.span.end, len(source.text)))
+    return Finding(
+        source.path,
+        v.code,
+        rule.name,
+        v.message,
+        v.severity,
+        span,
+        source.position(span.start),
+        source.position(span.end),
+        v.fix,
+        v.related,
+    )
+
+
+def _meta_finding(source: SourceFile, code: str, message: str, span: Span) -> Finding:
+    return _finding(source, registry.get(code), registry.get(code).meta.violation(span, message))
+
+
+def run_rules(analysis: Analysis, rules: Sequence[Rule], config: Config) -> list[Finding]:
+    source = analysis.source
+    out: list[Finding] = []
+    for rule in rules:
+        ctx = Context(analysis, config.options_for(rule.code), config.profile)
+        try:
+            violations = list(rule.check(ctx))
+        except Exception as exc:  # a rule's bug must not stop the run: report it as DJ902
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            msg = (
+                f"rule {rule.code} ({rule.name}) crashed on this file: {type(exc).__name__}: {exc} "
+                f"[{Path(where.filename).name}:{where.lineno}]"
+            )
+            out.append(_meta_finding(source, "DJ902", msg, Span(0, 0)))
+            continue
+        out.extend(_finding(source, rule, v) for v in violations)
+    return out
+
+
+def lint_source(
+    source: SourceFile,
+    options: Options,
+    real_path: Path | None = None,
+    rules: Sequence[Rule] | None = None,
+) -> FileResult:
+    config = options.config
+    enabled = config.enabled_codes()
+    result = FileResult(source.path, real_path, source)
+    raw: list[Finding] = []
+    parsed, error = parse_dockerfile(source)
+    suppressions = Suppressions([])
+    if parsed is None:
+        assert error is not None
+        line = max(error.line, 1)
+        line = min(line, source.index.line_count)
+        start = source.index.line_start(line)
+        span = Span(start, start + len(source.line_text(line)))
+        raw.append(_meta_finding(source, "DJ900", error.message, span))
+        result.parse_failed = True
+    else:
+        model = dfmodel.build(source, parsed, target=options.target or config.target)
+        for err in model.errors:
+            raw.append(_meta_finding(source, "DJ900", err.message, err.instruction.keyword_span))
+        analysis = Analysis(source, model)
+        selected = (
+            list(rules)
+            if rules is not None
+            else [
+                registry.get(c)
+                for c in registry.CODES
+                if c in enabled and c not in registry.META_CODES
+            ]
+        )
+        raw.extend(run_rules(analysis, selected, config))
+        if not options.no_suppress:
+            suppressions = collect(
+                parsed.comments,
+                parsed.instructions,
+                _hadolint_map(),
+                _buildkit_map(),
+                parsed.directives.check,
+            )
+
+    ignored = config.ignored_for(source.path, real_path)
+    kept: list[Finding] = []
+    for f in raw:
+        if f.code not in enabled and f.code not in ("DJ900", "DJ902"):
+            continue
+        if f.code in ignored:
+            continue
+        if f.code in config.severity:
+            f = replace(f, severity=config.severity[f.code])
+        if f.code not in ("DJ900",) and suppressions.suppress(f.code, f.span):
+            result.suppressed.append(replace(f, suppressed=True))
+            continue
+        kept.append(f)
+    if "DJ901" in enabled and "DJ901" not in ignored and not options.no_suppress:
+        for u in unused(suppressions, enabled, registry.CODES):
+            msg = f"unused suppression: {u.reason}"
+            fix = _unused_fix(source, u.comment.span, u.code, suppressions)
+            f = _meta_finding(source, "DJ901", msg, u.comment.span)
+            if "DJ901" in config.severity:
+                f = replace(f, severity=config.severity["DJ901"])
+            kept.append(replace(f, fix=fix))
+    result.findings = sorted(kept, key=Finding.sort_key)
+    result.suppressed.sort(key=Finding.sort_key)
+    return result
+
+
+def _unused_fix(
+    source: SourceFile, span: Span, code: str | None, suppressions: Suppressions
+) -> Fix | None:
+    """Drop an unused code from its pragma, or the whole pragma line when nothing would be left."""
+    pragma = next((p for p in suppressions.pragmas if p.comment.span == span), None)
+    if pragma is None:
+        return None
+    remaining = [c for c in pragma.codes if c != code and c in pragma.used] if code else []
+    if code is not None and remaining:
+        text = source.slice(span)
+        m = re.search(r"=\s*(.*?)\s*$", text)
+        if m is None:
+            return None
+        start = span.start + m.start(1)
+        edit = Edit(start, span.start + m.end(1), ",".join(remaining))
+        return Fix(f"Remove {code} from the suppression", (edit,), Applicability.SAFE)
+    line_end = span.end
+    text = source.text
+    if text.startswith("\r\n", line_end):
+        line_end += 2
+    elif line_end < len(text) and text[line_end] in "\r\n":
+        line_end += 1
+    return Fix(
+        "Remove the unused suppression", (Edit(span.start, line_end, ""),), Applicability.SAFE
+    )
+
+
+def read_source(path: Path, display: str) -> SourceFile:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror or exc}") from None
+    return SourceFile.from_bytes(display, data)
+
+
+def lint_path(path: Path, display: str, options: Options) -> FileResult:
+    try:
+        source = read_source(path, display)
+    except SourceError as exc:
+        line = f":{exc.line}" if exc.line else ""
+        return FileResult(display, path, None, error=f"{display}{line}: {exc.message}")
+    return lint_source(source, options, real_path=path)
+
+
+def fix_source(
+    source: SourceFile, options: Options, unsafe: bool, real_path: Path | None = None
+) -> tuple[str, int, bool]:
+    """Apply fixes until stable. Returns the new text, how many fixes applied, and convergence."""
+    floor = Applicability.UNSAFE if unsafe else Applicability.SAFE
+
+    def fixes_for(text: str) -> list[Fix] | None:
+        res = lint_source(replace(source, text=text), options, real_path)
+        if res.parse_failed:
+            return None
+        return [f.fix for f in res.findings if f.fix is not None and f.fix.applicability >= floor]
+
+    outcome = fix_until_stable(source.text, fixes_for)
+    return outcome.text, outcome.applied, outcome.converged
+
+
+def exit_code(results: Iterable[FileResult], fail_on: Severity) -> int:
+    worst = 0
+    for r in results:
+        if r.error is not None or r.parse_failed:
+            return 2
+        if any(f.severity >= fail_on for f in r.findings):
+            worst = 1
+    return worst

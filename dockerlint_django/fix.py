@@ -1,0 +1,149 @@
+"""Fixes: sets of text edits with a safety level, applied all-or-nothing, repeated until stable.
+
+A fix never re-serialises a file: it replaces code-point ranges of the decoded text, so everything
+it does not touch (comments, spacing, line endings, the BOM) stays byte for byte.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from dockerlint_django.source import Span
+
+
+class Applicability(enum.IntEnum):
+    DISPLAY_ONLY = 0  # shown as a suggestion, never applied
+    UNSAFE = 1  # applied with --unsafe-fixes: changes behaviour or needs judgement
+    SAFE = 2  # applied by `fix`: keeps the meaning the author intended
+
+    @property
+    def label(self) -> str:
+        return {0: "display-only", 1: "unsafe", 2: "safe"}[int(self)]
+
+
+@dataclass(frozen=True, order=True)
+class Edit:
+    start: int  # code-point offsets into the decoded text, half-open
+    end: int
+    content: str = ""  # "" deletes; start == end inserts
+
+    @classmethod
+    def replace(cls, span: Span, content: str) -> Edit:
+        return cls(span.start, span.end, content)
+
+    @classmethod
+    def insert(cls, offset: int, content: str) -> Edit:
+        return cls(offset, offset, content)
+
+    @classmethod
+    def delete(cls, span: Span) -> Edit:
+        return cls(span.start, span.end, "")
+
+
+@dataclass(frozen=True)
+class Fix:
+    title: str
+    edits: tuple[Edit, ...]
+    applicability: Applicability = Applicability.SAFE
+
+    def __post_init__(self) -> None:
+        edits = tuple(sorted(set(self.edits)))
+        for a, b in itertools.pairwise(edits):
+            if b.start < a.end:
+                raise ValueError(f"overlapping edits in fix {self.title!r}")
+        object.__setattr__(self, "edits", edits)
+
+    @property
+    def start(self) -> int:
+        return self.edits[0].start if self.edits else 0
+
+    @property
+    def end(self) -> int:
+        return self.edits[-1].end if self.edits else 0
+
+
+def apply_fixes(text: str, fixes: Iterable[Fix]) -> tuple[str, int]:
+    """Apply fixes in source order in one pass; a fix that overlaps or touches an earlier one waits.
+
+    Touching counts as a conflict because two insertions at the same offset have no defined order.
+    Returns the new text and how many fixes were applied.
+    """
+    out: list[str] = []
+    pos = 0
+    last_end = -1
+    applied = 0
+    seen: set[tuple[Edit, ...]] = set()
+    for fix in sorted(fixes, key=lambda f: (f.start, f.end, f.title)):
+        if not fix.edits or fix.edits in seen:
+            continue
+        if fix.edits[0].start <= last_end:
+            continue
+        seen.add(fix.edits)
+        for edit in fix.edits:
+            out.append(text[pos : edit.start])
+            out.append(edit.content)
+            pos = edit.end
+        last_end = fix.edits[-1].end
+        applied += 1
+    out.append(text[pos:])
+    return "".join(out), applied
+
+
+@dataclass(frozen=True)
+class FixOutcome:
+    text: str
+    applied: int  # fixes applied over all passes
+    converged: bool
+    passes: int
+
+
+def fix_until_stable(
+    text: str,
+    fixes_for: Callable[[str], Sequence[Fix] | None],
+    max_passes: int = 10,
+) -> FixOutcome:
+    """Apply, re-lint, repeat. ``fixes_for`` returns None when the text no longer parses.
+
+    A pass that would make the file unparsable is discarded (the text before it is kept), and a text
+    seen before means two fixes undo each other: stop rather than loop.
+    """
+    seen = {text}
+    total = 0
+    fixes = fixes_for(text)
+    if fixes is None:
+        return FixOutcome(text, 0, True, 0)
+    for passes in range(1, max_passes + 1):
+        new, n = apply_fixes(text, fixes)
+        if n == 0:
+            return FixOutcome(text, total, True, passes - 1)
+        new_fixes = fixes_for(new)
+        if new_fixes is None or new in seen:
+            return FixOutcome(text, total, False, passes)
+        seen.add(new)
+        total += n
+        text, fixes = new, new_fixes
+    return FixOutcome(text, total, not fixes, max_passes)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that a crash leaves either the old file or the new one."""
+    target = path.resolve()
+    mode = target.stat().st_mode & 0o7777 if target.exists() else None
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,112 @@
+"""What a rule is: metadata, a pure ``check`` over the model, and the violations it yields."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from dockerlint_django.fix import Fix
+from dockerlint_django.source import SourceFile, Span
+
+if TYPE_CHECKING:
+    from dockerlint_django.analysis import Analysis
+
+
+class Severity(enum.IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (error, warning, info)") from None
+
+
+class FixAvailability(enum.Enum):
+    NONE = "none"
+    SOMETIMES = "sometimes"
+    ALWAYS = "always"
+
+
+@dataclass(frozen=True)
+class Related:
+    """Another place that explains a finding (the stage a value comes from, a second file)."""
+
+    span: Span
+    message: str
+    source: SourceFile | None = None  # None: the finding's own file
+
+
+@dataclass(frozen=True)
+class Violation:
+    code: str
+    message: str
+    span: Span
+    severity: Severity
+    fix: Fix | None = None
+    related: tuple[Related, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleMeta:
+    code: str
+    name: str
+    severity: (
+        Severity  # the usual severity; a violation may carry another (e.g. info for `CMD exec …`)
+    )
+    summary: str  # one line, for listings and SARIF shortDescription
+    fix: FixAvailability = FixAvailability.NONE
+    profile: str = "generic"  # "generic" or "ocp"
+    origin: str = "handbook"  # "handbook", "extension", or "meta"
+    default_enabled: bool = True
+    hadolint: tuple[str, ...] = ()  # DL codes whose `# hadolint ignore=` pragmas suppress this rule
+    buildkit: tuple[str, ...] = ()  # BuildKit check names whose `# check=skip=` directive skips it
+    options: Mapping[str, Any] = field(default_factory=dict)  # option name -> default value
+
+    def violation(
+        self,
+        span: Span,
+        message: str,
+        *,
+        severity: Severity | None = None,
+        fix: Fix | None = None,
+        related: tuple[Related, ...] = (),
+    ) -> Violation:
+        return Violation(self.code, message, span, severity or self.severity, fix, related)
+
+
+CheckFn = Callable[["Context"], Iterator[Violation]]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a rule sees: the analysed project file and its own options. No I/O from here."""
+
+    analysis: Analysis
+    options: Mapping[str, Any]
+    profile: str = "generic"
+
+
+@dataclass(frozen=True)
+class Rule:
+    meta: RuleMeta
+    check: CheckFn
+    doc: str  # the module docstring: the rule's documentation
+    module: str
+
+    @property
+    def code(self) -> str:
+        return self.meta.code
+
+    @property
+    def name(self) -> str:
+        return self.meta.name

@@ -1,0 +1,107 @@
+"""
+## What it does
+Checks for a worker count written into the image's Gunicorn command line: `--workers 3`,
+`--workers=3`, `-w 3` or `-w3`, in `CMD`/`ENTRYPOINT` or a `sh -c` string they run.
+
+## Why is this bad?
+The handbook: "At build time, the mix of applications and number of cores are unknown. As such,
+we omit the `--workers` option (highest level of precedence), and set a `WEB_CONCURRENCY`
+environment variable (lowest level). Docker Compose can then set a
+`GUNICORN_CMD_ARGS="--workers 3"` environment variable to override the number of workers."
+Gunicorn reads the command line last, so once `--workers` is there, neither `GUNICORN_CMD_ARGS`
+nor `WEB_CONCURRENCY` set at deploy time changes anything, silently.
+
+A value computed by the shell (`--workers $(nproc)`, `-w ${WORKERS:-3}`) is still on the command
+line and still beats `GUNICORN_CMD_ARGS`: it is reported too, without a fix.
+
+## Example
+```dockerfile
+FROM python:3.11
+CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+```
+
+## Use instead
+```dockerfile
+FROM python:3.11
+ENV WEB_CONCURRENCY=3
+CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
+```
+
+## Fix safety
+Unsafe: the option is removed from an exec-form command and, when the image sets no
+`WEB_CONCURRENCY`, `ENV WEB_CONCURRENCY=<same number>` is added before the start command. The
+image's default stays the same, but from then on anything else that sets `WEB_CONCURRENCY` or
+`GUNICORN_CMD_ARGS` changes the worker count, which is the point and also a change of behaviour.
+
+## References
+- [OCP handbook: Dockerfile for Django, Gunicorn](https://ocp-software-handbook.readthedocs.io/en/latest/docker/django.html#gunicorn)
+- [Gunicorn: configuration precedence](https://docs.gunicorn.org/en/stable/configure.html)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dockerlint_django.dockerfile.edits import element_index, insert_line_before, json_delete
+from dockerlint_django.fix import Applicability, Fix
+from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+from dockerlint_django.source import Span
+
+META = RuleMeta(
+    code="DJ010",
+    name="gunicorn-workers-hardcoded",
+    severity=Severity.WARNING,
+    summary="--workers on Gunicorn's command line overrides what a deployment sets.",
+    fix=FixAvailability.SOMETIMES,
+)
+
+
+def check(ctx: Context) -> Iterator[Violation]:
+    a = ctx.analysis
+    final = a.dockerfile.final
+    if final is None:
+        return
+    settings = a.gunicorn(final)
+    start = a.start(final)
+    if settings is None or settings.cli is None or start is None:
+        return
+    options = settings.cli.find("workers")
+    for opt in options:
+        value = opt.value if isinstance(opt.value, str) else None
+        shown = value if value is not None else a.source.slice(opt.value_span or opt.span)
+        fix = None
+        if value is not None and value.isdigit() and len(options) == 1:
+            fix = _fix(ctx, opt.span, opt.option_span, value)
+        yield META.violation(
+            opt.span,
+            f"Gunicorn's command line sets {opt.option} {shown}; it overrides GUNICORN_CMD_ARGS "
+            "and WEB_CONCURRENCY, so a deployment cannot change the worker count",
+            fix=fix,
+        )
+
+
+def _fix(ctx: Context, span: Span, option_span: Span, value: str) -> Fix | None:
+    a = ctx.analysis
+    final = a.dockerfile.final
+    assert final is not None
+    start = a.start(final)
+    assert start is not None
+    for command in (start.cmd, start.entrypoint):
+        if command is None or command.instruction is None or not command.instruction.json:
+            continue
+        ins = command.instruction
+        first = element_index(ins, option_span)
+        last = element_index(ins, Span(span.end - 1, span.end) if span.end > span.start else span)
+        if first is None or last is None:
+            continue
+        delete = json_delete(a.source, ins, first, last)
+        if delete is None:
+            return None
+        edits = [delete]
+        if "WEB_CONCURRENCY" not in final.final_state.env:
+            anchor = a.start_instruction(final) or ins
+            edits.append(insert_line_before(a.source, anchor, f"ENV WEB_CONCURRENCY={value}"))
+        return Fix(
+            "Move the worker count to ENV WEB_CONCURRENCY", tuple(edits), Applicability.UNSAFE
+        )
+    return None

@@ -1,0 +1,104 @@
+"""
+## What it does
+Checks that the image's final stage does not run its process as root: either its last `USER` is
+`root` (or uid `0`), or it sets no `USER` at all and its base image runs as root, as `python:*` does.
+
+## Why is this bad?
+The handbook creates a non-root user and switches to it: "Use the name `runner` for the non-root
+user", `RUN groupadd -r runner && useradd --no-log-init -r -g runner runner` … `USER runner:runner`.
+Docker's best practices agree: "If a service can run without privileges, use `USER` to change to a
+non-root user." A web process running as root turns any code-execution bug into root inside the
+container, with write access to the whole image filesystem.
+
+hadolint's DL3002 only reports an explicit final `USER root`; a Dockerfile that never sets `USER`
+on a root base image is the more common case, and it is reported here too. `USER root` left at the
+end (after switching to root to install something) is the classic mistake.
+
+The user is looked up through local parent stages (`FROM build AS final`) and, for base images this
+tool knows (`python`, `debian`, `ubuntu`, `alpine`, `nginx`, `nginxinc/nginx-unprivileged`,
+`ghcr.io/benoitc/gunicorn`), the image's own default. An unknown base image, or a `USER $NAME` whose
+value cannot be known, is never reported.
+
+## Example
+```dockerfile
+FROM python:3.11
+COPY . /workdir
+CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
+```
+
+## Use instead
+```dockerfile
+FROM python:3.11
+RUN groupadd -r runner && useradd --no-log-init -r -g runner runner
+WORKDIR /workdir
+USER runner:runner
+COPY --chown=runner:runner . .
+CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
+```
+
+## Fix safety
+Unsafe, and offered only when the stage already creates a non-root user with `useradd`/`adduser`:
+the fix inserts `USER <user>:<group>` (or replaces the final `USER root`) before the start
+command. Files the process writes at run time may need new ownership, which only a person can judge.
+
+## References
+- [OCP handbook: Dockerfile](https://ocp-software-handbook.readthedocs.io/en/latest/docker/dockerfile.html)
+- [Docker best practices: USER](https://docs.docker.com/build/building/best-practices/#user)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dockerlint_django.fix import Applicability, Edit, Fix
+from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+
+META = RuleMeta(
+    code="DJ030",
+    name="final-stage-runs-as-root",
+    severity=Severity.WARNING,
+    summary="The final stage runs as root: switch to a non-root USER.",
+    fix=FixAvailability.SOMETIMES,
+    hadolint=("DL3002",),
+)
+
+
+def check(ctx: Context) -> Iterator[Violation]:
+    a = ctx.analysis
+    final = a.dockerfile.final
+    if final is None:
+        return
+    user = final.final_state.user
+    if user.is_root is not True:
+        return
+    created = a.created_users(final)
+    fix = None
+    if user.instruction is not None:
+        span = user.instruction.span
+        where = (
+            ""
+            if user.stage == final.index
+            else f" (set in stage '{a.dockerfile.stages[user.stage or 0].label()}')"
+        )
+        message = f"the final stage runs as {user.value}{where}; switch to a non-root user"
+        if created and user.stage == final.index:
+            name, group = created[-1]
+            fix = Fix(
+                f"Switch to {name}:{group}",
+                (Edit.replace(user.instruction.args.span(), f"{name}:{group}"),),
+                Applicability.UNSAFE,
+            )
+    else:
+        span = final.from_.span
+        image = final.root_image.raw if final.root_image is not None else "the base image"
+        message = f"no USER is set, so the final stage runs as root (the default of {image})"
+        anchor = a.start_instruction(final)
+        if created and anchor is not None:
+            name, group = created[-1]
+            line_start = a.source.index.line_start(anchor.start_line)
+            fix = Fix(
+                f"Add USER {name}:{group}",
+                (Edit.insert(line_start, f"USER {name}:{group}{a.source.newline}"),),
+                Applicability.UNSAFE,
+            )
+    yield META.violation(span, message, fix=fix)

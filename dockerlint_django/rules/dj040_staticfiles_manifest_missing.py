@@ -1,0 +1,150 @@
+"""
+## What it does
+Checks that when `collectstatic` runs only in a build stage, the final Django stage copies the
+`staticfiles.json` manifest (or the whole static root) from that stage.
+
+## Why is this bad?
+With `ManifestStaticFilesStorage` (and WhiteNoise's `CompressedManifestStaticFilesStorage`),
+Django's `{% static %}` looks every file up in `staticfiles.json`, which `collectstatic` writes.
+Django: "If a file isn't found in the `staticfiles.json` manifest at runtime, a `ValueError` is
+raised." The handbook's template runs `collectstatic` in a build stage and says why it copies one
+file into the runtime stage: "# Django needs a copy of the staticfiles.json manifest file."
+Without it every page that uses `{% static %}` fails with a server error in production.
+
+The final stage is checked when it is a Django stage (it starts a Django or Gunicorn server, or
+runs `manage.py`), does not run `collectstatic` itself, and no `COPY --from=` brings the manifest,
+the static root, or a folder above it from the stage that collected. A final nginx stage, which
+serves the collected files itself, is not checked.
+
+Until the project's settings are read, whether the storage uses a manifest is unknown, so the
+finding is a warning rather than an error.
+
+## Example
+```dockerfile
+FROM python:3.11 AS build-stage
+WORKDIR /workdir
+COPY . .
+RUN python manage.py collectstatic --noinput
+
+FROM python:3.11
+WORKDIR /workdir
+COPY . .
+CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
+```
+
+## Use instead
+```dockerfile
+FROM python:3.11 AS build-stage
+WORKDIR /workdir
+COPY . .
+RUN python manage.py collectstatic --noinput
+
+FROM python:3.11
+WORKDIR /workdir
+COPY . .
+# Django needs a copy of the staticfiles.json manifest file.
+COPY --from=build-stage /workdir/static/staticfiles.json /workdir/static/staticfiles.json
+CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
+```
+
+## Fix safety
+No fix yet: where the manifest must go depends on `STATIC_ROOT` in the settings.
+
+## References
+- [OCP handbook: Dockerfile for Django](https://ocp-software-handbook.readthedocs.io/en/latest/docker/django.html)
+- [Django: ManifestStaticFilesStorage](https://docs.djangoproject.com/en/stable/ref/contrib/staticfiles/#manifeststaticfilesstorage)
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+
+from dockerlint_django.commands import django_command
+from dockerlint_django.dockerfile.model import Stage, expand_in
+from dockerlint_django.rules._base import Context, Related, RuleMeta, Severity, Violation
+
+META = RuleMeta(
+    code="DJ040",
+    name="staticfiles-manifest-missing",
+    severity=Severity.ERROR,
+    summary="The final stage lacks the staticfiles.json manifest that collectstatic wrote in a build stage.",
+)
+
+
+def _collects(ctx: Context, stage: Stage, chain: bool) -> bool:
+    return any(
+        (d := django_command(cmd)) is not None and d.name == "collectstatic"
+        for run in ctx.analysis.runs_in(stage, chain=chain)
+        for cmd in run.commands
+    )
+
+
+def _copies_static(ctx: Context, final: Stage, source_stage: Stage) -> bool | None:
+    """Does the final stage copy the manifest from ``source_stage``? None when it cannot be known."""
+    df = ctx.analysis.dockerfile
+    source_workdir = source_stage.final_state.workdir
+    for s in final.chain:
+        for ins, state in s.steps():
+            if ins.keyword not in ("COPY", "ADD"):
+                continue
+            ref = next((f.value for f in ins.flags if f.name == "from"), None)
+            if ref is None:
+                continue
+            ref_value = expand_in(state, ref, df.escape)
+            if ref_value is None:
+                return None
+            if df.stage_ref(ref_value) is not source_stage:
+                continue
+            for raw in ins.value[:-1]:
+                src = expand_in(state, raw, df.escape)
+                if src is None:
+                    return None
+                if not src.startswith("/") and source_workdir is not None:
+                    src = posixpath.join(source_workdir, src)
+                src = posixpath.normpath(src)
+                parts = src.split("/")
+                if parts[-1] == "staticfiles.json" or any("static" in p for p in parts):
+                    return True
+                if source_workdir is not None and (
+                    src == "/"
+                    or posixpath.normpath(source_workdir).startswith(src.rstrip("/") + "/")
+                    or posixpath.normpath(source_workdir) == src
+                ):
+                    return True
+    return False
+
+
+def check(ctx: Context) -> Iterator[Violation]:
+    a = ctx.analysis
+    df = a.dockerfile
+    final = df.final
+    if final is None or not a.is_django_stage(final):
+        return
+    image = final.root_image
+    if image is not None and "nginx" in image.name:
+        return
+    if _collects(ctx, final, chain=True):
+        return
+    ancestors = {s.index for s in final.chain}
+    collecting = [
+        s for s in df.stages if s.index not in ancestors and _collects(ctx, s, chain=False)
+    ]
+    # Any stage's collected files reaching the final stage will do: a test stage may collect too.
+    if not collecting or any(_copies_static(ctx, final, s) is not False for s in collecting):
+        return
+    stage = collecting[-1]
+    run = next(
+        r
+        for r in a.runs_in(stage)
+        if any(
+            (d := django_command(c)) is not None and d.name == "collectstatic" for c in r.commands
+        )
+    )
+    yield META.violation(
+        final.from_.span,
+        f"collectstatic runs in stage '{stage.label()}' but the final stage never copies its "
+        "staticfiles.json manifest; with a manifest storage every {% static %} lookup fails",
+        severity=Severity.WARNING,
+        related=(Related(run.instruction.span, "collectstatic runs here"),),
+    )

@@ -1,0 +1,52 @@
+"""Helpers for rule tests: lint or fix a text with a chosen set of rules.
+
+Kept in the package so that every rule's docs examples, fixture cases and corpus checks go through
+one path, the same one the command line uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from dockerlint_django.config import Config
+from dockerlint_django.engine import FileResult, Finding, Options, fix_source, lint_source
+from dockerlint_django.source import SourceFile
+
+
+def config_for(
+    codes: Iterable[str],
+    profile: str = "generic",
+    options: dict[str, dict[str, object]] | None = None,
+) -> Config:
+    return Config(select=tuple(codes), profile=profile, rule_options=options or {})
+
+
+def lint_text(
+    text: str,
+    codes: Iterable[str],
+    filename: str = "Dockerfile",
+    profile: str = "generic",
+    options: dict[str, dict[str, object]] | None = None,
+    no_suppress: bool = False,
+) -> FileResult:
+    source = SourceFile.from_text(filename, text)
+    return lint_source(
+        source, Options(config_for(codes, profile, options), no_suppress=no_suppress)
+    )
+
+
+def findings(text: str, code: str, **kw: object) -> list[Finding]:
+    result = lint_text(text, [code], **kw)  # type: ignore[arg-type]
+    return [f for f in result.findings if f.code == code]
+
+
+def fix_text(
+    text: str,
+    codes: Iterable[str],
+    unsafe: bool = False,
+    filename: str = "Dockerfile",
+    profile: str = "generic",
+) -> tuple[str, bool]:
+    source = SourceFile.from_text(filename, text)
+    new, _applied, converged = fix_source(source, Options(config_for(codes, profile)), unsafe)
+    return new, converged

@@ -1,0 +1,98 @@
+"""Every rule's docstring is its documentation, and its examples are executed.
+
+Example must trigger the rule, Use instead must not, and the rule's fix applied to the Example
+must converge to a file that parses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from dockerlint_django import rules as registry
+from dockerlint_django.config import Config
+from dockerlint_django.engine import Options, lint_source
+from dockerlint_django.rules._base import Context, FixAvailability, Rule, Violation
+from dockerlint_django.rules._docs import check_doc, parse_doc
+from dockerlint_django.source import SourceFile
+from dockerlint_django.testing import fix_text, lint_text
+
+ALL = list(registry.CODES)
+
+
+def _blocks(code: str, section: str) -> list[tuple[str, str]]:
+    doc = parse_doc(registry.get(code).doc)
+    return [(b.text, b.filename or "Dockerfile") for b in doc.blocks(section)]
+
+
+def _crashing_rule() -> Rule:
+    def check(ctx: Context) -> Iterator[Violation]:
+        raise RuntimeError("deliberate crash")
+
+    base = registry.get("DJ108")
+    return Rule(base.meta, check, base.doc, "tests.crashing")
+
+
+def _codes_found(code: str, text: str, filename: str) -> list[str]:
+    if code == "DJ902":
+        source = SourceFile.from_text(filename, text)
+        result = lint_source(
+            source, Options(Config(select=("DJ902", "DJ108"))), rules=[_crashing_rule()]
+        )
+        return [f.code for f in result.findings]
+    if code == "DJ901":
+        result = lint_text(text, ["DJ901", "DJ108"], filename=filename)
+        return [f.code for f in result.findings]
+    return [f.code for f in lint_text(text, [code], filename=filename).findings]
+
+
+@pytest.mark.parametrize("code", ALL)
+def test_docstring_sections(code: str) -> None:
+    rule = registry.get(code)
+    doc = parse_doc(rule.doc)
+    assert check_doc(code, doc) == []
+    assert rule.meta.summary
+    assert rule.meta.name and rule.meta.name == rule.meta.name.lower()
+
+
+@pytest.mark.parametrize("code", ALL)
+def test_example_triggers(code: str) -> None:
+    blocks = _blocks(code, "Example")
+    assert blocks
+    for text, filename in blocks:
+        assert code in _codes_found(code, text, filename), f"{code} Example did not fire:\n{text}"
+
+
+@pytest.mark.parametrize("code", ALL)
+def test_use_instead_is_clean(code: str) -> None:
+    blocks = _blocks(code, "Use instead")
+    assert blocks
+    if code == "DJ902":
+        pytest.skip("DJ902 fires only for a crashing rule, whatever the file")
+    for text, filename in blocks:
+        found = [c for c in _codes_found(code, text, filename) if c == code]
+        assert not found, f"{code} fired on its Use instead:\n{text}"
+
+
+@pytest.mark.parametrize("code", ALL)
+def test_fix_converges(code: str) -> None:
+    rule = registry.get(code)
+    codes = [code, "DJ108"] if code == "DJ901" else [code]
+    for text, filename in _blocks(code, "Example"):
+        result = lint_text(text, codes, filename=filename)
+        own = [f for f in result.findings if f.code == code]
+        has_fix = any(f.fix is not None for f in own)
+        if rule.meta.fix is FixAvailability.NONE:
+            assert not has_fix, f"{code} declares no fix but offered one"
+            continue
+        if rule.meta.fix is FixAvailability.ALWAYS:
+            assert all(f.fix is not None for f in own), f"{code} declares a fix on every finding"
+        if not has_fix:
+            continue
+        fixed, converged = fix_text(text, codes, unsafe=True, filename=filename)
+        assert converged
+        assert fixed != text
+        again = lint_text(fixed, codes, filename=filename)
+        assert not again.parse_failed
+        assert not [f for f in again.findings if f.code == code and f.fix is not None]
