@@ -55,7 +55,7 @@ def write(results: Sequence[FileResult], out: TextIO, opts: FormatOptions) -> No
         return
     by_sev = Counter(f.severity for f in findings)
     parts = [
-        f"{by_sev[s]} {s.label}"
+        f"{by_sev[s]} {s.label}{_s(by_sev[s]) if s is not Severity.INFO else ''}"
         for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)
         if by_sev[s]
     ]

@@ -17,7 +17,10 @@ end (after switching to root to install something) is the classic mistake.
 The user is looked up through local parent stages (`FROM build AS final`) and, for base images this
 tool knows (`python`, `debian`, `ubuntu`, `alpine`, `nginx`, `nginxinc/nginx-unprivileged`,
 `ghcr.io/benoitc/gunicorn`), the image's own default. An unknown base image, or a `USER $NAME` whose
-value cannot be known, is never reported.
+value cannot be known, is never reported. A start command that drops privileges itself
+(`gosu app gunicorn …`, `su-exec`, `setpriv`) is not reported; one that starts through an entrypoint
+script in an image that installs `gosu` or `su-exec` is only info, since such scripts usually step
+down before they `exec` the server.
 
 ## Example
 ```dockerfile
@@ -48,6 +51,7 @@ command. Files the process writes at run time may need new ownership, which only
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from dockerlint_django.fix import Applicability, Edit, Fix
@@ -63,6 +67,10 @@ META = RuleMeta(
 )
 
 
+_STEP_DOWN = frozenset({"gosu", "su-exec", "setpriv", "runuser", "chpst", "s6-setuidgid"})
+_STEP_DOWN_WORD = re.compile(r"(^|/)(gosu|su-exec)(\b|$)")
+
+
 def check(ctx: Context) -> Iterator[Violation]:
     a = ctx.analysis
     final = a.dockerfile.final
@@ -71,6 +79,13 @@ def check(ctx: Context) -> Iterator[Violation]:
     user = final.final_state.user
     if user.is_root is not True:
         return
+    start = a.start(final)
+    if start is not None and any(ln.name in _STEP_DOWN for ln in start.launch.launchers):
+        return
+    severity = None
+    if start is not None and start.launch.kind == "script" and _installs_step_down(ctx):
+        # The usual pattern: start as root, fix volume ownership, then `exec gosu app "$@"`.
+        severity = Severity.INFO
     created = a.created_users(final)
     fix = None
     if user.instruction is not None:
@@ -101,4 +116,17 @@ def check(ctx: Context) -> Iterator[Violation]:
                 (Edit.insert(line_start, f"USER {name}:{group}{a.source.newline}"),),
                 Applicability.UNSAFE,
             )
-    yield META.violation(span, message, fix=fix)
+    if severity is not None:
+        message += " (the image installs gosu/su-exec: if its entrypoint script drops privileges, ignore this)"
+    yield META.violation(span, message, fix=fix, severity=severity)
+
+
+def _installs_step_down(ctx: Context) -> bool:
+    a = ctx.analysis
+    final = a.dockerfile.final
+    assert final is not None
+    for run in a.runs_in(final, chain=True):
+        for cmd in run.commands:
+            if any(w.value is not None and _STEP_DOWN_WORD.search(w.value) for w in cmd.words):
+                return True
+    return False

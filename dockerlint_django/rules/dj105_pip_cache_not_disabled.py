@@ -11,7 +11,8 @@ handbook installs requirements with `pip install --no-cache-dir -r /tmp/requirem
 These also disable or avoid the cache and are accepted: `PIP_NO_CACHE_DIR` set to any value pip
 accepts (pip disables its cache whenever the option is given, whatever the boolean says) through
 `ENV`, `ARG`, a command prefix or an earlier `export` in the same `RUN`; and a
-`--mount=type=cache` on pip's cache directory. `uv pip` keeps its own cache and is not checked.
+`--mount=type=cache` on pip's cache directory. pip takes unambiguous abbreviations, so
+`--no-cache` counts as `--no-cache-dir`. `uv pip` keeps its own cache and is not checked.
 
 ## Example
 ```dockerfile
@@ -71,6 +72,16 @@ def _cache_mounted(run: RunStep) -> bool:
     return False
 
 
+def _is_no_cache_dir(option: str | None) -> bool:
+    # pip's optparse takes any unambiguous prefix: `--no-cache` is `--no-cache-dir`; shorter ones
+    # (`--no-c`) also match --no-color, --no-clean and --no-compile.
+    return (
+        option is not None
+        and len(option) >= len("--no-cache")
+        and "--no-cache-dir".startswith(option)
+    )
+
+
 def check(ctx: Context) -> Iterator[Violation]:
     for run in ctx.analysis.runs:
         variables = run.state.variables if run.state is not None else {}
@@ -89,7 +100,9 @@ def check(ctx: Context) -> Iterator[Violation]:
                 continue
             if any(a.name == _VAR for a in cmd.assignments):
                 continue
-            if any(w.value is None for w in pip.options) or pip.has_option("--no-cache-dir"):
+            if any(w.value is None for w in pip.options) or any(
+                _is_no_cache_dir(w.value) for w in pip.options
+            ):
                 continue
             yield META.violation(
                 pip.install_word.span,
