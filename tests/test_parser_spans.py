@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dockerlint_django.dockerfile.ast import Instruction, ParseError, ParseResult
 from dockerlint_django.dockerfile.parser import parse, to_oracle_dict
@@ -293,3 +295,34 @@ def test_mapped_join_of_a_continued_line_is_contiguous_per_piece() -> None:
     args: Mapped = ins.args
     assert args.text == "a   b"
     assert [source.text[s] for s in args.starts] == ["a", " ", " ", " ", "b"]
+
+
+_SCRAPS = st.lists(
+    st.sampled_from(
+        [
+            "RUN ", "COPY ", "ENV ", "ONBUILD ", "FROM ", "a", " ", "\t", "\n", "\r", "\\", "`",
+            "'", '"', "$", "{", "}", "=", "[", "]", ",", "#", "<<EOF", "\nEOF\n", "--x=", "\x00",
+            "\v", "\x85", "\xa0", "\u3000", "é", "à", "\u2800", "😀", '["a\\u00e9"]',
+            "# escape=`\n",
+        ]
+    ),
+    max_size=40,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(_SCRAPS)
+def test_any_text_parses_or_raises_parse_error(text: str) -> None:
+    source = SourceFile.from_text("Dockerfile", text)
+    try:
+        result = parse(source)
+    except ParseError:
+        return
+    size = len(source.text)
+    for ins in result.instructions:
+        for item in (ins, *((ins.sub,) if ins.sub else ())):
+            assert 0 <= item.span.start <= item.span.end <= size
+            assert tuple(m.text for m in item.value_mapped) == item.value
+            for m in (*item.value_mapped, item.args):
+                assert all(0 <= a < b <= size for a, b in zip(m.starts, m.ends, strict=True))
+    to_oracle_dict(result)

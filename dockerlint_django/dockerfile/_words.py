@@ -30,12 +30,12 @@ class ByteView:
 
     def __init__(self, m: Mapped) -> None:
         self.m = m
-        self.data = m.text.encode()
+        self.data = m.text.encode("utf-8", "surrogatepass")
         offsets: list[int] = []
         b = 0
         for c in m.text:
             offsets.append(b)
-            b += 1 if c < "\x80" else len(c.encode())
+            b += 1 if c < "\x80" else len(c.encode("utf-8", "surrogatepass"))
         self.offsets = offsets  # byte offset of each code point
 
     def char_floor(self, b: int) -> int:

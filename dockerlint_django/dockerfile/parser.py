@@ -13,6 +13,11 @@ are kept on purpose, because they decide what the builder will do:
   an ``ONBUILD``, where they belong to the ``ONBUILD`` instruction, not to its ``sub``);
 * builder flags are read byte by byte (see ``_words``).
 
+Error messages are BuildKit's. Error lines are BuildKit's ``StartLine`` of the failing
+instruction, except two places where BuildKit's own number is unhelpful: a bad directive is
+reported on its own line (BuildKit says the line before), and "file with no instructions" on
+line 0, the whole file (BuildKit says the last line).
+
 On top of BuildKit's fields every instruction gets source spans; see ``ast.py``.
 """
 
@@ -83,7 +88,10 @@ def parse(source: SourceFile) -> ParseResult:
     too_long_line = 0
     if len(text) * 4 > _MAX_LINE_BYTES:
         for number, piece in enumerate(pieces, 1):
-            if len(piece) * 4 > _MAX_LINE_BYTES and len(piece.encode()) > _MAX_LINE_BYTES:
+            if (
+                len(piece) * 4 > _MAX_LINE_BYTES
+                and len(piece.encode("utf-8", "surrogatepass")) > _MAX_LINE_BYTES
+            ):
                 # bufio.Scanner stops at a line longer than its buffer; the lines before it
                 # are still parsed.
                 too_long_line = number
@@ -177,7 +185,7 @@ def parse(source: SourceFile) -> ParseResult:
         except _LineError as exc:
             raise ParseError(str(exc), start_line) from None
 
-        heredocs: list[Heredoc] = []
+        heredocs: tuple[Heredoc, ...] = ()
         # canContainHeredoc: RUN/COPY/ADD in shell form, also as an ONBUILD trigger (the
         # heredocs then belong to the ONBUILD node).
         target = node.sub if node.sub is not None and go_lower(node.cmd) == "onbuild" else node
@@ -186,35 +194,11 @@ def parse(source: SourceFile) -> ParseResult:
                 words = _shlex.heredocs_from_line(line.text)
             except _shlex.LexError as exc:
                 raise ParseError(str(exc), start_line) from None
-            for word in words:
-                body_start = starts[i] if i < n else len(text)
-                body_end = -1
-                while i < n:
-                    candidate = contents[i]
-                    i += 1
-                    if word.chomp:
-                        candidate = candidate.lstrip("\t")
-                    if candidate == word.name:
-                        body_end = starts[i - 1]
-                        break
-                if body_end < 0:
-                    raise ParseError("unterminated heredoc", start_line)
-                body = text[body_start:body_end]
-                heredocs.append(
-                    Heredoc(
-                        name=word.name,
-                        content=body,
-                        file_descriptor=word.fd,
-                        chomp=word.chomp,
-                        expand=word.expand,
-                        marker=line.span(word.start, word.end),
-                        body=_from_source(body, body_start),
-                    )
-                )
+            heredocs, i = _read_heredocs(words, line, text, starts, contents, i, start_line)
 
         spans = tuple(line_span(k) for k in range(start_line - 1, i))
         instructions.append(
-            _instruction(node, start_line, i, spans, tuple(heredocs), tuple(prev_comments))
+            _instruction(node, start_line, i, spans, heredocs, tuple(prev_comments))
         )
         prev_comments = []
 
@@ -230,6 +214,46 @@ def parse(source: SourceFile) -> ParseResult:
         comments=tuple(all_comments),
         warnings=tuple(warnings),
     )
+
+
+def _read_heredocs(
+    words: list[_shlex.HeredocWord],
+    line: Mapped,
+    text: str,
+    starts: list[int],
+    contents: list[str],
+    i: int,
+    start_line: int,
+) -> tuple[tuple[Heredoc, ...], int]:
+    """The bodies, one after the other, from line index ``i``; and the index after them."""
+    n = len(contents)
+    heredocs: list[Heredoc] = []
+    for word in words:
+        body_start = starts[i] if i < n else len(text)
+        body_end = -1
+        while i < n:
+            candidate = contents[i]
+            i += 1
+            if word.chomp:
+                candidate = candidate.lstrip("\t")
+            if candidate == word.name:
+                body_end = starts[i - 1]
+                break
+        if body_end < 0:
+            raise ParseError("unterminated heredoc", start_line)
+        body = text[body_start:body_end]  # the lines as read, line ends included
+        heredocs.append(
+            Heredoc(
+                name=word.name,
+                content=body,
+                file_descriptor=word.fd,
+                chomp=word.chomp,
+                expand=word.expand,
+                marker=line.span(word.start, word.end),
+                body=_from_source(body, body_start),
+            )
+        )
+    return tuple(heredocs), i
 
 
 def _from_source(piece: str, start: int) -> Mapped:
