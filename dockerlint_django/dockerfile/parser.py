@@ -322,7 +322,7 @@ def _new_node(line: Mapped, escape: str) -> _Node:
         raw_flags, rest = _words.extract_builder_flags(line, m.end(), hi)
         flags = tuple(_flag(f) for f in raw_flags)
         a0, a1 = trim_bounds(rest.text)
-        args = rest[a0:a1]
+        args = rest if a0 == 0 and a1 == len(rest) else rest[a0:a1]
     cmd = text[lo:cmd_end]
     lower = go_lower(cmd)
     handler = _DISPATCH.get(lower)
