@@ -233,11 +233,17 @@ class Analysis:
         for name, value in state.env.items():
             origin = state.env_sources.get(name)
             span = origin.span() if origin is not None else None
-            mapped = (
-                origin
-                if origin is not None and value is not None and origin.text == value
-                else None
-            )
+            mapped = None
+            if origin is not None and value is not None:
+                # A value changed by expansion or escapes has no char-by-char source: anchor every
+                # character to the whole written value, so spans still land on the right line.
+                whole = origin.span()
+                n = len(value)
+                mapped = (
+                    origin
+                    if origin.text == value
+                    else Mapped(value, [whole.start] * n, [whole.end] * n)
+                )
             env[name] = EnvVar(value, span, mapped)
         # A config file named with -c is read by a later release of this tool; until then every
         # setting it could hold is unknown. The implicit ./gunicorn.conf.py is taken as absent.
