@@ -36,7 +36,8 @@ class Flag:
 @dataclass(frozen=True)
 class Heredoc:
     name: str  # delimiter word, quotes removed: "EOF"
-    content: str  # body exactly as BuildKit keeps it (lines with their newlines, tabs not yet chomped)
+    # The body exactly as BuildKit keeps it: lines with their newlines, tabs not yet chomped.
+    content: str
     file_descriptor: int  # 0 for ``<<EOF``, 3 for ``3<<EOF``
     chomp: bool  # ``<<-EOF``
     expand: bool  # False when the delimiter was quoted (``<<'EOF'``, ``<<"EOF"``)
@@ -71,7 +72,8 @@ class Instruction:
     original: str  # BuildKit's Node.Original
     comments: tuple[Comment, ...] = ()  # comment lines directly above (BuildKit's PrevComment)
     sub: Instruction | None = None  # the instruction inside ONBUILD
-    line_spans: tuple[Span, ...] = field(default=(), repr=False)  # each physical line, breaks excluded
+    # Each physical line, line breaks excluded.
+    line_spans: tuple[Span, ...] = field(default=(), repr=False)
 
     @property
     def is_shell_form(self) -> bool:
