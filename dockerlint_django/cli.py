@@ -10,6 +10,7 @@ import difflib
 import io
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -113,27 +114,30 @@ class _Run:
 
     def files(self) -> list[Path]:
         paths: Sequence[Path] = self.kw["paths"] or (Path("."),)
-        missing = [p for p in paths if str(p) != "-" and not p.exists()]
-        for p in missing:
-            click.echo(f"dockerlint-django: error: {p}: no such file or directory", err=True)
-        self.missing = bool(missing)
+        self.missing = [p for p in paths if str(p) != "-" and not p.exists()]
         existing = [p for p in paths if str(p) != "-" and p.exists()]
-        exclude = self.config_for(None).exclude
-        return list(find_files(existing, exclude))
+        cfg = self.config_for(None)
+        return list(find_files(existing, cfg.exclude, cfg.root))
 
     @property
     def wants_stdin(self) -> bool:
         return any(str(p) == "-" for p in self.kw["paths"])
 
-    def stdin_source(self) -> tuple[SourceFile, Path | None]:
-        name = self.kw["stdin_filename"] or "-"
+    @property
+    def stdin_name(self) -> str:
+        return str(self.kw["stdin_filename"] or "-")
+
+    def stdin_source(self) -> tuple[SourceFile, Path | None] | str:
+        """Standard input as a source, or the error message when it is not UTF-8."""
+        name = self.stdin_name
         data = sys.stdin.buffer.read()
         try:
             return SourceFile.from_bytes(name, data), (
                 Path(name) if self.kw["stdin_filename"] else None
             )
         except SourceError as exc:
-            _fail(f"{name}: {exc.message}")
+            line = f":{exc.line}" if exc.line else ""
+            return f"{name}{line}: {exc.message}"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -174,12 +178,20 @@ def check(
     PATHS are files or folders (default: the current folder); '-' reads standard input.
     """
     run = _Run(kw)
-    results: list[FileResult] = []
-    for path in run.files():
+    found = run.files()
+    # A missing path is a file that could not be read: reported, and never "All checks passed".
+    results = [
+        FileResult(str(p), None, None, error=f"{p}: no such file or directory") for p in run.missing
+    ]
+    for path in found:
         results.append(lint_path(path, display_path(path), run.options_for(path)))
     if run.wants_stdin:
-        source, real = run.stdin_source()
-        results.append(lint_source(source, run.options_for(real), real_path=real))
+        got = run.stdin_source()
+        if isinstance(got, str):
+            # Like an undecodable file: reported, and the other files are still checked.
+            results.append(FileResult(run.stdin_name, None, None, error=got))
+        else:
+            results.append(lint_source(got[0], run.options_for(got[1]), real_path=got[1]))
     for r in results:
         if r.error is not None:
             click.echo(f"dockerlint-django: error: {r.error}", err=True)
@@ -197,14 +209,12 @@ def check(
         fmt == "text"
         and output_file is None
         and not no_color
-        and "NO_COLOR" not in os.environ
+        and not os.environ.get("NO_COLOR")  # no-color.org: an empty value does not count
         and sys.stdout.isatty()
     )
     fopts = FormatOptions(color=use_color, statistics=statistics, quiet=quiet)
     _emit(FORMATTERS[fmt], results, fopts, output_file)
     code = exit_code(results, threshold)
-    if run.missing:
-        code = 2
     if exit_zero and code == 1:
         code = 0
     sys.exit(code)
@@ -239,15 +249,27 @@ def fix(unsafe_fixes: bool, diff: bool, **kw: Any) -> None:
     out: TextIO = sys.stdout
     total = 0
     had_error = False
+    changed = False
     targets: list[tuple[SourceFile, Path | None]] = []
-    for found in run.files():
+    files = run.files()
+    for p in run.missing:
+        click.echo(f"dockerlint-django: error: {p}: no such file or directory", err=True)
+    for found in files:
         try:
             targets.append((read_source(found, display_path(found)), found))
         except SourceError as exc:
-            click.echo(f"dockerlint-django: error: {display_path(found)}: {exc.message}", err=True)
+            line = f":{exc.line}" if exc.line else ""
+            click.echo(
+                f"dockerlint-django: error: {display_path(found)}{line}: {exc.message}", err=True
+            )
             had_error = True
     if run.wants_stdin:
-        targets.append(run.stdin_source())
+        got = run.stdin_source()
+        if isinstance(got, str):
+            click.echo(f"dockerlint-django: error: {got}", err=True)
+            had_error = True
+        else:
+            targets.append(got)
     for source, path in targets:
         options = run.options_for(path)
         new_text, applied, converged = fix_source(source, options, unsafe_fixes, real_path=path)
@@ -258,15 +280,9 @@ def fix(unsafe_fixes: bool, diff: bool, **kw: Any) -> None:
         total += applied
         fixed = SourceFile(source.path, new_text, source.bom, source.newline)
         if new_text != source.text:
+            changed = True
             if diff:
-                out.writelines(
-                    difflib.unified_diff(
-                        source.text.splitlines(keepends=True),
-                        new_text.splitlines(keepends=True),
-                        f"a/{source.path}",
-                        f"b/{source.path}",
-                    )
-                )
+                out.writelines(_unified_diff(source.path, source.text, new_text))
             elif path is None:
                 sys.stdout.buffer.write(source.encode(new_text))
             else:
@@ -286,9 +302,25 @@ def fix(unsafe_fixes: bool, diff: bool, **kw: Any) -> None:
     if remaining and any(p is not None for _, p in targets):
         FORMATTERS["text"](results, sys.stderr, FormatOptions(quiet=True))
     code = exit_code(results, Severity.INFO)
+    if diff and changed and code == 0:
+        # Nothing was written, so the files on disk still have the problems the diff fixes.
+        code = 1
     if had_error or run.missing:
         code = 2
     sys.exit(code)
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def _unified_diff(path: str, old: str, new: str) -> list[str]:
+    # Not str.splitlines: it also breaks at form feeds and U+2028, which are not line breaks here.
+    lines = difflib.unified_diff(_LINE.findall(old), _LINE.findall(new), f"a/{path}", f"b/{path}")
+    # A last line without a line break would run into the next one: mark it the way git does.
+    return [
+        line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
+        for line in lines
+    ]
 
 
 @cli.command()
@@ -378,10 +410,10 @@ _INIT_TEMPLATE = """\
 # dockerlint-django configuration. Every key is optional; see `dockerlint-django rule --all`.
 profile: generic          # or "ocp" for the Open Contracting Partnership house conventions
 # select: [DJ]            # replace the default rule set (codes, prefixes, or names)
-# extend-select: [DJ037]  # add rules that are off by default
-# ignore: [DJ023]
+# extend-select: [DJ040]  # add rules that are off by default
+# ignore: [DJ106]
 # severity:
-#   DJ033: warning
+#   DJ108: warning
 # per-file-ignores:
 #   "docker/Dockerfile.dev": [DJ030]
 # rules:

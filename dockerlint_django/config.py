@@ -163,13 +163,16 @@ def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
         sev = data["severity"]
         if not isinstance(sev, Mapping):
             raise ConfigError("severity: expected a mapping of rule code to error/warning/info")
-        out: dict[str, Severity] = {}
+        entries = []
         for key, level in sev.items():
             codes = expand_selectors([str(key)], "severity")
             try:
-                parsed = Severity.parse(str(level))
+                entries.append((codes, Severity.parse(str(level))))
             except ValueError as exc:
                 raise ConfigError(f"severity.{key}: {exc}") from None
+        out: dict[str, Severity] = {}
+        # Broad prefixes first, so that `DJ108: error` beats `DJ1: info` whatever their order.
+        for codes, parsed in sorted(entries, key=lambda e: -len(e[0])):
             for code in codes:
                 out[code] = parsed
         cfg = replace(cfg, severity=out)
@@ -236,7 +239,8 @@ def load_file(path: Path) -> Config | None:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-        table = doc.get("tool", {}).get("dockerlint-django")
+        tool = doc.get("tool", {})
+        table = tool.get("dockerlint-django") if isinstance(tool, dict) else None
         if table is None:
             return None
         return from_mapping(table, path)
@@ -285,7 +289,9 @@ def apply_overrides(cfg: Config, overrides: Mapping[str, Any]) -> Config:
     """Command-line options over a file's configuration."""
     changes: dict[str, Any] = {}
     if overrides.get("select") is not None:
-        changes["select"] = tuple(overrides["select"])
+        # `--select` means "only these rules" (as in ruff): the file's extend-select and ignore,
+        # which refine the file's own selection, no longer apply.
+        cfg = replace(cfg, select=tuple(overrides["select"]), extend_select=(), ignore=())
     if overrides.get("extend_select"):
         changes["extend_select"] = cfg.extend_select + tuple(overrides["extend_select"])
     if overrides.get("ignore"):

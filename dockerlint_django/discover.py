@@ -45,38 +45,47 @@ def _load_ignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
 def _ignored(
     path: Path, is_dir: bool, specs: Sequence[tuple[Path, pathspec.GitIgnoreSpec]]
 ) -> bool:
-    for base, spec in specs:
+    # As in git, the deepest .gitignore with a matching pattern decides, so that a nested
+    # `!pattern` re-includes what a parent folder's .gitignore excluded.
+    for base, spec in reversed(specs):
         rel = path.relative_to(base).as_posix()
         if is_dir:
             rel += "/"
-        if spec.match_file(rel):
-            return True
+        verdict = spec.check_file(rel).include
+        if verdict is not None:
+            return verdict
     return False
 
 
-def _excluded(path: Path, exclude: Sequence[str]) -> bool:
-    posix = path.as_posix()
-    return any(fnmatch.fnmatchcase(posix, g) or fnmatch.fnmatchcase(path.name, g) for g in exclude)
+def _excluded(shown: Path, real: Path, exclude: Sequence[str], root: Path | None) -> bool:
+    candidates = {shown.as_posix(), shown.name}
+    if root is not None and real.is_relative_to(root):
+        # Globs are written relative to the configuration file, wherever the run starts.
+        candidates.add(real.relative_to(root).as_posix())
+    return any(fnmatch.fnmatchcase(c, g) for c in candidates for g in exclude)
 
 
-def find_files(paths: Sequence[Path], exclude: Sequence[str] = ()) -> Iterator[Path]:
-    """Files to lint, each once, in a stable order."""
+def find_files(
+    paths: Sequence[Path], exclude: Sequence[str] = (), root: Path | None = None
+) -> Iterator[Path]:
+    """Files to lint, each once, in a stable order. ``root``: the folder ``exclude`` is under."""
     seen: set[Path] = set()
-    for root in paths:
-        if root.is_dir():
-            for found in _walk(root, exclude):
+    real_root = root.resolve() if root is not None else None
+    for top in paths:
+        if top.is_dir():
+            for found in _walk(top, exclude, real_root):
                 key = found.resolve()
                 if key not in seen:
                     seen.add(key)
                     yield found
         else:
-            key = root.resolve() if root.exists() else root
+            key = top.resolve() if top.exists() else top
             if key not in seen:
                 seen.add(key)
-                yield root
+                yield top
 
 
-def _walk(root: Path, exclude: Sequence[str]) -> Iterator[Path]:
+def _walk(root: Path, exclude: Sequence[str], exclude_root: Path | None) -> Iterator[Path]:
     specs: list[tuple[Path, pathspec.GitIgnoreSpec]] = []
     # .gitignore files above the starting folder apply too, up to the repository root.
     parent = root.resolve()
@@ -90,7 +99,7 @@ def _walk(root: Path, exclude: Sequence[str]) -> Iterator[Path]:
         spec = _load_ignore(directory)
         if spec is not None:
             specs.append((directory, spec))
-    yield from _walk_dir(root, root.resolve(), specs, exclude)
+    yield from _walk_dir(root, root.resolve(), specs, exclude, exclude_root)
 
 
 def _walk_dir(
@@ -98,6 +107,7 @@ def _walk_dir(
     real: Path,
     specs: list[tuple[Path, pathspec.GitIgnoreSpec]],
     exclude: Sequence[str],
+    exclude_root: Path | None,
 ) -> Iterator[Path]:
     spec = _load_ignore(real)
     local = [*specs, (real, spec)] if spec is not None else specs
@@ -111,9 +121,11 @@ def _walk_dir(
         is_dir = entry.is_dir(follow_symlinks=False)
         if is_dir and entry.name in _SKIP_DIRS:
             continue
-        if _ignored(child_real, is_dir, local) or _excluded(child_shown, exclude):
+        if _ignored(child_real, is_dir, local) or _excluded(
+            child_shown, child_real, exclude, exclude_root
+        ):
             continue
         if is_dir:
-            yield from _walk_dir(child_shown, child_real, local, exclude)
+            yield from _walk_dir(child_shown, child_real, local, exclude, exclude_root)
         elif entry.is_file() and is_dockerfile_name(entry.name):
             yield child_shown

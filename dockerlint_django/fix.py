@@ -134,15 +134,20 @@ def fix_until_stable(
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so that a crash leaves either the old file or the new one."""
     target = path.resolve()
-    mode = target.stat().st_mode & 0o7777 if target.exists() else None
+    if target.exists():
+        mode = target.stat().st_mode & 0o7777
+    else:
+        # mkstemp creates 0600; a new file should get the mode open() would have given it.
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -109,7 +109,8 @@ class SourceFile:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
+            # Count lines the way LineIndex does, so that a lone CR agrees with reported positions.
+            line = LineIndex.build(data[: exc.start].decode("utf-8")).line_count
             raise SourceError(f"not valid UTF-8 (byte {exc.start})", line) from None
         bom = text.startswith(BOM)
         if bom:

@@ -31,7 +31,7 @@ class Pragma:
     comment: Comment
     codes: tuple[str, ...]  # as written, upper-cased; empty = every rule
     file_wide: bool
-    covers: Span | None  # the instruction covered; None for file-wide
+    covers: Span | None  # the instruction covered; None for file-wide or when none follows
     foreign: bool = False  # hadolint or BuildKit: never reported as unused
     used: set[str] = field(default_factory=set)
 
@@ -40,7 +40,8 @@ class Pragma:
             return False
         if self.file_wide:
             return True
-        assert self.covers is not None
+        if self.covers is None:
+            return False
         return self.covers.start <= span.start <= self.covers.end
 
 
@@ -78,8 +79,8 @@ def collect(
             codes = _split_codes(m.group("codes"))
             file_wide = m.group("kind").lower() == "ignore-file"
             covers = None if file_wide else _covered(comment, instructions)
-            if file_wide or covers is not None:
-                pragmas.append(Pragma(comment, codes, file_wide, covers))
+            # Kept even when no instruction follows, so that it is reported as unused.
+            pragmas.append(Pragma(comment, codes, file_wide, covers))
             continue
         h = _HADOLINT.match(text)
         if h:

@@ -51,7 +51,14 @@ def write(results: Sequence[FileResult], out: TextIO, opts: FormatOptions) -> No
         return
     if not findings:
         checked = sum(1 for r in results if r.error is None)
-        out.write(f"All checks passed ({checked} file{'s' if checked != 1 else ''}).\n")
+        unread = len(results) - checked
+        if unread:
+            out.write(
+                f"No problems found in {checked} file{_s(checked)}; "
+                f"{unread} could not be checked.\n"
+            )
+        else:
+            out.write(f"All checks passed ({checked} file{_s(checked)}).\n")
         return
     by_sev = Counter(f.severity for f in findings)
     parts = [
