@@ -116,8 +116,16 @@ class _Run:
         paths: Sequence[Path] = self.kw["paths"] or (Path("."),)
         self.missing = [p for p in paths if str(p) != "-" and not p.exists()]
         existing = [p for p in paths if str(p) != "-" and p.exists()]
-        cfg = self.config_for(None)
-        return list(find_files(existing, cfg.exclude, cfg.root))
+        self.config_for(None)  # a bad configuration is an error even when no file is found
+        return list(find_files(existing, exclude_for=self.excludes_in))
+
+    def excludes_in(self, directory: Path) -> tuple[tuple[str, ...], Path | None]:
+        """The ``exclude`` globs of the configuration nearest to a folder's entries."""
+        try:
+            cfg = self.finder.for_dir(directory)
+        except ConfigError as exc:
+            _fail(str(exc))
+        return cfg.exclude, cfg.root
 
     @property
     def wants_stdin(self) -> bool:
@@ -301,7 +309,7 @@ def fix(unsafe_fixes: bool, diff: bool, **kw: Any) -> None:
     remaining = [f for r in results for f in r.findings]
     if remaining and any(p is not None for _, p in targets):
         FORMATTERS["text"](results, sys.stderr, FormatOptions(quiet=True))
-    code = exit_code(results, Severity.INFO)
+    code = exit_code(results, run.config_for(None).fail_on or Severity.INFO)
     if diff and changed and code == 0:
         # Nothing was written, so the files on disk still have the problems the diff fixes.
         code = 1

@@ -268,6 +268,12 @@ class ConfigFinder:
         start = path.resolve().parent if path is not None else Path.cwd().resolve()
         return self._for_dir(start)
 
+    def for_dir(self, directory: Path) -> Config:
+        """The configuration for files inside ``directory``."""
+        if self._explicit is not None:
+            return self._explicit
+        return self._for_dir(directory.resolve())
+
     def _for_dir(self, directory: Path) -> Config:
         if directory in self._cache:
             return self._cache[directory]

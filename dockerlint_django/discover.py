@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pathspec
@@ -65,15 +65,26 @@ def _excluded(shown: Path, real: Path, exclude: Sequence[str], root: Path | None
     return any(fnmatch.fnmatchcase(c, g) for c in candidates for g in exclude)
 
 
+ExcludeFor = Callable[[Path], tuple[Sequence[str], Path | None]]
+
+
 def find_files(
-    paths: Sequence[Path], exclude: Sequence[str] = (), root: Path | None = None
+    paths: Sequence[Path],
+    exclude: Sequence[str] = (),
+    root: Path | None = None,
+    exclude_for: ExcludeFor | None = None,
 ) -> Iterator[Path]:
-    """Files to lint, each once, in a stable order. ``root``: the folder ``exclude`` is under."""
+    """Files to lint, each once, in a stable order.
+
+    ``exclude`` globs are relative to ``root``; ``exclude_for``, when given, instead maps each
+    folder (resolved) to the globs and root of the configuration that applies inside it.
+    """
     seen: set[Path] = set()
     real_root = root.resolve() if root is not None else None
+    excludes = exclude_for or (lambda _directory: (exclude, real_root))
     for top in paths:
         if top.is_dir():
-            for found in _walk(top, exclude, real_root):
+            for found in _walk(top, excludes):
                 key = found.resolve()
                 if key not in seen:
                     seen.add(key)
@@ -85,7 +96,7 @@ def find_files(
                 yield top
 
 
-def _walk(root: Path, exclude: Sequence[str], exclude_root: Path | None) -> Iterator[Path]:
+def _walk(root: Path, excludes: ExcludeFor) -> Iterator[Path]:
     specs: list[tuple[Path, pathspec.GitIgnoreSpec]] = []
     # .gitignore files above the starting folder apply too, up to the repository root.
     parent = root.resolve()
@@ -99,15 +110,14 @@ def _walk(root: Path, exclude: Sequence[str], exclude_root: Path | None) -> Iter
         spec = _load_ignore(directory)
         if spec is not None:
             specs.append((directory, spec))
-    yield from _walk_dir(root, root.resolve(), specs, exclude, exclude_root)
+    yield from _walk_dir(root, root.resolve(), specs, excludes)
 
 
 def _walk_dir(
     shown: Path,
     real: Path,
     specs: list[tuple[Path, pathspec.GitIgnoreSpec]],
-    exclude: Sequence[str],
-    exclude_root: Path | None,
+    excludes: ExcludeFor,
 ) -> Iterator[Path]:
     spec = _load_ignore(real)
     local = [*specs, (real, spec)] if spec is not None else specs
@@ -115,6 +125,7 @@ def _walk_dir(
         entries = sorted(os.scandir(real), key=lambda e: e.name)
     except OSError:
         return
+    exclude, exclude_root = excludes(real)
     for entry in entries:
         child_real = real / entry.name
         child_shown = shown / entry.name
@@ -126,6 +137,6 @@ def _walk_dir(
         ):
             continue
         if is_dir:
-            yield from _walk_dir(child_shown, child_real, local, exclude, exclude_root)
+            yield from _walk_dir(child_shown, child_real, local, excludes)
         elif entry.is_file() and is_dockerfile_name(entry.name):
             yield child_shown

@@ -6,6 +6,7 @@ it does not touch (comments, spacing, line endings, the BOM) stays byte for byte
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import itertools
 import os
@@ -134,8 +135,11 @@ def fix_until_stable(
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so that a crash leaves either the old file or the new one."""
     target = path.resolve()
+    owner: tuple[int, int] | None = None
     if target.exists():
-        mode = target.stat().st_mode & 0o7777
+        st = target.stat()
+        mode = st.st_mode & 0o7777
+        owner = (st.st_uid, st.st_gid)
     else:
         # mkstemp creates 0600; a new file should get the mode open() would have given it.
         umask = os.umask(0)
@@ -147,6 +151,11 @@ def write_atomic(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        if owner is not None and owner != (os.geteuid(), os.getegid()):
+            # Root fixing another user's file (a hook in a container) must not take it over. A
+            # user who may not give files away ends up owning it, as with any editor.
+            with contextlib.suppress(PermissionError):
+                os.chown(tmp, *owner)
         os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:

@@ -575,6 +575,21 @@ class TestDiscovery:
         monkeypatch.chdir(project / "docker")
         assert self.files() == ["Dockerfile"]
 
+    def test_nested_config_exclude(self) -> None:
+        # The nearest configuration applies to a file, its exclude included.
+        write("svc/.dockerlint-django.yaml", 'exclude: ["legacy"]\n')
+        write("svc/legacy/Dockerfile", INFO)
+        write("svc/Dockerfile", INFO)
+        write("legacy/Dockerfile", INFO)
+        assert self.files() == ["legacy/Dockerfile", "svc/Dockerfile"]
+        assert self.files("svc") == ["svc/Dockerfile"]
+
+    def test_explicit_config_exclude(self) -> None:
+        write("ci/lint.yaml", 'exclude: ["legacy"]\n')
+        write("legacy/Dockerfile", INFO)
+        write("Dockerfile", INFO)
+        assert self.files("--config", "ci/lint.yaml") == ["Dockerfile"]
+
     def test_each_file_once(self) -> None:
         write("svc/Dockerfile", INFO)
         res = run("check", "--format", "json", "svc", "svc/Dockerfile", "./svc")
@@ -740,6 +755,14 @@ class TestFix:
         assert p.read_text() == 'FROM python:3.11 AS b\nCMD ["true"]\n'
         assert "Fixed 1 problem." in res.stderr
         assert "Dockerfile:1:1: DJ030" in res.stderr
+
+    def test_configured_fail_on_applies(self) -> None:
+        write(".dockerlint-django.yaml", "fail-on: error\n")
+        p = write("Dockerfile", 'FROM python:3.11 as b\nCMD ["true"]\n')
+        res = run("fix")
+        assert res.exit_code == 0, res.output
+        assert "Dockerfile:1:1: DJ030" in res.stderr
+        assert p.read_text() == 'FROM python:3.11 AS b\nCMD ["true"]\n'
 
     def test_unsafe_fixes(self) -> None:
         p = write("Dockerfile", UNSAFE)

@@ -207,6 +207,14 @@ class TestWriteAtomic:
         assert stat.S_IMODE(p.stat().st_mode) == 0o751
         assert sorted(x.name for x in tmp_path.iterdir()) == ["Dockerfile"]
 
+    @pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file away")
+    def test_owner_kept(self, tmp_path: Path) -> None:
+        p = tmp_path / "Dockerfile"
+        p.write_bytes(b"old\n")
+        os.chown(p, 1234, 5678)
+        write_atomic(p, b"new\n")
+        assert (p.stat().st_uid, p.stat().st_gid) == (1234, 5678)
+
     def test_new_file_gets_the_umask_mode_not_the_temp_files(self, tmp_path: Path) -> None:
         old = os.umask(0o022)
         try:
