@@ -86,9 +86,9 @@ class TestApplyFixes:
         assert apply_fixes(text, [rep(0, 3, "X"), rep(3, 4, "Y")]) == ("Xdef", 1)
 
     def test_two_insertions_at_one_offset_apply_one(self) -> None:
-        new, n = apply_fixes("ab", [rep(1, 1, "X", "x"), rep(1, 1, "Y", "y")])
-        assert n == 1
-        assert new in ("aXb", "aYb")
+        x, y = rep(1, 1, "X", "x"), rep(1, 1, "Y", "y")
+        # Which one goes first is arbitrary but must not depend on the order rules ran in.
+        assert apply_fixes("ab", [x, y]) == apply_fixes("ab", [y, x]) == ("aXb", 1)
 
     def test_fix_nested_between_edits_of_another_waits(self) -> None:
         outer = Fix("outer", (Edit(0, 1, "["), Edit(8, 9, "]")))
@@ -158,8 +158,7 @@ class TestFixUntilStable:
     def test_oscillation_stops(self) -> None:
         outcome = fix_until_stable("A", _fixes_from_rules([("A", "B"), ("B", "A")]))
         assert outcome.converged is False
-        assert outcome.text in ("A", "B")
-        assert outcome.passes <= 3
+        assert (outcome.text, outcome.applied, outcome.passes) == ("B", 1, 2)
 
     def test_a_pass_that_breaks_parsing_is_discarded(self) -> None:
         outcome = fix_until_stable(
