@@ -202,13 +202,24 @@ def lint_source(
             continue
         kept.append(f)
     if "DJ901" in enabled and "DJ901" not in ignored and not options.no_suppress:
+        # A pragma may suppress DJ901 itself (`ignore-file=DJ901`): mark those uses first, so that
+        # such a pragma is not in turn reported as unused.
+        hidden = {
+            (u.comment.span, u.code)
+            for u in unused(suppressions, enabled, registry.CODES)
+            if suppressions.suppress("DJ901", u.comment.span)
+        }
         for u in unused(suppressions, enabled, registry.CODES):
             msg = f"unused suppression: {u.reason}"
             fix = _unused_fix(source, u.comment.span, u.code, suppressions)
             f = _meta_finding(source, "DJ901", msg, u.comment.span)
             if "DJ901" in config.severity:
                 f = replace(f, severity=config.severity["DJ901"])
-            kept.append(replace(f, fix=fix))
+            f = replace(f, fix=fix)
+            if (u.comment.span, u.code) in hidden:
+                result.suppressed.append(replace(f, suppressed=True))
+            else:
+                kept.append(f)
     result.findings = sorted(kept, key=Finding.sort_key)
     result.suppressed.sort(key=Finding.sort_key)
     return result
@@ -221,10 +232,11 @@ def _unused_fix(
     pragma = next((p for p in suppressions.pragmas if p.comment.span == span), None)
     if pragma is None:
         return None
-    remaining = [c for c in pragma.codes if c != code and c in pragma.used] if code else []
+    # Only the reported code goes: codes of rules switched off here cannot be judged, so they stay.
+    remaining = [c for c in pragma.codes if c != code] if code else []
     if code is not None and remaining:
         text = source.slice(span)
-        m = re.search(r"=\s*(.*?)\s*$", text)
+        m = re.search(r"=\s*([^#]*?)\s*(?:#.*)?$", text)
         if m is None:
             return None
         start = span.start + m.start(1)

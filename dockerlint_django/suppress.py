@@ -19,7 +19,8 @@ from dockerlint_django.dockerfile.ast import Comment, Instruction
 from dockerlint_django.source import Span
 
 _OURS = re.compile(
-    r"^dockerlint-django\s*:\s*(?P<kind>ignore-file|ignore)\s*(?:=\s*(?P<codes>[^#]*?))?\s*$",
+    # A reason may follow after a second "#": `# dockerlint-django: ignore=DJ030  # runs gosu`.
+    r"^dockerlint-django\s*:\s*(?P<kind>ignore-file|ignore)\s*(?:=\s*(?P<codes>[^#]*?))?\s*(?:#.*)?$",
     re.IGNORECASE,
 )
 _HADOLINT = re.compile(r"^hadolint\s+(?P<global>global\s+)?ignore\s*=\s*(?P<codes>[\w,\s-]+?)\s*$")

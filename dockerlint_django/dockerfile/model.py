@@ -204,9 +204,8 @@ class Dockerfile:
         if not self.stages:
             return None
         if self.target is not None:
-            for s in self.stages:
-                if s.name == self.target.lower():
-                    return s
+            # `docker build --target` with a stage that does not exist fails: there is no image.
+            return next((s for s in self.stages if s.name == self.target.lower()), None)
         return self.stages[-1]
 
     def stage_ref(self, ref: str) -> Stage | None:
@@ -351,6 +350,8 @@ def build(source: SourceFile, parsed: ParseResult, target: str | None = None) ->
         state = _apply(ins, state, stage.index, global_args, escape)
     if stage is not None:
         stage.end = state
+    if target is not None and stages and not any(s.name == target.lower() for s in stages):
+        errors.append(ModelError(f"target stage '{target}' could not be found", stages[0].from_))
     return Dockerfile(source, parsed, stages, global_args, errors, target)
 
 
