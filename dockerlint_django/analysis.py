@@ -10,9 +10,9 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cached_property
 
+from dockerlint_django._record import record
 from dockerlint_django.commands import django_command
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.model import Command, Dockerfile, Stage, State
@@ -26,7 +26,7 @@ _HEREDOC_ONLY = re.compile(r"^\s*(?:\d*<<-?\s*(?:\"[^\"]*\"|'[^']*'|\S+)\s*)+$")
 _TRAILING = frozenset({"CMD", "ENTRYPOINT", "EXPOSE", "HEALTHCHECK", "STOPSIGNAL", "LABEL"})
 
 
-@dataclass(frozen=True)
+@record
 class RunStep:
     """One RUN (or ONBUILD RUN) with the commands it executes."""
 
@@ -121,7 +121,7 @@ def mounts(ins: Instruction) -> list[dict[str, str]]:
     return out
 
 
-@dataclass(frozen=True)
+@record
 class Start:
     """What a stage's container runs: ENTRYPOINT + CMD as Docker combines them, unwrapped."""
 

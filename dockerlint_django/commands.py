@@ -7,8 +7,8 @@ that command. Words whose value is unknown are kept as ``None`` so rules can sta
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from dockerlint_django._record import record
 from dockerlint_django.shell import SimpleCommand, Word
 
 _PYTHON = re.compile(r"^python(\d(\.\d+)?)?$")
@@ -19,7 +19,7 @@ def _base(word: Word) -> str | None:
     return None if word.value is None else word.value.rsplit("/", 1)[-1]
 
 
-@dataclass(frozen=True)
+@record
 class AptCommand:
     tool: str  # "apt-get", "apt", "aptitude"
     tool_word: Word
@@ -60,7 +60,7 @@ def apt(cmd: SimpleCommand) -> AptCommand | None:
     return AptCommand(tool, words[0], action, action_word, tuple(options), tuple(packages), cmd)
 
 
-@dataclass(frozen=True)
+@record
 class PipInstall:
     """``pip install …`` in any of its spellings, including ``python -m pip`` and ``uv pip``."""
 
@@ -179,7 +179,7 @@ def pip_install(cmd: SimpleCommand) -> PipInstall | None:
     return PipInstall(cmd, rest[idx], tool, tuple(options), tuple(req_files), tuple(packages))
 
 
-@dataclass(frozen=True)
+@record
 class DjangoCommand:
     """``python manage.py X``, ``./manage.py X``, ``django-admin X``, ``python -m django X``."""
 

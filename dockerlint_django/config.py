@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
-
 from dockerlint_django import rules as registry
+from dockerlint_django._record import field, record, replace
 from dockerlint_django.rules._base import Severity
 
 CONFIG_FILES = (".dockerlint-django.yaml", ".dockerlint-django.yml")
@@ -41,7 +38,7 @@ class ConfigError(Exception):
     pass
 
 
-@dataclass(frozen=True)
+@record
 class Config:
     path: Path | None = None  # the file it came from; None for defaults
     select: tuple[str, ...] | None = None
@@ -235,6 +232,13 @@ def load_file(path: Path) -> Config | None:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     if path.name == "pyproject.toml":
+        # Most pyproject.toml files have no table of ours: say so without paying for a TOML parse,
+        # which costs a hook more than linting a Dockerfile does. Every way to write the table
+        # (header, dotted keys, inline table) names it.
+        if "dockerlint-django" not in text:
+            return None
+        import tomllib
+
         try:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -244,6 +248,8 @@ def load_file(path: Path) -> Config | None:
         if table is None:
             return None
         return from_mapping(table, path)
+    import yaml  # only when a YAML configuration exists: start-up time matters in hooks
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

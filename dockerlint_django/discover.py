@@ -11,8 +11,11 @@ import fnmatch
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
+
 
 DOCKERFILE_GLOBS = ("Dockerfile", "Dockerfile.*", "*.Dockerfile", "Dockerfile_*", "Containerfile")
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
@@ -39,6 +42,8 @@ def _load_ignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
+    import pathspec  # only when a folder is searched: start-up time matters in hooks
+
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 

@@ -7,12 +7,11 @@ and the other rules and files go on.
 from __future__ import annotations
 
 import re
-import traceback
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dockerlint_django import rules as registry
+from dockerlint_django._record import field, record, replace
 from dockerlint_django.analysis import Analysis
 from dockerlint_django.config import Config
 from dockerlint_django.dockerfile import model as dfmodel
@@ -26,7 +25,7 @@ from dockerlint_django.suppress import Suppressions, collect, unused
 DOCS_URL = "https://github.com/dockerlint-django/dockerlint-django/blob/main/rules/{code}.md"
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
     path: str
     code: str
@@ -48,7 +47,7 @@ class Finding:
         return (self.path, self.start.line, self.start.column, self.code, self.message)
 
 
-@dataclass
+@record(frozen=False)
 class FileResult:
     path: str  # as shown to users
     real_path: Path | None
@@ -59,7 +58,7 @@ class FileResult:
     parse_failed: bool = False  # BuildKit's parser rejects the file: exit code 2
 
 
-@dataclass(frozen=True)
+@record
 class Options:
     config: Config
     no_suppress: bool = False
@@ -133,6 +132,8 @@ def run_rules(analysis: Analysis, rules: Sequence[Rule], config: Config) -> list
         try:
             violations = list(rule.check(ctx))
         except Exception as exc:  # a rule's bug must not stop the run: report it as DJ902
+            import traceback
+
             where = traceback.extract_tb(exc.__traceback__)[-1]
             msg = (
                 f"rule {rule.code} ({rule.name}) crashed on this file: {type(exc).__name__}: {exc} "

@@ -10,11 +10,10 @@ import contextlib
 import enum
 import itertools
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from dockerlint_django._record import record
 from dockerlint_django.source import Span
 
 
@@ -28,7 +27,7 @@ class Applicability(enum.IntEnum):
         return {0: "display-only", 1: "unsafe", 2: "safe"}[int(self)]
 
 
-@dataclass(frozen=True, order=True)
+@record(order=True)
 class Edit:
     start: int  # code-point offsets into the decoded text, half-open
     end: int
@@ -47,7 +46,7 @@ class Edit:
         return cls(span.start, span.end, "")
 
 
-@dataclass(frozen=True)
+@record
 class Fix:
     title: str
     edits: tuple[Edit, ...]
@@ -96,7 +95,7 @@ def apply_fixes(text: str, fixes: Iterable[Fix]) -> tuple[str, int]:
     return "".join(out), applied
 
 
-@dataclass(frozen=True)
+@record
 class FixOutcome:
     text: str
     applied: int  # fixes applied over all passes
@@ -134,6 +133,8 @@ def fix_until_stable(
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so that a crash leaves either the old file or the new one."""
+    import tempfile  # only when writing: start-up time matters in hooks
+
     target = path.resolve()
     owner: tuple[int, int] | None = None
     if target.exists():

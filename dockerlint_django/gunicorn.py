@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Literal
 
+from dockerlint_django._record import field, record
 from dockerlint_django.launch import WordLike
 from dockerlint_django.shell import shell_split
 from dockerlint_django.source import Mapped, Span
@@ -33,7 +33,7 @@ ErrorKind = Literal[
 SettingValue = str | bool | tuple[str | None, ...] | None
 
 
-@dataclass(frozen=True)
+@record
 class OptionSpec:
     """One command-line setting of ``gunicorn/config.py`` (``cli``, ``action``, ``type``…)."""
 
@@ -219,7 +219,7 @@ def convert(spec: OptionSpec, text: str) -> int | str:
 # Command line
 
 
-@dataclass(frozen=True)
+@record
 class ParsedOption:
     """One option as argparse applied it.
 
@@ -252,7 +252,7 @@ class ParsedOption:
         return self.value is not None
 
 
-@dataclass(frozen=True)
+@record
 class ArgError:
     """What makes Gunicorn's parser exit at startup, worded as argparse words it."""
 
@@ -263,7 +263,7 @@ class ArgError:
     matches: tuple[str, ...] = ()  # ambiguous: the options it could be
 
 
-@dataclass(frozen=True)
+@record
 class GunicornArgs:
     """The parse of one argv (Gunicorn's own, or ``GUNICORN_CMD_ARGS`` split by shlex).
 
@@ -325,7 +325,7 @@ def _namespace_value(opt: ParsedOption) -> object:
         return value
 
 
-@dataclass(frozen=True)
+@record
 class _Optional:
     """argparse's option tuple (action, option_string, explicit_arg), plus where things sit in
     the word: the option text ends at ``text_end`` (None: the whole word), an explicit argument
@@ -714,7 +714,7 @@ def parse_cmd_args_env(value: Mapped) -> tuple[GunicornArgs, str | None]:
 # Settings across layers
 
 
-@dataclass(frozen=True)
+@record
 class EnvVar:
     """A container environment variable: ``value`` None when not knowable statically."""
 
@@ -723,7 +723,7 @@ class EnvVar:
     mapped: Mapped | None = None  # GUNICORN_CMD_ARGS: lets its options point into the file
 
 
-@dataclass(frozen=True)
+@record
 class ConfigSetting:
     """A setting read from the config file. ``known`` False: set, but to a dynamic value."""
 
@@ -732,7 +732,7 @@ class ConfigSetting:
     span: Span | None = None
 
 
-@dataclass(frozen=True)
+@record
 class ConfigSelection:
     """Which config file Gunicorn loads (F-01): ``-c`` on the command line, else ``-c`` in
     ``GUNICORN_CMD_ARGS``, else ``./gunicorn.conf.py`` in the working directory if it exists
@@ -747,7 +747,7 @@ class ConfigSelection:
         return self.layer == "default"
 
 
-@dataclass(frozen=True)
+@record
 class Resolved:
     """A setting's effective value and the layer that set it.
 
@@ -765,7 +765,7 @@ class Resolved:
     prefix: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class WorkerClass:
     """The worker class Gunicorn loads: ``sync`` with threads > 1 becomes ``gthread`` (F-03)."""
 
@@ -779,7 +779,7 @@ class WorkerClass:
         return self.name is not None
 
 
-@dataclass(frozen=True)
+@record
 class GunicornSettings:
     cli: GunicornArgs | None
     cmd_args_env: GunicornArgs | None

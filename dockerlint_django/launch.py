@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from dockerlint_django._record import record
 from dockerlint_django.shell import (
     Script,
     SimpleCommand,
@@ -61,7 +61,7 @@ class WordLike(Protocol):
     def mapped(self) -> Mapped | None: ...
 
 
-@dataclass(frozen=True)
+@record
 class Arg:
     """A piece of a word treated as a word of its own (``-mgunicorn`` → ``gunicorn``)."""
 
@@ -79,7 +79,7 @@ class Arg:
         return cls(value, word.span, None)
 
 
-@dataclass(frozen=True)
+@record
 class Launcher:
     """One wrapper peeled off: ``name`` is normalised ("tini", "sh -c", "python -m", "env"…)."""
 
@@ -92,7 +92,7 @@ class Launcher:
         return first.cover(last)
 
 
-@dataclass(frozen=True)
+@record
 class EnvAssignment:
     """Environment set on the way to the server (``env K=V``, ``K=V cmd`` in a script)."""
 
@@ -101,7 +101,7 @@ class EnvAssignment:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class ShellHop:
     """A ``sh -c SCRIPT`` on the way: the script and the command taken from it.
 
@@ -138,7 +138,7 @@ class ShellHop:
         return self.command is not None and self.command.in_pipeline
 
 
-@dataclass(frozen=True)
+@record
 class Launch:
     """What an argv finally runs.
 

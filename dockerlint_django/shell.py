@@ -18,9 +18,9 @@ Parsing never raises and runs in linear time; malformed input yields best-effort
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Literal
 
+from dockerlint_django._record import record
 from dockerlint_django.source import Mapped, Span
 
 Dialect = Literal["posix", "bash"]
@@ -39,7 +39,7 @@ RESERVED = frozenset(
 CONNECTORS = frozenset({"&&", "||", ";", "|", "|&", "&", "\n", ";;", ";&", ";;&"})
 
 
-@dataclass(frozen=True)
+@record
 class Expansion:
     """Something in a word that the shell replaces at run time (or a glob it may replace)."""
 
@@ -53,7 +53,7 @@ class Expansion:
         return self.raw.span()
 
 
-@dataclass(frozen=True)
+@record
 class Word:
     """One shell word.
 
@@ -101,7 +101,7 @@ class Word:
 _ALL_ARGS = frozenset({'"$@"', "$@", '"${@}"', "${@}", "$*", '"$*"', "${*}", '"${*}"'})
 
 
-@dataclass(frozen=True)
+@record
 class Assignment:
     """``NAME=value`` before a command (or alone)."""
 
@@ -111,7 +111,7 @@ class Assignment:
     append: bool = False  # bash ``NAME+=value``
 
 
-@dataclass(frozen=True)
+@record
 class Redirect:
     op: str  # ">", ">>", "<", "<<", "<<-", "<<<", "<>", ">&", "<&", ">|", "&>", "&>>"
     fd: int | None  # explicit descriptor: the 2 of ``2>&1``
@@ -120,7 +120,7 @@ class Redirect:
     heredoc: Mapped | None = None  # body of ``<<``/``<<-`` (delimiter line excluded)
 
 
-@dataclass(frozen=True)
+@record
 class SimpleCommand:
     """A simple command as the shell would run it.
 
@@ -159,13 +159,13 @@ class SimpleCommand:
         return self.words[0].value if self.words else None
 
 
-@dataclass(frozen=True)
+@record
 class ShellError:
     message: str
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Script:
     text: Mapped
     commands: tuple[SimpleCommand, ...]  # source order, commands nested in compounds included
@@ -227,7 +227,7 @@ _ANSI_SIMPLE = {
 _W, _O, _R, _N, _E = range(5)
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class _Tok:
     kind: int
     start: int  # offsets into the parsed text (not the file)
@@ -238,7 +238,7 @@ class _Tok:
     op_end: int = 0  # redirects: where the operator ends and the target begins
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class _Cmd:
     start: int
     ctx: tuple[str, ...]
@@ -1229,7 +1229,7 @@ def _ansi_escape(s: str, pos: int, e: str) -> tuple[str | None, int]:
 # Argv splitting without a shell
 
 
-@dataclass(frozen=True)
+@record
 class SplitResult:
     """Words split off a string with no shell grammar.
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import overload
+
+from dockerlint_django._record import field, record
 
 BOM = "\ufeff"
 
@@ -24,7 +25,7 @@ class SourceError(Exception):
         self.line = line
 
 
-@dataclass(frozen=True, order=True)
+@record(order=True)
 class Span:
     """A half-open range ``[start, end)`` of code-point offsets into a source text."""
 
@@ -45,13 +46,13 @@ class Span:
         return self.start <= offset < self.end
 
 
-@dataclass(frozen=True)
+@record
 class Position:
     line: int  # 1-based
     column: int  # 1-based, in code points
 
 
-@dataclass(frozen=True)
+@record
 class LineIndex:
     """Maps offsets to positions. A line ends after its newline (``\\n``, ``\\r\\n`` or ``\\r``)."""
 
@@ -91,7 +92,7 @@ class LineIndex:
         return self.starts[line - 1] + column - 1
 
 
-@dataclass(frozen=True)
+@record
 class SourceFile:
     """A decoded file. ``encode()`` gives back the original bytes for unchanged text."""
 

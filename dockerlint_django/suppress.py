@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 
+from dockerlint_django._record import field, record
 from dockerlint_django.dockerfile.ast import Comment, Instruction
 from dockerlint_django.source import Span
 
@@ -27,7 +27,7 @@ _HADOLINT = re.compile(r"^hadolint\s+(?P<global>global\s+)?ignore\s*=\s*(?P<code
 _CODE = re.compile(r"^[A-Za-z]+\d+$")
 
 
-@dataclass
+@record(frozen=False)
 class Pragma:
     comment: Comment
     codes: tuple[str, ...]  # as written, upper-cased; empty = every rule
@@ -46,7 +46,7 @@ class Pragma:
         return self.covers.start <= span.start <= self.covers.end
 
 
-@dataclass
+@record(frozen=False)
 class Suppressions:
     pragmas: list[Pragma]
 
@@ -125,7 +125,7 @@ def _covered(comment: Comment, instructions: Sequence[Instruction]) -> Span | No
     return None
 
 
-@dataclass(frozen=True)
+@record
 class Unused:
     comment: Comment
     code: str | None  # None: the pragma as a whole suppressed nothing

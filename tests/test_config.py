@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from dockerlint_django import rules as registry
+from dockerlint_django._record import replace
 from dockerlint_django.cli import cli
 from dockerlint_django.config import (
     KEYS,
@@ -177,7 +177,7 @@ class TestKeys:
         assert cfg.severity["DJ101"] is Severity.INFO
         assert cfg.severity["DJ104"] is Severity.INFO
         source = SourceFile.from_text("Dockerfile", "FROM python:3.11 as b\n")
-        res = lint_source(source, Options(dataclasses.replace(cfg, select=("DJ108",))))
+        res = lint_source(source, Options(replace(cfg, select=("DJ108",))))
         assert [(f.code, f.severity) for f in res.findings] == [("DJ108", Severity.ERROR)]
 
     def test_per_file_ignores(self, tree: Path) -> None:
@@ -200,7 +200,7 @@ class TestKeys:
         )
         cfg = load_file(cfg_path)
         assert cfg is not None
-        cfg = dataclasses.replace(cfg, select=("DJ108",))
+        cfg = replace(cfg, select=("DJ108",))
         real = write(tree / "svc" / "Dockerfile", "FROM python:3.11 as b\n")
         source = SourceFile.from_text("../elsewhere/Dockerfile", real.read_text())
         assert lint_source(source, Options(cfg), real_path=real).findings == []
@@ -260,7 +260,7 @@ class TestKeys:
         source = SourceFile.from_text("Dockerfile", text)
         base = Config(select=("DJ030",))
         assert [f.start.line for f in lint_source(source, Options(base)).findings] == [3]
-        cfg = dataclasses.replace(base, target="app")
+        cfg = replace(base, target="app")
         assert lint_source(source, Options(cfg)).findings == []
 
     def test_pyproject_table(self, tree: Path) -> None:
@@ -285,7 +285,7 @@ def _with_meta(monkeypatch: pytest.MonkeyPatch, code: str, **changes: Any) -> Ru
     """Pretend one rule has other metadata, for behaviour no shipped rule exercises yet."""
     real_get: Callable[[str], Rule] = registry.get
     original = real_get(code)
-    fake = dataclasses.replace(original, meta=dataclasses.replace(original.meta, **changes))
+    fake = replace(original, meta=replace(original.meta, **changes))
 
     def get(c: str) -> Rule:
         return fake if c == code else real_get(c)

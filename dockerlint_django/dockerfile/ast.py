@@ -8,8 +8,7 @@ spans, and ``Mapped`` strings that know where each character sits in the file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from dockerlint_django._record import field, record
 from dockerlint_django.source import Mapped, Span
 
 
@@ -22,7 +21,7 @@ class ParseError(Exception):
         self.line = line
 
 
-@dataclass(frozen=True)
+@record
 class Flag:
     """A ``--name[=value]`` flag before the arguments (``COPY --from=build``)."""
 
@@ -33,7 +32,7 @@ class Flag:
     value_span: Span | None  # just the value
 
 
-@dataclass(frozen=True)
+@record
 class Heredoc:
     name: str  # delimiter word, quotes removed: "EOF"
     # The body exactly as BuildKit keeps it: lines with their newlines, tabs not yet chomped.
@@ -45,14 +44,14 @@ class Heredoc:
     body: Mapped  # ``content`` mapped into the file
 
 
-@dataclass(frozen=True)
+@record
 class Comment:
     text: str  # after "#", stripped
     line: int  # 1-based
     span: Span  # the whole comment line without its line break
 
 
-@dataclass(frozen=True)
+@record
 class Instruction:
     keyword: str  # upper case: "RUN"
     keyword_span: Span
@@ -80,7 +79,7 @@ class Instruction:
         return not self.json
 
 
-@dataclass(frozen=True)
+@record
 class Directives:
     syntax: str | None = None
     escape: str = "\\"
@@ -88,7 +87,7 @@ class Directives:
     escape_span: Span | None = None
 
 
-@dataclass(frozen=True)
+@record
 class ParseResult:
     instructions: tuple[Instruction, ...]
     directives: Directives

@@ -30,9 +30,10 @@ a hostile Dockerfile cannot make the linter blow the stack or go exponential.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final, Literal
+
+from dockerlint_django._record import field, record
 
 __all__ = [
     "BUILDKIT_SOURCE",
@@ -64,7 +65,7 @@ class ExpansionError(Exception):
         self.word = word
 
 
-@dataclass(frozen=True)
+@record
 class Expansion:
     value: str | None  # None: some unknown variable can change the result
     unknown_vars: frozenset[str]  # the unknown variables the value depends on
@@ -79,7 +80,7 @@ ExpansionFunction = Literal[
 ]
 
 
-@dataclass(frozen=True)
+@record
 class ExpansionSite:
     """One operand BuildKit expands.
 
@@ -176,7 +177,7 @@ NOT_EXPANDED_INSTRUCTIONS: Final = frozenset(
 # --- Values that may be unknown ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class _Unknown:
     names: frozenset[str]
     nonempty: bool = False  # known to hold some text, e.g. "a$UNKNOWN"
@@ -497,7 +498,7 @@ class _Accumulator:
         return "".join(self.parts)
 
 
-@dataclass
+@record(frozen=False)
 class _StopOn:
     """processStopOn: read up to ``stop`` (None: end of input)."""
 
@@ -508,12 +509,12 @@ class _StopOn:
     pending_quote: bool = False  # waiting for a double-quoted string rather than a ${...}
 
 
-@dataclass
+@record(frozen=False)
 class _DoubleQuote:
     result: _Accumulator = field(default_factory=_Accumulator)
 
 
-@dataclass
+@record(frozen=False)
 class _Dollar:
     """A ``${name<op>...}`` waiting for the word(s) after its operator."""
 

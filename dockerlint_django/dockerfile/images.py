@@ -9,7 +9,8 @@ in this table are *unknown*: rules that depend on them stay silent.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from dockerlint_django._record import record
 
 _DEBIAN_USERS = frozenset(
     [
@@ -118,7 +119,7 @@ _ALPINE_GROUPS = _ALPINE_USERS - {"sync", "shutdown", "halt", "operator", "postm
 )
 
 
-@dataclass(frozen=True)
+@record
 class ImageRef:
     raw: str
     registry: str  # "docker.io" when none is given
@@ -163,7 +164,7 @@ def parse_image_ref(text: str) -> ImageRef | None:
     return ImageRef(text, registry, repository.lower(), tag, digest or None)
 
 
-@dataclass(frozen=True)
+@record
 class KnownImage:
     """Defaults an image sets. ``None`` fields are not set by the image (Docker's apply)."""
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
 
+from dockerlint_django._record import field, record, replace
 from dockerlint_django.dockerfile.ast import Instruction, ParseResult
 from dockerlint_django.dockerfile.expand import Expansion, ExpansionError, expand_word
 from dockerlint_django.dockerfile.images import ImageRef, KnownImage, known_image, parse_image_ref
@@ -61,7 +61,7 @@ AUTOMATIC_ARGS = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@record
 class Command:
     """A CMD or ENTRYPOINT as Docker stores it in the image config."""
 
@@ -77,7 +77,7 @@ class Command:
         return None if self.json or not self.argv else self.argv[-1]
 
 
-@dataclass(frozen=True)
+@record
 class UserValue:
     """The effective ``USER``: ``raw`` as written, ``value`` expanded (None: unknown)."""
 
@@ -101,7 +101,7 @@ class UserValue:
         return None if name is None else name in ("root", "0")
 
 
-@dataclass(frozen=True)
+@record
 class State:
     """The builder's state before an instruction runs (or at the end of a stage)."""
 
@@ -136,7 +136,7 @@ class State:
         return tuple(out)
 
 
-@dataclass
+@record(frozen=False)
 class Stage:
     index: int
     from_: Instruction
@@ -180,13 +180,13 @@ class Stage:
         return self.name if self.name is not None else str(self.index)
 
 
-@dataclass(frozen=True)
+@record
 class ModelError:
     message: str
     instruction: Instruction
 
 
-@dataclass
+@record(frozen=False)
 class Dockerfile:
     source: SourceFile
     parse: ParseResult

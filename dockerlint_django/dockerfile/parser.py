@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeAlias
 
+from dockerlint_django._record import record
 from dockerlint_django.dockerfile import _json, _shlex, _words
 from dockerlint_django.dockerfile._gotext import GO_SPACE, go_lower, go_quote, trim_bounds
 from dockerlint_django.dockerfile.ast import (
@@ -57,7 +57,7 @@ class _LineError(Exception):
     """An error in one logical line; ``parse`` adds the line number."""
 
 
-@dataclass
+@record(frozen=False)
 class _Node:
     """What ``newNodeFromLine`` returns, with spans."""
 

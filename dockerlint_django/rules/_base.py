@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from dockerlint_django._record import field, record
 from dockerlint_django.fix import Fix
 from dockerlint_django.source import SourceFile, Span
 
@@ -37,7 +37,7 @@ class FixAvailability(enum.Enum):
     ALWAYS = "always"
 
 
-@dataclass(frozen=True)
+@record
 class Related:
     """Another place that explains a finding (the stage a value comes from, a second file)."""
 
@@ -46,7 +46,7 @@ class Related:
     source: SourceFile | None = None  # None: the finding's own file
 
 
-@dataclass(frozen=True)
+@record
 class Violation:
     code: str
     message: str
@@ -56,7 +56,7 @@ class Violation:
     related: tuple[Related, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class RuleMeta:
     code: str
     name: str
@@ -87,7 +87,7 @@ class RuleMeta:
 CheckFn = Callable[["Context"], Iterator[Violation]]
 
 
-@dataclass(frozen=True)
+@record
 class Context:
     """What a rule sees: the analysed project file and its own options. No I/O from here."""
 
@@ -96,7 +96,7 @@ class Context:
     profile: str = "generic"
 
 
-@dataclass(frozen=True)
+@record
 class Rule:
     meta: RuleMeta
     check: CheckFn

@@ -7,7 +7,8 @@ References. Example and Use instead hold fenced blocks (```dockerfile), which th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from dockerlint_django._record import record
 
 REQUIRED = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 ORDER = (*REQUIRED, "Options", "References")
@@ -20,7 +21,7 @@ class DocError(ValueError):
     pass
 
 
-@dataclass(frozen=True)
+@record
 class CodeBlock:
     language: str  # "dockerfile", "yaml", …
     info: str  # the rest of the info string, e.g. "filename=Dockerfile_django"
@@ -32,7 +33,7 @@ class CodeBlock:
         return m.group(1) if m else None
 
 
-@dataclass(frozen=True)
+@record
 class RuleDoc:
     sections: dict[str, str]
 
