@@ -49,12 +49,16 @@ def json_delete(source: SourceFile, ins: Instruction, first: int, last: int) -> 
 
 
 def element_index(ins: Instruction, span: Span) -> int | None:
-    """Which exec-form element a word span belongs to."""
+    """Which exec-form element is exactly this word; None for a word inside an element.
+
+    A word inside an element (a Gunicorn option in ``["sh", "-c", "exec gunicorn …"]``) is not
+    an argument of its own: deleting or appending array elements would edit the shell's
+    arguments, not Gunicorn's.
+    """
     if not ins.json:
         return None
     for i, m in enumerate(ins.value_mapped):
-        s = m.span()
-        if s.start <= span.start and span.end <= s.end and (s.start < s.end or span == s):
+        if m.span() == span:
             return i
     return None
 

@@ -44,8 +44,8 @@ from collections.abc import Iterator
 
 from dockerlint_django.dockerfile.edits import element_index, insert_line_before, json_delete
 from dockerlint_django.fix import Applicability, Fix
+from dockerlint_django.gunicorn import ParsedOption
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
-from dockerlint_django.source import Span
 
 META = RuleMeta(
     code="DJ010",
@@ -71,7 +71,7 @@ def check(ctx: Context) -> Iterator[Violation]:
         shown = value if value is not None else a.source.slice(opt.value_span or opt.span)
         fix = None
         if value is not None and value.isdigit() and len(options) == 1:
-            fix = _fix(ctx, opt.span, opt.option_span, value)
+            fix = _fix(ctx, opt, value)
         yield META.violation(
             opt.span,
             f"Gunicorn's command line sets {opt.option} {shown}; it overrides GUNICORN_CMD_ARGS "
@@ -80,7 +80,7 @@ def check(ctx: Context) -> Iterator[Violation]:
         )
 
 
-def _fix(ctx: Context, span: Span, option_span: Span, value: str) -> Fix | None:
+def _fix(ctx: Context, opt: ParsedOption, value: str) -> Fix | None:
     a = ctx.analysis
     final = a.dockerfile.final
     assert final is not None
@@ -90,8 +90,12 @@ def _fix(ctx: Context, span: Span, option_span: Span, value: str) -> Fix | None:
         if command is None or command.instruction is None or not command.instruction.json:
             continue
         ins = command.instruction
-        first = element_index(ins, option_span)
-        last = element_index(ins, Span(span.end - 1, span.end) if span.end > span.start else span)
+        # `--workers=3` and `-w3` are one element; `--workers 3` two, the value its own.
+        if opt.attached or opt.value_span is None:
+            first = last = element_index(ins, opt.span)
+        else:
+            first = element_index(ins, opt.option_span)
+            last = element_index(ins, opt.value_span)
         if first is None or last is None:
             continue
         delete = json_delete(a.source, ins, first, last)

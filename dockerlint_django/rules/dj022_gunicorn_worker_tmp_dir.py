@@ -110,11 +110,9 @@ def check(ctx: Context) -> Iterator[Violation]:
                 else (start.launch.program.span if start.launch.program else None)
             )
             ins = command.instruction
-            if (
-                last is not None
-                and ins.value_mapped
-                and ins.value_mapped[-1].span().end == last.end
-            ):
+            # Only when Gunicorn's last argument is the array's last element itself, not a word
+            # inside a `sh -c` string (appending would add arguments to the shell).
+            if last is not None and ins.value_mapped and ins.value_mapped[-1].span() == last:
                 edit = json_append(a.source, ins, ["--worker-tmp-dir", "/dev/shm"])
                 if edit is not None:
                     fix = Fix("Add --worker-tmp-dir /dev/shm", (edit,), Applicability.SAFE)
