@@ -38,7 +38,7 @@ from dockerlint_django.engine import (
     read_source,
 )
 from dockerlint_django.fix import write_atomic
-from dockerlint_django.formatters import FORMATTERS, FormatOptions
+from dockerlint_django.formatters import MODULES, FormatOptions, writer
 from dockerlint_django.rules._base import Severity
 from dockerlint_django.source import SourceError, SourceFile
 
@@ -157,7 +157,7 @@ def cli() -> None:
 @cli.command()
 @_common
 @click.option(
-    "--format", "fmt", type=click.Choice(sorted(FORMATTERS)), default="text", show_default=True
+    "--format", "fmt", type=click.Choice(sorted(MODULES)), default="text", show_default=True
 )
 @click.option(
     "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the report here."
@@ -221,7 +221,7 @@ def check(
         and sys.stdout.isatty()
     )
     fopts = FormatOptions(color=use_color, statistics=statistics, quiet=quiet)
-    _emit(FORMATTERS[fmt], results, fopts, output_file)
+    _emit(writer(fmt), results, fopts, output_file)
     code = exit_code(results, threshold)
     if exit_zero and code == 1:
         code = 0
@@ -308,7 +308,7 @@ def fix(unsafe_fixes: bool, diff: bool, **kw: Any) -> None:
         click.echo(f"Fixed {total} problem{'s' if total != 1 else ''}.", err=True)
     remaining = [f for r in results for f in r.findings]
     if remaining and any(p is not None for _, p in targets):
-        FORMATTERS["text"](results, sys.stderr, FormatOptions(quiet=True))
+        writer("text")(results, sys.stderr, FormatOptions(quiet=True))
     code = exit_code(results, run.config_for(None).fail_on or Severity.INFO)
     if diff and changed and code == 0:
         # Nothing was written, so the files on disk still have the problems the diff fixes.

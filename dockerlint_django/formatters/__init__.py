@@ -1,33 +1,52 @@
-"""Output formats, one module each, behind one table."""
+"""Output formats, one module each, behind one table.
+
+Each module exposes ``write(results, out, options)``. Modules load on first use: a pre-commit run
+that prints text should not pay for importing the SARIF object model.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
-from dockerlint_django.engine import FileResult
-from dockerlint_django.formatters import json_format, text
+from dockerlint_django._record import field, record
 
-Writer = Callable[[Sequence[FileResult], TextIO, "FormatOptions"], None]
+if TYPE_CHECKING:
+    from dockerlint_django.engine import FileResult
 
 
+@record
 class FormatOptions:
-    def __init__(
-        self,
-        color: bool = False,
-        statistics: bool = False,
-        quiet: bool = False,
-        show_fixes: bool = True,
-        unsafe_fixes: bool = False,
-    ) -> None:
-        self.color = color
-        self.statistics = statistics
-        self.quiet = quiet
-        self.show_fixes = show_fixes
-        self.unsafe_fixes = unsafe_fixes
+    color: bool = False
+    statistics: bool = False
+    quiet: bool = False
+    show_fixes: bool = True
+    unsafe_fixes: bool = False
+    # The folder result paths are made relative to in machine formats (SARIF artifact URIs, GitLab
+    # paths): the repository root when known, else the working directory. None: the working folder.
+    root: Path | None = None
+    # The rules that ran, so that SARIF can describe every enabled rule, not only those that fired.
+    enabled: frozenset[str] = field(default_factory=frozenset)
+    # SARIF runAutomationDetails.id category (GitHub keeps one analysis per category).
+    category: str | None = None
 
 
-FORMATTERS: dict[str, Writer] = {
-    "text": text.write,
-    "json": json_format.write,
+Writer = Callable[[Sequence["FileResult"], TextIO, FormatOptions], None]
+
+# Format name -> module under dockerlint_django.formatters.
+MODULES: dict[str, str] = {
+    "text": "text",
+    "json": "json_format",
+    "sarif": "sarif",
+    "github": "github",
+    "gitlab": "gitlab",
+    "junit": "junit",
 }
+
+
+def writer(name: str) -> Writer:
+    module = importlib.import_module(f"{__name__}.{MODULES[name]}")
+    write: Writer = module.write
+    return write

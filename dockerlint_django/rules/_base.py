@@ -71,6 +71,18 @@ class RuleMeta:
     hadolint: tuple[str, ...] = ()  # DL codes whose `# hadolint ignore=` pragmas suppress this rule
     buildkit: tuple[str, ...] = ()  # BuildKit check names whose `# check=skip=` directive skips it
     options: Mapping[str, Any] = field(default_factory=dict)  # option name -> default value
+    kind: tuple[str, ...] = ("dockerfile",)  # what it reads: "dockerfile", "compose", "cross"
+    # A CVSS-like score ("0.1"-"10.0") for rules whose findings are security weaknesses; GitHub
+    # code scanning files those as security alerts. None for everything else.
+    security_severity: str | None = None
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """Labels for filtering: origin, profile, what the rule reads, and "security"."""
+        out = [self.origin, self.profile, *self.kind]
+        if self.security_severity is not None:
+            out.append("security")
+        return tuple(dict.fromkeys(out))
 
     def violation(
         self,

@@ -64,6 +64,8 @@ META = RuleMeta(
     summary="The final stage runs as root: switch to a non-root USER.",
     fix=FixAvailability.SOMETIMES,
     hadolint=("DL3002",),
+    # Root in the container: any code-execution bug in the app runs with write access to the image.
+    security_severity="5.0",
 )
 
 
