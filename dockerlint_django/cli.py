@@ -20,6 +20,7 @@ import click
 
 from dockerlint_django import __version__
 from dockerlint_django import rules as registry
+from dockerlint_django._record import replace
 from dockerlint_django.config import (
     Config,
     ConfigError,
@@ -38,7 +39,7 @@ from dockerlint_django.engine import (
     read_source,
 )
 from dockerlint_django.fix import write_atomic
-from dockerlint_django.formatters import MODULES, FormatOptions, writer
+from dockerlint_django.formatters import AUTO, MODULES, FormatOptions, resolve, writer
 from dockerlint_django.rules._base import Severity
 from dockerlint_django.source import SourceError, SourceFile
 
@@ -98,6 +99,8 @@ class _Run:
             "profile": kw["profile"],
             "target": kw["target"],
         }
+        # The rules of every configuration a file was linted with: reports describe them all.
+        self.enabled: frozenset[str] = frozenset()
 
     def config_for(self, path: Path | None) -> Config:
         try:
@@ -108,9 +111,9 @@ class _Run:
         return cfg
 
     def options_for(self, path: Path | None) -> Options:
-        return Options(
-            self.config_for(path), no_suppress=self.kw["no_suppress"], target=self.kw["target"]
-        )
+        cfg = self.config_for(path)
+        self.enabled |= cfg.enabled_codes()
+        return Options(cfg, no_suppress=self.kw["no_suppress"], target=self.kw["target"])
 
     def files(self) -> list[Path]:
         paths: Sequence[Path] = self.kw["paths"] or (Path("."),)
@@ -154,13 +157,61 @@ def cli() -> None:
     """Lint how Django and Gunicorn projects are containerised."""
 
 
+def repository_root(start: Path) -> Path | None:
+    """The top folder of the git repository holding ``start``, like ``git rev-parse
+    --show-toplevel`` but without starting git on every pre-commit call."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():  # a folder, or a file in worktrees and submodules
+            return folder
+    return None
+
+
+def pair_outputs(
+    formats: Sequence[str], output_files: Sequence[Path]
+) -> list[tuple[str, Path | None]]:
+    """Match ``--output-file`` options with the last ``--format`` options, in order; the formats
+    left over go to standard output. ``--format text --format sarif --output-file r.sarif`` prints
+    text and writes SARIF to r.sarif."""
+    if len(output_files) > len(formats):
+        raise click.UsageError(
+            f"{len(output_files)} --output-file options but {len(formats)} format"
+            f"{'s' if len(formats) != 1 else ''}: each output file takes the format of a --format "
+            "option (the last ones, in order)"
+        )
+    if len(formats) - len(output_files) > 1:
+        raise click.UsageError(
+            "at most one format can go to standard output: give --output-file for all but one "
+            "--format"
+        )
+    seen = [p.resolve() for p in output_files]
+    if len(set(seen)) != len(seen):
+        raise click.UsageError("the same --output-file is given twice")
+    stdout: list[Path | None] = [None] * (len(formats) - len(output_files))
+    return list(zip(formats, [*stdout, *output_files], strict=True))
+
+
 @cli.command()
 @_common
 @click.option(
-    "--format", "fmt", type=click.Choice(sorted(MODULES)), default="text", show_default=True
+    "--format",
+    "formats",
+    type=click.Choice([*sorted(MODULES), AUTO]),
+    multiple=True,
+    help="Report format; repeat it for several reports in one run. Default: text, in GitHub "
+    "Actions too (as ruff); 'auto' is github when GITHUB_ACTIONS=true, else text.",
 )
 @click.option(
-    "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the report here."
+    "--output-file",
+    "output_files",
+    type=click.Path(path_type=Path, dir_okay=False),
+    multiple=True,
+    help="Write a report here instead of to standard output. Repeatable: output files pair with "
+    "the last --format options in order; the one format left over is printed.",
+)
+@click.option(
+    "--category",
+    metavar="NAME",
+    help="SARIF analysis category (runAutomationDetails.id); GitHub keeps one analysis each.",
 )
 @click.option(
     "--fail-on",
@@ -172,8 +223,9 @@ def cli() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
 @click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR set).")
 def check(
-    fmt: str,
-    output_file: Path | None,
+    formats: tuple[str, ...],
+    output_files: tuple[Path, ...],
+    category: str | None,
     fail_on: str | None,
     exit_zero: bool,
     statistics: bool,
@@ -185,6 +237,9 @@ def check(
 
     PATHS are files or folders (default: the current folder); '-' reads standard input.
     """
+    # As in ruff, the default stays text even inside GitHub Actions: logs read by people keep
+    # working unchanged, and annotations are one '--format auto' (or github) away.
+    outputs = pair_outputs([resolve(f) for f in formats or ("text",)], output_files)
     run = _Run(kw)
     found = run.files()
     # A missing path is a file that could not be read: reported, and never "All checks passed".
@@ -213,15 +268,23 @@ def check(
             click.echo(f"dockerlint-django: error: {where}", err=True)
     base_cfg = run.config_for(None)
     threshold = Severity.parse(fail_on) if fail_on else (base_cfg.fail_on or Severity.INFO)
-    use_color = (
-        fmt == "text"
-        and output_file is None
-        and not no_color
-        and not os.environ.get("NO_COLOR")  # no-color.org: an empty value does not count
-        and sys.stdout.isatty()
+    cwd = Path.cwd()
+    fopts = FormatOptions(
+        statistics=statistics,
+        quiet=quiet,
+        root=repository_root(cwd) or cwd,
+        enabled=run.enabled or base_cfg.enabled_codes(),
+        category=category,
     )
-    fopts = FormatOptions(color=use_color, statistics=statistics, quiet=quiet)
-    _emit(writer(fmt), results, fopts, output_file)
+    for fmt, output_file in outputs:
+        use_color = (
+            fmt == "text"
+            and output_file is None
+            and not no_color
+            and not os.environ.get("NO_COLOR")  # no-color.org: an empty value does not count
+            and sys.stdout.isatty()
+        )
+        _emit(writer(fmt), results, replace(fopts, color=use_color), output_file)
     code = exit_code(results, threshold)
     if exit_zero and code == 1:
         code = 0
@@ -238,10 +301,8 @@ def _emit(
     writer(results, buf, fopts)
     try:
         output_file.parent.mkdir(parents=True, exist_ok=True)
-        if output_file.exists():
-            write_atomic(output_file, buf.getvalue().encode("utf-8"))
-        else:
-            output_file.write_text(buf.getvalue(), encoding="utf-8")
+        # Atomic, new file or old: a CI step reading the report never sees half of one.
+        write_atomic(output_file, buf.getvalue().encode("utf-8"))
     except OSError as exc:
         _fail(f"{output_file}: cannot write: {exc.strerror or exc}")
 

@@ -7,14 +7,16 @@ that prints text should not pay for importing the SARIF object model.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from dockerlint_django._record import field, record
 
 if TYPE_CHECKING:
-    from dockerlint_django.engine import FileResult
+    from dockerlint_django.engine import FileResult, Finding
+    from dockerlint_django.source import Position, SourceFile
 
 
 @record
@@ -44,6 +46,51 @@ MODULES: dict[str, str] = {
     "gitlab": "gitlab",
     "junit": "junit",
 }
+
+
+# Not a module: picks one of the formats above from the environment (see ``resolve``).
+AUTO = "auto"
+
+
+def resolve(name: str, environ: Mapping[str, str] = os.environ) -> str:
+    """The format ``name`` means: ``auto`` is ``github`` inside GitHub Actions, else ``text``."""
+    if name != AUTO:
+        return name
+    # GitHub sets GITHUB_ACTIONS=true in every step it runs; "false" or empty is not Actions.
+    return "github" if environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def report_path(result: FileResult, root: Path | None) -> str:
+    """A result's path relative to ``root`` (default: the working folder), with ``/`` separators.
+
+    CI services resolve report paths against the repository checkout, not against the folder the
+    linter happened to start in. A symlink is reported where it points when that is inside
+    ``root``: GitHub shows nothing on a symlink's own path. A file outside ``root`` keeps the path
+    the user gave.
+    """
+    if result.real_path is not None:
+        target = result.real_path
+    elif result.path != "-":
+        target = Path(result.path)  # a missing file: no real path, but a name on the command line
+    else:
+        return result.path
+    given = Path(os.path.abspath(target))
+    base = Path(os.path.abspath(root if root is not None else os.getcwd()))
+    resolved, real_base = given.resolve(), base.resolve()
+    if resolved.is_relative_to(real_base):
+        return resolved.relative_to(real_base).as_posix()
+    if given.is_relative_to(base):
+        return given.relative_to(base).as_posix()
+    return result.path
+
+
+def shown_end(f: Finding, source: SourceFile | None) -> Position:
+    """Where a finding ends for a line-based viewer: a span that takes its line break along ends
+    on that line, not at column 1 of the next, which it does not touch."""
+    if f.end.column == 1 and f.end.line > f.start.line and source is not None:
+        line = f.end.line - 1
+        return type(f.end)(line, len(source.line_text(line)) + 1)
+    return f.end
 
 
 def writer(name: str) -> Writer:
