@@ -14,6 +14,7 @@ from functools import cached_property
 
 from dockerlint_django._record import record
 from dockerlint_django.commands import django_command
+from dockerlint_django.context import UNKNOWN_CONTEXT, BuildContext
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.model import Command, Dockerfile, Stage, State
 from dockerlint_django.gunicorn import EnvVar, GunicornSettings, parse_args, resolve_settings
@@ -144,9 +145,12 @@ class Start:
 
 
 class Analysis:
-    def __init__(self, source: SourceFile, dockerfile: Dockerfile) -> None:
+    def __init__(
+        self, source: SourceFile, dockerfile: Dockerfile, context: BuildContext = UNKNOWN_CONTEXT
+    ) -> None:
         self.source = source
         self.dockerfile = dockerfile
+        self.context = context
         self._starts: dict[int, Start | None] = {}
 
     # -- instructions ---------------------------------------------------------------------
@@ -245,13 +249,50 @@ class Analysis:
                     else Mapped(value, [whole.start] * n, [whole.end] * n)
                 )
             env[name] = EnvVar(value, span, mapped)
-        # A config file named with -c is read by a later release of this tool; until then every
-        # setting it could hold is unknown. The implicit ./gunicorn.conf.py is taken as absent.
+        for assignment in start.launch.environment:
+            # `env GUNICORN_CMD_ARGS=… gunicorn` and `VAR=… gunicorn` in a script set the
+            # container environment for Gunicorn alone, over the image's ENV.
+            env[assignment.name] = EnvVar(assignment.value, assignment.span)
         cli = parse_args(start.launch.args)
         settings = resolve_settings(cli, env=env)
-        if settings.config_file.layer != "default":
+        # A config file, named with -c or loaded implicitly from ./gunicorn.conf.py, is read by a
+        # later release of this tool; until then every setting it could hold is unknown.
+        if settings.config_file.layer != "default" or self._implicit_config_possible(stage):
             settings = resolve_settings(cli, env=env, config_unknown=True)
         return settings
+
+    def _implicit_config_possible(self, stage: Stage) -> bool:
+        """Could ``./gunicorn.conf.py`` exist in the final WORKDIR? Unknown counts as yes."""
+        workdir = stage.final_state.workdir
+        if workdir is None:
+            return True
+        target = posixpath.join(workdir, "gunicorn.conf.py")
+        for s in stage.chain:
+            for ins, state in s.steps():
+                if ins.keyword not in ("COPY", "ADD") or len(ins.value) < 2:
+                    continue
+                if any(f.name == "from" for f in ins.flags):
+                    return True  # another stage's files: not knowable from the context
+                dest = ins.value[-1]
+                if not dest.startswith("/"):
+                    dest = posixpath.join(state.workdir or "/", dest)
+                dest_dir = dest if ins.value[-1].endswith("/") or len(ins.value) > 2 else None
+                for src in ins.value[:-1]:
+                    if "$" in src or any(c in src for c in "*?["):
+                        return True
+                    into = posixpath.normpath(dest_dir if dest_dir is not None else dest)
+                    lands_in_workdir = into == posixpath.normpath(workdir)
+                    if posixpath.basename(src) == "gunicorn.conf.py" and (
+                        posixpath.normpath(dest) == target or lands_in_workdir
+                    ):
+                        if self.context.exists(src) is not False:
+                            return True
+                    elif lands_in_workdir:
+                        # Copying a folder into the WORKDIR brings its gunicorn.conf.py, if any.
+                        found = self.context.exists(posixpath.join(src, "gunicorn.conf.py"))
+                        if found is not False:
+                            return True
+        return False
 
     def is_django_stage(self, stage: Stage) -> bool:
         """The stage runs a Django/WSGI/ASGI server or manage.py, or builds with manage.py."""

@@ -14,6 +14,7 @@ from dockerlint_django import rules as registry
 from dockerlint_django._record import field, record, replace
 from dockerlint_django.analysis import Analysis
 from dockerlint_django.config import Config
+from dockerlint_django.context import UNKNOWN_CONTEXT, BuildContext
 from dockerlint_django.dockerfile import model as dfmodel
 from dockerlint_django.dockerfile.ast import ParseError, ParseResult
 from dockerlint_django.dockerfile.parser import parse
@@ -169,7 +170,11 @@ def lint_source(
         model = dfmodel.build(source, parsed, target=options.target or config.target)
         for err in model.errors:
             raw.append(_meta_finding(source, "DJ900", err.message, err.instruction.keyword_span))
-        analysis = Analysis(source, model)
+        # The Dockerfile's folder is the build context unless the build says otherwise.
+        context = (
+            BuildContext(real_path.resolve().parent) if real_path is not None else UNKNOWN_CONTEXT
+        )
+        analysis = Analysis(source, model, context)
         selected = (
             list(rules)
             if rules is not None

@@ -7,6 +7,7 @@ one path, the same one the command line uses.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from dockerlint_django.config import Config
 from dockerlint_django.engine import FileResult, Finding, Options, fix_source, lint_source
@@ -28,10 +29,14 @@ def lint_text(
     profile: str = "generic",
     options: dict[str, dict[str, object]] | None = None,
     no_suppress: bool = False,
+    real_path: Path | None = None,
 ) -> FileResult:
+    """``real_path`` makes the file's folder the build context, as linting it from disk does."""
     source = SourceFile.from_text(filename, text)
     return lint_source(
-        source, Options(config_for(codes, profile, options), no_suppress=no_suppress)
+        source,
+        Options(config_for(codes, profile, options), no_suppress=no_suppress),
+        real_path=real_path,
     )
 
 

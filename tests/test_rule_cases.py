@@ -71,7 +71,10 @@ def test_case(code: str, name: str, case: dict[str, Any]) -> None:
     else:
         text = case.get("pass", case.get("fail"))
         assert text is not None, "a case needs pass, fail or corpus"
-    result = lint_text(text, codes, filename=filename, profile=profile, options=options)
+    real_path = CORPUS / "files" / case["corpus"] if "corpus" in case else None
+    result = lint_text(
+        text, codes, filename=filename, profile=profile, options=options, real_path=real_path
+    )
     found = [f for f in result.findings if f.code == code]
     if "pass" in case or case.get("violations") == []:
         assert not found, [f"{f.start.line}:{f.start.column} {f.message}" for f in found]

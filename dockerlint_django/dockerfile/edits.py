@@ -63,9 +63,42 @@ def element_index(ins: Instruction, span: Span) -> int | None:
     return None
 
 
+def insert_word_after(source: SourceFile, ins: Instruction, word: Span, text: str) -> Edit:
+    """Insert the argument ``text`` after the word at ``word``, in the instruction's own syntax.
+
+    In an exec-form array a word that is a whole element gets a new element (`"install", "-y"`);
+    appending inside the element would glue both into one argument. Anywhere else (shell form, a
+    ``sh -c`` string) a space-separated word is right.
+    """
+    index = element_index(ins, word)
+    if index is not None:
+        bounds = _element_bounds(source, ins, index)
+        if bounds is not None:
+            return Edit.insert(bounds.end, f", {json.dumps(text, ensure_ascii=False)}")
+    return Edit.insert(word.end, f" {text}")
+
+
+def ends_cleanly(source: SourceFile, ins: Instruction, last_command_end: int) -> bool:
+    """Nothing but blanks and line continuations follows the last command of a shell-form RUN.
+
+    Text appended after a trailing ``# comment`` would be commented out: a fix that appends must
+    check this first.
+    """
+    tail = source.text[last_command_end : ins.args.span().end]
+    return all(c in " \t\r\n\\`" for c in tail)
+
+
 def insert_line_before(source: SourceFile, ins: Instruction, line: str) -> Edit:
-    """Insert a whole line above ``ins``, with the file's newline and ``ins``'s indentation."""
-    start = source.index.line_start(ins.start_line)
+    """Insert a whole line above ``ins``, with the file's newline and ``ins``'s indentation.
+
+    Comment lines directly above an instruction belong to it (a suppression pragma, a note on why):
+    the new line goes above them, so that a pragma keeps covering the instruction it was written
+    for.
+    """
+    line_no = ins.start_line
+    while line_no > 1 and source.line_text(line_no - 1).lstrip().startswith("#"):
+        line_no -= 1
+    start = source.index.line_start(line_no)
     indent_end = start
     while indent_end < len(source.text) and source.text[indent_end] in " \t":
         indent_end += 1

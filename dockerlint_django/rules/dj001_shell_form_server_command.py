@@ -47,12 +47,14 @@ expansion (see DJ004) — wrap it as `["sh", "-c", "exec …"]` by hand instead.
 
 from __future__ import annotations
 
-import ast
 import json
+import posixpath
+import re
 from collections.abc import Iterator
 
+from dockerlint_django._record import replace
 from dockerlint_django.analysis import script_commands
-from dockerlint_django.dockerfile.model import DEFAULT_SHELL, Command
+from dockerlint_django.dockerfile.model import Command
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.launch import WEB_SERVERS
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
@@ -83,6 +85,9 @@ def _json_fix(ctx: Context, command: Command) -> Fix | None:
     text = script.text.strip()
     if not text or any(ch in _SPECIAL for ch in text):
         return None
+    if re.match(r"exec\s+-", text):
+        # `exec -a NAME cmd` renames the process; the JSON form cannot say that.
+        return None
     parsed = script_commands(script)
     if len(parsed.commands) != 1 or parsed.errors:
         return None
@@ -98,28 +103,40 @@ def _json_fix(ctx: Context, command: Command) -> Fix | None:
     )
 
 
+# An array of plain quoted strings, single or double quotes, commas between, one trailing comma
+# allowed: the shapes people write when they mean exec form. Anything else is not repaired.
+_ITEM = "(?:'[^'\\\\]*'|\"[^\"\\\\]*\")"
+_NEAR_JSON = re.compile(rf"\[\s*(?:{_ITEM}\s*,\s*)*{_ITEM}\s*,?\s*\]")
+_ITEMS = re.compile("'([^'\\\\]*)'|\"([^\"\\\\]*)\"")
+
+
 def _broken_json(ctx: Context, command: Command) -> Violation | None:
-    """``CMD ['gunicorn', 'x']``: meant as exec form, but not JSON, so the shell runs ``[gunicorn,``."""
+    """``CMD ['gunicorn', 'x']``: meant as exec form, but not JSON, so the shell runs ``[gunicorn,``.
+
+    Only a bracketed list whose first item is quoted counts: ``[ -f ready ] && exec …`` is a shell
+    test, and valid.
+    """
     ins = command.instruction
     script = command.script
-    if ins is None or script is None or not (script.value or "").lstrip().startswith("["):
+    text = (script.value or "").strip() if script is not None else ""
+    if ins is None or not (text.startswith("[") and text.endswith("]")):
+        return None
+    if not re.match(r"\[\s*['\"\]]", text):
         return None
     fix = None
-    try:
-        value = ast.literal_eval(script.value or "")
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        value = None
-    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-        array = "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in value) + "]"
+    if _NEAR_JSON.fullmatch(text):
+        values = [
+            single if single or not double else double for single, double in _ITEMS.findall(text)
+        ]
+        array = "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in values) + "]"
         fix = Fix(
-            "Write valid JSON (double quotes)",
-            (Edit.replace(ins.args.span(), array),),
-            Applicability.SAFE,
+            "Write it as valid JSON", (Edit.replace(ins.args.span(), array),), Applicability.SAFE
         )
+    why = "JSON needs double quotes" if "'" in text else "check its commas and quotes"
     return META.violation(
         ins.span,
-        f"{command.keyword} is not a valid JSON array (JSON needs double quotes), so Docker runs it "
-        "as a shell command: the container will not start what it names",
+        f"{command.keyword} is not a valid JSON array ({why}), so Docker runs it as a shell "
+        "command: the container will not start what it names",
         fix=fix,
     )
 
@@ -160,16 +177,23 @@ def check(ctx: Context) -> Iterator[Violation]:
     if hop.exec_prefixed and hop.top_level and not hop.background:
         severity = Severity.INFO
         notes.append("`exec` hands signals on, but the JSON form is the documented one")
-    shell = tuple(w.value for w in command.argv[:-1])
-    if shell != DEFAULT_SHELL:
+    shell = [w.value or "?" for w in command.argv[:-1]]
+    # `SHELL ["/bin/sh", "-eux", "-c"]` is still dash; only another shell changes what is known.
+    if not shell or posixpath.basename(shell[0]) not in ("sh", "dash"):
         severity = Severity.INFO
         notes.append("a SHELL instruction replaced /bin/sh; whether it passes signals is unknown")
     message = (
-        f"shell-form {keyword} {what} under /bin/sh -c, which does not pass SIGTERM on; "
+        f"shell-form {keyword} {what} under {' '.join(shell)}, which does not pass SIGTERM on; "
         f"write it as a JSON array"
     )
     if notes:
         message += " (" + "; ".join(notes) + ")"
-    yield META.violation(
-        command.instruction.span, message, severity=severity, fix=_json_fix(ctx, command)
-    )
+    fix = _json_fix(ctx, command)
+    if fix is not None and command.keyword == "ENTRYPOINT" and start.cmd is not None:
+        # Docker ignores CMD after a shell-form ENTRYPOINT; in exec form CMD becomes its arguments.
+        fix = replace(
+            fix,
+            title=f"{fix.title} (the CMD Docker ignores today would become its arguments)",
+            applicability=Applicability.UNSAFE,
+        )
+    yield META.violation(command.instruction.span, message, severity=severity, fix=fix)

@@ -12,8 +12,16 @@ system temporary directory, which in a container is the image's disk-backed over
 `/dev/shm` is a tmpfs in every Linux container.
 
 A directory that does not exist is worse: every worker fails to start with "… doesn't exist.
-Can't create workertmp." It is reported as an error when the path is neither `/dev/shm`, `/tmp`,
-nor a directory the image creates (`WORKDIR`, `RUN mkdir`, `VOLUME`, a `COPY` destination).
+Can't create workertmp." That is an error for a folder under `/dev/shm` (a fresh, empty tmpfs in
+every container, whatever the image put there), and for a folder that is neither a standard one
+(`/tmp`, `/var/tmp`, `/run`, …) nor created by the image (`WORKDIR`, `RUN mkdir`, `VOLUME`, a
+`COPY` destination, `useradd -m`) on a base image this tool knows. A relative folder, or one on an
+unknown base image, is never called missing.
+
+Gunicorn takes the folder from `--worker-tmp-dir` (command line, `GUNICORN_CMD_ARGS`, also set
+through `env`), and without one from Python's `TMPDIR`; `ENV TMPDIR=/dev/shm` is accepted. A
+config file the image loads (`-c`, or a `gunicorn.conf.py` that a `COPY` may bring into the
+working folder) may set it too: then nothing is reported until config files are read.
 
 ## Example
 ```dockerfile
@@ -30,7 +38,8 @@ CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000", "--worker-tmp-dir", "/de
 ## Fix safety
 Safe: appends `"--worker-tmp-dir", "/dev/shm"` to an exec-form command that sets no heartbeat
 directory. `/dev/shm` exists in every Linux container and the heartbeat files are empty. A
-directory set to something else is reported without a fix, since it may be deliberate.
+directory set to something else is reported without a fix, since it may be deliberate; so is a
+command with a `--` (what follows it is positional) or Gunicorn inside a `sh -c` string.
 
 ## References
 - [OCP handbook: Dockerfile for Django, Gunicorn](https://ocp-software-handbook.readthedocs.io/en/latest/docker/django.html#gunicorn)
@@ -43,7 +52,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
-from dockerlint_django.analysis import Analysis, basename
+from dockerlint_django.analysis import Analysis, Start, basename
 from dockerlint_django.dockerfile.edits import json_append
 from dockerlint_django.dockerfile.model import Stage
 from dockerlint_django.fix import Applicability, Fix
@@ -58,28 +67,87 @@ META = RuleMeta(
 )
 
 
+# Folders every Debian- and Alpine-based image has; a heartbeat folder there exists.
+_STANDARD = frozenset(
+    [
+        "/",
+        "/tmp",
+        "/var/tmp",
+        "/run",
+        "/var/run",
+        "/root",
+        "/home",
+        "/srv",
+        "/opt",
+        "/mnt",
+        "/media",
+        "/var",
+        "/var/cache",
+        "/var/lib",
+        "/var/log",
+        "/usr",
+        "/usr/local",
+        "/etc",
+    ]
+)
+
+
 def _created_dirs(a: Analysis, stage: Stage) -> set[str]:
+    """Folders the image creates, with their parents (``mkdir -p /data/hb`` makes ``/data``)."""
     dirs: set[str] = set()
     for s in stage.chain:
-        if s.final_state.workdir is not None:
-            dirs.add(s.final_state.workdir)
-        for st in s.states:
+        for st in [*s.states, s.final_state]:
             if st.workdir is not None:
                 dirs.add(st.workdir)
         for ins in s.instructions:
             if ins.keyword == "VOLUME":
-                dirs.update(v.rstrip("/") for v in ins.value)
+                dirs.update(ins.value)
             if ins.keyword in ("COPY", "ADD") and ins.value:
-                dirs.add(ins.value[-1].rstrip("/"))
+                dirs.add(ins.value[-1])
     for run in a.runs_in(stage, chain=True):
         for cmd in run.commands:
-            if basename(cmd.name) == "mkdir":
-                dirs.update(
-                    (w.value or "").rstrip("/")
-                    for w in cmd.words[1:]
-                    if w.value and not w.value.startswith("-")
-                )
-    return {posixpath.normpath(d) for d in dirs if d.startswith("/")}
+            name = basename(cmd.name)
+            words = [w.value for w in cmd.words[1:]]
+            if name == "mkdir":
+                dirs.update(w for w in words if w and not w.startswith("-"))
+            elif name == "useradd" and ("-m" in words or "--create-home" in words):
+                created = a.created_users(stage)
+                dirs.update(f"/home/{user}" for user, _ in created)
+            if name == "useradd":
+                for flag in ("-d", "--home-dir", "--home"):
+                    if flag in words and words.index(flag) + 1 < len(words):
+                        home = words[words.index(flag) + 1]
+                        if home:
+                            dirs.add(home)
+    out: set[str] = set()
+    for d in dirs:
+        if not d.startswith("/"):
+            continue
+        d = posixpath.normpath(d)
+        while d not in out and d != "/":
+            out.add(d)
+            d = posixpath.dirname(d)
+    return out
+
+
+def _fix_for_missing(ctx: Context, start: Start) -> Fix | None:
+    command = start.command
+    if command is None or command.instruction is None or not command.instruction.json:
+        return None
+    args = start.launch.args
+    if any(w.value == "--" for w in args):
+        return None  # after `--` every word is a positional argument
+    program = start.launch.program
+    last = args[-1].span if args else (program.span if program is not None else None)
+    ins = command.instruction
+    # Only when Gunicorn's last argument is the array's last element itself, not a word inside a
+    # `sh -c` string (appending would add arguments to the shell).
+    if last is None or not ins.value_mapped or ins.value_mapped[-1].span() != last:
+        return None
+    edit = json_append(ctx.analysis.source, ins, ["--worker-tmp-dir", "/dev/shm"])
+    return (
+        None if edit is None else Fix("Add --worker-tmp-dir /dev/shm", (edit,), Applicability.SAFE)
+    )
 
 
 def check(ctx: Context) -> Iterator[Violation]:
@@ -100,42 +168,41 @@ def check(ctx: Context) -> Iterator[Violation]:
         if command is not None and command.instruction is not None
         else final.from_.span
     )
-    if tmp.value is None:
-        fix = None
-        if command is not None and command.instruction is not None and command.instruction.json:
-            args = start.launch.args
-            last = (
-                args[-1].span
-                if args
-                else (start.launch.program.span if start.launch.program else None)
-            )
-            ins = command.instruction
-            # Only when Gunicorn's last argument is the array's last element itself, not a word
-            # inside a `sh -c` string (appending would add arguments to the shell).
-            if last is not None and ins.value_mapped and ins.value_mapped[-1].span() == last:
-                edit = json_append(a.source, ins, ["--worker-tmp-dir", "/dev/shm"])
-                if edit is not None:
-                    fix = Fix("Add --worker-tmp-dir /dev/shm", (edit,), Applicability.SAFE)
-        yield META.violation(
-            anchor,
-            "Gunicorn keeps worker heartbeat files on the container's disk-backed layer; "
-            "add --worker-tmp-dir /dev/shm",
-            fix=fix,
-        )
-        return
-    value = str(tmp.value)
-    path = posixpath.normpath(value)
+    value: str | None = None if tmp.value is None else str(tmp.value)
     span = tmp.span or anchor
-    if path == "/dev/shm" or path.startswith("/dev/shm/"):
+    if value is None:
+        # Unset, Gunicorn uses Python's temporary folder, which honours TMPDIR.
+        if "TMPDIR" in final.final_state.env:
+            value = final.final_state.env["TMPDIR"]
+            if value is None:
+                return
+            span = anchor
+        else:
+            yield META.violation(
+                anchor,
+                "Gunicorn keeps worker heartbeat files on the container's disk-backed layer; "
+                "add --worker-tmp-dir /dev/shm",
+                fix=_fix_for_missing(ctx, start),
+            )
+            return
+    if not value.startswith("/"):
+        return  # relative to Gunicorn's working folder at run time: not knowable here
+    path = posixpath.normpath(value)
+    if path == "/dev/shm":
         return
-    if path == "/tmp" or path.startswith("/tmp/"):
+    if path.startswith("/dev/shm/"):
         yield META.violation(
-            span, f"--worker-tmp-dir {value} is on the disk-backed layer; use /dev/shm"
+            span,
+            f"--worker-tmp-dir {value}: /dev/shm is an empty tmpfs when the container starts, so "
+            "this folder does not exist and every worker fails with \"doesn't exist. Can't create "
+            'workertmp"; use /dev/shm itself',
+            severity=Severity.ERROR,
         )
         return
-    if path in _created_dirs(a, final):
+    if path in _STANDARD or path in _created_dirs(a, final) or final.root_known is None:
+        # An unknown base image may create the folder: only say what is certain, disk-backed.
         yield META.violation(
-            span, f"--worker-tmp-dir {value} is on the disk-backed layer; use /dev/shm"
+            span, f"heartbeat folder {value} is on the disk-backed layer; use /dev/shm"
         )
         return
     yield META.violation(

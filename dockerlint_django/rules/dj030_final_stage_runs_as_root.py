@@ -54,6 +54,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from dockerlint_django.dockerfile.edits import insert_line_before
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
 
@@ -112,10 +113,9 @@ def check(ctx: Context) -> Iterator[Violation]:
         anchor = a.start_instruction(final)
         if created and anchor is not None:
             name, group = created[-1]
-            line_start = a.source.index.line_start(anchor.start_line)
             fix = Fix(
                 f"Add USER {name}:{group}",
-                (Edit.insert(line_start, f"USER {name}:{group}{a.source.newline}"),),
+                (insert_line_before(a.source, anchor, f"USER {name}:{group}"),),
                 Applicability.UNSAFE,
             )
     if severity is not None:

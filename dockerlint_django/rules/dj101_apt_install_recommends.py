@@ -36,7 +36,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dockerlint_django.commands import apt
-from dockerlint_django.fix import Applicability, Edit, Fix
+from dockerlint_django.dockerfile.edits import insert_word_after
+from dockerlint_django.fix import Applicability, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
 
 META = RuleMeta(
@@ -59,6 +60,7 @@ def _option_value(v: str | None) -> str | None:
 
 
 def check(ctx: Context) -> Iterator[Violation]:
+    a_source = ctx.analysis.source
     for run in ctx.analysis.runs:
         for cmd in run.commands:
             a = apt(cmd)
@@ -80,7 +82,7 @@ def check(ctx: Context) -> Iterator[Violation]:
             ):
                 continue
             flag = "--without-recommends" if a.tool == "aptitude" else "--no-install-recommends"
-            edit = Edit.insert(a.action_word.span.end, f" {flag}")
+            edit = insert_word_after(a_source, run.instruction, a.action_word.span, flag)
             yield META.violation(
                 a.action_word.span,
                 f"{a.tool} install without {flag} also installs recommended packages",

@@ -43,6 +43,7 @@ from collections.abc import Iterator
 
 from dockerlint_django.analysis import RunStep, basename, mounts
 from dockerlint_django.commands import apt
+from dockerlint_django.dockerfile.edits import ends_cleanly
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
 
@@ -103,6 +104,8 @@ def check(ctx: Context) -> Iterator[Violation]:
             and not ins.heredocs
             and all(c in ("&&", None) for c in connectors)
             and all(c.top_level and not c.background for c in run.commands)
+            and run.commands
+            and ends_cleanly(a.source, ins, run.commands[-1].span.end)
         ):
             end = ins.args.span().end
             fix = Fix(

@@ -37,6 +37,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from dockerlint_django.commands import apt
+from dockerlint_django.dockerfile.edits import ends_cleanly
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
 
@@ -77,6 +78,8 @@ def check(ctx: Context) -> Iterator[Violation]:
             and not nxt.instruction.heredocs
             and not nxt.instruction.flags
             and not ins.flags
+            and run.commands
+            and ends_cleanly(a.source, ins, run.commands[-1].span.end)
             and _follows(stage.instructions, ins, nxt.instruction)
             and any((x := apt(c)) is not None and x.action == "install" for c in nxt.commands)
             and _only_keyword_between(

@@ -35,7 +35,8 @@ import re
 from collections.abc import Iterator
 
 from dockerlint_django.commands import apt
-from dockerlint_django.fix import Applicability, Edit, Fix
+from dockerlint_django.dockerfile.edits import insert_word_after
+from dockerlint_django.fix import Applicability, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
 
 META = RuleMeta(
@@ -86,6 +87,7 @@ def _says_yes(options: list[str]) -> bool:
 
 
 def check(ctx: Context) -> Iterator[Violation]:
+    a_source = ctx.analysis.source
     for run in ctx.analysis.runs:
         for cmd in run.commands:
             a = apt(cmd)
@@ -105,6 +107,8 @@ def check(ctx: Context) -> Iterator[Violation]:
                 a.action_word.span,
                 f"{a.tool} {a.action} without -y: the build has no terminal to answer its prompt",
                 fix=Fix(
-                    "Add -y", (Edit.insert(a.action_word.span.end, " -y"),), Applicability.SAFE
+                    "Add -y",
+                    (insert_word_after(a_source, run.instruction, a.action_word.span, "-y"),),
+                    Applicability.SAFE,
                 ),
             )

@@ -43,7 +43,8 @@ from collections.abc import Iterator
 
 from dockerlint_django.analysis import RunStep, basename, mounts
 from dockerlint_django.commands import pip_install
-from dockerlint_django.fix import Applicability, Edit, Fix
+from dockerlint_django.dockerfile.edits import insert_word_after
+from dockerlint_django.fix import Applicability, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
 
 META = RuleMeta(
@@ -83,6 +84,7 @@ def _is_no_cache_dir(option: str | None) -> bool:
 
 
 def check(ctx: Context) -> Iterator[Violation]:
+    a_source = ctx.analysis.source
     for run in ctx.analysis.runs:
         variables = run.state.variables if run.state is not None else {}
         if _VAR in variables or _cache_mounted(run):
@@ -109,7 +111,11 @@ def check(ctx: Context) -> Iterator[Violation]:
                 "pip install without --no-cache-dir keeps pip's download cache in the layer",
                 fix=Fix(
                     "Add --no-cache-dir",
-                    (Edit.insert(pip.install_word.span.end, " --no-cache-dir"),),
+                    (
+                        insert_word_after(
+                            a_source, run.instruction, pip.install_word.span, "--no-cache-dir"
+                        ),
+                    ),
                     Applicability.SAFE,
                 ),
             )

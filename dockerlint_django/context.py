@@ -1,0 +1,32 @@
+"""The build context as the engine sees it: which files exist, asked before any rule runs.
+
+Rules never read files. When a question about the model depends on a file in the build context
+(does ``COPY . .`` bring a ``gunicorn.conf.py`` that Gunicorn will load on its own?), the engine
+answers it through this object. Without a real folder (standard input, tests) every answer is
+None: unknown, and unknown never produces a finding.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+
+
+class BuildContext:
+    def __init__(self, root: Path | None) -> None:
+        self.root = root
+        self._cache: dict[str, bool] = {}
+
+    def exists(self, relative: str) -> bool | None:
+        """Whether ``relative`` (a context path, ``/`` separators) is a file or folder there."""
+        if self.root is None:
+            return None
+        norm = posixpath.normpath(relative.lstrip("/")) if relative not in ("", ".") else "."
+        if norm.startswith(".."):
+            return None
+        if norm not in self._cache:
+            self._cache[norm] = (self.root / norm).exists()
+        return self._cache[norm]
+
+
+UNKNOWN_CONTEXT = BuildContext(None)
