@@ -319,13 +319,14 @@ def fix(unsafe_fixes: bool, diff: bool, **kw: Any) -> None:
     total = 0
     had_error = False
     changed = False
-    targets: list[tuple[SourceFile, Path | None]] = []
+    # (source, its path for configuration and the build context, written back to disk?)
+    targets: list[tuple[SourceFile, Path | None, bool]] = []
     files = run.files()
     for p in run.missing:
         click.echo(f"dockerlint-django: error: {p}: no such file or directory", err=True)
     for found in files:
         try:
-            targets.append((read_source(found, display_path(found)), found))
+            targets.append((read_source(found, display_path(found)), found, True))
         except SourceError as exc:
             line = f":{exc.line}" if exc.line else ""
             click.echo(
@@ -338,8 +339,9 @@ def fix(unsafe_fixes: bool, diff: bool, **kw: Any) -> None:
             click.echo(f"dockerlint-django: error: {got}", err=True)
             had_error = True
         else:
-            targets.append(got)
-    for source, path in targets:
+            # --stdin-filename names the file for configuration, never a file to overwrite.
+            targets.append((got[0], got[1], False))
+    for source, path, on_disk in targets:
         options = run.options_for(path)
         new_text, applied, converged = fix_source(source, options, unsafe_fixes, real_path=path)
         if not converged:
@@ -352,9 +354,10 @@ def fix(unsafe_fixes: bool, diff: bool, **kw: Any) -> None:
             changed = True
             if diff:
                 out.writelines(_unified_diff(source.path, source.text, new_text))
-            elif path is None:
+            elif not on_disk:
                 sys.stdout.buffer.write(source.encode(new_text))
             else:
+                assert path is not None
                 try:
                     write_atomic(path, source.encode(new_text))
                 except OSError as exc:
@@ -362,13 +365,13 @@ def fix(unsafe_fixes: bool, diff: bool, **kw: Any) -> None:
                         f"dockerlint-django: error: {source.path}: cannot write: {exc}", err=True
                     )
                     had_error = True
-        elif path is None and not diff:
+        elif not on_disk and not diff:
             sys.stdout.buffer.write(source.encode())
         results.append(lint_source(fixed, options, real_path=path))
-    if not diff and any(p is not None for _, p in targets):
+    if not diff and any(on_disk for _, _, on_disk in targets):
         click.echo(f"Fixed {total} problem{'s' if total != 1 else ''}.", err=True)
     remaining = [f for r in results for f in r.findings]
-    if remaining and any(p is not None for _, p in targets):
+    if remaining and any(on_disk for _, _, on_disk in targets):
         writer("text")(results, sys.stderr, FormatOptions(quiet=True))
     code = exit_code(results, run.config_for(None).fail_on or Severity.INFO)
     if diff and changed and code == 0:

@@ -94,6 +94,9 @@ class Config:
 def _glob_match(path: str, pattern: str) -> bool:
     if fnmatch.fnmatchcase(path, pattern):
         return True
+    # `**/` also matches no folder at all, as in ruff and git: "**/Dockerfile*" takes ./Dockerfile.
+    if pattern.startswith("**/") and _glob_match(path, pattern[3:]):
+        return True
     # "Dockerfile*" should match "docker/Dockerfile.prod" the way ruff's per-file-ignores do.
     return "/" not in pattern and fnmatch.fnmatchcase(PurePosixPath(path).name, pattern)
 

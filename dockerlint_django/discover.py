@@ -27,9 +27,11 @@ def is_dockerfile_name(name: str) -> bool:
 
 def display_path(path: Path) -> str:
     """Relative to the working directory when under it, with ``/`` separators."""
+    # Not resolved: a symlink is reported under the name it was given, which is also the name
+    # per-file-ignores patterns are written against.
+    absolute = Path(os.path.abspath(path))
     try:
-        rel = path.resolve().relative_to(Path.cwd().resolve())
-        return rel.as_posix()
+        return absolute.relative_to(Path(os.path.abspath(Path.cwd()))).as_posix()
     except ValueError:
         return path.as_posix()
 

@@ -56,7 +56,9 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)  # not suppressed
     suppressed: list[Finding] = field(default_factory=list)
     error: str | None = None  # the file could not be read: exit code 2
-    parse_failed: bool = False  # BuildKit's parser rejects the file: exit code 2
+    # BuildKit's parser rejects the file, or the build cannot start as asked (--target names no
+    # stage): an input error, exit code 2.
+    parse_failed: bool = False
 
 
 @record
@@ -90,19 +92,27 @@ def _mask_placeholders(text: str) -> str:
     return _PLACEHOLDER.sub(lambda m: "_" * len(m.group(0)), text)
 
 
-def parse_dockerfile(source: SourceFile) -> tuple[ParseResult | None, ParseError | None]:
-    try:
-        return parse(source), None
-    except ParseError as exc:
-        if "{{" in source.text:
-            masked = SourceFile(
+def parse_dockerfile(
+    source: SourceFile,
+) -> tuple[ParseResult | None, ParseError | None, tuple[Span, ...]]:
+    """Parse, with Jinja ``{{ … }}`` placeholders masked; also returns the masked spans.
+
+    A template's `FROM python:{{ version }} AS build` would otherwise split into five words and
+    lose its stage name. Masking keeps every offset, so findings still point into the real text;
+    fixes that would touch a masked placeholder are dropped by the caller.
+    """
+    masks: tuple[Span, ...] = ()
+    target = source
+    if "{{" in source.text:
+        masks = tuple(Span(m.start(), m.end()) for m in _PLACEHOLDER.finditer(source.text))
+        if masks:
+            target = SourceFile(
                 source.path, _mask_placeholders(source.text), source.bom, source.newline
             )
-            try:
-                return parse(masked), None
-            except ParseError:
-                pass
-        return None, exc
+    try:
+        return parse(target), None, masks
+    except ParseError as exc:
+        return None, exc, masks
 
 
 def _finding(source: SourceFile, rule: Rule, v: Violation) -> Finding:
@@ -156,7 +166,7 @@ def lint_source(
     enabled = config.enabled_codes()
     result = FileResult(source.path, real_path, source)
     raw: list[Finding] = []
-    parsed, error = parse_dockerfile(source)
+    parsed, error, masks = parse_dockerfile(source)
     suppressions = Suppressions([])
     if parsed is None:
         assert error is not None
@@ -170,6 +180,8 @@ def lint_source(
         model = dfmodel.build(source, parsed, target=options.target or config.target)
         for err in model.errors:
             raw.append(_meta_finding(source, "DJ900", err.message, err.instruction.keyword_span))
+            if err.fatal:
+                result.parse_failed = True
         # The Dockerfile's folder is the build context unless the build says otherwise.
         context = (
             BuildContext(real_path.resolve().parent) if real_path is not None else UNKNOWN_CONTEXT
@@ -226,6 +238,8 @@ def lint_source(
                 result.suppressed.append(replace(f, suppressed=True))
             else:
                 kept.append(f)
+    if masks:
+        kept = [_without_masked_fix(f, masks) for f in kept]
     result.findings = sorted(kept, key=Finding.sort_key)
     result.suppressed.sort(key=Finding.sort_key)
     return result
@@ -257,6 +271,16 @@ def _unused_fix(
     return Fix(
         "Remove the unused suppression", (Edit(span.start, line_end, ""),), Applicability.SAFE
     )
+
+
+def _without_masked_fix(finding: Finding, masks: Sequence[Span]) -> Finding:
+    # A fix computed on the masked text would write the filler into the file.
+    fix = finding.fix
+    if fix is None or not any(
+        e.start < m.end and m.start < max(e.end, e.start + 1) for e in fix.edits for m in masks
+    ):
+        return finding
+    return replace(finding, fix=None)
 
 
 def read_source(path: Path, display: str) -> SourceFile:

@@ -10,6 +10,7 @@ unknown base image) are ``None``: *unknown*, and rules never report on unknown.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterator, Mapping
 
 from dockerlint_django._record import field, record, replace
@@ -98,7 +99,10 @@ class UserValue:
     @property
     def is_root(self) -> bool | None:
         name = self.name
-        return None if name is None else name in ("root", "0")
+        if name is None:
+            return None
+        # `USER 00` is uid 0 too: Docker parses the number.
+        return name == "root" or (name.isdigit() and int(name) == 0)
 
 
 @record
@@ -184,6 +188,8 @@ class Stage:
 class ModelError:
     message: str
     instruction: Instruction
+    # The build cannot even start as asked (a --target that names no stage): an input error.
+    fatal: bool = False
 
 
 @record(frozen=False)
@@ -324,6 +330,7 @@ def build(source: SourceFile, parsed: ParseResult, target: str | None = None) ->
 
     for ins in parsed.instructions:
         kw = ins.keyword
+        errors.extend(ModelError(m, ins) for m in validate(ins))
         if kw not in KNOWN_INSTRUCTIONS:
             errors.append(ModelError(f"unknown instruction: {kw}", ins))
             if stage is not None and state is not None:
@@ -334,6 +341,8 @@ def build(source: SourceFile, parsed: ParseResult, target: str | None = None) ->
             if stage is not None:
                 stage.end = state
             stage, state = _start_stage(ins, len(stages), stages, global_args, escape)
+            if stage.name is not None and any(s.name == stage.name for s in stages):
+                errors.append(ModelError(f"duplicate stage name {stage.name!r}", ins))
             stages.append(stage)
             continue
         if stage is None or state is None:
@@ -351,8 +360,51 @@ def build(source: SourceFile, parsed: ParseResult, target: str | None = None) ->
     if stage is not None:
         stage.end = state
     if target is not None and stages and not any(s.name == target.lower() for s in stages):
-        errors.append(ModelError(f"target stage '{target}' could not be found", stages[0].from_))
+        errors.append(
+            ModelError(f"target stage '{target}' could not be found", stages[0].from_, fatal=True)
+        )
     return Dockerfile(source, parsed, stages, global_args, errors, target)
+
+
+# Flags BuildKit's instruction parser accepts (newer Dockerfile syntaxes included, so that a file
+# written for them is not called broken); any other flag fails the build with "unknown flag".
+_FLAGS = {
+    "FROM": {"platform"},
+    "RUN": {"mount", "network", "security", "device"},
+    "COPY": {"from", "chown", "chmod", "link", "parents", "exclude"},
+    "ADD": {"chown", "chmod", "link", "keep-git-dir", "checksum", "exclude", "unpack"},
+    "HEALTHCHECK": {"interval", "timeout", "start-period", "start-interval", "retries"},
+}
+_STAGE_NAME = re.compile(r"^[a-z][a-z0-9_.-]*$")
+_NOT_TRIGGERS = frozenset({"ONBUILD", "FROM", "MAINTAINER"})
+
+
+def validate(ins: Instruction) -> list[str]:
+    """What BuildKit's instruction parser rejects in a parsed instruction (its own messages)."""
+    kw = ins.keyword
+    out: list[str] = []
+    if kw in KNOWN_INSTRUCTIONS:
+        allowed = _FLAGS.get(kw, set())
+        out.extend(f"unknown flag: {f.name}" for f in ins.flags if f.name not in allowed)
+    if kw == "FROM":
+        words = ins.value
+        if len(words) not in (1, 3) or (len(words) == 3 and words[1].lower() != "as"):
+            out.append("FROM requires either one or three arguments")
+        elif len(words) == 3 and "$" not in words[2] and not _STAGE_NAME.match(words[2].lower()):
+            out.append(
+                f"invalid name for build stage: {words[2]!r}, "
+                "name can't start with a number or contain symbols"
+            )
+    elif kw in ("COPY", "ADD") and len(ins.value) < 2 and not ins.heredocs:
+        out.append(
+            f"{kw} requires at least two arguments, but only one was provided. "
+            "Destination could not be determined"
+        )
+    elif kw == "SHELL" and not ins.json:
+        out.append("SHELL requires the arguments to be in JSON form")
+    elif kw == "ONBUILD" and ins.sub is not None and ins.sub.keyword in _NOT_TRIGGERS:
+        out.append(f"{ins.sub.keyword} isn't allowed as an ONBUILD trigger")
+    return out
 
 
 def _start_stage(

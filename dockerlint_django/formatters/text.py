@@ -42,7 +42,8 @@ def write(results: Sequence[FileResult], out: TextIO, opts: FormatOptions) -> No
             code = f"{_COLORS[f.severity]}{_BOLD}{f.code}{_RESET}"
         else:
             code = f.code
-        out.write(f"{where} {code}{mark} {sev} {f.message}\n")
+        if not opts.statistics:  # as ruff's --statistics: the counts instead of the findings
+            out.write(f"{where} {code}{mark} {sev} {f.message}\n")
     if opts.statistics and findings:
         counts = Counter((f.code, f.name) for f in findings)
         for (code, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):

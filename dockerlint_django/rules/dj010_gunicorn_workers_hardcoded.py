@@ -102,7 +102,10 @@ def _fix(ctx: Context, opt: ParsedOption, value: str) -> Fix | None:
         if delete is None:
             return None
         edits = [delete]
-        if "WEB_CONCURRENCY" not in final.final_state.env:
+        env = final.final_state.env
+        if "WEB_CONCURRENCY" in env and env["WEB_CONCURRENCY"] != value:
+            return None  # removing the option would change the worker count the image runs
+        if "WEB_CONCURRENCY" not in env:
             anchor = a.start_instruction(final) or ins
             edits.append(insert_line_before(a.source, anchor, f"ENV WEB_CONCURRENCY={value}"))
         return Fix(

@@ -103,15 +103,23 @@ def _copies_static(ctx: Context, final: Stage, source_stage: Stage) -> bool | No
                 if not src.startswith("/") and source_workdir is not None:
                     src = posixpath.join(source_workdir, src)
                 src = posixpath.normpath(src)
-                parts = src.split("/")
-                if parts[-1] == "staticfiles.json" or any("static" in p for p in parts):
+                if _brings_manifest(src, source_workdir):
                     return True
-                if source_workdir is not None and (
-                    src == "/"
-                    or posixpath.normpath(source_workdir).startswith(src.rstrip("/") + "/")
-                    or posixpath.normpath(source_workdir) == src
-                ):
-                    return True
+    return False
+
+
+def _brings_manifest(src: str, source_workdir: str | None) -> bool:
+    """Does copying ``src`` bring the manifest? Until settings are read, STATIC_ROOT is unknown:
+    the manifest itself, a folder named like a static root, or a folder above the project counts.
+    """
+    name = posixpath.basename(src)
+    if name == "staticfiles.json":
+        return True
+    if "static" in name and "." not in name:
+        return True  # /workdir/static, /app/staticfiles, /srv/collected_static
+    if source_workdir is not None:
+        project = posixpath.normpath(source_workdir)
+        return src == "/" or project == src or project.startswith(src.rstrip("/") + "/")
     return False
 
 
@@ -127,8 +135,9 @@ def check(ctx: Context) -> Iterator[Violation]:
     if _collects(ctx, final, chain=True):
         return
     ancestors = {s.index for s in final.chain}
+    # A stage built FROM a collecting stage holds the collected files too.
     collecting = [
-        s for s in df.stages if s.index not in ancestors and _collects(ctx, s, chain=False)
+        s for s in df.stages if s.index not in ancestors and _collects(ctx, s, chain=True)
     ]
     # Any stage's collected files reaching the final stage will do: a test stage may collect too.
     if not collecting or any(_copies_static(ctx, final, s) is not False for s in collecting):
@@ -136,7 +145,7 @@ def check(ctx: Context) -> Iterator[Violation]:
     stage = collecting[-1]
     run = next(
         r
-        for r in a.runs_in(stage)
+        for r in a.runs_in(stage, chain=True)
         if any(
             (d := django_command(c)) is not None and d.name == "collectstatic" for c in r.commands
         )

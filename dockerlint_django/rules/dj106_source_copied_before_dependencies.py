@@ -11,7 +11,9 @@ dependencies … 8. Copy project files", as its template does:
 `COPY requirements.txt /tmp/requirements.txt` and `RUN pip install …` before `COPY . .`.
 
 Installing the project itself (`pip install .`, `pip install -e .`) after `COPY . .` is not
-reported: that install needs the code.
+reported: that install needs the code. Nor is a second install after the copy when the
+dependencies were already installed before it, as uv's and Poetry's documented pattern does
+(`uv sync --no-install-project`, then `COPY . .`, then `uv sync`).
 
 ## Example
 ```dockerfile
@@ -78,11 +80,12 @@ def check(ctx: Context) -> Iterator[Violation]:
     a = ctx.analysis
     for stage in a.dockerfile.stages:
         copy: Instruction | None = None
+        installed_first = False
         for ins in stage.instructions:
             if copy is None and _copies_context(ins):
                 copy = ins
                 continue
-            if copy is None or ins.keyword != "RUN":
+            if ins.keyword != "RUN":
                 continue
             run = next((r for r in a.runs if r.instruction is ins), None)
             if run is None:
@@ -90,6 +93,13 @@ def check(ctx: Context) -> Iterator[Violation]:
             installer = next((c for c in run.commands if _installs_dependencies(c)), None)
             if installer is None:
                 continue
+            if copy is None:
+                # `uv sync --no-install-project` / `poetry install --no-root` before the copy, and
+                # the project installed after it: the cache-friendly order, nothing to report.
+                installed_first = True
+                continue
+            if installed_first:
+                break
             yield META.violation(
                 copy.span,
                 f"the whole project is copied before dependencies are installed (line {ins.start_line}): "

@@ -20,9 +20,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends gettext && rm -
 ```
 
 ## Fix safety
-Safe for `install`, `update`, `upgrade`, `dist-upgrade`, `remove`, `purge`, `autoremove` and
-`clean`, which `apt-get` spells and does the same way. Other `apt` commands (`list`, `search`,
-`show`, `full-upgrade`) have no identical `apt-get` form and are reported without a fix.
+Safe for `install` and `update`, which `apt-get` does the same way. Other `apt` commands are
+reported without a fix: `apt upgrade` installs new dependencies that `apt-get upgrade` holds back,
+and `list`, `search`, `show` or `full-upgrade` have no identical `apt-get` form.
 
 ## References
 - [apt(8)](https://manpages.debian.org/apt.8): "The apt(8) commandline is designed as an end-user tool"
@@ -45,9 +45,9 @@ META = RuleMeta(
     hadolint=("DL3027",),
 )
 
-_SAME = frozenset(
-    {"install", "update", "upgrade", "dist-upgrade", "remove", "purge", "autoremove", "clean"}
-)
+# `apt upgrade` installs new dependencies where `apt-get upgrade` holds packages back, and so on:
+# only these two do exactly the same under both names.
+_SAME = frozenset({"install", "update"})
 
 
 def check(ctx: Context) -> Iterator[Violation]:
