@@ -66,8 +66,24 @@ class Config:
                 for r in registry.all_rules()
                 if r.meta.default_enabled and (r.meta.profile == "generic" or self.profile == "ocp")
             }
-        codes |= set(expand_selectors(self.extend_select, "extend-select"))
-        codes -= set(expand_selectors(self.ignore, "ignore"))
+        # As in ruff, the most specific selector decides: `ignore DJ1` with `extend-select DJ105`
+        # keeps DJ105, `extend-select DJ1` with `ignore DJ105` drops it; on a tie, ignore wins.
+        best: dict[str, tuple[int, bool]] = {}
+        for selectors, key, keep in (
+            (self.extend_select, "extend-select", True),
+            (self.ignore, "ignore", False),
+        ):
+            for selector in selectors:
+                rank = _specificity(selector)
+                for code in expand_selectors([selector], key):
+                    current = best.get(code)
+                    if current is None or rank > current[0] or (rank == current[0] and not keep):
+                        best[code] = (rank, keep)
+        for code, (_, keep) in best.items():
+            if keep:
+                codes.add(code)
+            else:
+                codes.discard(code)
         return frozenset(codes)
 
     def ignored_for(self, display_path: str, real_path: Path | None) -> frozenset[str]:
@@ -99,6 +115,16 @@ def _glob_match(path: str, pattern: str) -> bool:
         return True
     # "Dockerfile*" should match "docker/Dockerfile.prod" the way ruff's per-file-ignores do.
     return "/" not in pattern and fnmatch.fnmatchcase(PurePosixPath(path).name, pattern)
+
+
+def _specificity(selector: str) -> int:
+    """ALL < a prefix (longer is more specific) < a full code or a rule name."""
+    s = selector.strip().upper()
+    if s == "ALL":
+        return 0
+    if s in registry.CODES or selector.strip() in registry.by_name():
+        return 100
+    return len(s)
 
 
 def expand_selectors(selectors: Iterable[str], key: str) -> list[str]:

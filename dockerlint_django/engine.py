@@ -204,6 +204,7 @@ def lint_source(
                 _hadolint_map(),
                 _buildkit_map(),
                 parsed.directives.check,
+                registry.by_name(),
             )
 
     ignored = config.ignored_for(source.path, real_path)

@@ -59,10 +59,12 @@ class Suppressions:
         return hit
 
 
-def _split_codes(text: str | None) -> tuple[str, ...]:
+def _split_codes(text: str | None, names: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """Codes as written, upper-cased; rule names (``from-as-casing``) become their codes."""
     if not text:
         return ()
-    return tuple(c.upper() for c in re.split(r"[\s,]+", text.strip()) if c)
+    names = names or {}
+    return tuple(names.get(c.lower(), c.upper()) for c in re.split(r"[\s,]+", text.strip()) if c)
 
 
 def collect(
@@ -71,13 +73,14 @@ def collect(
     hadolint_map: Mapping[str, tuple[str, ...]],
     buildkit_map: Mapping[str, tuple[str, ...]],
     check_directive: str | None,
+    names: Mapping[str, str] | None = None,
 ) -> Suppressions:
     pragmas: list[Pragma] = []
     for comment in comments:
         text = comment.text
         m = _OURS.match(text)
         if m:
-            codes = _split_codes(m.group("codes"))
+            codes = _split_codes(m.group("codes"), names)
             file_wide = m.group("kind").lower() == "ignore-file"
             covers = None if file_wide else _covered(comment, instructions)
             # Kept even when no instruction follows, so that it is reported as unused.

@@ -155,9 +155,16 @@ class TestKeys:
         )
         assert sorted(cfg.enabled_codes()) == sorted({*DJ1, "DJ001"} - {"DJ101", "DJ104"})
 
-    def test_ignore_beats_extend_select(self) -> None:
+    def test_the_more_specific_selector_wins(self) -> None:
+        # As ruff: a full code beats a prefix, whichever list it is in.
         cfg = from_mapping({"extend-select": ["DJ001"], "ignore": ["DJ0"]}, None)
-        assert not any(c.startswith("DJ0") for c in cfg.enabled_codes())
+        assert sorted(c for c in cfg.enabled_codes() if c.startswith("DJ0")) == ["DJ001"]
+        cfg = from_mapping({"extend-select": ["DJ0"], "ignore": ["DJ001"]}, None)
+        assert "DJ001" not in cfg.enabled_codes() and "DJ010" in cfg.enabled_codes()
+
+    def test_ignore_wins_a_tie(self) -> None:
+        cfg = from_mapping({"extend-select": ["DJ001"], "ignore": ["DJ001"]}, None)
+        assert "DJ001" not in cfg.enabled_codes()
 
     def test_default_selection_is_every_default_enabled_generic_rule(self) -> None:
         assert sorted(Config().enabled_codes()) == sorted(
