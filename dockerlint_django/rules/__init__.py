@@ -15,6 +15,7 @@ CODES: dict[str, str] = {
     "DJ010": "dj010_gunicorn_workers_hardcoded",
     "DJ022": "dj022_gunicorn_worker_tmp_dir",
     "DJ030": "dj030_final_stage_runs_as_root",
+    "DJ032": "dj032_useradd_without_no_log_init",
     "DJ040": "dj040_staticfiles_manifest_missing",
     "DJ101": "dj101_apt_install_recommends",
     "DJ102": "dj102_apt_lists_not_removed",
