@@ -13,7 +13,10 @@ from dockerlint_django.rules._base import Rule, RuleMeta
 CODES: dict[str, str] = {
     "DJ001": "dj001_shell_form_server_command",
     "DJ010": "dj010_gunicorn_workers_hardcoded",
+    "DJ011": "dj011_web_concurrency_missing",
+    "DJ013": "dj013_gunicorn_threads_missing",
     "DJ022": "dj022_gunicorn_worker_tmp_dir",
+    "DJ023": "dj023_gunicorn_proc_name_missing",
     "DJ030": "dj030_final_stage_runs_as_root",
     "DJ032": "dj032_useradd_without_no_log_init",
     "DJ040": "dj040_staticfiles_manifest_missing",

@@ -1,0 +1,121 @@
+"""
+## What it does
+Checks that Gunicorn does not run the `sync` worker with a single thread, the setting it starts
+with when nothing chooses a worker class or a thread count.
+
+## Why is this bad?
+The handbook: "When using the `gthreads` worker class, a main thread handles the heartbeat. As
+such, we use the `gthreads` worker class, to not have to worry about heartbeat timeouts." and
+"Unless the server becomes memory-bound, use a minimum number of threads (`2`)". A `sync` worker
+serves one request at a time and stops notifying the arbiter while it does, so a request that
+outlasts `--timeout` gets the worker killed; Gunicorn's design notes say "Threads can extend
+request time beyond the worker timeout while still notifying the arbiter". With `--threads` above
+1, Gunicorn switches the `sync` worker to `gthread` by itself.
+
+Only the `sync` worker is concerned (the default, `-k sync`, or its class path); `gevent`,
+`tornado`, `asgi`, uvicorn workers and servers other than Gunicorn are not. A config file the image
+may load (`-c`, or a `gunicorn.conf.py` that a `COPY` may put in the working folder) may set the
+worker class or threads: then nothing is reported.
+
+The finding is info in the `generic` profile and a warning in the `ocp` profile, where the
+handbook's `--threads 2` is the house convention.
+
+## Example
+```dockerfile
+FROM python:3.11
+CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
+```
+
+## Use instead
+```dockerfile
+FROM python:3.11
+CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000", "--threads", "2"]
+```
+
+## Fix safety
+Unsafe: appends `"--threads", "2"` to an exec-form command whose last element is Gunicorn's last
+argument (not a `sh -c` string, no `--`), when the command line sets no thread count. Running two
+threads per worker needs thread-safe application code, which the handbook also warns about.
+
+## References
+- [OCP handbook: Dockerfile for Django, Gunicorn](https://ocp-software-handbook.readthedocs.io/en/latest/docker/django.html#gunicorn)
+- [Gunicorn settings: threads](https://docs.gunicorn.org/en/stable/settings.html#threads)
+- [Gunicorn design: how many threads?](https://docs.gunicorn.org/en/stable/design.html)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from dockerlint_django.analysis import Start
+from dockerlint_django.dockerfile.edits import json_append
+from dockerlint_django.fix import Applicability, Fix
+from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+
+META = RuleMeta(
+    code="DJ013",
+    name="gunicorn-threads-missing",
+    severity=Severity.INFO,
+    summary="Gunicorn runs the sync worker with one thread; use --threads 2 (gthread).",
+    fix=FixAvailability.SOMETIMES,
+)
+
+_SYNC_PATHS = frozenset({"gunicorn.workers.sync.SyncWorker", "egg:gunicorn#sync"})
+
+
+def _append(ctx: Context, start: Start, words: Sequence[str], title: str) -> Fix | None:
+    """Append ``words`` to Gunicorn's argv when that is the end of an exec-form array."""
+    command = start.command
+    if command is None or command.instruction is None or not command.instruction.json:
+        return None
+    args = start.launch.args
+    if any(w.value == "--" for w in args):
+        return None  # after `--` every word is a positional argument
+    program = start.launch.program
+    last = args[-1].span if args else (program.span if program is not None else None)
+    ins = command.instruction
+    # Only when Gunicorn's last argument is the array's last element itself, not a word inside a
+    # `sh -c` string (appending would add arguments to the shell).
+    if last is None or not ins.value_mapped or ins.value_mapped[-1].span() != last:
+        return None
+    edit = json_append(ctx.analysis.source, ins, words)
+    return None if edit is None else Fix(title, (edit,), Applicability.UNSAFE)
+
+
+def check(ctx: Context) -> Iterator[Violation]:
+    a = ctx.analysis
+    final = a.dockerfile.final
+    if final is None:
+        return
+    settings = a.gunicorn(final)
+    start = a.start(final)
+    if settings is None or start is None:
+        return
+    worker = settings.worker_class()
+    if worker.name is None or worker.switched:
+        return
+    if worker.name.lstrip("#") != "sync" and worker.name not in _SYNC_PATHS:
+        return
+    command = start.command
+    anchor = (
+        command.instruction.span
+        if command is not None and command.instruction is not None
+        else final.from_.span
+    )
+    threads = worker.threads
+    span = threads.span if threads.layer != "default" and threads.span is not None else anchor
+    # An explicit `--threads 1` on the command line would leave two options; say it, don't stack.
+    fix = (
+        None
+        if threads.layer == "cli"
+        else _append(ctx, start, ["--threads", "2"], "Add --threads 2")
+    )
+    severity = Severity.WARNING if ctx.profile == "ocp" else Severity.INFO
+    shown = "" if threads.layer == "default" else f" (threads={threads.value})"
+    yield META.violation(
+        span,
+        f"Gunicorn runs the sync worker with one thread{shown}: a request that outlasts the "
+        "timeout gets its worker killed; add --threads 2 (which selects gthread)",
+        severity=severity,
+        fix=fix,
+    )

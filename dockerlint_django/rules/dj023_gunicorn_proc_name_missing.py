@@ -1,0 +1,118 @@
+"""
+## What it does
+Checks that Gunicorn is given a process name with `--name` (`-n`), so that its processes carry
+the project's name.
+
+## Why is this bad?
+The handbook's command line has `--name PROJECTNAME`, which "helps to distinguish processes of
+different applications on the same server." Gunicorn's settings (`proc_name`): "If you're going to
+be running more than one instance of Gunicorn you'll probably want to set a name to tell them
+apart." Without it every server on the host shows up as plain `gunicorn` in `ps` and `top`.
+
+The name may come from the command line, `GUNICORN_CMD_ARGS` in the image's `ENV`, or
+`proc_name` in a config file. A config file the image may load (`-c`, or a `gunicorn.conf.py` that
+a `COPY` may put in the working folder) may set it: then nothing is reported. Naming processes
+needs the `setproctitle` package (`gunicorn[setproctitle]`), see DJ024.
+
+## Example
+```dockerfile
+FROM python:3.11
+CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
+```
+
+## Use instead
+```dockerfile
+FROM python:3.11
+CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000", "--name", "data-registry"]
+```
+
+## Fix safety
+Safe (cosmetic), and only offered when the rule option `project-name` is configured, since the
+name is the project's to choose:
+
+```toml
+[tool.dockerlint-django.rules.DJ023]
+project-name = "Data Registry"
+```
+
+The fix appends `"--name", "<name>"` to an exec-form command whose last element is Gunicorn's
+last argument (not a `sh -c` string, no `--`), with the name lower-cased and spaces turned into
+`-` (cookiecutter's `project_slug` rule): `data-registry`. Without the option the finding has no
+fix.
+
+## References
+- [OCP handbook: Dockerfile for Django, Gunicorn](https://ocp-software-handbook.readthedocs.io/en/latest/docker/django.html#gunicorn)
+- [Gunicorn settings: proc_name](https://docs.gunicorn.org/en/stable/settings.html#proc-name)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from dockerlint_django.analysis import Start
+from dockerlint_django.dockerfile.edits import json_append
+from dockerlint_django.fix import Applicability, Fix
+from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+
+META = RuleMeta(
+    code="DJ023",
+    name="gunicorn-proc-name-missing",
+    severity=Severity.INFO,
+    summary="Gunicorn has no --name: its processes cannot be told apart from other apps'.",
+    fix=FixAvailability.SOMETIMES,
+    options={"project-name": ""},
+)
+
+
+def _append(ctx: Context, start: Start, words: Sequence[str], title: str) -> Fix | None:
+    """Append ``words`` to Gunicorn's argv when that is the end of an exec-form array."""
+    command = start.command
+    if command is None or command.instruction is None or not command.instruction.json:
+        return None
+    args = start.launch.args
+    if any(w.value == "--" for w in args):
+        return None  # after `--` every word is a positional argument
+    program = start.launch.program
+    last = args[-1].span if args else (program.span if program is not None else None)
+    ins = command.instruction
+    # Only when Gunicorn's last argument is the array's last element itself, not a word inside a
+    # `sh -c` string (appending would add arguments to the shell).
+    if last is None or not ins.value_mapped or ins.value_mapped[-1].span() != last:
+        return None
+    edit = json_append(ctx.analysis.source, ins, words)
+    return None if edit is None else Fix(title, (edit,), Applicability.SAFE)
+
+
+def slug(name: str) -> str:
+    """cookiecutter-django's ``project_slug``: lower case, spaces to ``-``."""
+    return "-".join(name.strip().lower().split())
+
+
+def check(ctx: Context) -> Iterator[Violation]:
+    a = ctx.analysis
+    final = a.dockerfile.final
+    if final is None:
+        return
+    settings = a.gunicorn(final)
+    start = a.start(final)
+    if settings is None or start is None:
+        return
+    name = settings.get("proc_name")
+    if not name.known or name.value is not None:
+        return
+    command = start.command
+    anchor = (
+        command.instruction.span
+        if command is not None and command.instruction is not None
+        else final.from_.span
+    )
+    project = ctx.options.get("project-name")
+    fix = None
+    if isinstance(project, str) and slug(project):
+        fix = _append(ctx, start, ["--name", slug(project)], f"Add --name {slug(project)}")
+    yield META.violation(
+        anchor,
+        "Gunicorn has no --name, so its processes show up as plain 'gunicorn'; "
+        "add --name <project>",
+        fix=fix,
+    )
