@@ -486,7 +486,11 @@ class _Module:
             for alias in names:
                 local = alias.asname or alias.name
                 scope.imports[local] = f"{node.module}.{alias.name}"
-                scope.names.pop(local, None)
+                if local.isupper():
+                    # ``from config.base import STATIC_ROOT``: a setting whose value we never read.
+                    scope.names[local] = _Binding(UNKNOWN, self.origin(node))
+                else:
+                    scope.names.pop(local, None)
             return
         origin = self.origin(node)
         other = self.reader.module_scope(self.path, node.level, node.module or "", origin)

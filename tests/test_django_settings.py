@@ -883,6 +883,14 @@ def test_named_import_from_base() -> None:
     assert s.debug.state == "unknown"
 
 
+def test_absolute_named_import_of_a_setting_is_unknown() -> None:
+    s = settings_of(
+        "from config.common import STATIC_ROOT, DEBUG as DEBUG\nfrom pathlib import Path\n"
+    )
+    assert s.static_root.state == "unknown"
+    assert s.debug.state == "unknown"
+
+
 def test_star_import_cycle_terminates() -> None:
     tree = Tree(
         {"c/a.py": "from .b import *\nX = 1\n", "c/b.py": "from .a import *\nDEBUG = True\n"}
