@@ -17,6 +17,7 @@ CODES: dict[str, str] = {
     "DJ010": "dj010_gunicorn_workers_hardcoded",
     "DJ011": "dj011_web_concurrency_missing",
     "DJ013": "dj013_gunicorn_threads_missing",
+    "DJ015": "dj015_gunicorn_worker_class_invalid",
     "DJ022": "dj022_gunicorn_worker_tmp_dir",
     "DJ023": "dj023_gunicorn_proc_name_missing",
     "DJ030": "dj030_final_stage_runs_as_root",
