@@ -542,6 +542,8 @@ class _Module:
                 return node.id
             if node.id in scope.relative:
                 return scope.relative[node.id]
+            if node.id in scope.imports:
+                return scope.imports[node.id]
         return self.dotted(node, scope)
 
     def dotted(self, node: ast.expr, scope: _Scope) -> str | None:
