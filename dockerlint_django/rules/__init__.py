@@ -24,6 +24,7 @@ CODES: dict[str, str] = {
     "DJ032": "dj032_useradd_without_no_log_init",
     "DJ040": "dj040_staticfiles_manifest_missing",
     "DJ041": "dj041_collectstatic_without_noinput",
+    "DJ064": "dj064_workdir_convention",
     "DJ101": "dj101_apt_install_recommends",
     "DJ102": "dj102_apt_lists_not_removed",
     "DJ103": "dj103_apt_update_alone",
