@@ -1,0 +1,394 @@
+"""
+## What it does
+Checks that the web server in the final stage listens on all interfaces, not only on the
+container's loopback address, where nothing outside the container can reach it.
+
+## Why is this bad?
+The handbook's command line has `--bind 0.0.0.0:8000`, which "uses Docker's default bind address
+for containers and Gunicorn's default port." Without it Gunicorn listens on its default,
+`127.0.0.1:8000` ("If the `PORT` environment variable is defined, the default is
+`['0.0.0.0:$PORT']`"). A process bound to 127.0.0.1 inside a container can only be reached from
+inside that container: a published port (`-p 8000:8000`, compose `ports:`) forwards to the
+container's own network interface, and the connection is refused. The same trap exists in uvicorn
+(`--host` "Default: '127.0.0.1'"), Daphne (`DEFAULT_HOST = '127.0.0.1'`) and Django's
+`runserver` (127.0.0.1:8000).
+
+What is checked:
+
+- Gunicorn: the addresses it binds, from `-b`/`--bind` on the command line, `GUNICORN_CMD_ARGS`
+  in the image's `ENV`, or the `PORT` default. Reported when nothing sets them, or when every
+  address is a loopback one (`127.0.0.1`, `localhost`, `::1`). `0.0.0.0`, `[::]`, `:8000`, and
+  `unix:`/`fd://` sockets (a hand-off to a proxy) are fine. A config file the image may load
+  (`-c`, or a `gunicorn.conf.py` that a `COPY` may put in the working folder) may set `bind`: then
+  nothing is reported unless the command line sets it.
+- uvicorn: `--host`, else `UVICORN_HOST`; `--uds`/`--fd` are fine.
+- Daphne: `-b`/`--bind`; `-u`/`--unix-socket`, `--fd` and `-e`/`--endpoint` are fine.
+- `manage.py runserver`: the `addrport` argument (`8000` alone keeps 127.0.0.1; `0:8000` is
+  0.0.0.0).
+
+A value the shell computes (`--bind $ADDR`) is not knowable and is not reported.
+
+## Example
+```dockerfile
+FROM python:3.11
+CMD ["gunicorn", "core.wsgi"]
+```
+
+## Use instead
+```dockerfile
+FROM python:3.11
+CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
+```
+
+## Fix safety
+Safe, for Gunicorn in an exec-form command (not inside a `sh -c` string, which DJ001/DJ002 are
+about): when nothing sets the address, `"--bind", "0.0.0.0:<port>"` is appended, with the stage's
+`EXPOSE` port if it exposes exactly one and 8000 otherwise (Gunicorn's own default port); when
+`--bind` names a loopback host, only the host is replaced with `0.0.0.0` and the port is kept.
+Either way the server keeps its port and becomes reachable through it. uvicorn, Daphne and
+`runserver` findings, and addresses set in `GUNICORN_CMD_ARGS`, have no fix.
+
+## References
+- [OCP handbook: Dockerfile for Django, Gunicorn](https://ocp-software-handbook.readthedocs.io/en/latest/docker/django.html#gunicorn)
+- [Gunicorn settings: bind](https://docs.gunicorn.org/en/stable/settings.html#bind)
+- [uvicorn settings: --host](https://www.uvicorn.org/settings/)
+- [Docker forums: can't access a server on 127.0.0.1 inside Docker](https://forums.docker.com/t/cant-access-to-server-starting-on-127-0-0-1-inside-docker-but-work-with-0-0-0-0/34709)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from dockerlint_django.analysis import Start
+from dockerlint_django.dockerfile.edits import json_append
+from dockerlint_django.dockerfile.model import Stage
+from dockerlint_django.fix import Applicability, Edit, Fix
+from dockerlint_django.gunicorn import GunicornSettings
+from dockerlint_django.launch import WordLike
+from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+from dockerlint_django.source import Span
+
+META = RuleMeta(
+    code="DJ020",
+    name="server-bind-not-reachable",
+    severity=Severity.ERROR,
+    summary="The server listens on the container's loopback address: published ports can't reach it.",
+    fix=FixAvailability.SOMETIMES,
+)
+
+_ALL = "0.0.0.0"
+
+
+def _is_loopback(host: str) -> bool:
+    host = host.lower().strip("[]")
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def gunicorn_host(address: str) -> tuple[str, int] | None:
+    """The host of a Gunicorn bind address and where it starts; None for a socket hand-off.
+
+    Follows ``gunicorn.util.parse_address``: ``unix:`` and ``fd://`` are not TCP, ``tcp://`` is
+    dropped, ``[v6]:port``, ``host:port``, ``:port`` (all interfaces) and a bare host.
+    """
+    lowered = address.lower()
+    if lowered.startswith(("unix:", "fd://")):
+        return None
+    at = 6 if lowered.startswith("tcp://") else 0
+    netloc = address[at:]
+    if netloc.startswith("[") and "]" in netloc:
+        return netloc[: netloc.index("]") + 1], at
+    return netloc.split(":", 1)[0], at
+
+
+def _port_of_stage(stage: Stage) -> str:
+    ports = set()
+    for value, _ins in stage.final_state.expose:
+        if value is None:
+            return "8000"
+        port, _, proto = value.partition("/")
+        if proto.lower() not in ("", "tcp"):
+            continue
+        ports.add(port)
+    if len(ports) == 1:
+        (port,) = ports
+        if port.isdigit():
+            return port
+    return "8000"
+
+
+def _append(ctx: Context, start: Start, words: Sequence[str]) -> Edit | None:
+    """Append ``words`` to Gunicorn's argv when that is the end of an exec-form array."""
+    command = start.command
+    if command is None or command.instruction is None or not command.instruction.json:
+        return None
+    args = start.launch.args
+    if any(w.value == "--" for w in args):
+        return None  # after `--` every word is a positional argument
+    program = start.launch.program
+    last = args[-1].span if args else (program.span if program is not None else None)
+    ins = command.instruction
+    # Only when Gunicorn's last argument is the array's last element itself, not a word inside a
+    # `sh -c` string (appending would add arguments to the shell).
+    if last is None or not ins.value_mapped or ins.value_mapped[-1].span() != last:
+        return None
+    return json_append(ctx.analysis.source, ins, words)
+
+
+def _anchor(start: Start, stage: Stage) -> Span:
+    command = start.command
+    if command is not None and command.instruction is not None:
+        return command.instruction.span
+    return stage.from_.span
+
+
+def _check_gunicorn(
+    ctx: Context, start: Start, stage: Stage, settings: GunicornSettings
+) -> Iterator[Violation]:
+    bind = settings.get("bind")
+    values = bind.value
+    if not isinstance(values, tuple):
+        return
+    if bind.layer == "default":
+        if not bind.known:
+            return
+        address = f"{_ALL}:{_port_of_stage(stage)}"
+        edit = _append(ctx, start, ["--bind", address])
+        yield META.violation(
+            _anchor(start, stage),
+            "nothing sets Gunicorn's bind address, so it listens on 127.0.0.1:8000, which is not "
+            f"reachable from outside the container; add --bind {address}",
+            fix=None if edit is None else Fix("Bind to 0.0.0.0", (edit,), Applicability.SAFE),
+        )
+        return
+    hosts: list[str] = []
+    for value in values:
+        text = value
+        if text is None:
+            # Only the one unknown value whose host is written out (`127.0.0.1:$PORT`) is usable.
+            if sum(v is None for v in values) != 1 or bind.prefix is None:
+                return
+            text = bind.prefix
+            parsed = gunicorn_host(text)
+            if parsed is not None and len(text) <= parsed[1] + len(parsed[0]):
+                return  # the host itself is not complete
+        else:
+            parsed = gunicorn_host(text)
+        if parsed is None or not _is_loopback(parsed[0]):
+            return
+        hosts.append(parsed[0])
+    if not hosts:
+        return
+    shown = ", ".join(v if v is not None else f"{bind.prefix}…" for v in values)
+    yield META.violation(
+        bind.span or _anchor(start, stage),
+        f"Gunicorn binds only {shown}, a loopback address that is not reachable from outside "
+        "the container; bind 0.0.0.0 instead",
+        fix=_replace_hosts(ctx, start, bind.options) if bind.layer == "cli" else None,
+    )
+
+
+def _replace_hosts(ctx: Context, start: Start, options: Sequence[object]) -> Fix | None:
+    command = start.command
+    if (
+        command is None
+        or command.instruction is None
+        or not command.instruction.json
+        or start.launch.via_shell
+    ):
+        return None
+    source = ctx.analysis.source
+    edits: list[Edit] = []
+    for opt in options:
+        value = getattr(opt, "value", None)
+        span = getattr(opt, "value_span", None)
+        if not isinstance(value, str) or not isinstance(span, Span):
+            return None
+        if source.slice(span) != value:
+            return None  # escapes in the JSON string: offsets do not map one to one
+        parsed = gunicorn_host(value)
+        if parsed is None:
+            return None
+        host, at = parsed
+        edits.append(Edit(span.start + at, span.start + at + len(host), _ALL))
+    return Fix("Bind to 0.0.0.0", tuple(edits), Applicability.SAFE) if edits else None
+
+
+def _option_value(
+    args: Sequence[WordLike], i: int, long: frozenset[str], short: str | None
+) -> tuple[bool, str | None, Span, int] | None:
+    """Whether ``args[i]`` is one of the options; its value, the span, and words used."""
+    word = args[i].value
+    if word is None:
+        return None
+    for name in long:
+        if word == name:
+            if i + 1 >= len(args):
+                return True, None, args[i].span, 1
+            return True, args[i + 1].value, args[i].span.cover(args[i + 1].span), 2
+        if word.startswith(name + "="):
+            return True, word[len(name) + 1 :], args[i].span, 1
+    if short is not None and word.startswith(short) and not word.startswith("--"):
+        if word == short:
+            if i + 1 >= len(args):
+                return True, None, args[i].span, 1
+            return True, args[i + 1].value, args[i].span.cover(args[i + 1].span), 2
+        return True, word[len(short) :], args[i].span, 1
+    return None
+
+
+def _opaque(args: Sequence[WordLike], i: int) -> bool:
+    """An unknown word that may itself be an option (not the value of the option before it)."""
+    if args[i].value is not None:
+        return False
+    prev = args[i - 1].value if i > 0 else None
+    return not (prev is not None and prev.startswith("-") and "=" not in prev)
+
+
+def _scan_host(
+    args: Sequence[WordLike],
+    host_long: frozenset[str],
+    host_short: str | None,
+    sockets: frozenset[str],
+) -> tuple[str, Span | None] | None:
+    """The last host option's value and span; ("", None) when none is given; None if unknown."""
+    found: tuple[str, Span | None] = ("", None)
+    i = 0
+    while i < len(args):
+        if _opaque(args, i):
+            return None
+        word = args[i].value or ""
+        name = word.split("=", 1)[0]
+        if name in sockets:
+            return None  # a Unix socket or inherited file descriptor: a hand-off to a proxy
+        hit = _option_value(args, i, host_long, host_short)
+        if hit is None:
+            i += 1
+            continue
+        _, value, span, used = hit
+        if value is None:
+            return None
+        found = (value, span)
+        i += used
+    return found
+
+
+def _check_uvicorn(ctx: Context, start: Start, stage: Stage) -> Iterator[Violation]:
+    scanned = _scan_host(
+        start.launch.args, frozenset({"--host"}), None, frozenset({"--uds", "--fd"})
+    )
+    if scanned is None:
+        return
+    host, span = scanned
+    if span is None:
+        env = dict(stage.final_state.env)
+        for assignment in start.launch.environment:
+            env[assignment.name] = assignment.value
+        if "UVICORN_HOST" in env:
+            value = env["UVICORN_HOST"]
+            if value is None or not _is_loopback(value):
+                return
+            host = value
+        else:
+            host = "127.0.0.1"
+    elif not _is_loopback(host):
+        return
+    yield META.violation(
+        span or _anchor(start, stage),
+        f"uvicorn listens on {host}, which is not reachable from outside the container; "
+        "use --host 0.0.0.0",
+    )
+
+
+def _check_daphne(start: Start, stage: Stage) -> Iterator[Violation]:
+    scanned = _scan_host(
+        start.launch.args,
+        frozenset({"--bind"}),
+        "-b",
+        frozenset({"-u", "--unix-socket", "--fd", "-e", "--endpoint"}),
+    )
+    if scanned is None:
+        return
+    host, span = scanned
+    if span is None:
+        host = "127.0.0.1"
+    elif not _is_loopback(host):
+        return
+    yield META.violation(
+        span or _anchor(start, stage),
+        f"Daphne listens on {host}, which is not reachable from outside the container; "
+        "use -b 0.0.0.0",
+    )
+
+
+# Django's BaseCommand options that take a value; runserver's own are flags.
+_DJANGO_VALUE_OPTIONS = frozenset({"--settings", "--pythonpath", "-v", "--verbosity"})
+
+
+def _check_runserver(start: Start, stage: Stage) -> Iterator[Violation]:
+    sub = start.launch.subcommand
+    if sub is None or sub.value != "runserver":
+        return  # runserver_plus and friends have options of their own
+    args = start.launch.args
+    ipv6 = False
+    addrport: WordLike | None = None
+    i = 0
+    while i < len(args):
+        word = args[i].value
+        if word is None:
+            if addrport is None and not _opaque(args, i):
+                i += 1
+                continue
+            if addrport is None:
+                addrport = args[i]
+            i += 1
+            continue
+        if word in _DJANGO_VALUE_OPTIONS:
+            i += 2
+            continue
+        if word in ("-6", "--ipv6"):
+            ipv6 = True
+        elif not word.startswith("-") and addrport is None:
+            addrport = args[i]
+        i += 1
+    if addrport is None:
+        host = "::1" if ipv6 else "127.0.0.1"
+        span = _anchor(start, stage)
+    else:
+        text = addrport.value
+        if text is None:
+            return
+        span = addrport.span
+        if text.isdigit():
+            host = "::1" if ipv6 else "127.0.0.1"
+        elif text.startswith("["):
+            host = text[: text.find("]") + 1] if "]" in text else text
+        else:
+            host = text.rsplit(":", 1)[0] if ":" in text else text
+        if not _is_loopback(host):
+            return
+    yield META.violation(
+        span,
+        f"runserver listens on {host}, which is not reachable from outside the container; "
+        "give it 0.0.0.0:8000",
+    )
+
+
+def check(ctx: Context) -> Iterator[Violation]:
+    a = ctx.analysis
+    final = a.dockerfile.final
+    if final is None:
+        return
+    start = a.start(final)
+    if start is None:
+        return
+    kind = start.launch.kind
+    if kind == "gunicorn":
+        settings = a.gunicorn(final)
+        if settings is not None:
+            yield from _check_gunicorn(ctx, start, final, settings)
+    elif kind == "uvicorn":
+        yield from _check_uvicorn(ctx, start, final)
+    elif kind == "daphne":
+        yield from _check_daphne(start, final)
+    elif kind == "runserver":
+        yield from _check_runserver(start, final)
