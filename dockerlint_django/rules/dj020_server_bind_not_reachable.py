@@ -63,7 +63,7 @@ from dockerlint_django.analysis import Start
 from dockerlint_django.dockerfile.edits import json_append
 from dockerlint_django.dockerfile.model import Stage
 from dockerlint_django.fix import Applicability, Edit, Fix
-from dockerlint_django.gunicorn import GunicornSettings
+from dockerlint_django.gunicorn import GunicornSettings, ParsedOption
 from dockerlint_django.launch import WordLike
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
 from dockerlint_django.source import Span
@@ -187,7 +187,7 @@ def _check_gunicorn(
     )
 
 
-def _replace_hosts(ctx: Context, start: Start, options: Sequence[object]) -> Fix | None:
+def _replace_hosts(ctx: Context, start: Start, options: Sequence[ParsedOption]) -> Fix | None:
     command = start.command
     if (
         command is None
@@ -199,9 +199,8 @@ def _replace_hosts(ctx: Context, start: Start, options: Sequence[object]) -> Fix
     source = ctx.analysis.source
     edits: list[Edit] = []
     for opt in options:
-        value = getattr(opt, "value", None)
-        span = getattr(opt, "value_span", None)
-        if not isinstance(value, str) or not isinstance(span, Span):
+        value, span = opt.value, opt.value_span
+        if not isinstance(value, str) or span is None:
             return None
         if source.slice(span) != value:
             return None  # escapes in the JSON string: offsets do not map one to one
