@@ -11,7 +11,8 @@ Decisions, for the rules that read this:
 - A value is known only when it is built from literals (numbers, strings, booleans, ``None``,
   lists/tuples of those), constant arithmetic and concatenation, f-strings of known values, and
   module-level names bound to such values. Calls, attribute and item reads, imports: unknown.
-- Branches: ``if``/``try``/``match``/loops are followed both ways. A name keeps a known value
+- Branches: ``if``/``try``/``match``/loops are followed both ways; a ``with`` body counts as a
+  ``try`` body (its manager may swallow an exception half-way). A name keeps a known value
   after the statement only when every path leaves it with the same known value (``if`` with an
   ``else`` assigning the same literal in both). An ``if`` whose test is a known constant (``if
   True:``, ``if __name__ == "__main__":``, which is False because Gunicorn loads the file as
@@ -684,10 +685,12 @@ def resolve_config_ref(
 ) -> ConfigRef:
     """Resolve a Gunicorn config reference against the process's working directory.
 
-    ``workdir`` is the final working directory (Gunicorn's ``--chdir`` if given, else the image's
-    ``WORKDIR``), None when unknown. ``python_path`` are further known ``sys.path`` directories
-    (``PYTHONPATH``, ``--pythonpath``), searched after the working directory, which Gunicorn
-    puts first. Pure string logic: nothing is read.
+    ``workdir`` is the directory Gunicorn starts in (the final ``WORKDIR``, or Compose's
+    ``working_dir``), None when unknown. Not ``--chdir``: ``Application.load_config`` calls
+    ``chdir()`` before the command line's settings are applied, so the config file is found from
+    the start directory, which is also put first on ``sys.path``. ``python_path`` are further
+    known ``sys.path`` directories (``PYTHONPATH``), searched after it. Pure string logic:
+    nothing is read.
     """
     if ref.startswith("python:"):
         module = ref[len("python:") :]

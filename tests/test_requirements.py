@@ -490,3 +490,26 @@ def test_every_template_requirements_file_parses_cleanly() -> None:
         assert reqs.problems == (), path
         assert reqs.complete, path
         assert all(r.name for r in reqs.requirements), path
+
+
+def test_marker_separator_after_url_needs_a_space() -> None:
+    # A URL may contain ";": pip only splits markers off a URL at "; ".
+    url = only(parse("https://example.com/a;b/Pkg-1.0-py3-none-any.whl\n"))
+    assert url.url == "https://example.com/a;b/Pkg-1.0-py3-none-any.whl"
+    assert url.markers is None
+    assert url.name == "pkg"
+    path = only(parse('./vendor/pkg;python_version > "3"\n'))
+    assert path.url == "./vendor/pkg"
+    assert path.markers == 'python_version > "3"'
+
+
+def test_importing_the_readers_stays_light() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, dockerlint_django.requirements, dockerlint_django.gunicorn_config; "
+        "print(sorted(m for m in ('packaging', 'platform', 'dataclasses') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
