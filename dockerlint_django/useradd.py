@@ -80,7 +80,14 @@ _ADDUSER_LONG = {
     "--encrypt-home": False,
     "--extrausers": False,
 }
-_ADDUSER_SHORT_LONG = {"u": "--uid", "G": "--ingroup", "h": "--home", "H": "--no-create-home"}
+_ADDUSER_SHORT_LONG = {
+    "u": "--uid",
+    "G": "--ingroup",
+    "h": "--home",
+    "H": "--no-create-home",
+    "S": "--system",
+    "D": "--disabled-password",
+}
 
 
 @record
@@ -149,6 +156,10 @@ class UserAdd:
             return self.value("--ingroup")
         if self.has("--gid"):
             return self.value("--gid")
+        if self.has("--system") and not self.has("--group"):
+            # Debian's `adduser --system` puts the user in `nogroup`, BusyBox's `adduser -S` too
+            # unless told otherwise: not a group named after the user.
+            return None
         return self.user
 
 

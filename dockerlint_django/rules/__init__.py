@@ -25,6 +25,7 @@ CODES: dict[str, str] = {
     "DJ026": "dj026_gunicorn_reload_in_image",
     "DJ027": "dj027_runserver_in_container",
     "DJ030": "dj030_final_stage_runs_as_root",
+    "DJ031": "dj031_user_without_group",
     "DJ032": "dj032_useradd_without_no_log_init",
     "DJ040": "dj040_staticfiles_manifest_missing",
     "DJ041": "dj041_collectstatic_without_noinput",
