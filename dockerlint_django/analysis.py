@@ -17,7 +17,14 @@ from dockerlint_django.commands import django_command
 from dockerlint_django.context import UNKNOWN_CONTEXT, BuildContext
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.model import Command, Dockerfile, Stage, State
-from dockerlint_django.gunicorn import EnvVar, GunicornSettings, parse_args, resolve_settings
+from dockerlint_django.gunicorn import (
+    ConfigSetting,
+    EnvVar,
+    GunicornSettings,
+    parse_args,
+    resolve_settings,
+)
+from dockerlint_django.gunicorn_config import GunicornConfig, read_config, resolve_config_ref
 from dockerlint_django.launch import WEB_SERVERS, Launch, resolve_launch
 from dockerlint_django.shell import Script, SimpleCommand, Word, parse_script
 from dockerlint_django.source import Mapped, SourceFile, Span
@@ -255,44 +262,99 @@ class Analysis:
             env[assignment.name] = EnvVar(assignment.value, assignment.span)
         cli = parse_args(start.launch.args)
         settings = resolve_settings(cli, env=env)
-        # A config file, named with -c or loaded implicitly from ./gunicorn.conf.py, is read by a
-        # later release of this tool; until then every setting it could hold is unknown.
-        if settings.config_file.layer != "default" or self._implicit_config_possible(stage):
-            settings = resolve_settings(cli, env=env, config_unknown=True)
-        return settings
+        selection = settings.config_file
+        if selection.layer != "default" and selection.path is None:
+            return resolve_settings(cli, env=env, config_unknown=True)
+        config = self._gunicorn_config(
+            stage, None if selection.layer == "default" else selection.path
+        )
+        if config is None:
+            # A config file may be loaded but cannot be read: all it could set is unknown.
+            return resolve_settings(cli, env=env, config_unknown=True)
+        # Spans in the config file are not spans of this Dockerfile: findings point at the
+        # Dockerfile's start command instead.
+        values = {
+            name: ConfigSetting(setting.value, setting.known, None)
+            for name, setting in config.settings.items()
+        }
+        return resolve_settings(cli, env=env, config=values, config_unknown=config.unknown)
 
-    def _implicit_config_possible(self, stage: Stage) -> bool:
-        """Could ``./gunicorn.conf.py`` exist in the final WORKDIR? Unknown counts as yes."""
-        workdir = stage.final_state.workdir
-        if workdir is None:
-            return True
-        target = posixpath.join(workdir, "gunicorn.conf.py")
-        for s in stage.chain:
-            for ins, state in s.steps():
-                if ins.keyword not in ("COPY", "ADD") or len(ins.value) < 2:
+    def context_file_at(self, stage: Stage, image_path: str) -> tuple[str | None, bool]:
+        """The build-context file a COPY/ADD put at ``image_path`` in the stage.
+
+        Returns ``(context path, known)``: ``(path, True)`` when a copy brings it, ``(None, True)``
+        when no copy can, ``(None, False)`` when it cannot be known (another stage's files,
+        variables or globs in a source, no readable build context).
+        """
+        target = posixpath.normpath(image_path)
+        copies = [
+            (ins, state)
+            for s in stage.chain
+            for ins, state in s.steps()
+            if ins.keyword in ("COPY", "ADD") and len(ins.value) >= 2
+        ]
+        for ins, state in reversed(copies):  # the last copy to a place wins
+            dest = ins.value[-1]
+            if not dest.startswith("/"):
+                if state.workdir is None:
+                    return None, False
+                dest = posixpath.join(state.workdir, dest)
+            dest = posixpath.normpath(dest)
+            into_dir = ins.value[-1].endswith("/") or len(ins.value) > 2
+            for src in ins.value[:-1]:
+                candidates: list[str] = []
+                if target.startswith(dest.rstrip("/") + "/"):
+                    candidates.append(posixpath.join(src, target[len(dest.rstrip("/")) + 1 :]))
+                if into_dir and target == posixpath.join(dest, posixpath.basename(src)):
+                    candidates.append(src)
+                if not into_dir and target == dest:
+                    candidates.append(src)
+                if not candidates:
                     continue
-                if any(f.name == "from" for f in ins.flags):
-                    return True  # another stage's files: not knowable from the context
-                dest = ins.value[-1]
-                if not dest.startswith("/"):
-                    dest = posixpath.join(state.workdir or "/", dest)
-                dest_dir = dest if ins.value[-1].endswith("/") or len(ins.value) > 2 else None
-                for src in ins.value[:-1]:
-                    if "$" in src or any(c in src for c in "*?["):
-                        return True
-                    into = posixpath.normpath(dest_dir if dest_dir is not None else dest)
-                    lands_in_workdir = into == posixpath.normpath(workdir)
-                    if posixpath.basename(src) == "gunicorn.conf.py" and (
-                        posixpath.normpath(dest) == target or lands_in_workdir
-                    ):
-                        if self.context.exists(src) is not False:
-                            return True
-                    elif lands_in_workdir:
-                        # Copying a folder into the WORKDIR brings its gunicorn.conf.py, if any.
-                        found = self.context.exists(posixpath.join(src, "gunicorn.conf.py"))
-                        if found is not False:
-                            return True
-        return False
+                if (
+                    any(f.name == "from" for f in ins.flags)
+                    or "$" in src
+                    or any(c in src for c in "*?[")
+                ):
+                    return None, False
+                for candidate in candidates:
+                    found = self.context.exists(candidate)
+                    if found is None:
+                        return None, False
+                    if found:
+                        return candidate, True
+        return None, True
+
+    def _gunicorn_config(self, stage: Stage, ref: str | None) -> GunicornConfig | None:
+        """The config file Gunicorn loads, read from the build context; None when unknown.
+
+        ``ref`` None means the implicit ``./gunicorn.conf.py``; an empty config (no settings)
+        stands for "no file is loaded".
+        """
+        workdir = stage.final_state.workdir
+        if ref is None:
+            if workdir is None:
+                return None
+            candidates: tuple[str, ...] = (posixpath.join(workdir, "gunicorn.conf.py"),)
+            complete = True
+        else:
+            resolved = resolve_config_ref(ref, workdir)
+            if resolved.error is not None:
+                return None
+            candidates, complete = resolved.candidates, resolved.complete
+        for image_path in candidates:
+            found, known = self.context_file_at(stage, image_path)
+            if not known:
+                return None
+            if found is not None:
+                source = self.context.read(found)
+                if source is None:
+                    return None
+                config = read_config(source)
+                return None if config.error is not None else config
+        if ref is None and complete:
+            return GunicornConfig({}, False)
+        return None  # a named file that no copy brings: Gunicorn stops, or it comes from elsewhere
 
     def is_django_stage(self, stage: Stage) -> bool:
         """The stage runs a Django/WSGI/ASGI server or manage.py, or builds with manage.py."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 import posixpath
 from pathlib import Path
 
+from dockerlint_django.source import SourceError, SourceFile
+
 
 class BuildContext:
     def __init__(self, root: Path | None) -> None:
@@ -27,6 +29,17 @@ class BuildContext:
         if norm not in self._cache:
             self._cache[norm] = (self.root / norm).exists()
         return self._cache[norm]
+
+    def read(self, relative: str) -> SourceFile | None:
+        """A text file of the context; None when absent, unreadable or not UTF-8."""
+        if self.exists(relative) is not True:
+            return None
+        assert self.root is not None
+        path = self.root / posixpath.normpath(relative.lstrip("/"))
+        try:
+            return SourceFile.from_bytes(path.as_posix(), path.read_bytes())
+        except (OSError, SourceError):
+            return None
 
 
 UNKNOWN_CONTEXT = BuildContext(None)

@@ -1,0 +1,66 @@
+"""Gunicorn config files are read from the build context the way the image would load them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dockerlint_django.testing import lint_text
+
+CMD = 'CMD ["gunicorn", "core.wsgi"]\n'
+
+
+def codes(folder: Path, dockerfile: str, files: dict[str, str]) -> list[str]:
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    path = folder / "Dockerfile"
+    path.write_text(dockerfile, encoding="utf-8")
+    result = lint_text(dockerfile, ["DJ011", "DJ022"], real_path=path)
+    return sorted(f.code for f in result.findings)
+
+
+def test_implicit_config_copied_into_workdir_is_read(tmp_path: Path) -> None:
+    conf = {"gunicorn.conf.py": 'worker_tmp_dir = "/dev/shm"\nworkers = 3\n'}
+    dockerfile = f"FROM python:3.11\nWORKDIR /app\nCOPY . .\n{CMD}"
+    assert codes(tmp_path, dockerfile, conf) == []
+
+
+def test_no_config_in_the_context_means_gunicorn_defaults(tmp_path: Path) -> None:
+    dockerfile = f"FROM python:3.11\nWORKDIR /app\nCOPY . .\n{CMD}"
+    assert codes(tmp_path, dockerfile, {}) == ["DJ011", "DJ022"]
+
+
+def test_config_copied_elsewhere_is_not_loaded(tmp_path: Path) -> None:
+    conf = {"gunicorn.conf.py": 'worker_tmp_dir = "/dev/shm"\nworkers = 3\n'}
+    dockerfile = f"FROM python:3.11\nWORKDIR /app\nCOPY . /src\n{CMD}"
+    assert codes(tmp_path, dockerfile, conf) == ["DJ011", "DJ022"]
+
+
+def test_explicit_config_is_found_through_its_copy(tmp_path: Path) -> None:
+    conf = {"conf/gunicorn.py": "import multiprocessing\nworkers = multiprocessing.cpu_count()\n"}
+    dockerfile = (
+        "FROM python:3.11\nWORKDIR /app\nCOPY conf/gunicorn.py /etc/gunicorn.py\n"
+        'CMD ["gunicorn", "-c", "/etc/gunicorn.py", "core.wsgi"]\n'
+    )
+    # workers is set (to an unknown value), worker_tmp_dir is not set at all.
+    assert codes(tmp_path, dockerfile, conf) == ["DJ022"]
+
+
+def test_config_from_another_stage_is_unknown(tmp_path: Path) -> None:
+    dockerfile = (
+        "FROM python:3.11 AS build\nWORKDIR /app\n"
+        "FROM python:3.11\nWORKDIR /app\nCOPY --from=build /app /app\n" + CMD
+    )
+    assert codes(tmp_path, dockerfile, {}) == []
+
+
+def test_config_with_a_syntax_error_is_unknown(tmp_path: Path) -> None:
+    conf = {"gunicorn.conf.py": "workers = (\n"}
+    dockerfile = f"FROM python:3.11\nWORKDIR /app\nCOPY . .\n{CMD}"
+    assert codes(tmp_path, dockerfile, conf) == []
+
+
+def test_without_a_build_context_the_implicit_config_is_unknown() -> None:
+    dockerfile = f"FROM python:3.11\nWORKDIR /app\nCOPY . .\n{CMD}"
+    assert [f.code for f in lint_text(dockerfile, ["DJ011", "DJ022"]).findings] == []
