@@ -64,3 +64,12 @@ def test_config_with_a_syntax_error_is_unknown(tmp_path: Path) -> None:
 def test_without_a_build_context_the_implicit_config_is_unknown() -> None:
     dockerfile = f"FROM python:3.11\nWORKDIR /app\nCOPY . .\n{CMD}"
     assert [f.code for f in lint_text(dockerfile, ["DJ011", "DJ022"]).findings] == []
+
+
+def test_reload_in_the_config_file_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "gunicorn.conf.py").write_text("reload = True\n", encoding="utf-8")
+    dockerfile = f"FROM python:3.11\nWORKDIR /app\nCOPY . .\n{CMD}"
+    path = tmp_path / "Dockerfile"
+    path.write_text(dockerfile, encoding="utf-8")
+    found = lint_text(dockerfile, ["DJ026"], real_path=path).findings
+    assert [(f.code, f.start.line) for f in found] == [("DJ026", 4)]

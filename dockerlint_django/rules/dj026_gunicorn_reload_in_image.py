@@ -10,7 +10,8 @@ costs: Gunicorn watches every imported module (polling, unless inotify is instal
 reloader is not meant for `--preload` or for serving traffic. Reloading belongs in a development
 Compose override that mounts the source tree.
 
-A `reload = True` in a Gunicorn config file is reported once config files are read.
+A `reload = True` in the Gunicorn config file the image loads (read from the build context) is
+reported at the start command.
 
 ## Example
 ```dockerfile
@@ -96,3 +97,13 @@ def check(ctx: Context) -> Iterator[Violation]:
                 "changes: a development setting; use it from a development Compose override",
                 fix=_fix(ctx, opt) if fixable else None,
             )
+    resolved = settings.get("reload")
+    if resolved.layer == "config" and resolved.known and resolved.value in (True, "True"):
+        start = a.start(final)
+        command = start.command if start is not None else None
+        anchor = command.instruction if command is not None else None
+        yield META.violation(
+            anchor.span if anchor is not None else final.from_.span,
+            "the Gunicorn config file the image loads sets reload = True, which restarts workers "
+            "when code changes: a development setting",
+        )
