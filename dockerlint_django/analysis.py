@@ -153,11 +153,18 @@ class Start:
 
 class Analysis:
     def __init__(
-        self, source: SourceFile, dockerfile: Dockerfile, context: BuildContext = UNKNOWN_CONTEXT
+        self,
+        source: SourceFile,
+        dockerfile: Dockerfile,
+        context: BuildContext = UNKNOWN_CONTEXT,
+        in_template: bool | None = None,
     ) -> None:
         self.source = source
         self.dockerfile = dockerfile
         self.context = context
+        # The file lies under a `{{cookiecutter.*}}` folder: placeholders are expected there.
+        # None when the file has no path (standard input).
+        self.in_template = in_template
         self._starts: dict[int, Start | None] = {}
 
     # -- instructions ---------------------------------------------------------------------

@@ -186,7 +186,8 @@ def lint_source(
         context = (
             BuildContext(real_path.resolve().parent) if real_path is not None else UNKNOWN_CONTEXT
         )
-        analysis = Analysis(source, model, context)
+        in_template = None if real_path is None else _in_template(real_path)
+        analysis = Analysis(source, model, context, in_template)
         selected = (
             list(rules)
             if rules is not None
@@ -272,6 +273,16 @@ def _unused_fix(
     return Fix(
         "Remove the unused suppression", (Edit(span.start, line_end, ""),), Applicability.SAFE
     )
+
+
+def _in_template(path: Path) -> bool:
+    # Only a path with a `{{cookiecutter.` folder can be in one: skip importing the template
+    # engine (and what it imports) for every other file.
+    if "{{" not in str(path):
+        return False
+    from dockerlint_django.templates import find_template_root
+
+    return find_template_root(path) is not None
 
 
 def _without_masked_fix(finding: Finding, masks: Sequence[Span]) -> Finding:
