@@ -11,6 +11,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from dockerlint_django._record import record
 from dockerlint_django.commands import django_command
@@ -28,6 +29,9 @@ from dockerlint_django.gunicorn_config import GunicornConfig, read_config, resol
 from dockerlint_django.launch import WEB_SERVERS, Launch, resolve_launch
 from dockerlint_django.shell import Script, SimpleCommand, Word, parse_script
 from dockerlint_django.source import Mapped, SourceFile, Span
+
+if TYPE_CHECKING:
+    from dockerlint_django.django_settings import DjangoSettings
 
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
 _HEREDOC_ONLY = re.compile(r"^\s*(?:\d*<<-?\s*(?:\"[^\"]*\"|'[^']*'|\S+)\s*)+$")
@@ -166,6 +170,7 @@ class Analysis:
         # None when the file has no path (standard input).
         self.in_template = in_template
         self._starts: dict[int, Start | None] = {}
+        self._settings: dict[int, DjangoSettings | None] = {}
 
     # -- instructions ---------------------------------------------------------------------
 
@@ -362,6 +367,40 @@ class Analysis:
         if ref is None and complete:
             return GunicornConfig({}, False)
         return None  # a named file that no copy brings: Gunicorn stops, or it comes from elsewhere
+
+    def django_settings(self, stage: Stage) -> DjangoSettings | None:
+        """The Django settings the stage's project loads, read from the build context.
+
+        The project is where the stage's ``manage.py`` comes from; the module is the stage's
+        ``DJANGO_SETTINGS_MODULE``, else ``manage.py``'s default. None when any of it is unknown.
+        """
+        if stage.index in self._settings:
+            return self._settings[stage.index]
+        result: DjangoSettings | None = None
+        workdir = stage.final_state.workdir
+        if workdir is not None:
+            manage, known = self.context_file_at(stage, posixpath.join(workdir, "manage.py"))
+            env = stage.final_state.env
+            module = env.get("DJANGO_SETTINGS_MODULE")
+            if (
+                known
+                and manage is not None
+                and not ("DJANGO_SETTINGS_MODULE" in env and module is None)
+            ):
+                # Only images whose project the build context shows pay for the settings reader.
+                from dockerlint_django.django_settings import load_settings
+
+                project = posixpath.dirname(posixpath.normpath(manage))
+                loaded = load_settings(
+                    self.context.exists,
+                    self.context.read,
+                    settings_module=module,
+                    project_dir="" if project == "." else project,
+                    list_dir=self.context.list_dir,
+                )
+                result = None if loaded is None else loaded[1]
+        self._settings[stage.index] = result
+        return result
 
     def is_django_stage(self, stage: Stage) -> bool:
         """The stage runs a Django/WSGI/ASGI server or manage.py, or builds with manage.py."""

@@ -30,6 +30,18 @@ class BuildContext:
             self._cache[norm] = (self.root / norm).exists()
         return self._cache[norm]
 
+    def list_dir(self, relative: str) -> list[str] | None:
+        """Names in a folder of the context, sorted; None when unknown or not a folder."""
+        if self.root is None:
+            return None
+        norm = posixpath.normpath(relative.lstrip("/")) if relative not in ("", ".") else "."
+        if norm.startswith(".."):
+            return None
+        try:
+            return sorted(p.name for p in (self.root / norm).iterdir())
+        except OSError:
+            return None
+
     def read(self, relative: str) -> SourceFile | None:
         """A text file of the context; None when absent, unreadable or not UTF-8."""
         if self.exists(relative) is not True:

@@ -73,3 +73,41 @@ def test_reload_in_the_config_file_is_reported(tmp_path: Path) -> None:
     path.write_text(dockerfile, encoding="utf-8")
     found = lint_text(dockerfile, ["DJ026"], real_path=path).findings
     assert [(f.code, f.start.line) for f in found] == [("DJ026", 4)]
+
+
+DJ040_DOCKERFILE = (
+    "FROM python:3.11 AS build-stage\nWORKDIR /workdir\nCOPY . .\n"
+    "RUN python manage.py collectstatic --noinput\n"
+    "FROM python:3.11\nWORKDIR /workdir\nCOPY . .\n" + CMD
+)
+MANAGE = 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")\n'
+
+
+def dj040(folder: Path, settings: str | None) -> list[str]:
+    files = {"manage.py": MANAGE}
+    if settings is not None:
+        files["core/settings.py"] = settings
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    dockerfile = folder / "Dockerfile"
+    dockerfile.write_text(DJ040_DOCKERFILE, encoding="utf-8")
+    result = lint_text(DJ040_DOCKERFILE, ["DJ040"], real_path=dockerfile)
+    return [f.severity.label for f in result.findings]
+
+
+def test_dj040_is_an_error_with_manifest_storage(tmp_path: Path) -> None:
+    settings = (
+        'STORAGES = {"staticfiles": {"BACKEND": '
+        '"django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}}\n'
+    )
+    assert dj040(tmp_path, settings) == ["error"]
+
+
+def test_dj040_is_silent_without_a_manifest(tmp_path: Path) -> None:
+    assert dj040(tmp_path, 'STATIC_ROOT = "/workdir/static"\n') == []
+
+
+def test_dj040_is_a_warning_when_settings_cannot_be_read(tmp_path: Path) -> None:
+    assert dj040(tmp_path, None) == ["warning"]

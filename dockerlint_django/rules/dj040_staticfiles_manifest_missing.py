@@ -16,8 +16,11 @@ runs `manage.py`), does not run `collectstatic` itself, and no `COPY --from=` br
 the static root, or a folder above it from the stage that collected. A final nginx stage, which
 serves the collected files itself, is not checked.
 
-Until the project's settings are read, whether the storage uses a manifest is unknown, so the
-finding is a warning rather than an error.
+The project's settings are read from the build context (the `DJANGO_SETTINGS_MODULE` the image
+sets, else `manage.py`'s default): with a manifest storage (`ManifestStaticFilesStorage`,
+WhiteNoise's `CompressedManifestStaticFilesStorage`, a subclass) the finding is an error; with a
+storage that keeps no manifest there is no finding; when the settings cannot be read it is a
+warning.
 
 ## Example
 ```dockerfile
@@ -150,10 +153,29 @@ def check(ctx: Context) -> Iterator[Violation]:
             (d := django_command(c)) is not None and d.name == "collectstatic" for c in r.commands
         )
     )
+    manifest = _uses_manifest(ctx, final)
+    if manifest is False:
+        return  # the project's storage keeps no manifest: nothing to copy
+    if manifest:
+        severity = Severity.ERROR
+        storage = "the project's settings use a manifest storage, so"
+    else:
+        severity = Severity.WARNING
+        storage = "if the settings use a manifest storage (they could not be read),"
     yield META.violation(
         final.from_.span,
         f"collectstatic runs in stage '{stage.label()}' but the final stage never copies its "
-        "staticfiles.json manifest; with a manifest storage every {% static %} lookup fails",
-        severity=Severity.WARNING,
+        f"staticfiles.json manifest; {storage} every {{% static %}} lookup fails",
+        severity=severity,
         related=(Related(run.instruction.span, "collectstatic runs here"),),
     )
+
+
+def _uses_manifest(ctx: Context, final: Stage) -> bool | None:
+    settings = ctx.analysis.django_settings(final)
+    if settings is None or settings.error is not None:
+        return None
+    from dockerlint_django.django_settings import uses_manifest_storage
+
+    context = ctx.analysis.context
+    return uses_manifest_storage(settings, context.read, exists=context.exists)
