@@ -30,6 +30,7 @@ CODES: dict[str, str] = {
     "DJ036": "dj036_pip_install_as_non_root",
     "DJ040": "dj040_staticfiles_manifest_missing",
     "DJ041": "dj041_collectstatic_without_noinput",
+    "DJ042": "dj042_compilemessages_without_gettext",
     "DJ064": "dj064_workdir_convention",
     "DJ101": "dj101_apt_install_recommends",
     "DJ102": "dj102_apt_lists_not_removed",
