@@ -31,6 +31,7 @@ CODES: dict[str, str] = {
     "DJ040": "dj040_staticfiles_manifest_missing",
     "DJ041": "dj041_collectstatic_without_noinput",
     "DJ042": "dj042_compilemessages_without_gettext",
+    "DJ047": "dj047_dev_requirements_in_image",
     "DJ064": "dj064_workdir_convention",
     "DJ101": "dj101_apt_install_recommends",
     "DJ102": "dj102_apt_lists_not_removed",
