@@ -32,6 +32,7 @@ CODES: dict[str, str] = {
     "DJ041": "dj041_collectstatic_without_noinput",
     "DJ042": "dj042_compilemessages_without_gettext",
     "DJ047": "dj047_dev_requirements_in_image",
+    "DJ049": "dj049_cookiecutter_placeholder_left",
     "DJ064": "dj064_workdir_convention",
     "DJ101": "dj101_apt_install_recommends",
     "DJ102": "dj102_apt_lists_not_removed",
