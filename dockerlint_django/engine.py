@@ -280,6 +280,8 @@ def _in_template(path: Path) -> bool:
     # engine (and what it imports) for every other file.
     if "{{" not in str(path):
         return False
+    if re.search(r"\{\{\s*cookiecutter\.", path.name):
+        return True  # cookiecutter renders file names too
     from dockerlint_django.templates import find_template_root
 
     return find_template_root(path) is not None

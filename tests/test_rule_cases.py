@@ -67,11 +67,15 @@ def test_case(code: str, name: str, case: dict[str, Any]) -> None:
         if not path.is_file():
             pytest.skip("corpus not present")
         text = path.read_bytes().decode("utf-8")
-        filename = Path(case["corpus"]).name
+        filename = case.get("filename", Path(case["corpus"]).name)
     else:
         text = case.get("pass", case.get("fail"))
         assert text is not None, "a case needs pass, fail or corpus"
-    real_path = CORPUS / "files" / case["corpus"] if "corpus" in case else None
+    # A corpus case with its own `filename` lints that text as a copy elsewhere (no build context,
+    # no template folder): "this real file, copied into a project".
+    real_path = (
+        CORPUS / "files" / case["corpus"] if "corpus" in case and "filename" not in case else None
+    )
     result = lint_text(
         text, codes, filename=filename, profile=profile, options=options, real_path=real_path
     )
