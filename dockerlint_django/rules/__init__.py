@@ -32,6 +32,7 @@ CODES: dict[str, str] = {
     "DJ040": "dj040_staticfiles_manifest_missing",
     "DJ041": "dj041_collectstatic_without_noinput",
     "DJ042": "dj042_compilemessages_without_gettext",
+    "DJ045": "dj045_secret_key_in_image",
     "DJ047": "dj047_dev_requirements_in_image",
     "DJ049": "dj049_cookiecutter_placeholder_left",
     "DJ064": "dj064_workdir_convention",
