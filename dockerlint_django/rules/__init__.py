@@ -27,6 +27,7 @@ CODES: dict[str, str] = {
     "DJ030": "dj030_final_stage_runs_as_root",
     "DJ031": "dj031_user_without_group",
     "DJ032": "dj032_useradd_without_no_log_init",
+    "DJ033": "dj033_copy_without_chown",
     "DJ035": "dj035_unknown_user_or_group",
     "DJ036": "dj036_pip_install_as_non_root",
     "DJ040": "dj040_staticfiles_manifest_missing",

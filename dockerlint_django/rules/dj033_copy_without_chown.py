@@ -1,0 +1,144 @@
+"""
+## What it does
+Checks `COPY` and `ADD` (`COPY --from=…` too) in the image's final stage that run after `USER`
+switched to a non-root user, put files inside the `WORKDIR` (the application's tree), and have no
+`--chown`.
+
+## Why is this bad?
+The handbook: "Use the `--chown=user:group` option with the COPY instruction, unless you want the
+ownership of the files to be `root:root`." Docker's reference: "Without this flag, files are
+created with UID and GID of 0." `USER` does not change that: "The specified user is used for `RUN`
+instructions and at runtime runs the relevant `ENTRYPOINT` and `CMD` commands", not for `COPY`.
+
+So after `USER runner:runner`, a plain `COPY . .` gives the application files to root, which the
+process running as `runner` cannot write. Root-owned, read-only application code is a legitimate
+hardening choice, hence only info; when a build step has to write into those files, DJ034 reports
+the failure.
+
+Only copies into the `WORKDIR` (the one in force at the copy, or the stage's last one) are
+considered; a `WORKDIR` of `/` or an unknown one makes no finding, nor does a `USER` whose value
+cannot be known. Stages the final stage builds `FROM` are checked too, since their layers ship.
+
+## Example
+```dockerfile
+FROM python:3.11
+RUN groupadd -r runner && useradd --no-log-init -r -g runner runner
+WORKDIR /workdir
+USER runner:runner
+COPY . .
+```
+
+## Use instead
+```dockerfile
+FROM python:3.11
+RUN groupadd -r runner && useradd --no-log-init -r -g runner runner
+WORKDIR /workdir
+USER runner:runner
+COPY --chown=runner:runner . .
+```
+
+## Fix safety
+Safe, as the handbook does it: the fix adds `--chown=<user>:<group>` after the keyword, naming the
+current `USER` as written (so `USER ${APP_USER}` keeps following its build argument) and the group
+from `USER user:group`, or as DJ031 derives it from `useradd`/`adduser`. No fix is offered when the
+group is unknown, or when the user or group does not exist yet at that `COPY` (the build would
+fail, see DJ035).
+
+## References
+- [OCP handbook: Dockerfile](https://ocp-software-handbook.readthedocs.io/en/latest/docker/dockerfile.html)
+- [Dockerfile reference: COPY --chown](https://docs.docker.com/reference/dockerfile/#copy---chown---chmod)
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+
+from dockerlint_django import accounts
+from dockerlint_django.accounts import Accounts
+from dockerlint_django.dockerfile.ast import Instruction
+from dockerlint_django.dockerfile.model import Stage, State, expand_in
+from dockerlint_django.fix import Applicability, Edit, Fix
+from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+
+META = RuleMeta(
+    code="DJ033",
+    name="copy-without-chown",
+    severity=Severity.INFO,
+    summary="COPY after a non-root USER without --chown: the files belong to root.",
+    fix=FixAvailability.SOMETIMES,
+)
+
+
+def destination(ins: Instruction, state: State, escape: str) -> str | None:
+    """Where a COPY/ADD puts its files, absolute and normalised; None when unknown."""
+    if len(ins.value) < 2:
+        return None
+    dest = expand_in(state, ins.value[-1], escape)
+    if dest is None:
+        return None
+    if not dest.startswith("/"):
+        if state.workdir is None:
+            return None
+        dest = posixpath.join(state.workdir, dest)
+    return posixpath.normpath(dest)
+
+
+def inside(path: str, tree: str) -> bool:
+    return path == tree or path.startswith(tree.rstrip("/") + "/")
+
+
+def chown_fix(
+    ins: Instruction, state: State, acc: Accounts, stage: Stage, escape: str
+) -> Fix | None:
+    """``--chown=<user>:<group>`` for the current USER, when it resolves at this COPY."""
+    user = state.user
+    if user.value is None or user.instruction is None or not user.instruction.value:
+        return None
+    raw = user.instruction.value[0]
+    owner = accounts.owner_for(raw, user.value, acc, stage)
+    if owner is None:
+        return None
+    expanded = expand_in(state, owner, escape)
+    if expanded is None:
+        return None
+    name, _, group = expanded.partition(":")
+    if accounts.exists(name, "user", acc, stage) is not True:
+        return None
+    if accounts.exists(group, "group", acc, stage) is not True:
+        return None
+    return Fix(
+        f"Add --chown={owner}",
+        (Edit.insert(ins.keyword_span.end, f" --chown={owner}"),),
+        Applicability.SAFE,
+    )
+
+
+def check(ctx: Context) -> Iterator[Violation]:
+    a = ctx.analysis
+    final = a.dockerfile.final
+    if final is None:
+        return
+    escape = a.dockerfile.escape
+    last_workdir = final.final_state.workdir
+    for stage in final.chain:
+        for ins, state, acc in accounts.walk(a, stage):
+            if ins.keyword not in ("COPY", "ADD"):
+                continue
+            if any(f.name == "chown" for f in ins.flags):
+                continue
+            if not state.user.value or state.user.is_root is not False:
+                continue
+            dest = destination(ins, state, escape)
+            if dest is None:
+                continue
+            trees = {w for w in (state.workdir, last_workdir) if w is not None and w != "/"}
+            if not any(inside(dest, tree) for tree in trees):
+                continue
+            fix = chown_fix(ins, state, acc, stage, escape)
+            yield META.violation(
+                ins.keyword_span,
+                f"{ins.keyword} into {dest} after USER {state.user.value} has no --chown: the "
+                "files belong to root:root, which the process cannot write",
+                fix=fix,
+            )
