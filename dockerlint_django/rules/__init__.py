@@ -19,6 +19,7 @@ CODES: dict[str, str] = {
     "DJ013": "dj013_gunicorn_threads_missing",
     "DJ015": "dj015_gunicorn_worker_class_invalid",
     "DJ018": "dj018_gunicorn_cmd_args_baked_in_image",
+    "DJ021": "dj021_expose_port_mismatch",
     "DJ020": "dj020_server_bind_not_reachable",
     "DJ022": "dj022_gunicorn_worker_tmp_dir",
     "DJ023": "dj023_gunicorn_proc_name_missing",

@@ -1,0 +1,298 @@
+"""
+## What it does
+Checks that the final stage's `EXPOSE` names the port the web server listens on.
+
+## Why is this bad?
+The handbook's image has `EXPOSE 8000` and `--bind 0.0.0.0:8000`. The Dockerfile reference: "The
+`EXPOSE` instruction informs Docker that the container listens on the specified network ports at
+runtime", and it "functions as a type of documentation between the person who builds the image
+and the person who runs the container, about which ports are intended to be published."
+Deployment tools read it: `docker run -P` publishes the exposed ports, and OCP's deploy docs map
+`…:8000` "If the Dockerfile exposes a port". An `EXPOSE` that names another port sends the
+traffic where nothing listens; a missing one leaves the reader to guess.
+
+The server's ports come from its command line and the image's `ENV`: Gunicorn's `--bind`
+(command line, `GUNICORN_CMD_ARGS`, a config file the image loads, or the `PORT` default; `unix:`
+and `fd://` sockets are not TCP ports), uvicorn's `--port` (or `UVICORN_PORT`, default 8000),
+Daphne's `-p`/`--port` (default 8000). `EXPOSE` values are expanded from `ARG`/`ENV`; `/udp`
+ports are ignored. A mismatch is reported only when no exposed port is one the server listens
+on: exposing more ports than the server uses (a metrics port) is fine. A port that is not
+knowable (`--bind 0.0.0.0:$PORT` with no default, `EXPOSE $PORT` without a value) is never
+reported, nor are other servers (nginx, uWSGI, scripts).
+
+## Example
+```dockerfile
+FROM python:3.11
+EXPOSE 80
+CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
+```
+
+## Use instead
+```dockerfile
+FROM python:3.11
+EXPOSE 8000
+CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
+```
+
+## Fix safety
+Safe, when the server listens on exactly one port: a single exposed port written as a literal is
+rewritten to it (a `/tcp` suffix is kept), and a missing `EXPOSE` is inserted on the line before
+the final stage's start command. `EXPOSE` is metadata: the server keeps listening where it did,
+and only what the image declares changes. Several exposed ports, or one written with a variable,
+get no fix.
+
+## References
+- [OCP handbook: Dockerfile for Django, Gunicorn](https://ocp-software-handbook.readthedocs.io/en/latest/docker/django.html#gunicorn)
+- [Dockerfile reference: EXPOSE](https://docs.docker.com/reference/dockerfile/#expose)
+- [Gunicorn settings: bind](https://docs.gunicorn.org/en/stable/settings.html#bind)
+- [uvicorn settings](https://www.uvicorn.org/settings/)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from dockerlint_django.analysis import Analysis, Start
+from dockerlint_django.dockerfile.ast import Instruction
+from dockerlint_django.dockerfile.edits import insert_line_before
+from dockerlint_django.dockerfile.model import Stage
+from dockerlint_django.fix import Applicability, Edit, Fix
+from dockerlint_django.launch import WordLike
+from dockerlint_django.rules._base import (
+    Context,
+    FixAvailability,
+    Related,
+    RuleMeta,
+    Severity,
+    Violation,
+)
+from dockerlint_django.source import Span
+
+META = RuleMeta(
+    code="DJ021",
+    name="expose-port-mismatch",
+    severity=Severity.WARNING,
+    summary="EXPOSE does not name the port the web server listens on.",
+    fix=FixAvailability.SOMETIMES,
+    origin="extension",
+)
+
+_NAMES = {"gunicorn": "Gunicorn", "uvicorn": "uvicorn", "daphne": "Daphne"}
+_DEFAULT_PORT = "8000"  # uvicorn's, Daphne's and Gunicorn's default port
+
+
+def gunicorn_port(address: str) -> str | None:
+    """The TCP port of a Gunicorn bind address ("" for a socket); None when not a valid port.
+
+    Follows ``gunicorn.util.parse_address``: ``unix:`` and ``fd://`` are sockets, ``tcp://`` is
+    dropped, ``[v6]:port``, ``host:port``, ``:port``, and a bare host on port 8000.
+    """
+    lowered = address.lower()
+    if lowered.startswith(("unix:", "fd://")):
+        return ""
+    netloc = address[6:] if lowered.startswith("tcp://") else address
+    if netloc.startswith("["):
+        if "]" not in netloc:
+            return None
+        rest = netloc[netloc.index("]") + 1 :]
+        if not rest:
+            return _DEFAULT_PORT
+        port = rest[1:] if rest.startswith(":") else None
+    elif ":" in netloc:
+        port = netloc.split(":", 1)[1]
+    else:
+        return _DEFAULT_PORT
+    return port if port is not None and port.isdigit() else None
+
+
+def _gunicorn_ports(a: Analysis, stage: Stage) -> tuple[set[str], Span | None] | None:
+    settings = a.gunicorn(stage)
+    if settings is None:
+        return None
+    bind = settings.get("bind")
+    if not bind.known or not isinstance(bind.value, tuple):
+        return None
+    ports: set[str] = set()
+    for value in bind.value:
+        if value is None:
+            return None
+        port = gunicorn_port(value)
+        if port is None:
+            return None
+        if port:
+            ports.add(str(int(port)))
+    return ports, bind.span
+
+
+def _scan(
+    args: Sequence[WordLike], long: str, short: str | None, sockets: frozenset[str]
+) -> tuple[str, Span | None] | None:
+    """The last port option's value and span; ("", None) when none is given; None if unknown."""
+    found: tuple[str, Span | None] = ("", None)
+    i = 0
+    while i < len(args):
+        word = args[i].value
+        if word is None:
+            prev = args[i - 1].value if i > 0 else None
+            if not (prev is not None and prev.startswith("-") and "=" not in prev):
+                return None  # an unknown word that may itself be an option
+            i += 1
+            continue
+        name = word.split("=", 1)[0]
+        if name in sockets or any(
+            len(s) == 2 and word.startswith(s) and not word.startswith("--") for s in sockets
+        ):
+            return None  # a Unix socket, descriptor or endpoint: no plain TCP port to compare
+        value: str | None
+        if word == long or (short is not None and word == short):
+            if i + 1 >= len(args):
+                return None
+            value, span, used = args[i + 1].value, args[i].span.cover(args[i + 1].span), 2
+        elif word.startswith(long + "="):
+            value, span, used = word[len(long) + 1 :], args[i].span, 1
+        elif short is not None and word.startswith(short) and not word.startswith("--"):
+            value, span, used = word[len(short) :], args[i].span, 1
+        else:
+            i += 1
+            continue
+        if value is None or not value.isdigit():
+            return None
+        found = (str(int(value)), span)
+        i += used
+    return found
+
+
+def _env(start: Start, stage: Stage) -> dict[str, str | None]:
+    env = dict(stage.final_state.env)
+    for assignment in start.launch.environment:
+        env[assignment.name] = assignment.value
+    return env
+
+
+def _server_ports(a: Analysis, start: Start, stage: Stage) -> tuple[set[str], Span | None] | None:
+    kind = start.launch.kind
+    if kind == "gunicorn":
+        return _gunicorn_ports(a, stage)
+    if kind == "uvicorn":
+        scanned = _scan(start.launch.args, "--port", None, frozenset({"--uds", "--fd"}))
+        if scanned is None:
+            return None
+        port, span = scanned
+        if span is None:
+            env = _env(start, stage)
+            if "UVICORN_PORT" in env:
+                value = env["UVICORN_PORT"]
+                if value is None or not value.isdigit():
+                    return None
+                return {str(int(value))}, None
+            port = _DEFAULT_PORT
+        return {port}, span
+    if kind == "daphne":
+        scanned = _scan(
+            start.launch.args,
+            "--port",
+            "-p",
+            frozenset({"-u", "--unix-socket", "--fd", "-e", "--endpoint"}),
+        )
+        if scanned is None:
+            return None
+        port, span = scanned
+        return {port or _DEFAULT_PORT}, span
+    return None
+
+
+def _exposed(stage: Stage) -> list[tuple[str, Instruction, int]] | None:
+    """TCP ports the stage exposes: (port, instruction, index of the word); None if unknown."""
+    out: list[tuple[str, Instruction, int]] = []
+    seen: dict[int, int] = {}
+    for value, ins in stage.final_state.expose:
+        index = seen.get(id(ins), 0)
+        seen[id(ins)] = index + 1
+        if value is None:
+            return None
+        port, _, proto = value.partition("/")
+        if proto.lower() not in ("", "tcp"):
+            continue
+        low, dash, high = port.partition("-")
+        if not low.isdigit() or (dash and not high.isdigit()):
+            return None
+        if dash:
+            out.extend((str(p), ins, index) for p in range(int(low), int(high) + 1))
+        else:
+            out.append((str(int(low)), ins, index))
+    return out
+
+
+def _rewrite(ctx: Context, ins: Instruction, index: int, port: str) -> Fix | None:
+    if index >= len(ins.value_mapped):
+        return None
+    mapped = ins.value_mapped[index]
+    span = mapped.span()
+    raw = ctx.analysis.source.slice(span)
+    number = raw.partition("/")[0]
+    if raw != ins.value[index] or not number.isdigit():
+        return None  # written with a variable or quotes: rewriting could change more
+    edit = Edit(span.start, span.start + len(number), port)
+    return Fix(f"Expose port {port}", (edit,), Applicability.SAFE)
+
+
+def check(ctx: Context) -> Iterator[Violation]:
+    a = ctx.analysis
+    final = a.dockerfile.final
+    if final is None:
+        return
+    start = a.start(final)
+    if start is None:
+        return
+    found = _server_ports(a, start, final)
+    if found is None:
+        return
+    ports, bind_span = found
+    if not ports:
+        return  # a Unix socket or inherited descriptor: a proxy in front publishes the port
+    exposed = _exposed(final)
+    if exposed is None:
+        return
+    server = _NAMES.get(start.launch.kind, start.launch.kind)
+    listening = ", ".join(sorted(ports, key=int))
+    related = () if bind_span is None else (Related(bind_span, f"{server} listens here"),)
+    command = start.command
+    if not exposed:
+        fix: Fix | None = None
+        ins = command.instruction if command is not None else None
+        if (
+            len(ports) == 1
+            and ins is not None
+            and command is not None
+            and command.stage == final.index
+            and any(i is ins for i in final.instructions)
+        ):
+            (port,) = ports
+            edit = insert_line_before(a.source, ins, f"EXPOSE {port}")
+            fix = Fix(f"Expose port {port}", (edit,), Applicability.SAFE)
+        anchor = ins.span if ins is not None else final.from_.span
+        yield META.violation(
+            anchor,
+            f"the image does not EXPOSE the port {server} listens on ({listening}); "
+            f"add EXPOSE {listening.split(', ')[0]}",
+            severity=Severity.INFO,
+            fix=fix,
+            related=related,
+        )
+        return
+    if ports & {p for p, _, _ in exposed}:
+        return
+    _, ins, index = exposed[0]
+    fix = None
+    if len(exposed) == 1 and len(ports) == 1:
+        (port,) = ports
+        fix = _rewrite(ctx, ins, index, port)
+    span = ins.value_mapped[index].span() if index < len(ins.value_mapped) else ins.span
+    shown = ", ".join(sorted({p for p, _, _ in exposed}, key=int))
+    yield META.violation(
+        span,
+        f"EXPOSE {shown}, but {server} listens on {listening}: whoever publishes the exposed "
+        "port reaches nothing",
+        fix=fix,
+        related=related,
+    )
