@@ -29,6 +29,7 @@ CODES: dict[str, str] = {
     "DJ031": "dj031_user_without_group",
     "DJ032": "dj032_useradd_without_no_log_init",
     "DJ033": "dj033_copy_without_chown",
+    "DJ034": "dj034_build_step_cannot_write",
     "DJ035": "dj035_unknown_user_or_group",
     "DJ036": "dj036_pip_install_as_non_root",
     "DJ040": "dj040_staticfiles_manifest_missing",
