@@ -20,6 +20,11 @@ def test_codes_and_modules_agree() -> None:
         names.add(rule.name)
 
 
+def test_codes_are_listed_in_order() -> None:
+    # One table, read by people: kept in code order so that a merge cannot hide a duplicate.
+    assert list(registry.CODES) == sorted(registry.CODES)
+
+
 def test_names_match_the_catalogue() -> None:
     catalogue = SHARED / "domain" / "rules-catalog.md"
     if not catalogue.is_file():

@@ -230,7 +230,16 @@ def known_image(ref: ImageRef) -> KnownImage | None:
             users=_DEBIAN_USERS | {"gunicorn"},
             groups=_DEBIAN_GROUPS | {"gunicorn"},
         )
-    if repo in ("debian", "ubuntu", "buildpack-deps"):
+    if repo == "ubuntu":
+        # Ubuntu 23.04 and later ship a default `ubuntu` user (uid 1000); older tags do not, but
+        # an extra known name only keeps a finding from firing.
+        return KnownImage(
+            "debian",
+            cmd=("bash",),
+            users=_DEBIAN_USERS | {"ubuntu"},
+            groups=_DEBIAN_GROUPS | {"ubuntu"},
+        )
+    if repo in ("debian", "buildpack-deps"):
         return KnownImage("debian", cmd=("bash",), users=_DEBIAN_USERS, groups=_DEBIAN_GROUPS)
     if repo == "alpine":
         return KnownImage("alpine", cmd=("/bin/sh",), users=_ALPINE_USERS, groups=_ALPINE_GROUPS)
