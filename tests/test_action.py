@@ -23,11 +23,16 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
-BAD = "FROM python:3.12-slim\nCMD gunicorn app.wsgi\n"  # DJ001 error, DJ022 and DJ030 warnings
+# Errors: DJ001 (shell form), DJ020 (default bind); warnings such as DJ022 and DJ030.
+BAD = "FROM python:3.12-slim\nCMD gunicorn app.wsgi\n"
 CLEAN = (
     "FROM python:3.12-slim\n"
-    "USER app\n"
-    'CMD ["gunicorn", "app.wsgi", "--worker-tmp-dir", "/dev/shm"]\n'
+    "RUN groupadd -r app && useradd --no-log-init -r -g app app\n"
+    "USER app:app\n"
+    "ENV WEB_CONCURRENCY=2\n"
+    "EXPOSE 8000\n"
+    'CMD ["gunicorn", "app.wsgi", "--bind", "0.0.0.0:8000", "--worker-tmp-dir", "/dev/shm", '
+    '"--threads", "2", "--name", "app"]\n'
 )
 
 
@@ -210,10 +215,10 @@ def test_check_step_inputs(workspace: Path, tmp_path: Path) -> None:
         fail_on="error",
         sarif_file="reports/out.sarif",
         category="dockerfiles/web",
-        args="--ignore DJ001",
+        args="--ignore DJ001,DJ020",
     )
     code, log, outputs = run_step("check", ctx, workspace, tmp_path)
-    # With DJ001 ignored only warnings remain, and they are below fail-on: error.
+    # With the two error rules ignored only warnings remain, below fail-on: error.
     assert code == 0, log
     assert outputs == {"exit-code": "0", "sarif-file": "reports/out.sarif"}
     assert "::warning file=web/Dockerfile,line=1" in log

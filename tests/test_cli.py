@@ -25,14 +25,18 @@ from dockerlint_django import rules as registry
 from dockerlint_django.cli import cli
 from dockerlint_django.config import load_file
 
-CLEAN = 'FROM python:3.11\nUSER app\nCMD ["python", "-m", "http.server"]\n'
+# A user that exists, with its group: what the user rules (DJ030/DJ031/DJ035) want.
+RUNNER = "RUN groupadd -r app && useradd --no-log-init -r -g app app\nUSER app:app\n"
+CLEAN = f'FROM python:3.11\n{RUNNER}CMD ["python", "-m", "http.server"]\n'
 # One finding each, of a known severity.
-INFO = 'FROM python:3.11 as build\nFROM python:3.11\nUSER app\nCMD ["true"]\n'  # DJ108
+INFO = f'FROM python:3.11 as build\nFROM python:3.11\n{RUNNER}CMD ["true"]\n'  # DJ108
 WARNING = 'FROM python:3.11\nCMD ["true"]\n'  # DJ030
-ERROR = "FROM python:3.11\nUSER app\nCMD gunicorn core.wsgi --worker-tmp-dir /dev/shm\n"  # DJ001
+# DJ001, with every Gunicorn setting the other rules ask for.
+GUNICORN = "gunicorn core.wsgi --bind 0.0.0.0:8000 --worker-tmp-dir /dev/shm --threads 2 --name web"
+ERROR = f"FROM python:3.11\n{RUNNER}ENV WEB_CONCURRENCY=2\nEXPOSE 8000\nCMD {GUNICORN}\n"
 REJECTED = "FROM python:3.11\nENV DJANGO_ENV\n"  # BuildKit: ENV must have two arguments
 # DJ030's fix (adding USER for the user the image creates) is unsafe.
-UNSAFE = 'FROM python:3.11\nRUN useradd app\nCMD ["true"]\n'
+UNSAFE = 'FROM python:3.11\nRUN useradd --no-log-init app\nCMD ["true"]\n'
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -405,7 +409,7 @@ class TestOutputOptions:
         write("Dockerfile", ERROR)
         out = _run_in_terminal(["check", *extra], project, env)
         assert ("\x1b[" in out) is coloured
-        assert "Dockerfile:3:1:" in ANSI.sub("", out)
+        assert "Dockerfile:6:1:" in ANSI.sub("", out)
         assert "DJ001" in ANSI.sub("", out)
 
 
@@ -790,8 +794,8 @@ class TestFix:
             "-FROM python:3.11 as build\n"
             "+FROM python:3.11 AS build\n"
             " FROM python:3.11\n"
-            " USER app\n"
-            ' CMD ["true"]\n'
+            " RUN groupadd -r app && useradd --no-log-init -r -g app app\n"
+            " USER app:app\n"
         )
         # Nothing was written, so the file still has the problem: a CI gate must fail.
         assert res.exit_code == 1
@@ -824,7 +828,11 @@ class TestFix:
         ]
 
     def test_second_run_is_a_no_op(self) -> None:
-        p = write("Dockerfile", "FROM python:3.11 as b\nRUN apt-get install curl\nUSER app\n")
+        p = write(
+            "Dockerfile",
+            "FROM python:3.11 as b\nRUN apt-get install curl\n"
+            "RUN groupadd -r app && useradd --no-log-init -r -g app app\nUSER app\n",
+        )
         run("fix")
         once = p.read_bytes()
         inode = p.stat().st_ino
@@ -842,7 +850,8 @@ class TestFix:
             b"# caf\xc3\xa9  ",
             b"FROM python:3.11 as build",
             b"FROM python:3.11",
-            b"USER app",
+            b"RUN groupadd -r app && useradd --no-log-init -r -g app app",
+            b"USER app:app",
             b"",
         ]
         p = Path("Dockerfile")

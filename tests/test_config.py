@@ -384,7 +384,8 @@ class TestSelectors:
         )
 
     def test_expand(self) -> None:
-        assert expand_selectors(["dj00"], "select") == ["DJ001"]
+        assert expand_selectors(["dj00"], "select") == ["DJ001", "DJ002", "DJ004"]
+        assert expand_selectors(["DJ01"], "select") == ["DJ010", "DJ011", "DJ013", "DJ015", "DJ018"]
         assert expand_selectors(["DJ"], "select") == ALL
         assert expand_selectors(["all"], "select") == ALL
 

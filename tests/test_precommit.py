@@ -28,11 +28,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 CLEAN = (
     "FROM python:3.12-slim\n"
-    "RUN useradd --create-home app\n"
-    "USER app\n"
-    'CMD ["gunicorn", "app.wsgi", "--worker-tmp-dir", "/dev/shm"]\n'
+    "RUN groupadd -r app && useradd --no-log-init -r -g app app\n"
+    "USER app:app\n"
+    "ENV WEB_CONCURRENCY=2\n"
+    "EXPOSE 8000\n"
+    'CMD ["gunicorn", "app.wsgi", "--bind", "0.0.0.0:8000", "--worker-tmp-dir", "/dev/shm", '
+    '"--threads", "2", "--name", "app"]\n'
 )
-BAD = "FROM python:3.12-slim\nCMD gunicorn app.wsgi\n"  # DJ001 (fixable), DJ022, DJ030
+BAD = "FROM python:3.12-slim\nCMD gunicorn app.wsgi\n"  # DJ001 (fixable), DJ020, DJ022, DJ030…
 
 # One name for each of discover.DOCKERFILE_GLOBS, and names a loose pattern would also take.
 MATCHING = [
@@ -238,8 +241,11 @@ def test_hooks_in_a_real_repository(hook_repo: tuple[Path, str], project: Path) 
     assert "files were modified by this hook" in output
     for rel in MATCHING:
         assert re.search(rf"^{re.escape(rel)}:2:1: DJ001 ", output, re.MULTILINE), output
-        # The fix hook rewrote the shell-form CMD as an exec-form array.
-        assert (project / rel).read_text(encoding="utf-8").splitlines()[1].startswith("CMD [")
+        # The fix hook rewrote the shell-form CMD as an exec-form array (other safe fixes, such
+        # as DJ021's EXPOSE, may add lines above it).
+        lines = (project / rel).read_text(encoding="utf-8").splitlines()
+        assert [x for x in lines if x.startswith("CMD ")] == [lines[-1]]
+        assert lines[-1].startswith("CMD [")
     for rel in [*NOT_MATCHING, "clean/Dockerfile"]:
         assert rel not in output
     for rel in NOT_MATCHING:
