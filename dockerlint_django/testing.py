@@ -51,7 +51,9 @@ def fix_text(
     unsafe: bool = False,
     filename: str = "Dockerfile",
     profile: str = "generic",
+    options: dict[str, dict[str, object]] | None = None,
 ) -> tuple[str, bool]:
     source = SourceFile.from_text(filename, text)
-    new, _applied, converged = fix_source(source, Options(config_for(codes, profile)), unsafe)
+    config = config_for(codes, profile, options)
+    new, _applied, converged = fix_source(source, Options(config), unsafe)
     return new, converged

@@ -96,7 +96,9 @@ def test_case(code: str, name: str, case: dict[str, Any]) -> None:
     for fragment in case.get("messages", []):
         assert any(fragment in f.message for f in found), fragment
     unsafe = bool(case.get("unsafe_fixes", False))
-    fixed, converged = fix_text(text, codes, unsafe=unsafe, filename=filename, profile=profile)
+    fixed, converged = fix_text(
+        text, codes, unsafe=unsafe, filename=filename, profile=profile, options=options
+    )
     assert converged
     again = lint_text(fixed, codes, filename=filename, profile=profile, options=options)
     assert again.parse_failed == result.parse_failed
