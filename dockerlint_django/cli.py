@@ -77,6 +77,12 @@ def _common(f: Any) -> Any:
             "--stdin-filename", metavar="NAME", help="Name to report for '-' (standard input)."
         ),
         click.option("--no-suppress", is_flag=True, help="Ignore suppression comments."),
+        click.option(
+            "--template/--no-template",
+            default=None,
+            help="Lint cookiecutter templates through their rendered variants (default: for "
+            "files under a {{cookiecutter.*}} folder).",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -113,7 +119,12 @@ class _Run:
     def options_for(self, path: Path | None) -> Options:
         cfg = self.config_for(path)
         self.enabled |= cfg.enabled_codes()
-        return Options(cfg, no_suppress=self.kw["no_suppress"], target=self.kw["target"])
+        return Options(
+            cfg,
+            no_suppress=self.kw["no_suppress"],
+            target=self.kw["target"],
+            template=self.kw["template"],
+        )
 
     def files(self) -> list[Path]:
         paths: Sequence[Path] = self.kw["paths"] or (Path("."),)

@@ -66,6 +66,9 @@ class Options:
     config: Config
     no_suppress: bool = False
     target: str | None = None
+    # Template mode: None = for files under a `{{cookiecutter.*}}` folder, True = also for any
+    # file with a cookiecutter.json above it, False = never.
+    template: bool | None = None
 
 
 def _hadolint_map() -> dict[str, tuple[str, ...]]:
@@ -162,6 +165,10 @@ def lint_source(
     real_path: Path | None = None,
     rules: Sequence[Rule] | None = None,
 ) -> FileResult:
+    if options.template is not False and real_path is not None:
+        templated = _lint_as_template(source, options, real_path, rules)
+        if templated is not None:
+            return templated
     config = options.config
     enabled = config.enabled_codes()
     result = FileResult(source.path, real_path, source)
@@ -273,6 +280,36 @@ def _unused_fix(
     return Fix(
         "Remove the unused suppression", (Edit(span.start, line_end, ""),), Applicability.SAFE
     )
+
+
+def _lint_as_template(
+    source: SourceFile, options: Options, real_path: Path, rules: Sequence[Rule] | None
+) -> FileResult | None:
+    from dockerlint_django.templates import find_template_root
+
+    root = find_template_root(real_path) if "{{" in str(real_path.parent) else None
+    if root is None and options.template:
+        root = next(
+            (d for d in real_path.resolve().parents if (d / "cookiecutter.json").is_file()), None
+        )
+    if root is None:
+        return None
+    from dockerlint_django.template_mode import lint_template
+
+    inner = replace(options, template=False)
+
+    def lint_rendered(rendered: SourceFile) -> FileResult:
+        return lint_source(rendered, inner, real_path, rules)
+
+    def error(src: SourceFile, message: str, line: int) -> Finding:
+        line = min(max(line, 1), src.index.line_count)
+        start = src.index.line_start(line)
+        return _meta_finding(src, "DJ900", message, Span(start, start + len(src.line_text(line))))
+
+    result = lint_template(source, root, lint_rendered, error)
+    if result is not None:
+        result.real_path = real_path
+    return result
 
 
 def _in_template(path: Path) -> bool:
