@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from dockerlint_django._record import record
-from dockerlint_django.commands import django_command
+from dockerlint_django.commands import django_command, pip_install
 from dockerlint_django.context import UNKNOWN_CONTEXT, BuildContext
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.model import Command, Dockerfile, Stage, State
@@ -401,6 +401,40 @@ class Analysis:
                 result = None if loaded is None else loaded[1]
         self._settings[stage.index] = result
         return result
+
+    def gunicorn_version(self, stage: Stage) -> tuple[int, ...] | None:
+        """The Gunicorn release the stage pins (``gunicorn==26.0.0`` in a requirements file it
+        installs, nested ``-r`` followed, or on the pip command line); None when unknown."""
+        from dockerlint_django.requirements import parse_requirements, pinned_version
+
+        found: tuple[int, ...] | None = None
+        for run in self.runs_in(stage, chain=True):
+            for cmd in run.commands:
+                pip = pip_install(cmd)
+                if pip is None:
+                    continue
+                for word in pip.packages:
+                    name, sep, version = (word.value or "").partition("==")
+                    if sep and name.split("[")[0].strip().lower() == "gunicorn":
+                        found = tuple(int(p) for p in version.split(".") if p.isdigit()) or found
+                for word in pip.requirement_files:
+                    value = word.value
+                    if value is None or run.state is None:
+                        return None
+                    value = value.removeprefix("--requirement=")
+                    workdir = run.state.workdir
+                    if not value.startswith("/") and workdir is None:
+                        return None
+                    image_path = (
+                        value if value.startswith("/") else posixpath.join(workdir or "/", value)
+                    )
+                    context_path, known = self.context_file_at(stage, image_path)
+                    source = self.context.read(context_path) if context_path is not None else None
+                    if not known or source is None:
+                        return None
+                    pin = pinned_version(parse_requirements(source, self.context.read), "gunicorn")
+                    found = pin or found
+        return found
 
     def is_django_stage(self, stage: Stage) -> bool:
         """The stage runs a Django/WSGI/ASGI server or manage.py, or builds with manage.py."""

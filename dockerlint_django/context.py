@@ -47,9 +47,11 @@ class BuildContext:
         if self.exists(relative) is not True:
             return None
         assert self.root is not None
-        path = self.root / posixpath.normpath(relative.lstrip("/"))
+        name = posixpath.normpath(relative.lstrip("/"))
+        path = self.root / name
         try:
-            return SourceFile.from_bytes(path.as_posix(), path.read_bytes())
+            # Named by its context path, so that what it includes (`-r base.txt`) resolves there.
+            return SourceFile.from_bytes(name, path.read_bytes())
         except (OSError, SourceError):
             return None
 

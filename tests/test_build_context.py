@@ -111,3 +111,19 @@ def test_dj040_is_silent_without_a_manifest(tmp_path: Path) -> None:
 
 def test_dj040_is_a_warning_when_settings_cannot_be_read(tmp_path: Path) -> None:
     assert dj040(tmp_path, None) == ["warning"]
+
+
+def test_gunicorn_pin_is_read_through_nested_requirements(tmp_path: Path) -> None:
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "base.txt").write_text("gunicorn[setproctitle]==26.0.0\n")
+    (tmp_path / "requirements.txt").write_text("-r requirements/base.txt\nDjango==5.2\n")
+    dockerfile = (
+        "FROM python:3.11\nWORKDIR /app\nCOPY . .\n"
+        "RUN pip install --no-cache-dir -r requirements.txt\n"
+        'CMD ["gunicorn", "-k", "eventlet", "core.wsgi"]\n'
+    )
+    path = tmp_path / "Dockerfile"
+    path.write_text(dockerfile, encoding="utf-8")
+    found = lint_text(dockerfile, ["DJ015"], real_path=path).findings
+    assert [(f.code, f.severity.label) for f in found] == [("DJ015", "error")]
+    assert "Gunicorn 26.0.0" in found[0].message

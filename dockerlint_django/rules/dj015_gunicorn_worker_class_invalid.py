@@ -10,9 +10,10 @@ uri … invalid or not found", so the container exits before serving a request. 
 the threaded worker "gthreads" five times, and copying that into `-k gthreads` is exactly this
 failure. `gthreads`, `thread`, `threads` and `threaded` are taken to mean `gthread`.
 
-`eventlet` was deprecated in Gunicorn 25 and removed in 26.0 ("Eventlet worker removed"). Until
-this tool reads the Gunicorn version the image installs, `eventlet` is a warning rather than an
-error: an unknown version never gives an error.
+`eventlet` was deprecated in Gunicorn 25 and removed in 26.0 ("Eventlet worker removed"). It is an
+error when the image pins Gunicorn 26 or later (read from the requirements files it installs, in
+the build context, or a `gunicorn==` on the pip command line); otherwise a warning: an unknown
+version never gives an error.
 
 The value may come from the command line or `GUNICORN_CMD_ARGS` in the image's `ENV`; only the
 one Gunicorn uses (the last) is checked. Dotted class paths (`uvicorn.workers.UvicornWorker`) and
@@ -89,6 +90,17 @@ def check(ctx: Context) -> Iterator[Violation]:
     if span is None:
         return
     if name == "eventlet":
+        final = a.dockerfile.final
+        version = a.gunicorn_version(final) if final is not None else None
+        if version is not None and version >= (26,):
+            shown = ".".join(str(p) for p in version)
+            yield META.violation(
+                span,
+                f"the image installs Gunicorn {shown}, which has no eventlet worker (removed in "
+                "26.0): Gunicorn stops at startup; use gevent or gthread",
+                severity=Severity.ERROR,
+            )
+            return
         yield META.violation(
             span,
             "the eventlet worker was deprecated in Gunicorn 25 and removed in 26.0, where "
