@@ -127,3 +127,50 @@ def test_gunicorn_pin_is_read_through_nested_requirements(tmp_path: Path) -> Non
     found = lint_text(dockerfile, ["DJ015"], real_path=path).findings
     assert [(f.code, f.severity.label) for f in found] == [("DJ015", "error")]
     assert "Gunicorn 26.0.0" in found[0].message
+
+
+MANIFEST_SETTINGS = (
+    "from pathlib import Path\n"
+    "BASE_DIR = Path(__file__).resolve().parent.parent\n"
+    'STATIC_ROOT = BASE_DIR / "static"\n'
+    'STORAGES = {"staticfiles": {"BACKEND": '
+    '"django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}}\n'
+)
+
+
+def dj040_copy(folder: Path, copy_line: str) -> list[tuple[str, str, int]]:
+    for name, text in {"manage.py": MANAGE, "core/settings.py": MANIFEST_SETTINGS}.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    dockerfile = (
+        "FROM python:3.11 AS build-stage\nWORKDIR /workdir\nCOPY . .\n"
+        "RUN python manage.py collectstatic --noinput\n"
+        f"FROM python:3.11\nWORKDIR /workdir\nCOPY . .\n{copy_line}\n" + CMD
+    )
+    path = folder / "Dockerfile"
+    path.write_text(dockerfile, encoding="utf-8")
+    found = lint_text(dockerfile, ["DJ040"], real_path=path).findings
+    return [(f.code, f.severity.label, f.start.line) for f in found]
+
+
+def test_dj040_manifest_copied_to_static_root(tmp_path: Path) -> None:
+    line = (
+        "COPY --from=build-stage /workdir/static/staticfiles.json /workdir/static/staticfiles.json"
+    )
+    assert dj040_copy(tmp_path, line) == []
+
+
+def test_dj040_whole_static_root_copied(tmp_path: Path) -> None:
+    assert dj040_copy(tmp_path, "COPY --from=build-stage /workdir/static /workdir/static") == []
+
+
+def test_dj040_manifest_copied_elsewhere(tmp_path: Path) -> None:
+    line = "COPY --from=build-stage /workdir/static/staticfiles.json /app/static/staticfiles.json"
+    assert dj040_copy(tmp_path, line) == [("DJ040", "warning", 8)]
+
+
+def test_dj040_static_named_folder_that_is_not_static_root(tmp_path: Path) -> None:
+    # Before settings were read this passed as "a folder named like a static root".
+    line = "COPY --from=build-stage /workdir/assets/static /workdir/assets/static"
+    assert dj040_copy(tmp_path, line) == [("DJ040", "error", 5)]

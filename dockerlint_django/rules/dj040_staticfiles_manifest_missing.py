@@ -20,7 +20,9 @@ The project's settings are read from the build context (the `DJANGO_SETTINGS_MOD
 sets, else `manage.py`'s default): with a manifest storage (`ManifestStaticFilesStorage`,
 WhiteNoise's `CompressedManifestStaticFilesStorage`, a subclass) the finding is an error; with a
 storage that keeps no manifest there is no finding; when the settings cannot be read it is a
-warning.
+warning. With `STATIC_ROOT` read too, a copy of the manifest that lands anywhere but the final
+stage's `STATIC_ROOT/staticfiles.json` (each stage's `WORKDIR` taken as its project root) is a
+warning that names both paths.
 
 ## Example
 ```dockerfile
@@ -62,6 +64,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
+from typing import Literal
 
 from dockerlint_django.commands import django_command
 from dockerlint_django.dockerfile.model import Stage, expand_in
@@ -142,8 +145,15 @@ def check(ctx: Context) -> Iterator[Violation]:
     collecting = [
         s for s in df.stages if s.index not in ancestors and _collects(ctx, s, chain=True)
     ]
+    if not collecting:
+        return
+    precise = _precise(ctx, final, collecting)
+    if isinstance(precise, list):
+        yield from precise
+        return
     # Any stage's collected files reaching the final stage will do: a test stage may collect too.
-    if not collecting or any(_copies_static(ctx, final, s) is not False for s in collecting):
+    # With STATIC_ROOT known and no copy of the manifest ("missing"), shapes prove nothing.
+    if precise is None and any(_copies_static(ctx, final, s) is not False for s in collecting):
         return
     stage = collecting[-1]
     run = next(
@@ -169,6 +179,72 @@ def check(ctx: Context) -> Iterator[Violation]:
         severity=severity,
         related=(Related(run.instruction.span, "collectstatic runs here"),),
     )
+
+
+def _precise(
+    ctx: Context, final: Stage, collecting: list[Stage]
+) -> list[Violation] | Literal["missing"] | None:
+    """With the settings read: does a copy put S's manifest exactly at F's STATIC_ROOT?
+
+    The findings to report ([] when a copy lands right), "missing" when no copy brings the
+    manifest at all, None when any of it is unknown: the caller then recognises the copy by its
+    shape. The project root is each stage's WORKDIR (where its manage.py sits).
+    """
+    if _uses_manifest(ctx, final) is not True:
+        return None
+    settings = ctx.analysis.django_settings(final)
+    final_root = final.final_state.workdir
+    if settings is None or settings.static_root.state != "known" or final_root is None:
+        return None
+    static_root = settings.static_root.value
+    assert static_root is not None
+    wanted = static_root.in_image(final_root, final_root)
+    if wanted is None:
+        return None
+    wanted = posixpath.join(wanted, "staticfiles.json")
+    df = ctx.analysis.dockerfile
+    misplaced: list[Violation] = []
+    for s in final.chain:
+        for ins, state in s.steps():
+            ref = next((f.value for f in ins.flags if f.name == "from"), None)
+            if ins.keyword not in ("COPY", "ADD") or ref is None or len(ins.value) < 2:
+                continue
+            ref_value = expand_in(state, ref, df.escape)
+            source_stage = df.stage_ref(ref_value) if ref_value is not None else None
+            if ref_value is None or any("$" in v for v in ins.value):
+                return None
+            if source_stage is None or source_stage not in collecting:
+                continue
+            source_root = source_stage.final_state.workdir
+            made = static_root.in_image(source_root, source_root) if source_root else None
+            if made is None:
+                return None
+            manifest = posixpath.join(made, "staticfiles.json")
+            dest = ins.value[-1]
+            dest = dest if dest.startswith("/") else posixpath.join(state.workdir or "/", dest)
+            for raw in ins.value[:-1]:
+                src = raw if raw.startswith("/") else posixpath.join(source_root or "/", raw)
+                src = posixpath.normpath(src)
+                if manifest == src:
+                    into_dir = ins.value[-1].endswith("/") or len(ins.value) > 2
+                    lands = posixpath.join(dest, "staticfiles.json") if into_dir else dest
+                elif manifest.startswith(src.rstrip("/") + "/"):
+                    lands = posixpath.join(dest, manifest[len(src.rstrip("/")) + 1 :])
+                else:
+                    continue
+                if posixpath.normpath(lands) == wanted:
+                    return []
+                misplaced.append(
+                    META.violation(
+                        ins.span,
+                        f"the staticfiles.json manifest is copied to {posixpath.normpath(lands)}, "
+                        f"but Django reads {wanted} (STATIC_ROOT)",
+                        severity=Severity.WARNING,
+                    )
+                )
+    if misplaced:
+        return misplaced[:1]
+    return "missing"
 
 
 def _uses_manifest(ctx: Context, final: Stage) -> bool | None:
