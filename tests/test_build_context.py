@@ -174,3 +174,43 @@ def test_dj040_static_named_folder_that_is_not_static_root(tmp_path: Path) -> No
     # Before settings were read this passed as "a folder named like a static root".
     line = "COPY --from=build-stage /workdir/assets/static /workdir/assets/static"
     assert dj040_copy(tmp_path, line) == [("DJ040", "error", 5)]
+
+
+def test_dj023_names_the_process_after_the_build_context_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "Data Registry"
+    folder.mkdir()
+    dockerfile = 'FROM python:3.11\nCMD ["gunicorn", "core.wsgi"]\n'
+    path = folder / "Dockerfile"
+    path.write_text(dockerfile, encoding="utf-8")
+    [finding] = lint_text(dockerfile, ["DJ023"], real_path=path).findings
+    assert finding.fix is not None
+    assert [e.content for e in finding.fix.edits] == [', "--name", "data-registry"']
+
+
+def test_dj027_fix_serves_the_settings_wsgi_application(tmp_path: Path) -> None:
+    files = {
+        "manage.py": MANAGE,
+        "core/settings.py": 'WSGI_APPLICATION = "core.wsgi.application"\n',
+        "requirements.txt": "Django==5.2\ngunicorn==26.0.0\n",
+    }
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    dockerfile = (
+        "FROM python:3.11\nWORKDIR /workdir\nCOPY . .\n"
+        "RUN pip install --no-cache-dir -r requirements.txt\n"
+        'CMD ["python", "manage.py", "runserver", "0.0.0.0:8080"]\n'
+    )
+    path = tmp_path / "Dockerfile"
+    path.write_text(dockerfile, encoding="utf-8")
+    [finding] = lint_text(dockerfile, ["DJ027"], real_path=path).findings
+    assert finding.fix is not None
+    assert [e.content for e in finding.fix.edits] == [
+        '["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8080"]'
+    ]
+    # Without a Gunicorn pin in what the image installs, no fix is offered.
+    path = tmp_path / "requirements.txt"
+    path.write_text("Django==5.2\n", encoding="utf-8")
+    [finding] = lint_text(dockerfile, ["DJ027"], real_path=tmp_path / "Dockerfile").findings
+    assert finding.fix is None

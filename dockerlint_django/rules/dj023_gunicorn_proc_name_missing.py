@@ -27,8 +27,9 @@ CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000", "--name", "data-registry
 ```
 
 ## Fix safety
-Safe (cosmetic), and only offered when the rule option `project-name` is configured, since the
-name is the project's to choose:
+Safe (cosmetic). The name is the rule option `project-name` when it is configured, else the name
+of the build context's folder (the Dockerfile's folder); a file read from standard input, with no
+folder, gets no fix:
 
 ```toml
 [tool.dockerlint-django.rules.DJ023]
@@ -37,8 +38,7 @@ project-name = "Data Registry"
 
 The fix appends `"--name", "<name>"` to an exec-form command whose last element is Gunicorn's
 last argument (not a `sh -c` string, no `--`), with the name lower-cased and spaces turned into
-`-` (cookiecutter's `project_slug` rule): `data-registry`. Without the option the finding has no
-fix.
+`-` (cookiecutter's `project_slug` rule): `data-registry`.
 
 ## References
 - [OCP handbook: Dockerfile for Django, Gunicorn](https://ocp-software-handbook.readthedocs.io/en/latest/docker/django.html#gunicorn)
@@ -107,6 +107,10 @@ def check(ctx: Context) -> Iterator[Violation]:
         else final.from_.span
     )
     project = ctx.options.get("project-name")
+    if not (isinstance(project, str) and project):
+        # The catalogue's fallback: the build context's folder, named as cookiecutter would slug it.
+        root = ctx.analysis.context.root
+        project = root.name if root is not None else ""
     fix = None
     if isinstance(project, str) and slug(project):
         fix = _append(ctx, start, ["--name", slug(project)], f"Add --name {slug(project)}")

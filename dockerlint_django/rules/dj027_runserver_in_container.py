@@ -26,9 +26,12 @@ CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
 ```
 
 ## Fix safety
-No automatic fix yet. The catalogue's fix is unsafe: replace the command with
-`["gunicorn", "<wsgi module>", "--bind", "0.0.0.0:<port>"]`, which needs `WSGI_APPLICATION` from
-the Django settings and Gunicorn in the requirements; neither is read by this rule yet.
+Unsafe: a `CMD` (with no `ENTRYPOINT`) is replaced by
+`["gunicorn", "<wsgi module>", "--bind", "0.0.0.0:<port>"]`, the module from `WSGI_APPLICATION` in
+the project's settings (`core.wsgi.application` gives `core.wsgi`) and the port from runserver's
+address (8000 by default). It is offered only when the settings are read and the image pins
+Gunicorn in the requirements it installs. A different server changes behaviour (static files,
+reloading, worker processes), which a person should review.
 
 ## References
 - [Django deployment checklist](https://docs.djangoproject.com/en/stable/howto/deployment/checklist/)
@@ -37,8 +40,11 @@ the Django settings and Gunicorn in the requirements; neither is read by this ru
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
+from dockerlint_django.analysis import Start
+from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
 
 META = RuleMeta(
@@ -46,7 +52,7 @@ META = RuleMeta(
     name="runserver-in-container",
     severity=Severity.ERROR,
     summary="The image serves with Django's development server (runserver).",
-    fix=FixAvailability.NONE,
+    fix=FixAvailability.SOMETIMES,
     origin="extension",
 )
 
@@ -71,4 +77,45 @@ def check(ctx: Context) -> Iterator[Violation]:
         sub.span,
         f"the image starts Django's development server ({what}), which is not designed for "
         "production; serve with Gunicorn or another WSGI/ASGI server",
+        fix=_fix(ctx, start),
     )
+
+
+def _fix(ctx: Context, start: Start) -> Fix | None:
+    """``CMD ["gunicorn", "<WSGI module>", "--bind", "0.0.0.0:<port>"]`` when everything is known."""
+    a = ctx.analysis
+    command = start.command
+    final = start.stage
+    if command is None or command.keyword != "CMD" or start.entrypoint is not None:
+        return None
+    ins = command.instruction
+    if ins is None or ins.heredocs:
+        return None
+    span = ins.args.span()
+    if any(span.start <= c.span.start < span.end for c in a.dockerfile.parse.comments):
+        return None
+    settings = a.django_settings(final)
+    if settings is None or settings.wsgi_application.state != "known":
+        return None
+    app = settings.wsgi_application.value or ""
+    module, _, attribute = app.rpartition(".")
+    if not module:
+        return None
+    target = module if attribute == "application" else f"{module}:{attribute}"
+    if a.gunicorn_version(final) is None:
+        return None  # Gunicorn must be installed: only a pinned one is known to be
+    port = "8000"
+    for word in start.launch.args:
+        value = word.value
+        if value is None:
+            return None
+        if value.startswith("-"):
+            continue
+        candidate = value.rpartition(":")[2]
+        if not candidate.isdigit():
+            return None
+        port = candidate
+        break
+    argv = ["gunicorn", target, "--bind", f"0.0.0.0:{port}"]
+    array = "[" + ", ".join(json.dumps(v) for v in argv) + "]"
+    return Fix(f"Serve {target} with Gunicorn", (Edit.replace(span, array),), Applicability.UNSAFE)
