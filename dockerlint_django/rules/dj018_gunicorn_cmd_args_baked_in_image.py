@@ -30,10 +30,11 @@ CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000", "--worker-tmp-dir", "/de
 ```
 
 ## Fix safety
-No automatic fix yet. The catalogue's fix is unsafe: move `--workers N` to `ENV WEB_CONCURRENCY=N`
-and the other options onto the exec-form command line, then delete the `ENV`. Options on the
-command line outrank `GUNICORN_CMD_ARGS`, so a deployment could no longer override them; the author
-has to decide which options belong to the image.
+Unsafe: `--workers N` moves to `ENV WEB_CONCURRENCY=N`, the other options onto the end of the
+exec-form command, and the `ENV GUNICORN_CMD_ARGS` line goes. Options on the command line outrank
+`GUNICORN_CMD_ARGS`, so a deployment could no longer override them; the author has to decide which
+options belong to the image. Offered only when that `ENV` sets nothing else, in the final stage,
+with an exec-form start command that ends with Gunicorn's arguments and no `WEB_CONCURRENCY` yet.
 
 ## References
 - [OCP handbook: Dockerfile for Django, Gunicorn](https://ocp-software-handbook.readthedocs.io/en/latest/docker/django.html#gunicorn)
@@ -44,8 +45,13 @@ has to decide which options belong to the image.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterator
 
+from dockerlint_django.dockerfile.ast import Instruction
+from dockerlint_django.dockerfile.edits import json_append
+from dockerlint_django.dockerfile.model import Stage
+from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
 from dockerlint_django.source import Span
 
@@ -54,7 +60,7 @@ META = RuleMeta(
     name="gunicorn-cmd-args-baked-in-image",
     severity=Severity.WARNING,
     summary="ENV GUNICORN_CMD_ARGS in the image is lost as soon as a deployment sets it.",
-    fix=FixAvailability.NONE,
+    fix=FixAvailability.SOMETIMES,
     origin="extension",
 )
 
@@ -75,6 +81,7 @@ def check(ctx: Context) -> Iterator[Violation]:
         return
     where = source.span()
     span = where
+    env_ins: Instruction | None = None
     for stage in final.chain:
         for ins in stage.instructions:
             if ins.keyword != "ENV":
@@ -84,6 +91,7 @@ def check(ctx: Context) -> Iterator[Violation]:
                 value_span = mapped[i + 1].span()
                 if mapped[i].text == _NAME and value_span.start <= where.start <= value_span.end:
                     span = Span(mapped[i].span().start, value_span.end)
+                    env_ins = ins
     advice = "put the options the image needs on Gunicorn's command line"
     if re.search(r"(?:^|\s)(?:-w|--wo?r?k?e?r?s?(?:[=\s]|$))", value):
         advice = "put the worker count in WEB_CONCURRENCY and the other options on the command line"
@@ -91,4 +99,48 @@ def check(ctx: Context) -> Iterator[Violation]:
         span,
         f"the image sets {_NAME}; a deployment that sets it replaces this value, and every "
         f"option here is silently lost: {advice}",
+        fix=_fix(ctx, final, env_ins, value),
     )
+
+
+def _fix(ctx: Context, final: Stage, env_ins: Instruction | None, value: str) -> Fix | None:
+    """Workers to ENV WEB_CONCURRENCY, the rest onto the exec-form CMD, the ENV line gone."""
+    a = ctx.analysis
+    start = a.start(final)
+    settings = a.gunicorn(final)
+    if env_ins is None or len(env_ins.value) != 2 or start is None or settings is None:
+        return None  # an ENV that also sets other variables, or no Gunicorn start command
+    if not any(ins is env_ins for ins in final.instructions):
+        return None  # set in a parent stage: the edit would change that stage too
+    args = settings.cmd_args_env
+    if args is None or args.errors or args.uncertain or "WEB_CONCURRENCY" in final.final_state.env:
+        return None
+    try:
+        words = shlex.split(value)
+    except ValueError:
+        return None
+    workers = [o for o in args.options if o.setting == "workers"]
+    if len(workers) > 1 or (workers and not isinstance(workers[0].value, str)):
+        return None
+    rest = [w for i, w in enumerate(words) if not any(o.start <= i < o.stop for o in workers)]
+    command = start.command
+    ins = command.instruction if command is not None else None
+    if ins is None or not ins.json or any(w == "--" for w in (x.value for x in start.launch.args)):
+        return None
+    last = start.launch.args[-1].span if start.launch.args else None
+    if last is None or not ins.value_mapped or ins.value_mapped[-1].span() != last:
+        return None
+    edits: list[Edit] = []
+    if rest:
+        append = json_append(a.source, ins, rest)
+        if append is None:
+            return None
+        edits.append(append)
+    line_start = a.source.index.line_start(env_ins.start_line)
+    line_end = a.source.index.line_start(env_ins.end_line) + len(
+        a.source.line_text(env_ins.end_line)
+    )
+    newline = len(a.source.newline) if line_end < len(a.source.text) else 0
+    replacement = f"ENV WEB_CONCURRENCY={workers[0].value}{a.source.newline}" if workers else ""
+    edits.append(Edit(line_start, line_end + newline, replacement))
+    return Fix("Move the options out of GUNICORN_CMD_ARGS", tuple(edits), Applicability.UNSAFE)
