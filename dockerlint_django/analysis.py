@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -17,7 +17,9 @@ from dockerlint_django._record import record
 from dockerlint_django.commands import django_command, pip_install
 from dockerlint_django.context import UNKNOWN_CONTEXT, BuildContext
 from dockerlint_django.dockerfile.ast import Instruction
+from dockerlint_django.dockerfile.edits import json_append
 from dockerlint_django.dockerfile.model import Command, Dockerfile, Stage, State
+from dockerlint_django.fix import Edit
 from dockerlint_django.gunicorn import (
     ConfigSetting,
     EnvVar,
@@ -245,6 +247,26 @@ class Analysis:
             result = Start(stage, entry, cmd, tuple(argv), resolve_launch(argv))
         self._starts[stage.index] = result
         return result
+
+    def append_to_server(self, start: Start, words: Sequence[str]) -> Edit | None:
+        """An edit appending ``words`` to the server's arguments, or None when that is unsafe.
+
+        Only for an exec-form command whose last element is the server's own last argument: not a
+        word inside a ``sh -c`` string (appending would add arguments to the shell), and not after
+        a ``--`` (everything after it is positional).
+        """
+        command = start.command
+        if command is None or command.instruction is None or not command.instruction.json:
+            return None
+        args = start.launch.args
+        if any(w.value == "--" for w in args):
+            return None
+        program = start.launch.program
+        last = args[-1].span if args else (program.span if program is not None else None)
+        ins = command.instruction
+        if last is None or not ins.value_mapped or ins.value_mapped[-1].span() != last:
+            return None
+        return json_append(self.source, ins, words)
 
     def gunicorn(self, stage: Stage) -> GunicornSettings | None:
         """Gunicorn's settings for the stage's start command; None when it does not run Gunicorn."""

@@ -48,7 +48,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from dockerlint_django.analysis import Start
-from dockerlint_django.dockerfile.edits import json_append
 from dockerlint_django.fix import Applicability, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
 
@@ -64,21 +63,7 @@ _SYNC_PATHS = frozenset({"gunicorn.workers.sync.SyncWorker", "egg:gunicorn#sync"
 
 
 def _append(ctx: Context, start: Start, words: Sequence[str], title: str) -> Fix | None:
-    """Append ``words`` to Gunicorn's argv when that is the end of an exec-form array."""
-    command = start.command
-    if command is None or command.instruction is None or not command.instruction.json:
-        return None
-    args = start.launch.args
-    if any(w.value == "--" for w in args):
-        return None  # after `--` every word is a positional argument
-    program = start.launch.program
-    last = args[-1].span if args else (program.span if program is not None else None)
-    ins = command.instruction
-    # Only when Gunicorn's last argument is the array's last element itself, not a word inside a
-    # `sh -c` string (appending would add arguments to the shell).
-    if last is None or not ins.value_mapped or ins.value_mapped[-1].span() != last:
-        return None
-    edit = json_append(ctx.analysis.source, ins, words)
+    edit = ctx.analysis.append_to_server(start, words)
     return None if edit is None else Fix(title, (edit,), Applicability.UNSAFE)
 
 

@@ -49,7 +49,6 @@ import shlex
 from collections.abc import Iterator
 
 from dockerlint_django.dockerfile.ast import Instruction
-from dockerlint_django.dockerfile.edits import json_append
 from dockerlint_django.dockerfile.model import Stage
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
@@ -123,16 +122,9 @@ def _fix(ctx: Context, final: Stage, env_ins: Instruction | None, value: str) ->
     if len(workers) > 1 or (workers and not isinstance(workers[0].value, str)):
         return None
     rest = [w for i, w in enumerate(words) if not any(o.start <= i < o.stop for o in workers)]
-    command = start.command
-    ins = command.instruction if command is not None else None
-    if ins is None or not ins.json or any(w == "--" for w in (x.value for x in start.launch.args)):
-        return None
-    last = start.launch.args[-1].span if start.launch.args else None
-    if last is None or not ins.value_mapped or ins.value_mapped[-1].span() != last:
-        return None
     edits: list[Edit] = []
     if rest:
-        append = json_append(a.source, ins, rest)
+        append = a.append_to_server(start, rest)
         if append is None:
             return None
         edits.append(append)

@@ -60,7 +60,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from dockerlint_django.analysis import Start
-from dockerlint_django.dockerfile.edits import json_append
 from dockerlint_django.dockerfile.model import Stage
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.gunicorn import GunicornSettings, ParsedOption
@@ -117,21 +116,7 @@ def _port_of_stage(stage: Stage) -> str:
 
 
 def _append(ctx: Context, start: Start, words: Sequence[str]) -> Edit | None:
-    """Append ``words`` to Gunicorn's argv when that is the end of an exec-form array."""
-    command = start.command
-    if command is None or command.instruction is None or not command.instruction.json:
-        return None
-    args = start.launch.args
-    if any(w.value == "--" for w in args):
-        return None  # after `--` every word is a positional argument
-    program = start.launch.program
-    last = args[-1].span if args else (program.span if program is not None else None)
-    ins = command.instruction
-    # Only when Gunicorn's last argument is the array's last element itself, not a word inside a
-    # `sh -c` string (appending would add arguments to the shell).
-    if last is None or not ins.value_mapped or ins.value_mapped[-1].span() != last:
-        return None
-    return json_append(ctx.analysis.source, ins, words)
+    return ctx.analysis.append_to_server(start, words)
 
 
 def _anchor(start: Start, stage: Stage) -> Span:

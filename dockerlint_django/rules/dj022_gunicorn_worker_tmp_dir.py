@@ -53,7 +53,6 @@ import posixpath
 from collections.abc import Iterator
 
 from dockerlint_django.analysis import Analysis, Start, basename
-from dockerlint_django.dockerfile.edits import json_append
 from dockerlint_django.dockerfile.model import Stage
 from dockerlint_django.fix import Applicability, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
@@ -131,20 +130,7 @@ def _created_dirs(a: Analysis, stage: Stage) -> set[str]:
 
 
 def _fix_for_missing(ctx: Context, start: Start) -> Fix | None:
-    command = start.command
-    if command is None or command.instruction is None or not command.instruction.json:
-        return None
-    args = start.launch.args
-    if any(w.value == "--" for w in args):
-        return None  # after `--` every word is a positional argument
-    program = start.launch.program
-    last = args[-1].span if args else (program.span if program is not None else None)
-    ins = command.instruction
-    # Only when Gunicorn's last argument is the array's last element itself, not a word inside a
-    # `sh -c` string (appending would add arguments to the shell).
-    if last is None or not ins.value_mapped or ins.value_mapped[-1].span() != last:
-        return None
-    edit = json_append(ctx.analysis.source, ins, ["--worker-tmp-dir", "/dev/shm"])
+    edit = ctx.analysis.append_to_server(start, ["--worker-tmp-dir", "/dev/shm"])
     return (
         None if edit is None else Fix("Add --worker-tmp-dir /dev/shm", (edit,), Applicability.SAFE)
     )
