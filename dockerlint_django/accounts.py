@@ -17,7 +17,8 @@ from dockerlint_django import useradd
 from dockerlint_django._record import field, record
 from dockerlint_django.analysis import Analysis, basename
 from dockerlint_django.dockerfile.ast import Instruction
-from dockerlint_django.dockerfile.model import Stage, State
+from dockerlint_django.dockerfile.model import Stage, State, expand_in
+from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.shell import SimpleCommand
 
 _INSTALLERS = frozenset(
@@ -247,3 +248,40 @@ def exists(name: str, kind: str, acc: Accounts, stage: Stage) -> bool | None:
     if known is None or not known.family:
         return None
     return name in (known.users if kind == "user" else known.groups) or name == "root"
+
+
+def chown_fix(
+    ins: Instruction,
+    state: State,
+    acc: Accounts,
+    stage: Stage,
+    escape: str,
+    user_state: State | None = None,
+) -> Fix | None:
+    """``--chown=<user>:<group>`` added to a COPY/ADD, when both names exist at that COPY.
+
+    The owner is the USER in force at ``user_state`` (by default the COPY's own ``state``), as
+    written in its USER instruction; it must expand to the same names at the COPY as there.
+    """
+    user = (user_state or state).user
+    if user.value is None or user.instruction is None or not user.instruction.value:
+        return None
+    owner = owner_for(user.instruction.value[0], user.value, acc, stage)
+    if owner is None:
+        return None
+    expanded = expand_in(state, owner, escape)
+    if expanded is None:
+        return None
+    if user_state is not None and expand_in(user_state, owner, escape) != expanded:
+        return None
+    name, _, group = expanded.partition(":")
+    if (
+        exists(name, "user", acc, stage) is not True
+        or exists(group, "group", acc, stage) is not True
+    ):
+        return None
+    return Fix(
+        f"Add --chown={owner}",
+        (Edit.insert(ins.keyword_span.end, f" --chown={owner}"),),
+        Applicability.SAFE,
+    )

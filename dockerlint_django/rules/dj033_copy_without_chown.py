@@ -55,10 +55,8 @@ import posixpath
 from collections.abc import Iterator
 
 from dockerlint_django import accounts
-from dockerlint_django.accounts import Accounts
 from dockerlint_django.dockerfile.ast import Instruction
-from dockerlint_django.dockerfile.model import Stage, State, expand_in
-from dockerlint_django.fix import Applicability, Edit, Fix
+from dockerlint_django.dockerfile.model import State, expand_in
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
 
 META = RuleMeta(
@@ -88,32 +86,6 @@ def inside(path: str, tree: str) -> bool:
     return path == tree or path.startswith(tree.rstrip("/") + "/")
 
 
-def chown_fix(
-    ins: Instruction, state: State, acc: Accounts, stage: Stage, escape: str
-) -> Fix | None:
-    """``--chown=<user>:<group>`` for the current USER, when it resolves at this COPY."""
-    user = state.user
-    if user.value is None or user.instruction is None or not user.instruction.value:
-        return None
-    raw = user.instruction.value[0]
-    owner = accounts.owner_for(raw, user.value, acc, stage)
-    if owner is None:
-        return None
-    expanded = expand_in(state, owner, escape)
-    if expanded is None:
-        return None
-    name, _, group = expanded.partition(":")
-    if accounts.exists(name, "user", acc, stage) is not True:
-        return None
-    if accounts.exists(group, "group", acc, stage) is not True:
-        return None
-    return Fix(
-        f"Add --chown={owner}",
-        (Edit.insert(ins.keyword_span.end, f" --chown={owner}"),),
-        Applicability.SAFE,
-    )
-
-
 def check(ctx: Context) -> Iterator[Violation]:
     a = ctx.analysis
     final = a.dockerfile.final
@@ -135,7 +107,7 @@ def check(ctx: Context) -> Iterator[Violation]:
             trees = {w for w in (state.workdir, last_workdir) if w is not None and w != "/"}
             if not any(inside(dest, tree) for tree in trees):
                 continue
-            fix = chown_fix(ins, state, acc, stage, escape)
+            fix = accounts.chown_fix(ins, state, acc, stage, escape)
             yield META.violation(
                 ins.keyword_span,
                 f"{ins.keyword} into {dest} after USER {state.user.value} has no --chown: the "

@@ -61,8 +61,7 @@ from dockerlint_django.accounts import Accounts
 from dockerlint_django.analysis import Analysis, RunStep, basename
 from dockerlint_django.commands import django_command
 from dockerlint_django.dockerfile.ast import Instruction
-from dockerlint_django.dockerfile.model import Stage, State, expand_in
-from dockerlint_django.fix import Applicability, Edit, Fix
+from dockerlint_django.dockerfile.model import Stage, State
 from dockerlint_django.rules._base import (
     Context,
     FixAvailability,
@@ -152,30 +151,6 @@ def _brings(a: Analysis, copy: Instruction, dest: str, target: str) -> bool:
     return False
 
 
-def _fix(
-    copy: Instruction, copy_state: State, acc: Accounts, run_state: State, stage: Stage, esc: str
-) -> Fix | None:
-    user = run_state.user
-    if user.value is None or user.instruction is None or not user.instruction.value:
-        return None
-    owner = accounts.owner_for(user.instruction.value[0], user.value, acc, stage)
-    if owner is None:
-        return None
-    at_copy = expand_in(copy_state, owner, esc)
-    if at_copy is None or at_copy != expand_in(run_state, owner, esc):
-        return None
-    name, _, group = at_copy.partition(":")
-    if accounts.exists(name, "user", acc, stage) is not True:
-        return None
-    if accounts.exists(group, "group", acc, stage) is not True:
-        return None
-    return Fix(
-        f"Add --chown={owner}",
-        (Edit.insert(copy.keyword_span.end, f" --chown={owner}"),),
-        Applicability.SAFE,
-    )
-
-
 def check(ctx: Context) -> Iterator[Violation]:
     a = ctx.analysis
     esc = a.dockerfile.escape
@@ -206,7 +181,7 @@ def check(ctx: Context) -> Iterator[Violation]:
                 copy, copy_state, copy_acc, copy_index = found
                 if _chowned_later(history[copy_index + 1 : index], runs, target):
                     continue
-                fix = _fix(copy, copy_state, copy_acc, state, stage, esc)
+                fix = accounts.chown_fix(copy, copy_state, copy_acc, stage, esc, user_state=state)
                 what = (
                     "the .mo files next to each .po"
                     if dj.name == "compilemessages"
