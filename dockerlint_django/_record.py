@@ -32,7 +32,7 @@ MISSING: Any = _Missing()
 
 
 class _FieldSpec:
-    __slots__ = ("compare", "default", "default_factory", "init", "repr")
+    __slots__ = ("compare", "default", "default_factory", "init", "kw_only", "repr")
 
     def __init__(
         self,
@@ -41,12 +41,14 @@ class _FieldSpec:
         init: bool,
         repr: bool,
         compare: bool,
+        kw_only: bool = False,
     ) -> None:
         self.default = default
         self.default_factory = default_factory
         self.init = init
         self.repr = repr
         self.compare = compare
+        self.kw_only = kw_only
 
 
 def field(
@@ -56,18 +58,20 @@ def field(
     init: bool = True,
     repr: bool = True,
     compare: bool = True,
+    kw_only: bool = False,
 ) -> Any:
     """Options for one field, as ``dataclasses.field`` takes them."""
     if default is not MISSING and default_factory is not None:
         raise ValueError("cannot specify both default and default_factory")
-    return _FieldSpec(default, default_factory, init, repr, compare)
+    return _FieldSpec(default, default_factory, init, repr, compare, kw_only)
 
 
 class _Field:
-    __slots__ = ("compare", "default", "factory", "init", "name", "repr")
+    __slots__ = ("compare", "default", "factory", "init", "kw_only", "name", "repr")
 
     def __init__(self, name: str, spec: _FieldSpec) -> None:
         self.name = name
+        self.kw_only = spec.kw_only
         self.default = spec.default
         self.factory = spec.default_factory
         self.init = spec.init
@@ -106,10 +110,24 @@ def _collect(cls: type) -> list[_Field]:
 def _make_init(cls: type, fields: list[_Field], frozen: bool) -> Any:
     namespace: dict[str, Any] = {"_object_setattr": object.__setattr__, "MISSING": MISSING}
     params: list[str] = []
+    keyword: list[str] = []  # keyword-only parameters, after a `*`, as dataclasses place them
     body: list[str] = []
     seen_default = False
     for f in fields:
-        if f.init:
+        if f.init and f.kw_only:
+            if f.default is not MISSING:
+                namespace[f"_default_{f.name}"] = f.default
+                keyword.append(f"{f.name}=_default_{f.name}")
+            elif f.factory is not None:
+                namespace[f"_factory_{f.name}"] = f.factory
+                keyword.append(f"{f.name}=MISSING")
+            else:
+                keyword.append(f.name)
+            if f.factory is not None:
+                value = f"_factory_{f.name}() if {f.name} is MISSING else {f.name}"
+            else:
+                value = f.name
+        elif f.init:
             if f.default is not MISSING:
                 namespace[f"_default_{f.name}"] = f.default
                 params.append(f"{f.name}=_default_{f.name}")
@@ -140,6 +158,8 @@ def _make_init(cls: type, fields: list[_Field], frozen: bool) -> Any:
             body.append(f"    self.{f.name} = {value}")
     if hasattr(cls, "__post_init__"):
         body.append("    self.__post_init__()")
+    if keyword:
+        params += ["*", *keyword]
     source = f"def __init__(self, {', '.join(params)}):\n" + ("\n".join(body) or "    pass")
     exec(source, namespace)
     init = namespace["__init__"]
