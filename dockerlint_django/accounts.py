@@ -13,13 +13,13 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from dockerlint_django import useradd
 from dockerlint_django._record import field, record
 from dockerlint_django.analysis import Analysis, basename
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.model import Stage, State, expand_in
 from dockerlint_django.fix import Applicability, Edit, Fix
-from dockerlint_django.shell import SimpleCommand
+from dockerlint_django.shell import useradd
+from dockerlint_django.shell.syntax import SimpleCommand
 
 _INSTALLERS = frozenset(
     {"apt-get", "apt", "aptitude", "apk", "yum", "dnf", "microdnf", "zypper", "tdnf"}

@@ -14,8 +14,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from dockerlint_django._record import record
-from dockerlint_django.commands import django_command, pip_install
-from dockerlint_django.context import UNKNOWN_CONTEXT, BuildContext
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.edits import json_append
 from dockerlint_django.dockerfile.model import Command, Dockerfile, Stage, State
@@ -27,13 +25,19 @@ from dockerlint_django.gunicorn import (
     parse_args,
     resolve_settings,
 )
-from dockerlint_django.gunicorn_config import GunicornConfig, read_config, resolve_config_ref
-from dockerlint_django.launch import WEB_SERVERS, Launch, resolve_launch
-from dockerlint_django.shell import Script, SimpleCommand, Word, parse_script
+from dockerlint_django.project.context import UNKNOWN_CONTEXT, BuildContext
+from dockerlint_django.readers.gunicorn_config import (
+    GunicornConfig,
+    read_config,
+    resolve_config_ref,
+)
+from dockerlint_django.shell.commands import django_command, pip_install
+from dockerlint_django.shell.launch import WEB_SERVERS, Launch, resolve_launch
+from dockerlint_django.shell.syntax import Script, SimpleCommand, Word, parse_script
 from dockerlint_django.source import Mapped, SourceFile, Span
 
 if TYPE_CHECKING:
-    from dockerlint_django.django_settings import DjangoSettings
+    from dockerlint_django.readers.django_settings import DjangoSettings
 
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
 _HEREDOC_ONLY = re.compile(r"^\s*(?:\d*<<-?\s*(?:\"[^\"]*\"|'[^']*'|\S+)\s*)+$")
@@ -410,7 +414,7 @@ class Analysis:
                 and not ("DJANGO_SETTINGS_MODULE" in env and module is None)
             ):
                 # Only images whose project the build context shows pay for the settings reader.
-                from dockerlint_django.django_settings import load_settings
+                from dockerlint_django.readers.django_settings import load_settings
 
                 project = posixpath.dirname(posixpath.normpath(manage))
                 loaded = load_settings(
@@ -427,7 +431,7 @@ class Analysis:
     def gunicorn_version(self, stage: Stage) -> tuple[int, ...] | None:
         """The Gunicorn release the stage pins (``gunicorn==26.0.0`` in a requirements file it
         installs, nested ``-r`` followed, or on the pip command line); None when unknown."""
-        from dockerlint_django.requirements import parse_requirements, pinned_version
+        from dockerlint_django.readers.requirements import parse_requirements, pinned_version
 
         found: tuple[int, ...] | None = None
         for run in self.runs_in(stage, chain=True):

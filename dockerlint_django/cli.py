@@ -30,7 +30,6 @@ from dockerlint_django.config import (
 )
 from dockerlint_django.discover import display_path, find_files
 from dockerlint_django.engine import (
-    FileResult,
     Options,
     exit_code,
     fix_source,
@@ -40,6 +39,7 @@ from dockerlint_django.engine import (
 )
 from dockerlint_django.fix import write_atomic
 from dockerlint_django.formatters import AUTO, MODULES, FormatOptions, resolve, writer
+from dockerlint_django.results import FileResult
 from dockerlint_django.rules._base import Severity
 from dockerlint_django.source import SourceError, SourceFile
 

@@ -11,54 +11,18 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from dockerlint_django import rules as registry
-from dockerlint_django._record import field, record, replace
+from dockerlint_django._record import record, replace
 from dockerlint_django.analysis import Analysis
 from dockerlint_django.config import Config
-from dockerlint_django.context import UNKNOWN_CONTEXT, BuildContext
 from dockerlint_django.dockerfile import model as dfmodel
 from dockerlint_django.dockerfile.ast import ParseError, ParseResult
 from dockerlint_django.dockerfile.parser import parse
 from dockerlint_django.fix import Applicability, Edit, Fix, fix_until_stable
-from dockerlint_django.rules._base import Context, Related, Rule, Severity, Violation
-from dockerlint_django.source import Position, SourceError, SourceFile, Span
+from dockerlint_django.project.context import UNKNOWN_CONTEXT, BuildContext
+from dockerlint_django.results import FileResult, Finding
+from dockerlint_django.rules._base import Context, Rule, Severity, Violation
+from dockerlint_django.source import SourceError, SourceFile, Span
 from dockerlint_django.suppress import Suppressions, collect, unused
-
-DOCS_URL = "https://github.com/dockerlint-django/dockerlint-django/blob/main/rules/{code}.md"
-
-
-@record
-class Finding:
-    path: str
-    code: str
-    name: str
-    message: str
-    severity: Severity
-    span: Span
-    start: Position
-    end: Position
-    fix: Fix | None = None
-    related: tuple[Related, ...] = ()
-    suppressed: bool = False
-
-    @property
-    def url(self) -> str:
-        return DOCS_URL.format(code=self.code)
-
-    def sort_key(self) -> tuple[str, int, int, str, str]:
-        return (self.path, self.start.line, self.start.column, self.code, self.message)
-
-
-@record(frozen=False)
-class FileResult:
-    path: str  # as shown to users
-    real_path: Path | None
-    source: SourceFile | None
-    findings: list[Finding] = field(default_factory=list)  # not suppressed
-    suppressed: list[Finding] = field(default_factory=list)
-    error: str | None = None  # the file could not be read: exit code 2
-    # BuildKit's parser rejects the file, or the build cannot start as asked (--target names no
-    # stage): an input error, exit code 2.
-    parse_failed: bool = False
 
 
 @record
@@ -285,7 +249,7 @@ def _unused_fix(
 def _lint_as_template(
     source: SourceFile, options: Options, real_path: Path, rules: Sequence[Rule] | None
 ) -> FileResult | None:
-    from dockerlint_django.templates import find_template_root
+    from dockerlint_django.templates.render import find_template_root
 
     root = find_template_root(real_path) if "{{" in str(real_path.parent) else None
     if root is None and options.template:
@@ -294,7 +258,7 @@ def _lint_as_template(
         )
     if root is None:
         return None
-    from dockerlint_django.template_mode import lint_template
+    from dockerlint_django.templates.mode import lint_template
 
     inner = replace(options, template=False)
 
@@ -319,7 +283,7 @@ def _in_template(path: Path) -> bool:
         return False
     if re.search(r"\{\{\s*cookiecutter\.", path.name):
         return True  # cookiecutter renders file names too
-    from dockerlint_django.templates import find_template_root
+    from dockerlint_django.templates.render import find_template_root
 
     return find_template_root(path) is not None
 

@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from dockerlint_django.config import Config
-from dockerlint_django.engine import FileResult, Finding, Options, fix_source, lint_source
+from dockerlint_django.engine import Options, fix_source, lint_source
+from dockerlint_django.results import FileResult, Finding
 from dockerlint_django.source import SourceFile
 
 

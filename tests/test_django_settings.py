@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dockerlint_django.django_settings import (
+from dockerlint_django.readers.django_settings import (
     DjangoSettings,
     Setting,
     StaticPath,
@@ -963,6 +963,6 @@ def test_import_is_cheap() -> None:
     import subprocess
     import sys
 
-    code = "import sys, dockerlint_django.django_settings; print(sorted(m for m in ('dataclasses', 'inspect') if m in sys.modules))"
+    code = "import sys, dockerlint_django.readers.django_settings; print(sorted(m for m in ('dataclasses', 'inspect') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

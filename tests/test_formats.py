@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from dockerlint_django import rules as registry
 from dockerlint_django.cli import cli, pair_outputs, repository_root
 from dockerlint_django.config import Config
-from dockerlint_django.engine import FileResult, Finding, Options, lint_source
+from dockerlint_django.engine import Options, lint_source
 from dockerlint_django.formatters import (
     MODULES,
     FormatOptions,
@@ -36,6 +36,7 @@ from dockerlint_django.formatters import (
     resolve,
     writer,
 )
+from dockerlint_django.results import FileResult, Finding
 from dockerlint_django.rules._base import Severity
 from dockerlint_django.source import SourceFile, Span
 

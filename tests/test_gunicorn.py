@@ -25,7 +25,7 @@ from dockerlint_django.gunicorn import (
     resolve_settings,
     select_config_file,
 )
-from dockerlint_django.shell import Word, parse_script
+from dockerlint_django.shell.syntax import Word, parse_script
 from dockerlint_django.source import Mapped, Span
 
 # ---------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from dockerlint_django.gunicorn import ConfigSetting, resolve_settings
-from dockerlint_django.gunicorn_config import (
+from dockerlint_django.readers.gunicorn_config import (
     CONFIG_SETTINGS,
     ConfigRef,
     GunicornConfig,

@@ -10,14 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dockerlint_django.launch import (
+from dockerlint_django.shell.launch import (
     Launch,
     WordLike,
     basename,
     resolve_launch,
     resolve_shell_form,
 )
-from dockerlint_django.shell import Word, split_words
+from dockerlint_django.shell.syntax import Word, split_words
 from dockerlint_django.source import Mapped
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

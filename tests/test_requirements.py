@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dockerlint_django.requirements import (
+from dockerlint_django.readers.requirements import (
     Requirement,
     RequirementSet,
     has_package,
@@ -508,7 +508,7 @@ def test_importing_the_readers_stays_light() -> None:
     import sys
 
     code = (
-        "import sys, dockerlint_django.requirements, dockerlint_django.gunicorn_config; "
+        "import sys, dockerlint_django.readers.requirements, dockerlint_django.readers.gunicorn_config; "
         "print(sorted(m for m in ('packaging', 'platform', 'dataclasses') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -28,9 +28,10 @@ from dockerlint_django import __version__
 from dockerlint_django import rules as registry
 from dockerlint_django.cli import cli
 from dockerlint_django.config import Config
-from dockerlint_django.engine import FileResult, Options, lint_source
+from dockerlint_django.engine import Options, lint_source
 from dockerlint_django.formatters import FormatOptions, sarif
 from dockerlint_django.formatters._fingerprint import line_hashes
+from dockerlint_django.results import FileResult
 from dockerlint_django.rules._base import Severity
 from dockerlint_django.source import SourceFile
 from tests.conftest import CORPUS, ROOT, SHARED, corpus_rows

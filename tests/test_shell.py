@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from dockerlint_django.shell import (
+from dockerlint_django.shell.syntax import (
     Script,
     SimpleCommand,
     Word,

@@ -11,8 +11,9 @@ from click.testing import CliRunner
 from dockerlint_django import rules as registry
 from dockerlint_django.cli import cli
 from dockerlint_django.dockerfile.parser import parse
-from dockerlint_django.engine import FileResult, _buildkit_map, _hadolint_map
+from dockerlint_django.engine import _buildkit_map, _hadolint_map
 from dockerlint_django.fix import Applicability
+from dockerlint_django.results import FileResult
 from dockerlint_django.source import SourceFile
 from dockerlint_django.suppress import collect
 from dockerlint_django.testing import fix_text, lint_text

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from dockerlint_django.config import Config
-from dockerlint_django.engine import FileResult, Options, lint_path
+from dockerlint_django.engine import Options, lint_path
+from dockerlint_django.results import FileResult
 from dockerlint_django.rules._base import Severity
 from tests.conftest import SHARED
 

@@ -8,7 +8,7 @@ import pytest
 
 from dockerlint_django.dockerfile.parser import parse
 from dockerlint_django.source import SourceFile, Span
-from dockerlint_django.templates import (
+from dockerlint_django.templates.render import (
     ContextError,
     Rendered,
     RenderError,

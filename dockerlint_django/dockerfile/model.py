@@ -17,7 +17,7 @@ from dockerlint_django._record import field, record, replace
 from dockerlint_django.dockerfile.ast import Instruction, ParseResult
 from dockerlint_django.dockerfile.expand import Expansion, ExpansionError, expand_word
 from dockerlint_django.dockerfile.images import ImageRef, KnownImage, known_image, parse_image_ref
-from dockerlint_django.shell import Word
+from dockerlint_django.shell.syntax import Word
 from dockerlint_django.source import Mapped, SourceFile, Span
 
 # Instructions BuildKit accepts; anything else fails the build with "unknown instruction".

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TextIO
 from dockerlint_django._record import field, record
 
 if TYPE_CHECKING:
-    from dockerlint_django.engine import FileResult, Finding
+    from dockerlint_django.results import FileResult, Finding
     from dockerlint_django.source import Position, SourceFile
 
 

@@ -15,8 +15,8 @@ from dockerlint_django.formatters import report_path, shown_end
 from dockerlint_django.rules._base import Severity
 
 if TYPE_CHECKING:
-    from dockerlint_django.engine import FileResult, Finding
     from dockerlint_django.formatters import FormatOptions
+    from dockerlint_django.results import FileResult, Finding
     from dockerlint_django.source import SourceFile
 
 # GitHub has no "info" annotation; "notice" is its lowest level.

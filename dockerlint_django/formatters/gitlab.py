@@ -23,8 +23,8 @@ from dockerlint_django.formatters import report_path, shown_end
 from dockerlint_django.rules._base import Severity
 
 if TYPE_CHECKING:
-    from dockerlint_django.engine import FileResult, Finding
     from dockerlint_django.formatters import FormatOptions
+    from dockerlint_django.results import FileResult, Finding
     from dockerlint_django.source import SourceFile
 
 # GitLab's scale is info < minor < major < critical < blocker. Errors are "major", as in most

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from dockerlint_django.engine import FileResult, Finding
     from dockerlint_django.formatters import FormatOptions
+    from dockerlint_django.results import FileResult, Finding
     from dockerlint_django.source import SourceFile
 
 

@@ -18,8 +18,8 @@ from dockerlint_django import rules as registry
 from dockerlint_django.formatters import report_path
 
 if TYPE_CHECKING:
-    from dockerlint_django.engine import FileResult, Finding
     from dockerlint_django.formatters import FormatOptions
+    from dockerlint_django.results import FileResult, Finding
 
 # XML 1.0 cannot carry these even as character references; ElementTree would write them raw and
 # the report would not parse. A Dockerfile line quoted in a message may hold any of them.

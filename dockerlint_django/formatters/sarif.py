@@ -24,17 +24,17 @@ import sarif_om as om
 
 from dockerlint_django import __version__
 from dockerlint_django import rules as registry
-from dockerlint_django.engine import DOCS_URL, Finding
 from dockerlint_django.fix import Applicability
 from dockerlint_django.formatters._fingerprint import line_hashes
+from dockerlint_django.results import DOCS_URL, Finding
 from dockerlint_django.rules._base import Rule, Severity
 from dockerlint_django.rules._docs import parse_doc
 from dockerlint_django.rules._pages import page
 from dockerlint_django.source import BOM, SourceFile, Span
 
 if TYPE_CHECKING:
-    from dockerlint_django.engine import FileResult
     from dockerlint_django.formatters import FormatOptions
+    from dockerlint_django.results import FileResult
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_NAME = "dockerlint-django"

@@ -10,8 +10,8 @@ from dockerlint_django.fix import Applicability
 from dockerlint_django.rules._base import Severity
 
 if TYPE_CHECKING:
-    from dockerlint_django.engine import FileResult
     from dockerlint_django.formatters import FormatOptions
+    from dockerlint_django.results import FileResult
 
 _COLORS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
 _BOLD = "\x1b[1m"

@@ -56,8 +56,8 @@ from dockerlint_django._record import replace
 from dockerlint_django.analysis import script_commands
 from dockerlint_django.dockerfile.model import Command
 from dockerlint_django.fix import Applicability, Edit, Fix
-from dockerlint_django.launch import WEB_SERVERS
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+from dockerlint_django.shell.launch import WEB_SERVERS
 
 META = RuleMeta(
     code="DJ001",

@@ -53,8 +53,8 @@ from collections.abc import Iterator
 
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.fix import Applicability, Edit, Fix
-from dockerlint_django.launch import ShellHop
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+from dockerlint_django.shell.launch import ShellHop
 from dockerlint_django.source import Span
 
 META = RuleMeta(

@@ -46,8 +46,8 @@ import re
 from collections.abc import Iterator
 
 from dockerlint_django.dockerfile.ast import Instruction
-from dockerlint_django.launch import basename
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+from dockerlint_django.shell.launch import basename
 
 META = RuleMeta(
     code="DJ004",

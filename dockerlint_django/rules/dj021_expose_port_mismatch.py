@@ -57,7 +57,6 @@ from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.edits import insert_line_before
 from dockerlint_django.dockerfile.model import Stage
 from dockerlint_django.fix import Applicability, Edit, Fix
-from dockerlint_django.launch import WordLike
 from dockerlint_django.rules._base import (
     Context,
     FixAvailability,
@@ -66,6 +65,7 @@ from dockerlint_django.rules._base import (
     Severity,
     Violation,
 )
+from dockerlint_django.shell.launch import WordLike
 from dockerlint_django.source import Span
 
 META = RuleMeta(

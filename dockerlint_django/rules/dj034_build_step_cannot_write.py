@@ -59,7 +59,6 @@ from collections.abc import Iterator
 from dockerlint_django import accounts
 from dockerlint_django.accounts import Accounts
 from dockerlint_django.analysis import Analysis, RunStep, basename
-from dockerlint_django.commands import django_command
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.model import Stage, State
 from dockerlint_django.rules._base import (
@@ -71,6 +70,7 @@ from dockerlint_django.rules._base import (
     Violation,
 )
 from dockerlint_django.rules.dj033_copy_without_chown import destination, inside
+from dockerlint_django.shell.commands import django_command
 
 META = RuleMeta(
     code="DJ034",

@@ -58,7 +58,7 @@ from dockerlint_django.analysis import basename
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.model import Stage, expand_in
 from dockerlint_django.rules._base import Context, Related, RuleMeta, Severity, Violation
-from dockerlint_django.shell import Word
+from dockerlint_django.shell.syntax import Word
 from dockerlint_django.source import Span
 
 META = RuleMeta(

@@ -53,9 +53,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from dockerlint_django import useradd
 from dockerlint_django.analysis import RunStep, basename
-from dockerlint_django.commands import PipInstall, pip_install
 from dockerlint_django.rules._base import (
     Context,
     Related,
@@ -63,7 +61,9 @@ from dockerlint_django.rules._base import (
     Severity,
     Violation,
 )
-from dockerlint_django.shell import SimpleCommand
+from dockerlint_django.shell import useradd
+from dockerlint_django.shell.commands import PipInstall, pip_install
+from dockerlint_django.shell.syntax import SimpleCommand
 
 META = RuleMeta(
     code="DJ036",

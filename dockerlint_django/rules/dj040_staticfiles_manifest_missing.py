@@ -66,9 +66,9 @@ import posixpath
 from collections.abc import Iterator
 from typing import Literal
 
-from dockerlint_django.commands import django_command
 from dockerlint_django.dockerfile.model import Stage, expand_in
 from dockerlint_django.rules._base import Context, Related, RuleMeta, Severity, Violation
+from dockerlint_django.shell.commands import django_command
 
 META = RuleMeta(
     code="DJ040",
@@ -251,7 +251,7 @@ def _uses_manifest(ctx: Context, final: Stage) -> bool | None:
     settings = ctx.analysis.django_settings(final)
     if settings is None or settings.error is not None:
         return None
-    from dockerlint_django.django_settings import uses_manifest_storage
+    from dockerlint_django.readers.django_settings import uses_manifest_storage
 
     context = ctx.analysis.context
     return uses_manifest_storage(settings, context.read, exists=context.exists)

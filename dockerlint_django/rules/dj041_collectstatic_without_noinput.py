@@ -50,9 +50,9 @@ from dockerlint_django.analysis import run_commands
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.edits import insert_word_after
 from dockerlint_django.fix import Applicability, Fix
-from dockerlint_django.launch import resolve_launch
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
-from dockerlint_django.shell import SimpleCommand
+from dockerlint_django.shell.launch import resolve_launch
+from dockerlint_django.shell.syntax import SimpleCommand
 
 META = RuleMeta(
     code="DJ041",

@@ -55,12 +55,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from dockerlint_django.analysis import Analysis, RunStep, basename
-from dockerlint_django.commands import AptCommand, apt, django_command
 from dockerlint_django.dockerfile.edits import insert_line_before
 from dockerlint_django.dockerfile.model import Stage
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
-from dockerlint_django.shell import SimpleCommand, Word
+from dockerlint_django.shell.commands import AptCommand, apt, django_command
+from dockerlint_django.shell.syntax import SimpleCommand, Word
 
 META = RuleMeta(
     code="DJ042",

@@ -52,12 +52,12 @@ import re
 from collections.abc import Iterator
 
 from dockerlint_django.analysis import RunStep, basename
-from dockerlint_django.commands import pip_install
 from dockerlint_django.dockerfile.model import Stage
 from dockerlint_django.fix import Applicability, Edit, Fix
-from dockerlint_django.requirements import is_dev_requirements_path
+from dockerlint_django.readers.requirements import is_dev_requirements_path
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
-from dockerlint_django.shell import SimpleCommand, Word
+from dockerlint_django.shell.commands import pip_install
+from dockerlint_django.shell.syntax import SimpleCommand, Word
 from dockerlint_django.source import Span
 
 META = RuleMeta(

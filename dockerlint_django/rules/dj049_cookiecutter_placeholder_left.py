@@ -41,7 +41,7 @@ import re
 from collections.abc import Iterator
 
 from dockerlint_django.rules._base import Context, RuleMeta, Severity, Violation
-from dockerlint_django.templates import placeholders
+from dockerlint_django.templates.render import placeholders
 
 META = RuleMeta(
     code="DJ049",

@@ -42,10 +42,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dockerlint_django.analysis import RunStep, basename, mounts
-from dockerlint_django.commands import apt
 from dockerlint_django.dockerfile.edits import ends_cleanly
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+from dockerlint_django.shell.commands import apt
 
 META = RuleMeta(
     code="DJ102",

@@ -36,10 +36,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from dockerlint_django.commands import apt
 from dockerlint_django.dockerfile.edits import ends_cleanly
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+from dockerlint_django.shell.commands import apt
 
 META = RuleMeta(
     code="DJ103",

@@ -42,10 +42,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dockerlint_django.analysis import RunStep, basename, mounts
-from dockerlint_django.commands import pip_install
 from dockerlint_django.dockerfile.edits import insert_word_after
 from dockerlint_django.fix import Applicability, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+from dockerlint_django.shell.commands import pip_install
 
 META = RuleMeta(
     code="DJ105",

@@ -45,10 +45,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dockerlint_django.analysis import basename
-from dockerlint_django.commands import pip_install
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.rules._base import Context, Related, RuleMeta, Severity, Violation
-from dockerlint_django.shell import SimpleCommand
+from dockerlint_django.shell.commands import pip_install
+from dockerlint_django.shell.syntax import SimpleCommand
 
 META = RuleMeta(
     code="DJ106",

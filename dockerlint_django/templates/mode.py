@@ -13,9 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dockerlint_django._record import replace
-from dockerlint_django.engine import FileResult, Finding
+from dockerlint_django.results import FileResult, Finding
 from dockerlint_django.source import SourceFile, Span
-from dockerlint_django.templates import Rendered, RenderError, load_context, render, variants
+from dockerlint_django.templates.render import Rendered, RenderError, load_context, render, variants
 
 
 def context_file(root: Path) -> Path | None:

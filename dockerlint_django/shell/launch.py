@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Literal, Protocol
 
 from dockerlint_django._record import record
-from dockerlint_django.shell import (
+from dockerlint_django.shell.syntax import (
     Script,
     SimpleCommand,
     Word,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from dockerlint_django._record import record
-from dockerlint_django.shell import SimpleCommand, Word
+from dockerlint_django.shell.syntax import SimpleCommand, Word
 
 _PYTHON = re.compile(r"^python(\d(\.\d+)?)?$")
 _PIP = re.compile(r"^pip(\d(\.\d+)?)?$")

@@ -9,7 +9,7 @@ what a command line means.
 from __future__ import annotations
 
 from dockerlint_django._record import record
-from dockerlint_django.shell import SimpleCommand, Word
+from dockerlint_django.shell.syntax import SimpleCommand, Word
 
 # useradd(8) (shadow-utils): short options that take a value.
 _USERADD_SHORT_VALUE = frozenset("bcdefgGkKpRPsuZF")

@@ -1,0 +1,51 @@
+"""What a run found: one file's findings, suppressed findings and read errors.
+
+Kept apart from the engine so that everything that reports findings (template mode, the
+formatters) depends on the results, not on the engine that computes them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dockerlint_django._record import field, record
+from dockerlint_django.fix import Fix
+from dockerlint_django.rules._base import Related, Severity
+from dockerlint_django.source import Position, SourceFile, Span
+
+DOCS_URL = "https://github.com/dockerlint-django/dockerlint-django/blob/main/rules/{code}.md"
+
+
+@record
+class Finding:
+    path: str
+    code: str
+    name: str
+    message: str
+    severity: Severity
+    span: Span
+    start: Position
+    end: Position
+    fix: Fix | None = None
+    related: tuple[Related, ...] = ()
+    suppressed: bool = False
+
+    @property
+    def url(self) -> str:
+        return DOCS_URL.format(code=self.code)
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.start.line, self.start.column, self.code, self.message)
+
+
+@record(frozen=False)
+class FileResult:
+    path: str  # as shown to users
+    real_path: Path | None
+    source: SourceFile | None
+    findings: list[Finding] = field(default_factory=list)  # not suppressed
+    suppressed: list[Finding] = field(default_factory=list)
+    error: str | None = None  # the file could not be read: exit code 2
+    # BuildKit's parser rejects the file, or the build cannot start as asked (--target names no
+    # stage): an input error, exit code 2.
+    parse_failed: bool = False

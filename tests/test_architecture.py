@@ -1,0 +1,64 @@
+"""The package's layers import one way: no module imports, directly or through others, itself."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "dockerlint_django"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        deps: set[str] = set()
+        # Function-level imports count too: a lazy import is still a dependency.
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                deps.add(node.module)
+                deps.update(f"{node.module}.{a.name}" for a in node.names)
+            elif isinstance(node, ast.Import):
+                deps.update(a.name for a in node.names)
+        graph[_module_name(path)] = deps
+    return {name: {d for d in deps if d in graph and d != name} for name, deps in graph.items()}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    found: list[list[str]] = []
+    state: dict[str, int] = {}
+    for root in sorted(graph):
+        if root in state:
+            continue
+        # Iterative depth-first search, so a deep chain cannot overflow the stack.
+        path: list[str] = []
+        todo: list[tuple[str, list[str]]] = [(root, sorted(graph[root]))]
+        state[root] = 1
+        path.append(root)
+        while todo:
+            node, rest = todo[-1]
+            if not rest:
+                todo.pop()
+                path.pop()
+                state[node] = 2
+                continue
+            nxt = rest.pop()
+            if state.get(nxt) == 1:
+                found.append([*path[path.index(nxt) :], nxt])
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                todo.append((nxt, sorted(graph[nxt])))
+    return found
+
+
+def test_no_import_cycles() -> None:
+    assert _cycles(_imports()) == []
+
+
+def test_cycle_detection_finds_a_cycle() -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
