@@ -26,6 +26,8 @@ from dockerlint_django.gunicorn import (
     resolve_settings,
 )
 from dockerlint_django.project.context import UNKNOWN_CONTEXT, BuildContext
+from dockerlint_django.project.view import RuntimeLayer, merge_start
+from dockerlint_django.project.workspace import Workspace
 from dockerlint_django.readers.gunicorn_config import (
     GunicornConfig,
     read_config,
@@ -57,6 +59,10 @@ class RunStep:
     @property
     def keyword_span(self) -> Span:
         return self.instruction.keyword_span
+
+
+def _argv(command: Command | None) -> tuple[Word, ...]:
+    return () if command is None else command.argv
 
 
 def basename(word: str | None) -> str | None:
@@ -168,10 +174,18 @@ class Analysis:
         dockerfile: Dockerfile,
         context: BuildContext = UNKNOWN_CONTEXT,
         in_template: bool | None = None,
+        *,
+        runtime: RuntimeLayer | None = None,
+        workspace: Workspace | None = None,
     ) -> None:
         self.source = source
         self.dockerfile = dockerfile
         self.context = context
+        # Every file this analysis reads (scripts, Compose files) at its own offsets: spans from
+        # any of them can be reported (see project.workspace).
+        self.workspace = workspace if workspace is not None else Workspace(source)
+        # A Compose service's settings over the image; they apply to the stage the service runs.
+        self.runtime = runtime
         # The file lies under a `{{cookiecutter.*}}` folder: placeholders are expected there.
         # None when the file has no path (standard input).
         self.in_template = in_template
@@ -240,11 +254,12 @@ class Analysis:
         if stage.index in self._starts:
             return self._starts[stage.index]
         state = stage.final_state
-        argv = state.argv()
+        entry, cmd = state.entrypoint, state.cmd
+        if self.runtime is not None and stage is self.dockerfile.final:
+            entry, cmd = merge_start(entry, cmd, self.runtime)
+        argv = None if entry is None and cmd is None else (*_argv(entry), *_argv(cmd))
         result = None
         if argv is not None:
-            entry = state.entrypoint
-            cmd = state.cmd
             if entry is not None and not entry.json:
                 # A shell-form ENTRYPOINT runs `sh -c` with CMD as `$0 …`: CMD never runs.
                 argv = entry.argv
@@ -294,6 +309,10 @@ class Analysis:
                     else Mapped(value, [whole.start] * n, [whole.end] * n)
                 )
             env[name] = EnvVar(value, span, mapped)
+        if self.runtime is not None and stage is self.dockerfile.final:
+            for name, var in self.runtime.environment.items():
+                word = var.mapped
+                env[name] = EnvVar(var.value, var.span, word.mapped if word is not None else None)
         for assignment in start.launch.environment:
             # `env GUNICORN_CMD_ARGS=… gunicorn` and `VAR=… gunicorn` in a script set the
             # container environment for Gunicorn alone, over the image's ENV.
