@@ -39,7 +39,7 @@ from dockerlint_django.engine import (
 )
 from dockerlint_django.fix import write_atomic
 from dockerlint_django.formatters import AUTO, MODULES, FormatOptions, resolve, writer
-from dockerlint_django.results import FileResult
+from dockerlint_django.results import FileResult, flatten
 from dockerlint_django.rules._base import Severity
 from dockerlint_django.source import SourceError, SourceFile
 
@@ -266,6 +266,7 @@ def check(
             results.append(FileResult(run.stdin_name, None, None, error=got))
         else:
             results.append(lint_source(got[0], run.options_for(got[1]), real_path=got[1]))
+    results = flatten(results)
     for r in results:
         if r.error is not None:
             click.echo(f"dockerlint-django: error: {r.error}", err=True)

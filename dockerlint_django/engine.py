@@ -19,8 +19,9 @@ from dockerlint_django.dockerfile.ast import ParseError, ParseResult
 from dockerlint_django.dockerfile.parser import parse
 from dockerlint_django.fix import Applicability, Edit, Fix, fix_until_stable
 from dockerlint_django.project.context import UNKNOWN_CONTEXT, BuildContext
+from dockerlint_django.project.workspace import Workspace
 from dockerlint_django.results import FileResult, Finding
-from dockerlint_django.rules._base import Context, Rule, Severity, Violation
+from dockerlint_django.rules._base import Context, Related, Rule, Severity, Violation
 from dockerlint_django.source import SourceError, SourceFile, Span
 from dockerlint_django.suppress import Suppressions, collect, unused
 
@@ -82,20 +83,46 @@ def parse_dockerfile(
         return None, exc, masks
 
 
-def _finding(source: SourceFile, rule: Rule, v: Violation) -> Finding:
-    span = Span(min(v.span.start, len(source.text)), min(v.span.end, len(source.text)))
+def _finding(
+    source: SourceFile, rule: Rule, v: Violation, workspace: Workspace | None = None
+) -> Finding:
+    target = source
+    if workspace is not None and v.span.start > len(source.text):
+        # A span past the primary file is in another file the check read (an entrypoint script):
+        # reported there, at that file's own line and column.
+        target, span = workspace.locate(v.span)
+    else:
+        span = Span(min(v.span.start, len(source.text)), min(v.span.end, len(source.text)))
+    fix = v.fix
+    if fix is not None and (
+        target is not source or any(e.end > len(source.text) for e in fix.edits)
+    ):
+        # `fix` rewrites one file at a time; an edit elsewhere would land at the wrong offsets.
+        fix = None
+    related = v.related
+    if workspace is not None and any(
+        r.source is None and r.span.start > len(source.text) for r in related
+    ):
+        related = tuple(_relocate(r, workspace) if r.source is None else r for r in related)
     return Finding(
-        source.path,
+        target.path,
         v.code,
         rule.name,
         v.message,
         v.severity,
         span,
-        source.position(span.start),
-        source.position(span.end),
-        v.fix,
-        v.related,
+        target.position(span.start),
+        target.position(span.end),
+        fix,
+        related,
     )
+
+
+def _relocate(related: Related, workspace: Workspace) -> Related:
+    other, span = workspace.locate(related.span)
+    if other is workspace.primary:
+        return related
+    return Related(span, related.message, other)
 
 
 def _meta_finding(source: SourceFile, code: str, message: str, span: Span) -> Finding:
@@ -103,6 +130,7 @@ def _meta_finding(source: SourceFile, code: str, message: str, span: Span) -> Fi
 
 
 def run_rules(analysis: Analysis, rules: Sequence[Rule], config: Config) -> list[Finding]:
+    """Every rule's findings; those in other files than the analysed one carry that file's path."""
     source = analysis.source
     out: list[Finding] = []
     for rule in rules:
@@ -119,7 +147,7 @@ def run_rules(analysis: Analysis, rules: Sequence[Rule], config: Config) -> list
             )
             out.append(_meta_finding(source, "DJ902", msg, Span(0, 0)))
             continue
-        out.extend(_finding(source, rule, v) for v in violations)
+        out.extend(_finding(source, rule, v, analysis.workspace) for v in violations)
     return out
 
 
@@ -137,6 +165,7 @@ def lint_source(
     enabled = config.enabled_codes()
     result = FileResult(source.path, real_path, source)
     raw: list[Finding] = []
+    analysis: Analysis | None = None
     parsed, error, masks = parse_dockerfile(source)
     suppressions = Suppressions([])
     if parsed is None:
@@ -181,8 +210,17 @@ def lint_source(
 
     ignored = config.ignored_for(source.path, real_path)
     kept: list[Finding] = []
+    elsewhere: list[Finding] = []
     for f in raw:
         if f.code not in enabled and f.code not in ("DJ900", "DJ902"):
+            continue
+        if f.path != source.path:
+            # In a file the check read on the way (an entrypoint script): its own ignores apply;
+            # the Dockerfile's pragmas do not (their spans are of another text).
+            if f.code not in config.ignored_for(f.path, None):
+                if f.code in config.severity:
+                    f = replace(f, severity=config.severity[f.code])
+                elsewhere.append(f)
             continue
         if f.code in ignored:
             continue
@@ -215,7 +253,25 @@ def lint_source(
         kept = [_without_masked_fix(f, masks) for f in kept]
     result.findings = sorted(kept, key=Finding.sort_key)
     result.suppressed.sort(key=Finding.sort_key)
+    if elsewhere and analysis is not None:
+        result.others = _results_elsewhere(elsewhere, analysis.workspace, real_path)
     return result
+
+
+def _results_elsewhere(
+    findings: Sequence[Finding], workspace: Workspace, real_path: Path | None
+) -> list[FileResult]:
+    by_path: dict[str, FileResult] = {}
+    for source in workspace.files[1:]:
+        if source.path not in by_path:
+            by_path[source.path] = FileResult(source.path, None, source)
+    for f in findings:
+        if f.path in by_path:
+            by_path[f.path].findings.append(f)
+    out = [r for r in by_path.values() if r.findings]
+    for r in out:
+        r.findings.sort(key=Finding.sort_key)
+    return out
 
 
 def _unused_fix(

@@ -6,6 +6,7 @@ formatters) depends on the results, not on the engine that computes them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from dockerlint_django._record import field, record
@@ -49,3 +50,40 @@ class FileResult:
     # BuildKit's parser rejects the file, or the build cannot start as asked (--target names no
     # stage): an input error, exit code 2.
     parse_failed: bool = False
+    # Findings this check made in other files it read (an entrypoint script), one result a file.
+    others: list[FileResult] = field(default_factory=list)
+
+
+def flatten(results: Iterable[FileResult]) -> list[FileResult]:
+    """One result per file: results for files read on the way merged in, findings once each.
+
+    Two Dockerfiles that run the same entrypoint script both report its findings; a file that is
+    also checked on its own keeps its own result, with the other findings added.
+    """
+    out: list[FileResult] = []
+    index: dict[str, FileResult] = {}
+    seen: dict[str, set[tuple[object, ...]]] = {}
+    pending: list[FileResult] = []
+    for r in results:
+        out.append(r)
+        if r.error is None:
+            index.setdefault(r.path, r)
+            seen.setdefault(r.path, set()).update(_key(f) for f in r.findings)
+        pending.extend(r.others)
+    for extra in pending:
+        home = index.get(extra.path)
+        if home is None:
+            home = FileResult(extra.path, extra.real_path, extra.source)
+            index[extra.path] = home
+            seen[extra.path] = set()
+            out.append(home)
+        for f in extra.findings:
+            if _key(f) not in seen[extra.path]:
+                seen[extra.path].add(_key(f))
+                home.findings.append(f)
+        home.findings.sort(key=Finding.sort_key)
+    return out
+
+
+def _key(f: Finding) -> tuple[object, ...]:
+    return (f.code, f.span.start, f.span.end, f.message)
