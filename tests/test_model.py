@@ -171,3 +171,24 @@ def test_unknown_instruction_and_instruction_before_from_are_model_errors() -> N
 def test_shipped_stages_are_the_final_chain() -> None:
     df = build("FROM python:3.11 AS a\nFROM a AS b\nFROM python:3.11 AS c\nFROM b AS d\n")
     assert [s.name for s in df.shipped_stages()] == ["a", "b", "d"]
+
+
+def test_build_args_replace_declared_arg_defaults_only() -> None:
+    text = (
+        "ARG PY=3.11\n"
+        "FROM python:${PY}-slim\n"
+        "ARG MODE=prod\n"
+        "ARG SECRET\n"
+        "ENV MODE=$MODE SECRET=$SECRET UNDECLARED=${NOPE:-none}\n"
+    )
+    df = model.build(
+        SourceFile.from_text("Dockerfile", text),
+        parse(SourceFile.from_text("Dockerfile", text)),
+        build_args={"PY": "3.12", "MODE": "dev", "NOPE": "set", "SECRET": None},
+    )
+    stage = df.stages[0]
+    assert stage.base == "python:3.12-slim"
+    env = stage.final_state.env
+    assert env["MODE"] == "dev"
+    assert env["SECRET"] is None  # a build argument whose value is not known
+    assert env["UNDECLARED"] == "none"  # an ARG the file does not declare is not seen

@@ -318,8 +318,19 @@ def _env_pairs(instruction: Instruction) -> Iterator[tuple[str, str]]:
         yield values[i], values[i + 1]
 
 
-def build(source: SourceFile, parsed: ParseResult, target: str | None = None) -> Dockerfile:
-    """Walk the instructions the way the builder does, recording the state before each one."""
+def build(
+    source: SourceFile,
+    parsed: ParseResult,
+    target: str | None = None,
+    build_args: Mapping[str, str | None] | None = None,
+) -> Dockerfile:
+    """Walk the instructions the way the builder does, recording the state before each one.
+
+    ``build_args`` are ``--build-arg`` values (a Compose service's ``build.args``): as in BuildKit
+    they replace the default of an ARG the file declares, and do nothing for one it does not; a
+    None value is a build argument whose value is not known (an unset variable).
+    """
+    given = build_args or {}
     escape = parsed.directives.escape
     stages: list[Stage] = []
     errors: list[ModelError] = []
@@ -348,6 +359,9 @@ def build(source: SourceFile, parsed: ParseResult, target: str | None = None) ->
         if stage is None or state is None:
             if kw == "ARG":
                 for name, default in _arg_pairs(ins):
+                    if name in given:
+                        global_args[name] = given[name]
+                        continue
                     global_args[name] = (
                         None if default is None else _expand(default, global_args, escape)
                     )
@@ -356,7 +370,7 @@ def build(source: SourceFile, parsed: ParseResult, target: str | None = None) ->
             continue
         stage.instructions.append(ins)
         stage.states.append(state)
-        state = _apply(ins, state, stage.index, global_args, escape)
+        state = _apply(ins, state, stage.index, global_args, escape, given)
     if stage is not None:
         stage.end = state
     if target is not None and stages and not any(s.name == target.lower() for s in stages):
@@ -446,13 +460,16 @@ def _apply(
     stage_index: int,
     global_args: Mapping[str, str | None],
     escape: str,
+    build_args: Mapping[str, str | None],
 ) -> State:
     kw = ins.keyword
     variables = state.variables
     if kw == "ARG":
         args = dict(state.args)
         for name, default in _arg_pairs(ins):
-            if default is None:
+            if name in build_args:
+                args[name] = build_args[name]
+            elif default is None:
                 # `ARG X` in a stage takes the global default, if any; else only --build-arg can.
                 args[name] = global_args.get(name)
             else:
