@@ -30,8 +30,10 @@ KEYS = frozenset(
         "exclude",
         "fail-on",
         "target",
+        "compose",
     }
 )
+COMPOSE_KEYS = frozenset({"file-sets", "env-files", "env"})
 
 
 class ConfigError(Exception):
@@ -51,6 +53,11 @@ class Config:
     exclude: tuple[str, ...] = ()
     fail_on: Severity | None = None
     target: str | None = None
+    # Compose projects named in the configuration: each a list of files merged in order as
+    # `docker compose -f a -f b` merges them, paths relative to the configuration file.
+    compose_file_sets: tuple[tuple[str, ...], ...] = ()
+    compose_env_files: tuple[str, ...] = ()  # as --env-file, relative to the configuration file
+    compose_env: Mapping[str, str] = field(default_factory=dict)  # as --env NAME=VALUE
 
     @property
     def root(self) -> Path | None:
@@ -225,7 +232,41 @@ def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
         if not isinstance(data["target"], str):
             raise ConfigError("target: expected a stage name")
         cfg = replace(cfg, target=data["target"])
+    if "compose" in data:
+        cfg = _compose_section(cfg, data["compose"])
     return cfg
+
+
+def _compose_section(cfg: Config, value: Any) -> Config:
+    if not isinstance(value, Mapping):
+        raise ConfigError("compose: expected a mapping with file-sets, env-files or env")
+    unknown = sorted(str(k) for k in value if k not in COMPOSE_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"compose.{unknown[0]}: unknown key (known: {', '.join(sorted(COMPOSE_KEYS))})"
+        )
+    sets: list[tuple[str, ...]] = []
+    raw_sets = value.get("file-sets", [])
+    if not isinstance(raw_sets, list):
+        raise ConfigError("compose.file-sets: expected a list of lists of Compose files")
+    for i, entry in enumerate(raw_sets):
+        files = _str_list(entry, f"compose.file-sets[{i}]")
+        if not files:
+            raise ConfigError(f"compose.file-sets[{i}]: name at least one Compose file")
+        sets.append(files)
+    env_files = _str_list(value.get("env-files", []), "compose.env-files")
+    env = value.get("env", {})
+    if not isinstance(env, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str | int | float) and not isinstance(v, bool)
+        for k, v in env.items()
+    ):
+        raise ConfigError("compose.env: expected a mapping of variable name to string")
+    return replace(
+        cfg,
+        compose_file_sets=tuple(sets),
+        compose_env_files=env_files,
+        compose_env={str(k): str(v) for k, v in env.items()},
+    )
 
 
 def _rule_options(value: Any) -> dict[str, dict[str, Any]]:

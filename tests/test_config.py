@@ -127,7 +127,24 @@ class TestKeys:
             "exclude",
             "fail-on",
             "target",
+            "compose",
         } == KEYS
+
+    def test_compose_section(self, tree: Path) -> None:
+        write(
+            tree / ".dockerlint-django.yaml",
+            "compose:\n"
+            "  file-sets: [[compose.yaml, compose.prod.yaml], [deploy/compose.yaml]]\n"
+            "  env-files: [.env.example]\n"
+            "  env: {DEBUG: '0', WORKERS: 4}\n",
+        )
+        cfg = ConfigFinder().for_path(tree / "Dockerfile")
+        assert cfg.compose_file_sets == (
+            ("compose.yaml", "compose.prod.yaml"),
+            ("deploy/compose.yaml",),
+        )
+        assert cfg.compose_env_files == (".env.example",)
+        assert cfg.compose_env == {"DEBUG": "0", "WORKERS": "4"}
 
     @pytest.mark.parametrize(
         ("value", "codes"),
@@ -304,6 +321,11 @@ def _with_meta(monkeypatch: pytest.MonkeyPatch, code: str, **changes: Any) -> Ru
 
 BAD = [
     ("selectt: [DJ001]\n", "unknown key 'selectt'"),
+    ("compose: [a.yaml]\n", "compose: expected a mapping"),
+    ("compose: {files: []}\n", "compose.files: unknown key"),
+    ("compose: {file-sets: [[]]}\n", "compose.file-sets[0]: name at least one Compose file"),
+    ("compose: {file-sets: [[a.yaml, 3]]}\n", "compose.file-sets[0]: expected a list of strings"),
+    ("compose: {env: {DEBUG: [1]}}\n", "compose.env: expected a mapping"),
     ("select: 5\n", "select: expected a list of strings"),
     ("select: [DJ001, 7]\n", "select: expected a list of strings"),
     ("select: [DJX]\n", "select: unknown rule code, prefix or name 'DJX'"),
