@@ -14,11 +14,13 @@ from dockerlint_django import rules as registry
 from dockerlint_django._record import record, replace
 from dockerlint_django.analysis import Analysis
 from dockerlint_django.config import Config
+from dockerlint_django.discover import display_path
 from dockerlint_django.dockerfile import model as dfmodel
 from dockerlint_django.dockerfile.ast import ParseError, ParseResult
 from dockerlint_django.dockerfile.parser import parse
 from dockerlint_django.fix import Applicability, Edit, Fix, fix_until_stable
 from dockerlint_django.project.context import UNKNOWN_CONTEXT, BuildContext
+from dockerlint_django.project.links import ImageBuild
 from dockerlint_django.project.workspace import Workspace
 from dockerlint_django.results import FileResult, Finding
 from dockerlint_django.rules._base import Context, Related, Rule, Severity, Violation
@@ -34,6 +36,9 @@ class Options:
     # Template mode: None = for files under a `{{cookiecutter.*}}` folder, True = also for any
     # file with a cookiecutter.json above it, False = never.
     template: bool | None = None
+    # How a Compose service builds this Dockerfile: its context, target and build args replace
+    # the defaults (the Dockerfile's folder, the last stage, the ARG defaults).
+    build: ImageBuild | None = None
 
 
 def _hadolint_map() -> dict[str, tuple[str, ...]]:
@@ -177,15 +182,22 @@ def lint_source(
         raw.append(_meta_finding(source, "DJ900", error.message, span))
         result.parse_failed = True
     else:
-        model = dfmodel.build(source, parsed, target=options.target or config.target)
+        build = options.build
+        if build is not None:
+            model = dfmodel.build(source, parsed, target=build.target, build_args=build.args)
+        else:
+            model = dfmodel.build(source, parsed, target=options.target or config.target)
         for err in model.errors:
             raw.append(_meta_finding(source, "DJ900", err.message, err.instruction.keyword_span))
             if err.fatal:
                 result.parse_failed = True
         # The Dockerfile's folder is the build context unless the build says otherwise.
-        context = (
-            BuildContext(real_path.resolve().parent) if real_path is not None else UNKNOWN_CONTEXT
-        )
+        if build is not None:
+            context = BuildContext(build.context)
+        elif real_path is not None:
+            context = BuildContext(real_path.resolve().parent)
+        else:
+            context = UNKNOWN_CONTEXT
         in_template = None if real_path is None else _in_template(real_path)
         analysis = Analysis(source, model, context, in_template)
         selected = (
@@ -254,20 +266,29 @@ def lint_source(
     result.findings = sorted(kept, key=Finding.sort_key)
     result.suppressed.sort(key=Finding.sort_key)
     if elsewhere and analysis is not None:
-        result.others = _results_elsewhere(elsewhere, analysis.workspace, real_path)
+        result.others = _results_elsewhere(elsewhere, analysis.workspace, analysis.context)
     return result
 
 
 def _results_elsewhere(
-    findings: Sequence[Finding], workspace: Workspace, real_path: Path | None
+    findings: Sequence[Finding], workspace: Workspace, context: BuildContext
 ) -> list[FileResult]:
     by_path: dict[str, FileResult] = {}
     for source in workspace.files[1:]:
-        if source.path not in by_path:
+        if source.path in by_path:
+            continue
+        real = context.real_path(source.path)
+        if real is not None:
+            # Build-context files are named by their context path (so that includes resolve
+            # there); reports name them as the user sees them, from the working directory.
+            shown = display_path(real)
+            by_path[source.path] = FileResult(shown, real, replace(source, path=shown))
+        else:
             by_path[source.path] = FileResult(source.path, None, source)
     for f in findings:
-        if f.path in by_path:
-            by_path[f.path].findings.append(f)
+        home = by_path.get(f.path)
+        if home is not None:
+            home.findings.append(replace(f, path=home.path))
     out = [r for r in by_path.values() if r.findings]
     for r in out:
         r.findings.sort(key=Finding.sort_key)

@@ -42,6 +42,15 @@ class BuildContext:
         except OSError:
             return None
 
+    def real_path(self, relative: str) -> Path | None:
+        """The file a context path names on disk; None without a context or outside it."""
+        if self.root is None:
+            return None
+        norm = posixpath.normpath(relative.lstrip("/")) if relative not in ("", ".") else "."
+        if norm.startswith(".."):
+            return None
+        return self.root / norm
+
     def read(self, relative: str) -> SourceFile | None:
         """A text file of the context; None when absent, unreadable or not UTF-8."""
         if self.exists(relative) is not True:

@@ -13,9 +13,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from dockerlint_django._record import field, record
+from dockerlint_django.compose.model import Command as ComposeCommand
+from dockerlint_django.compose.model import Service, Value
+from dockerlint_django.compose.nodes import Origin
 from dockerlint_django.dockerfile.model import Command
+from dockerlint_django.project.workspace import Workspace
 from dockerlint_django.shell.syntax import Word
-from dockerlint_django.source import Span
+from dockerlint_django.source import Mapped, Span
 
 
 @record
@@ -76,3 +80,84 @@ def merge_start(
             entry = image_entrypoint
         return entry, cmd
     return entry, cmd
+
+
+def _origin_span(workspace: Workspace, origin: Origin | None) -> Span | None:
+    if origin is None:
+        return None
+    return workspace.to_workspace(origin.source, origin.span)
+
+
+def _word(workspace: Workspace, value: str | None, origin: Origin | None) -> Word:
+    """A Compose value as a shell word in workspace offsets (no shell ever sees it).
+
+    When the written text is the value itself (a plain scalar, or a word split from one) each
+    character maps to its own place; otherwise (quotes, escapes, interpolation) every character
+    points at the whole written value, so a finding still lands on the right line.
+    """
+    span = _origin_span(workspace, origin)
+    if span is None:
+        return Word.synthetic(value or "", 0)
+    assert origin is not None
+    written = origin.source.slice(origin.span)
+    raw = Mapped.from_source(written, span.start)
+    if value is None:
+        return Word(raw, None, None, Mapped.empty_at(span.start))
+    if written == value:
+        return Word.literal(raw)
+    n = len(value)
+    mapped = Mapped(value, [span.start] * n, [span.end] * n) if n else Mapped.empty_at(span.start)
+    return Word(raw, value, mapped, mapped, quoted=True)
+
+
+def _command(workspace: Workspace, keyword: str, command: ComposeCommand | None) -> Command | None:
+    if command is None:
+        return None
+    words = tuple(_word(workspace, None if w.unset else w.value, w.origin) for w in command.words)
+    return Command(keyword, None, True, words, None)
+
+
+def _value(
+    workspace: Workspace, service: Service, key: str, value: Value | None
+) -> RuntimeValue | None:
+    if value is None:
+        return None
+    span = _origin_span(workspace, value.origin) or Span(0, 0)
+    key_span = _origin_span(workspace, service.origin_of(key)) or span
+    return RuntimeValue(None if value.unset else value.value, span, key_span, key)
+
+
+def runtime_layer(service: Service, workspace: Workspace) -> RuntimeLayer:
+    """What ``service`` sets over its image, every span moved into ``workspace`` offsets."""
+    env: dict[str, EnvValue] = {}
+    for name, var in service.environment.items():
+        value = None if var.unset else var.value
+        layer = "environment" if var.layer == "environment" else f"env_file {var.file}:{var.line}"
+        word = _word(workspace, value, var.origin) if var.origin is not None else None
+        env[name] = EnvValue(value, _origin_span(workspace, var.origin), layer, word)
+    grace = service.stop_grace_period
+    return RuntimeLayer(
+        service.name,
+        entrypoint=_command(workspace, "ENTRYPOINT", service.entrypoint),
+        command=_command(workspace, "CMD", service.command),
+        environment=env,
+        user=_value(workspace, service, "user", service.user),
+        working_dir=_value(workspace, service, "working_dir", service.working_dir),
+        stop_signal=_value(workspace, service, "stop_signal", service.stop_signal),
+        stop_grace_period=None
+        if grace is None
+        else _value(
+            workspace,
+            service,
+            "stop_grace_period",
+            Value(grace.text, grace.origin, grace.unset),
+        ),
+        init=None
+        if service.init is None
+        else RuntimeValue(
+            "true" if service.init else "false",
+            _origin_span(workspace, service.origin_of("init")) or Span(0, 0),
+            _origin_span(workspace, service.origin_of("init")) or Span(0, 0),
+            "init",
+        ),
+    )
