@@ -1,28 +1,332 @@
-"""Which files to lint: explicit files as given, folders searched for Dockerfiles.
+"""Which files to lint: explicit files as given, folders searched for Dockerfiles and Compose files.
 
 Folder search honours ``.gitignore`` files (each applies below its own folder, as git does), skips
 ``.git``, and honours the configuration's ``exclude`` globs. A file named explicitly is always
-linted.
+linted; its kind comes from its name, or is None when the name is not one of ours, and the caller
+decides (``sniff_kind`` tells the two formats apart by content).
+
+Compose files found in one folder are grouped by ``compose_sets`` into the file sets Compose itself
+would load there.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
-from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING
+import re
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Literal, NamedTuple
+
+from dockerlint_django._record import field, record
 
 if TYPE_CHECKING:
     import pathspec
 
 
-DOCKERFILE_GLOBS = ("Dockerfile", "Dockerfile.*", "*.Dockerfile", "Dockerfile_*", "Containerfile")
+Kind = Literal["dockerfile", "compose", "env"]
+
+# What a folder search looks for. `.env` files are read through the Compose file that uses them,
+# never linted on their own: they are named by ``file_kind`` only so a caller can recognise them.
+SEARCHED_KINDS: frozenset[Kind] = frozenset({"dockerfile", "compose"})
+_DOCKERFILES_ONLY: frozenset[Kind] = frozenset({"dockerfile"})
+
+# The names, as globs matched case-insensitively; `_DOCKERFILE_NAME`, `_COMPOSE_NAME` and
+# `.pre-commit-hooks.yaml` say the same, and tests/test_discover.py holds them together.
+DOCKERFILE_GLOBS = (
+    "Dockerfile",
+    "Dockerfile.*",
+    "Dockerfile-*",
+    "Dockerfile_*",
+    "*.Dockerfile",
+    "Containerfile",
+    "Containerfile.*",
+)
+COMPOSE_GLOBS = (
+    # Compose's default names; the override names (`compose.override.yml`, ...) are variants.
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+    "compose.*.yaml",
+    "compose.*.yml",
+    "docker-compose.*.yaml",
+    "docker-compose.*.yml",
+    "docker-compose-*.yaml",
+    "docker-compose-*.yml",
+    # Not a convention of Compose's, but the same habit without the `docker-` (the corpus has
+    # `compose-e2e.yml`).
+    "compose-*.yaml",
+    "compose-*.yml",
+)
+# `.env` is the file Compose reads itself; `.env.prod` and `prod.env` are how `env_file:` entries
+# are commonly named.
+ENV_GLOBS = (".env", ".env.*", "*.env")
+
+# A last extension naming another format wins over a Dockerfile-like start. Matching without
+# regard to case makes `Dockerfile.*`, `Dockerfile-*` and `Dockerfile_*` take lowercase names
+# that tools, docs and snippets about Dockerfiles are given (`dockerfile.json` is VS Code's snippet
+# file, `dockerfile_parser.py`, `dockerfile-build.sh`, `dockerfile.md`), none of them Dockerfile
+# syntax. `.dockerignore` is BuildKit's per-Dockerfile ignore file, named after the Dockerfile it
+# serves (`Dockerfile.dockerignore`, `api.Dockerfile.dockerignore`). Template and backup endings
+# (`.tmpl`, `.j2`, `.in`, `.bak`, `.old`) are left in: what they hold is Dockerfile syntax.
+NOT_DOCKERFILE_EXTENSIONS = (
+    "dockerignore",
+    "json",
+    "yaml",
+    "yml",
+    "toml",
+    "xml",
+    "md",
+    "rst",
+    "txt",
+    "html",
+    "py",
+    "pyc",
+    "js",
+    "ts",
+    "go",
+    "rs",
+    "rb",
+    "java",
+    "sh",
+    "patch",
+    "diff",
+)
+
+# re.ASCII: in Unicode mode IGNORECASE also folds a few other letters onto ASCII ones (the Kelvin
+# sign onto `k`, the long s onto `s`), which no file system or git does.
+_FLAGS = re.IGNORECASE | re.ASCII | re.DOTALL
+_DOCKERFILE_NAME = re.compile(
+    rf"(?!.*\.(?:{'|'.join(NOT_DOCKERFILE_EXTENSIONS)})\Z)"
+    r"(?:dockerfile(?:[._-].*)?|containerfile(?:\..*)?|.*\.dockerfile)\Z",
+    _FLAGS,
+)
+_COMPOSE_NAME = re.compile(r"(?:docker-)?compose(?:[.-].*)?\.ya?ml\Z", _FLAGS)
+_ENV_NAME = re.compile(r"(?:\.env(?:\..*)?|.+\.env)\Z", _FLAGS)
+
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 
 
+def _name_kind(name: str) -> Kind | None:
+    if _DOCKERFILE_NAME.match(name):
+        return "dockerfile"
+    if _COMPOSE_NAME.match(name):
+        return "compose"
+    if _ENV_NAME.match(name):
+        return "env"
+    return None
+
+
+def _in_workflows(path: PurePath) -> bool:
+    # GitHub runs every YAML file directly in .github/workflows as a workflow, and workflows are
+    # often named after what they test (`docker-compose.yml`): a Compose name there is no Compose
+    # file. Exact case, as GitHub spells the folder.
+    return path.parent.name == "workflows" and path.parent.parent.name == ".github"
+
+
+def file_kind(path: PurePath) -> Kind | None:
+    """The kind of file a path names, by its name (and, for workflows, its folder)."""
+    kind = _name_kind(path.name)
+    if kind == "compose" and _in_workflows(path):
+        return None
+    return kind
+
+
 def is_dockerfile_name(name: str) -> bool:
-    return any(fnmatch.fnmatchcase(name, g) for g in DOCKERFILE_GLOBS)
+    return _name_kind(name) == "dockerfile"
+
+
+# --- telling the formats apart by content --------------------------------------------------------
+
+_INSTRUCTIONS = (
+    *("ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL"),
+    *("MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"),
+)
+# After the keyword comes its arguments or a line continuation, never the `:` of a YAML key.
+_INSTRUCTION_LINE = re.compile(rf"\s*(?:{'|'.join(_INSTRUCTIONS)})(?:\s|\\|\Z)", re.I | re.A)
+_DIRECTIVE_LINE = re.compile(r"\s*#\s*(?:syntax|escape|check)\s*=", re.I | re.A)
+# Python's `from x import y` would pass for FROM, instructions being case-insensitive.
+_PYTHON_IMPORT = re.compile(r"\s*from\s+\S+\s+import\s", re.A)
+# The top-level keys the Compose schema allows (compose-go schema/compose-spec.json: the root's
+# `additionalProperties: false`, `^x-` pattern properties); `<<` is a YAML merge key.
+_COMPOSE_TOP_KEYS = frozenset(
+    {"version", "name", "include", "services", "models", "networks", "volumes", "secrets"}
+    | {"configs", "<<"}
+)
+_TOP_KEY = re.compile(r"""(?:"([^"]*)"|'([^']*)'|([^\s#'"{\[\-?:][^:#]*?))\s*:(?:\s|\Z)""")
+
+
+def sniff_kind(text: str) -> Kind | None:
+    """``"dockerfile"`` or ``"compose"`` by content, None when it is neither.
+
+    A Dockerfile starts with parser directives or, after comments, with an instruction (a script's
+    ``#!`` line and Python's ``from x import y`` are not taken for one). A Compose file is YAML
+    (or JSON) whose top level has ``services`` or ``include``, or has only keys that Compose allows
+    there: a GitHub workflow has a top-level ``name`` too, next to ``on`` and ``jobs``. Jinja
+    statement and comment lines (``{% if ... %}``) are passed over, as a rendered template has
+    none.
+    """
+    lines = [
+        line
+        for line in text.removeprefix("\ufeff").splitlines()
+        if line.strip() and not line.lstrip().startswith(("{%", "{#"))
+    ]
+    if not lines or lines[0].startswith("#!"):
+        return None  # nothing to tell by, or a script
+    if _DIRECTIVE_LINE.match(lines[0]):
+        return "dockerfile"
+    first = next((line for line in lines if not line.lstrip().startswith("#")), None)
+    if first is None:
+        return None
+    if _INSTRUCTION_LINE.match(first) and not _PYTHON_IMPORT.match(first):
+        return "dockerfile"
+    keys = _json_keys(text) if first.lstrip().startswith("{") else _yaml_top_keys(lines)
+    if not keys:
+        return None
+    if keys & {"services", "include"}:
+        return "compose"
+    if all(k in _COMPOSE_TOP_KEYS or k.startswith("x-") for k in keys) and keys - {"<<"}:
+        return "compose"
+    return None
+
+
+def _yaml_top_keys(lines: Sequence[str]) -> set[str] | None:
+    """The keys of a block mapping at column 0, or None when the top level is something else."""
+    keys: set[str] = set()
+    for line in lines:
+        if line[0] in " \t#" or line.startswith(("---", "...", "%")):
+            continue  # nested content, comments, document markers, YAML directives
+        found = _TOP_KEY.match(line)
+        if found is None:
+            return None  # a top-level sequence, scalar or flow collection: no Compose file
+        keys.add(next(g for g in found.groups() if g is not None).strip())
+    return keys
+
+
+def _json_keys(text: str) -> set[str] | None:
+    # Compose reads JSON too, being YAML; a YAML flow mapping that is not JSON is not worth a
+    # YAML parser here (and an alias bomb would make one slow).
+    try:
+        loaded = json.loads(text.removeprefix("\ufeff"))
+    except ValueError:
+        return None
+    return {str(k) for k in loaded} if isinstance(loaded, dict) else None
+
+
+# --- Compose's own file sets ---------------------------------------------------------------------
+
+# compose-go cli/options.go: `DefaultFileNames` and `DefaultOverrideFileNames`, each in Compose's
+# order of preference, and `WithDefaultConfigPath`, which uses them when no `-f` is given (the
+# discovery paragraph of /work/shared/domain/compose-oracle.md §3 records the same, observed with
+# Docker Compose v2.40.3; tests/test_discover.py checks these sets against that binary).
+# `findFiles` looks the exact names up with os.Stat, so on Linux, where images are built and CI
+# runs, `Compose.yaml` is no default file: case variants are found by the search but form sets of
+# their own.
+DEFAULT_COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+DEFAULT_OVERRIDE_NAMES = (
+    "compose.override.yml",
+    "compose.override.yaml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
+)
+
+
+@record
+class ComposeSet:
+    """Compose files loaded together, in load order (later files merge over earlier ones)."""
+
+    files: tuple[Path, ...]
+    # What `docker compose` run in the folder without `-f` loads.
+    default: bool
+    # For a default name Compose passes over: the file it uses instead (Compose warns "Found
+    # multiple config files with supported names" / "Using ...").
+    shadowed_by: Path | None = None
+
+    @property
+    def main(self) -> Path:
+        return self.files[0]
+
+    @property
+    def folder(self) -> Path:
+        return self.files[0].parent
+
+
+def compose_sets(folder_files: Iterable[Path]) -> list[ComposeSet]:
+    """``folder_files``, Compose files, grouped as Compose would load them, per folder.
+
+    In each folder (in the order first seen): the default set first, then every other file as a
+    set of one, in the order given. Every path is taken for a Compose file, whatever its name:
+    the caller may have told by content (``sniff_kind``) what an unknown name holds; names decide
+    only which files Compose would load together.
+    """
+    by_folder: dict[Path, list[Path]] = {}
+    for path in folder_files:
+        files = by_folder.setdefault(path.parent, [])
+        if path not in files:
+            files.append(path)
+    sets: list[ComposeSet] = []
+    for files in by_folder.values():
+        sets.extend(_folder_sets(files))
+    return sets
+
+
+def _folder_sets(files: list[Path]) -> list[ComposeSet]:
+    by_name = {p.name: p for p in files}
+    # WithDefaultConfigPath: the first default name present wins...
+    mains = [by_name[n] for n in DEFAULT_COMPOSE_NAMES if n in by_name]
+    overrides = [by_name[n] for n in DEFAULT_OVERRIDE_NAMES if n in by_name]
+    sets: list[ComposeSet] = []
+    used: set[Path] = set()
+    if mains:
+        # ...and only then is the first override name present merged on top; any main name
+        # pairs with any override name (`compose.yaml` with `docker-compose.override.yml`).
+        chosen = (mains[0], *overrides[:1])
+        sets.append(ComposeSet(chosen, default=True))
+        used.update(chosen)
+    winner = {p: mains[0] for p in mains[1:]}
+    if mains:
+        winner.update({p: overrides[0] for p in overrides[1:]})
+    for path in files:
+        # Everything else Compose loads only when named with `-f`, alone (with `-f`, no override
+        # file is added): a variant (`docker-compose.prod.yml`), a shadowed default name, or an
+        # override with no main file beside it (Compose then looks in the parent folder instead).
+        if path not in used:
+            sets.append(ComposeSet((path,), default=False, shadowed_by=winner.get(path)))
+    return sets
+
+
+# --- folder search -------------------------------------------------------------------------------
+
+
+class Target(NamedTuple):
+    path: Path
+    # None only for an explicitly named file whose name is none of ours.
+    kind: Kind | None
+
+
+@record(frozen=False)
+class FolderReport:
+    """What the search of one folder named by the caller came to."""
+
+    folder: Path
+    # Files of the searched kinds in it, counted before files already found through another
+    # argument are dropped: a folder named twice is not reported empty the second time.
+    found: int = 0
+    # Folders below it (or it) that could not be listed, and so were skipped.
+    unreadable: list[Path] = field(default_factory=list)
+
+
+@record(frozen=False)
+class Search:
+    targets: list[Target]
+    folders: list[FolderReport]
+
+    @property
+    def empty(self) -> list[FolderReport]:
+        """The folders searched in vain, for the caller to warn about."""
+        return [f for f in self.folders if f.found == 0]
 
 
 def display_path(path: Path) -> str:
@@ -37,16 +341,14 @@ def display_path(path: Path) -> str:
 
 
 def _load_ignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
-    path = directory / ".gitignore"
-    if not path.is_file():
-        return None
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace")
     except OSError:
+        # Absent, a folder, or in a folder that cannot be read (then scandir reports it).
         return None
     import pathspec  # only when a folder is searched: start-up time matters in hooks
 
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    return pathspec.GitIgnoreSpec.from_lines(lines.splitlines())
 
 
 def _ignored(
@@ -75,35 +377,92 @@ def _excluded(shown: Path, real: Path, exclude: Sequence[str], root: Path | None
 ExcludeFor = Callable[[Path], tuple[Sequence[str], Path | None]]
 
 
+def _key(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: RuntimeError before Python 3.13
+        return Path(os.path.abspath(path))
+
+
+def search(
+    paths: Sequence[Path],
+    exclude: Sequence[str] = (),
+    root: Path | None = None,
+    exclude_for: ExcludeFor | None = None,
+    kinds: Collection[Kind] = SEARCHED_KINDS,
+) -> Search:
+    """``find_targets`` collected, with what each folder's search came to."""
+    folders: list[FolderReport] = []
+    targets = list(_targets(paths, exclude, root, exclude_for, kinds, folders))
+    return Search(targets, folders)
+
+
+def find_targets(
+    paths: Sequence[Path],
+    exclude: Sequence[str] = (),
+    root: Path | None = None,
+    exclude_for: ExcludeFor | None = None,
+    kinds: Collection[Kind] = SEARCHED_KINDS,
+) -> Iterator[Target]:
+    """Files to lint with their kinds, each once, in a stable order.
+
+    Folders are searched for files of ``kinds``; a file named in ``paths`` is always given, with
+    the kind its name says. ``exclude`` globs are relative to ``root``; ``exclude_for``, when
+    given, instead maps each folder (resolved) to the globs and root of the configuration that
+    applies inside it.
+    """
+    return _targets(paths, exclude, root, exclude_for, kinds, None)
+
+
 def find_files(
     paths: Sequence[Path],
     exclude: Sequence[str] = (),
     root: Path | None = None,
     exclude_for: ExcludeFor | None = None,
+    kinds: Collection[Kind] = _DOCKERFILES_ONLY,
 ) -> Iterator[Path]:
-    """Files to lint, each once, in a stable order.
+    """``find_targets`` without the kinds.
 
-    ``exclude`` globs are relative to ``root``; ``exclude_for``, when given, instead maps each
-    folder (resolved) to the globs and root of the configuration that applies inside it.
+    Folders give Dockerfiles only unless ``kinds`` says otherwise: a caller from before Compose
+    files would lint what it is given as a Dockerfile.
     """
+    for target in _targets(paths, exclude, root, exclude_for, kinds, None):
+        yield target.path
+
+
+def _targets(
+    paths: Sequence[Path],
+    exclude: Sequence[str],
+    root: Path | None,
+    exclude_for: ExcludeFor | None,
+    kinds: Collection[Kind],
+    reports: list[FolderReport] | None,
+) -> Iterator[Target]:
     seen: set[Path] = set()
     real_root = root.resolve() if root is not None else None
     excludes = exclude_for or (lambda _directory: (exclude, real_root))
+    wanted = frozenset(kinds)
     for top in paths:
         if top.is_dir():
-            for found in _walk(top, excludes):
-                key = found.resolve()
+            report = FolderReport(top)
+            if reports is not None:
+                reports.append(report)
+            for found in _walk(top, excludes, wanted, report):
+                report.found += 1
+                key = _key(found.path)
                 if key not in seen:
                     seen.add(key)
                     yield found
         else:
-            key = top.resolve() if top.exists() else top
+            key = _key(top) if top.exists() else top
             if key not in seen:
                 seen.add(key)
-                yield top
+                yield Target(top, file_kind(Path(os.path.abspath(top))))
 
 
-def _walk(root: Path, excludes: ExcludeFor) -> Iterator[Path]:
+def _walk(
+    root: Path, excludes: ExcludeFor, kinds: frozenset[Kind], report: FolderReport
+) -> Iterator[Target]:
     specs: list[tuple[Path, pathspec.GitIgnoreSpec]] = []
     # .gitignore files above the starting folder apply too, up to the repository root.
     parent = root.resolve()
@@ -117,7 +476,7 @@ def _walk(root: Path, excludes: ExcludeFor) -> Iterator[Path]:
         spec = _load_ignore(directory)
         if spec is not None:
             specs.append((directory, spec))
-    yield from _walk_dir(root, root.resolve(), specs, excludes)
+    yield from _walk_dir(root, root.resolve(), specs, excludes, kinds, report)
 
 
 def _walk_dir(
@@ -125,18 +484,23 @@ def _walk_dir(
     real: Path,
     specs: list[tuple[Path, pathspec.GitIgnoreSpec]],
     excludes: ExcludeFor,
-) -> Iterator[Path]:
+    kinds: frozenset[Kind],
+    report: FolderReport,
+) -> Iterator[Target]:
     spec = _load_ignore(real)
     local = [*specs, (real, spec)] if spec is not None else specs
     try:
-        entries = sorted(os.scandir(real), key=lambda e: e.name)
+        with os.scandir(real) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
     except OSError:
+        report.unreadable.append(shown)
         return
     exclude, exclude_root = excludes(real)
     for entry in entries:
         child_real = real / entry.name
         child_shown = shown / entry.name
-        is_dir = entry.is_dir(follow_symlinks=False)
+        # Symlinked folders are not followed, so a link back up the tree cannot loop.
+        is_dir = _is(entry.is_dir, follow_symlinks=False)
         if is_dir and entry.name in _SKIP_DIRS:
             continue
         if _ignored(child_real, is_dir, local) or _excluded(
@@ -144,6 +508,16 @@ def _walk_dir(
         ):
             continue
         if is_dir:
-            yield from _walk_dir(child_shown, child_real, local, excludes)
-        elif entry.is_file() and is_dockerfile_name(entry.name):
-            yield child_shown
+            yield from _walk_dir(child_shown, child_real, local, excludes, kinds, report)
+            continue
+        kind = file_kind(child_real)
+        # A symlink that loops or dangles is no file: is_file() says so, or raises ELOOP.
+        if kind in kinds and _is(entry.is_file):
+            yield Target(child_shown, kind)
+
+
+def _is(test: Callable[..., bool], **kwargs: bool) -> bool:
+    try:
+        return test(**kwargs)
+    except OSError:
+        return False
