@@ -14,13 +14,13 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import click
 
 from dockerlint_django import __version__
 from dockerlint_django import rules as registry
-from dockerlint_django._record import replace
+from dockerlint_django._record import record, replace
 from dockerlint_django.config import (
     Config,
     ConfigError,
@@ -28,7 +28,7 @@ from dockerlint_django.config import (
     apply_overrides,
     split_selectors,
 )
-from dockerlint_django.discover import display_path, find_files
+from dockerlint_django.discover import display_path, file_kind
 from dockerlint_django.engine import (
     Options,
     exit_code,
@@ -39,9 +39,19 @@ from dockerlint_django.engine import (
 )
 from dockerlint_django.fix import write_atomic
 from dockerlint_django.formatters import AUTO, MODULES, FormatOptions, resolve, writer
+from dockerlint_django.project.deployment import (
+    Deployment,
+    LoadSettings,
+    load_deployment,
+    plan_builds,
+)
+from dockerlint_django.project.links import ImageBuild
 from dockerlint_django.results import FileResult, flatten
 from dockerlint_django.rules._base import Severity
 from dockerlint_django.source import SourceError, SourceFile
+
+if TYPE_CHECKING:
+    from dockerlint_django.compose.loader import LoadOptions
 
 
 def _fail(message: str) -> NoReturn:
@@ -51,6 +61,59 @@ def _fail(message: str) -> NoReturn:
 
 def _selector_option(name: str, help_text: str) -> Any:
     return click.option(name, multiple=True, metavar="CODES", help=help_text)
+
+
+def _env_pairs(values: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values:
+        name, eq, value = item.partition("=")
+        if not eq or not name:
+            _fail(f"--env expects NAME=VALUE, got {item!r}")
+        out[name] = value
+    return out
+
+
+def _compose_options(f: Any) -> Any:
+    options = [
+        click.option(
+            "-f",
+            "--file",
+            "compose_files",
+            multiple=True,
+            type=click.Path(path_type=Path, dir_okay=False, allow_dash=False),
+            help="A Compose file (repeatable: merged in order, as docker compose -f merges).",
+        ),
+        click.option(
+            "--project-directory",
+            type=click.Path(path_type=Path, file_okay=False),
+            help="Compose's project directory (default: the first file's folder).",
+        ),
+        click.option("-p", "--project-name", help="Compose's project name."),
+        click.option(
+            "--env-file",
+            "env_files",
+            multiple=True,
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Interpolation variables from this file instead of the project's .env "
+            "(repeatable).",
+        ),
+        click.option(
+            "--env",
+            "env_values",
+            multiple=True,
+            metavar="NAME=VALUE",
+            help="An interpolation variable, as if set in the shell (repeatable).",
+        ),
+        click.option(
+            "--use-shell-env",
+            is_flag=True,
+            help="Also read interpolation variables from this shell's environment, as docker "
+            "compose does (off by default, so a repository gives the same result everywhere).",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
 
 
 def _common(f: Any) -> Any:
@@ -89,6 +152,25 @@ def _common(f: Any) -> Any:
     return f
 
 
+@record
+class _Plan:
+    # Each Dockerfile with a Compose build it is linted with (None: on its own, its folder as
+    # the build context); a Dockerfile several services build differently appears once a build.
+    dockerfiles: list[tuple[Path, ImageBuild | None]]
+    deployments: list[Deployment]
+    warnings: list[str]
+
+
+def _sniff(path: Path, sniff: Any) -> str | None:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(65536)
+    except OSError:
+        return None
+    kind: str | None = sniff(head.decode("utf-8", errors="replace"))
+    return kind
+
+
 class _Run:
     """State shared by check and fix: configuration lookup and the file list."""
 
@@ -107,6 +189,8 @@ class _Run:
         }
         # The rules of every configuration a file was linted with: reports describe them all.
         self.enabled: frozenset[str] = frozenset()
+        self._plan: _Plan | None = None
+        self.missing: list[Path] = []
 
     def config_for(self, path: Path | None) -> Config:
         try:
@@ -127,11 +211,100 @@ class _Run:
         )
 
     def files(self) -> list[Path]:
-        paths: Sequence[Path] = self.kw["paths"] or (Path("."),)
+        """The Dockerfiles to check, each once (a Compose project's builds are in ``plan``)."""
+        seen: set[Path] = set()
+        out: list[Path] = []
+        for path, _ in self.plan().dockerfiles:
+            if path not in seen:
+                seen.add(path)
+                out.append(path)
+        return out
+
+    def plan(self) -> _Plan:
+        """What to check: Dockerfiles found or named, and Compose projects with their builds."""
+        if self._plan is not None:
+            return self._plan
+        from dockerlint_django.discover import compose_sets, search, sniff_kind
+
+        named_sets: tuple[Path, ...] = tuple(self.kw.get("compose_files") or ())
+        paths: Sequence[Path] = self.kw["paths"] or (() if named_sets else (Path("."),))
         self.missing = [p for p in paths if str(p) != "-" and not p.exists()]
+        self.missing += [p for p in named_sets if not p.exists()]
         existing = [p for p in paths if str(p) != "-" and p.exists()]
-        self.config_for(None)  # a bad configuration is an error even when no file is found
-        return list(find_files(existing, exclude_for=self.excludes_in))
+        base = self.config_for(None)  # a bad configuration is an error even when no file is found
+        found = search(existing, exclude_for=self.excludes_in)
+        warnings: list[str] = []
+        for folder in found.empty:
+            warnings.append(f"{display_path(folder.folder)}: no Dockerfile or Compose file found")
+        for folder in found.folders:
+            warnings.extend(
+                f"{display_path(d)}: cannot be listed, skipped" for d in folder.unreadable
+            )
+        dockerfiles: list[Path] = []
+        compose: list[Path] = []
+        for target in found.targets:
+            kind: str | None = target.kind
+            if kind is None:
+                # A name that is none of ours, named on the command line: what it holds decides,
+                # so a YAML file is never read as a Dockerfile.
+                kind = _sniff(target.path, sniff_kind) or "dockerfile"
+            if kind == "dockerfile":
+                dockerfiles.append(target.path)
+            elif kind == "compose":
+                compose.append(target.path)
+            else:
+                warnings.append(
+                    f"{display_path(target.path)}: an env file is read with the Compose "
+                    "project that uses it, not on its own"
+                )
+        sets: list[tuple[Path, ...]] = [s.files for s in compose_sets(compose)]
+        if named_sets and named_sets not in sets:
+            sets.append(named_sets)
+        if base.root is not None:
+            for entry in base.compose_file_sets:
+                files = tuple(base.root / f for f in entry)
+                if files not in sets:
+                    sets.append(files)
+        deployments = [load_deployment(files, self.load_settings(base)) for files in sets]
+        builds = plan_builds(deployments)
+        planned: list[tuple[Path, ImageBuild | None]] = []
+        done: set[Path] = set()
+        for path in dockerfiles:
+            key = Path(os.path.realpath(path))
+            done.add(key)
+            entries: list[ImageBuild | None] = list(builds.get(key, ())) or [None]
+            planned.extend((path, b) for b in entries)
+        for key, built in builds.items():
+            if key in done:
+                continue
+            if not key.is_file():
+                warnings.append(f"{display_path(key)}: built by a Compose service, but not found")
+                continue
+            planned.extend((key, build) for build in built)
+        self._plan = _Plan(planned, deployments, warnings)
+        return self._plan
+
+    def load_settings(self, base: Config) -> LoadSettings:
+        kw = self.kw
+        root = base.root or Path.cwd()
+        env_files = tuple(kw.get("env_files") or ()) or tuple(
+            root / f for f in base.compose_env_files
+        )
+        environment: dict[str, str] = dict(base.compose_env)
+        if kw.get("use_shell_env"):
+            environment.update(os.environ)
+        environment.update(_env_pairs(kw.get("env_values") or ()))
+        return LoadSettings(
+            Path.cwd(),
+            env_files,
+            environment,
+            kw.get("project_directory"),
+            kw.get("project_name"),
+        )
+
+    def options_with(self, path: Path | None, build: ImageBuild | None) -> Options:
+        options = self.options_for(path)
+        return options if build is None else replace(options, build=build)
 
     def excludes_in(self, directory: Path) -> tuple[tuple[str, ...], Path | None]:
         """The ``exclude`` globs of the configuration nearest to a folder's entries."""
@@ -233,7 +406,14 @@ def pair_outputs(
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
 @click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR set).")
+@_compose_options
+@click.option(
+    "--show-services",
+    is_flag=True,
+    help="List each Compose service: the image it runs and what runs in it, layer by layer.",
+)
 def check(
+    show_services: bool,
     formats: tuple[str, ...],
     output_files: tuple[Path, ...],
     category: str | None,
@@ -252,13 +432,27 @@ def check(
     # working unchanged, and annotations are one '--format auto' (or github) away.
     outputs = pair_outputs([resolve(f) for f in formats or ("text",)], output_files)
     run = _Run(kw)
-    found = run.files()
+    plan = run.plan()
+    for warning in plan.warnings:
+        click.echo(f"dockerlint-django: warning: {warning}", err=True)
+    if show_services:
+        from dockerlint_django.formatters.services import describe_services
+
+        text, failed = describe_services(
+            plan.deployments, run.options_with, as_json="json" in formats
+        )
+        click.echo(text, nl=False)
+        for d in plan.deployments:
+            if d.error is not None:
+                click.echo(f"dockerlint-django: error: {d.error.one_line()}", err=True)
+        sys.exit(2 if failed or run.missing else 0)
     # A missing path is a file that could not be read: reported, and never "All checks passed".
     results = [
         FileResult(str(p), None, None, error=f"{p}: no such file or directory") for p in run.missing
     ]
-    for path in found:
-        results.append(lint_path(path, display_path(path), run.options_for(path)))
+    results.extend(_compose_results(plan.deployments))
+    for path, build in plan.dockerfiles:
+        results.append(lint_path(path, display_path(path), run.options_with(path, build)))
     if run.wants_stdin:
         got = run.stdin_source()
         if isinstance(got, str):
@@ -301,6 +495,24 @@ def check(
     if exit_zero and code == 1:
         code = 0
     sys.exit(code)
+
+
+def _compose_results(deployments: Sequence[Deployment]) -> list[FileResult]:
+    """A result for each Compose file read (it counts as checked), or the error that stopped it."""
+    out: list[FileResult] = []
+    seen: set[str] = set()
+    for d in deployments:
+        if d.error is not None:
+            where = d.error.path or (display_path(d.files[0]) if d.files else ".")
+            out.append(FileResult(where, None, None, error=d.error.one_line()))
+            continue
+        assert d.project is not None
+        for source in d.project.files:
+            if source.path in seen or file_kind(Path(source.path)) == "env":
+                continue
+            seen.add(source.path)
+            out.append(FileResult(source.path, Path(source.path), source))
+    return out
 
 
 def _emit(
@@ -465,10 +677,77 @@ def rule(code: str | None, show_all: bool, fmt: str) -> None:
         click.echo(page(r), nl=False)
 
 
+def _load_options(
+    files: Sequence[Path],
+    project_directory: Path | None,
+    project_name: str | None,
+    env_files: Sequence[Path],
+    env_values: Sequence[str],
+    use_shell_env: bool,
+    profiles: Sequence[str] = (),
+    interpolate: bool = True,
+) -> LoadOptions:
+    from dockerlint_django.compose.loader import LoadOptions
+
+    environment: dict[str, str] = dict(os.environ) if use_shell_env else {}
+    environment.update(_env_pairs(env_values))
+    return LoadOptions(
+        working_dir=Path.cwd(),
+        files=tuple(files),
+        project_directory=project_directory,
+        project_name=project_name,
+        env_files=tuple(env_files),
+        profiles=tuple(profiles),
+        environment=environment,
+        interpolate=interpolate,
+    )
+
+
 @cli.command()
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
-def parse(file: Path) -> None:
-    """Print a Dockerfile's parse as JSON, with the fields of BuildKit's own syntax tree."""
+@click.argument(
+    "file", required=False, type=click.Path(path_type=Path, dir_okay=False, allow_dash=True)
+)
+@click.option(
+    "--compose",
+    is_flag=True,
+    help="Print a Compose project as JSON, in the shape of `docker compose config --format json`.",
+)
+@_compose_options
+@click.option("--profile", "profiles", multiple=True, help="Enable a Compose profile ('*': all).")
+@click.option("--no-interpolate", is_flag=True, help="Keep ${...} as written, as Compose does.")
+def parse(
+    file: Path | None,
+    compose: bool,
+    compose_files: tuple[Path, ...],
+    project_directory: Path | None,
+    project_name: str | None,
+    env_files: tuple[Path, ...],
+    env_values: tuple[str, ...],
+    use_shell_env: bool,
+    profiles: tuple[str, ...],
+    no_interpolate: bool,
+) -> None:
+    """Print a parse as JSON: a Dockerfile's BuildKit syntax tree, or (--compose) a Compose project.
+
+    With --compose and no -f, the project is what docker compose would load in this folder.
+    """
+    if compose or compose_files:
+        files = (*compose_files, *((file,) if file is not None else ()))
+        _parse_compose(
+            _load_options(
+                files,
+                project_directory,
+                project_name,
+                env_files,
+                env_values,
+                use_shell_env,
+                profiles,
+                not no_interpolate,
+            )
+        )
+        return
+    if file is None:
+        _fail("parse: name a Dockerfile, or use --compose")
     from dockerlint_django.dockerfile.ast import ParseError
     from dockerlint_django.dockerfile.parser import parse as parse_dockerfile
     from dockerlint_django.dockerfile.parser import to_oracle_dict
@@ -488,6 +767,20 @@ def parse(file: Path) -> None:
         line = f":{exc.line}" if exc.line else ""
         _fail(f"{name}{line}: {exc.message}")
     click.echo(json.dumps(to_oracle_dict(result), indent=2, ensure_ascii=False))
+
+
+def _parse_compose(options: LoadOptions) -> None:
+    from dockerlint_django.compose.config_json import config_json
+    from dockerlint_django.compose.loader import load_project
+    from dockerlint_django.compose.nodes import ComposeError
+
+    try:
+        project = load_project(options)
+    except ComposeError as exc:
+        _fail(exc.one_line())
+    for warning in project.warnings:
+        click.echo(f"dockerlint-django: warning: {warning}", err=True)
+    click.echo(json.dumps(config_json(project), indent=2, ensure_ascii=False))
 
 
 _INIT_TEMPLATE = """\

@@ -500,13 +500,17 @@ class TestDiscovery:
         "Dockerfile_dev",
         "Containerfile",
         "deep/er/Dockerfile",
-    ]
-    NOT_NAMES: ClassVar[list[str]] = [
         "dockerfile",
         "Dockerfile-old",
+        "web.dockerfile",
+        "Containerfile.prod",
+    ]
+    NOT_NAMES: ClassVar[list[str]] = [
         "Dockerfiles/x.txt",
         "README.md",
-        "docker-compose.yml",
+        "Dockerfile.dockerignore",
+        "dockerfile.json",
+        "compose.txt",
     ]
 
     def test_names(self) -> None:

@@ -14,15 +14,15 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from dockerlint_django.discover import is_dockerfile_name
+from dockerlint_django.discover import SEARCHED_KINDS, file_kind
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,15 +37,30 @@ CLEAN = (
 )
 BAD = "FROM python:3.12-slim\nCMD gunicorn app.wsgi\n"  # DJ001 (fixable), DJ020, DJ022, DJ030…
 
-# One name for each of discover.DOCKERFILE_GLOBS, and names a loose pattern would also take.
+# One name for each of discover.DOCKERFILE_GLOBS and COMPOSE_GLOBS, and names a loose pattern
+# would also take.
 MATCHING = [
     "Dockerfile",
     "docker/Dockerfile.prod",
     "docker/api.Dockerfile",
     "docker/Dockerfile_worker",
     "Containerfile",
+    "Dockerfile-old",
+    "docker/web.dockerfile",
+    "Containerfile.bak",
+    "compose.yaml",
+    "deploy/docker-compose.yml",
+    "compose.override.yaml",
+    "docker-compose.prod.yml",
+    ".github/docker-compose-github.yml",
 ]
-NOT_MATCHING = ["Dockerfile-old", "docker/web.dockerfile", "Containerfile.bak", "MyDockerfile"]
+NOT_MATCHING = [
+    "Dockerfile.dockerignore",
+    "docker/dockerfile.json",
+    "MyDockerfile",
+    ".github/workflows/docker-compose.yml",
+    "docker-compose.override.yml.example",
+]
 
 
 def hooks() -> list[dict[str, Any]]:
@@ -83,7 +98,10 @@ def test_manifest_is_valid_for_pre_commit() -> None:
 
 
 # Names built from the pieces the globs are made of, so that near misses come up often.
-_PIECES = ["Dockerfile", "Containerfile", "dockerfile", ".", "_", "-", "x", "Docker", "file", "\n"]
+_PIECES = [
+    *("Dockerfile", "Containerfile", "dockerfile", "compose", "docker-", ".yml", ".yaml"),
+    *(".json", ".", "_", "-", "x", "Docker", "file", "\n"),
+]
 names = st.lists(st.sampled_from(_PIECES), min_size=1, max_size=5).map("".join)
 folders = st.sampled_from(["", "a/", "Dockerfile/", "x.Dockerfile/", "a/Containerfile/"])
 
@@ -93,7 +111,11 @@ folders = st.sampled_from(["", "a/", "Dockerfile/", "x.Dockerfile/", "a/Containe
 def test_files_pattern_is_discovery(hook_id: str, folder: str, name: str) -> None:
     # pre-commit applies `files` with re.search to the path relative to the repository root.
     pattern = re.compile(hook(hook_id)["files"])
-    assert bool(pattern.search(folder + name)) == is_dockerfile_name(name)
+    # A path a file system cannot have ("a/." is "a") says nothing about names.
+    assume(name not in (".", ".."))
+    assert bool(pattern.search(folder + name)) == (
+        file_kind(PurePosixPath(folder + name)) in SEARCHED_KINDS
+    )
 
 
 @pytest.mark.parametrize("path", MATCHING)

@@ -40,6 +40,8 @@ class EnvValue:
     span: Span | None  # workspace span of the value; None for an image ENV without a source
     layer: str  # "image ENV", "env_file <path>", "environment"
     mapped: Word | None = None
+    # Variables with no value here that the written value depends on (a deployment sets them).
+    unset: tuple[str, ...] = ()
 
 
 @record
@@ -134,7 +136,7 @@ def runtime_layer(service: Service, workspace: Workspace) -> RuntimeLayer:
         value = None if var.unset else var.value
         layer = "environment" if var.layer == "environment" else f"env_file {var.file}:{var.line}"
         word = _word(workspace, value, var.origin) if var.origin is not None else None
-        env[name] = EnvValue(value, _origin_span(workspace, var.origin), layer, word)
+        env[name] = EnvValue(value, _origin_span(workspace, var.origin), layer, word, var.unset)
     grace = service.stop_grace_period
     return RuntimeLayer(
         service.name,
