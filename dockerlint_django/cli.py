@@ -545,16 +545,25 @@ def fix(unsafe_fixes: bool, diff: bool, **kw: Any) -> None:
     changed = False
     # (source, its path for configuration and the build context, written back to disk?)
     targets: list[tuple[SourceFile, Path | None, bool]] = []
-    files = run.files()
+    plan = run.plan()
+    # A Dockerfile several services build differently is fixed once, with its first build:
+    # the text is the same, and a fix must not depend on which service is asked.
+    builds: dict[Path, ImageBuild | None] = {}
+    for path, build in plan.dockerfiles:
+        builds.setdefault(path, build)
     for p in run.missing:
         click.echo(f"dockerlint-django: error: {p}: no such file or directory", err=True)
-    for found in files:
+    for d in plan.deployments:
+        if d.error is not None:
+            click.echo(f"dockerlint-django: error: {d.error.one_line()}", err=True)
+            had_error = True
+    for planned in builds:
         try:
-            targets.append((read_source(found, display_path(found)), found, True))
+            targets.append((read_source(planned, display_path(planned)), planned, True))
         except SourceError as exc:
             line = f":{exc.line}" if exc.line else ""
             click.echo(
-                f"dockerlint-django: error: {display_path(found)}{line}: {exc.message}", err=True
+                f"dockerlint-django: error: {display_path(planned)}{line}: {exc.message}", err=True
             )
             had_error = True
     if run.wants_stdin:
@@ -566,7 +575,7 @@ def fix(unsafe_fixes: bool, diff: bool, **kw: Any) -> None:
             # --stdin-filename names the file for configuration, never a file to overwrite.
             targets.append((got[0], got[1], False))
     for source, path, on_disk in targets:
-        options = run.options_for(path)
+        options = run.options_with(path, builds.get(path) if path is not None else None)
         new_text, applied, converged = fix_source(source, options, unsafe_fixes, real_path=path)
         if not converged:
             click.echo(
