@@ -549,8 +549,8 @@ def fix(unsafe_fixes: bool, diff: bool, **kw: Any) -> None:
     # A Dockerfile several services build differently is fixed once, with its first build:
     # the text is the same, and a fix must not depend on which service is asked.
     builds: dict[Path, ImageBuild | None] = {}
-    for path, build in plan.dockerfiles:
-        builds.setdefault(path, build)
+    for dockerfile, build in plan.dockerfiles:
+        builds.setdefault(dockerfile, build)
     for p in run.missing:
         click.echo(f"dockerlint-django: error: {p}: no such file or directory", err=True)
     for d in plan.deployments:
