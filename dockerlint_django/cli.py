@@ -257,7 +257,14 @@ class _Run:
                     f"{display_path(target.path)}: an env file is read with the Compose "
                     "project that uses it, not on its own"
                 )
-        sets: list[tuple[Path, ...]] = [s.files for s in compose_sets(compose)]
+        sets: list[tuple[Path, ...]] = []
+        for found_set in compose_sets(compose):
+            sets.append(found_set.files)
+            if found_set.default and len(found_set.files) > 1:
+                # `docker compose up` in the folder merges the override file, which is usually
+                # the development setup; deployments run the main file alone (or with their own
+                # -f files). Both are real: check each.
+                sets.append(found_set.files[:1])
         if named_sets and named_sets not in sets:
             sets.append(named_sets)
         if base.root is not None:
