@@ -21,6 +21,7 @@ from dockerlint_django.dockerfile.parser import parse
 from dockerlint_django.fix import Applicability, Edit, Fix, fix_until_stable
 from dockerlint_django.project.context import UNKNOWN_CONTEXT, BuildContext
 from dockerlint_django.project.links import ImageBuild
+from dockerlint_django.project.view import RuntimeLayer
 from dockerlint_django.project.workspace import Workspace
 from dockerlint_django.results import FileResult, Finding
 from dockerlint_django.rules._base import Context, Related, Rule, Severity, Violation
@@ -156,6 +157,32 @@ def run_rules(analysis: Analysis, rules: Sequence[Rule], config: Config) -> list
     return out
 
 
+def build_analysis(
+    source: SourceFile,
+    parsed: ParseResult,
+    options: Options,
+    real_path: Path | None,
+    runtime: RuntimeLayer | None = None,
+    workspace: Workspace | None = None,
+) -> Analysis:
+    """The model of a parsed Dockerfile as built (a Compose build's target and args, if any),
+    with its build context, and a Compose service's settings over it when ``runtime`` is given."""
+    build = options.build
+    if build is not None:
+        model = dfmodel.build(source, parsed, target=build.target, build_args=build.args)
+    else:
+        model = dfmodel.build(source, parsed, target=options.target or options.config.target)
+    # The Dockerfile's folder is the build context unless the build says otherwise.
+    if build is not None:
+        context = BuildContext(build.context)
+    elif real_path is not None:
+        context = BuildContext(real_path.resolve().parent)
+    else:
+        context = UNKNOWN_CONTEXT
+    in_template = None if real_path is None else _in_template(real_path)
+    return Analysis(source, model, context, in_template, runtime=runtime, workspace=workspace)
+
+
 def lint_source(
     source: SourceFile,
     options: Options,
@@ -182,24 +209,12 @@ def lint_source(
         raw.append(_meta_finding(source, "DJ900", error.message, span))
         result.parse_failed = True
     else:
-        build = options.build
-        if build is not None:
-            model = dfmodel.build(source, parsed, target=build.target, build_args=build.args)
-        else:
-            model = dfmodel.build(source, parsed, target=options.target or config.target)
+        analysis = build_analysis(source, parsed, options, real_path)
+        model = analysis.dockerfile
         for err in model.errors:
             raw.append(_meta_finding(source, "DJ900", err.message, err.instruction.keyword_span))
             if err.fatal:
                 result.parse_failed = True
-        # The Dockerfile's folder is the build context unless the build says otherwise.
-        if build is not None:
-            context = BuildContext(build.context)
-        elif real_path is not None:
-            context = BuildContext(real_path.resolve().parent)
-        else:
-            context = UNKNOWN_CONTEXT
-        in_template = None if real_path is None else _in_template(real_path)
-        analysis = Analysis(source, model, context, in_template)
         selected = (
             list(rules)
             if rules is not None
