@@ -35,6 +35,7 @@ from dockerlint_django.readers.gunicorn_config import (
 )
 from dockerlint_django.shell.commands import django_command, pip_install
 from dockerlint_django.shell.launch import WEB_SERVERS, Launch, resolve_launch
+from dockerlint_django.shell.scripts import DEFAULT_PATH, ImageScripts
 from dockerlint_django.shell.syntax import Script, SimpleCommand, Word, parse_script
 from dockerlint_django.source import Mapped, SourceFile, Span
 
@@ -263,9 +264,50 @@ class Analysis:
             if entry is not None and not entry.json:
                 # A shell-form ENTRYPOINT runs `sh -c` with CMD as `$0 …`: CMD never runs.
                 argv = entry.argv
-            result = Start(stage, entry, cmd, tuple(argv), resolve_launch(argv))
+            launch = resolve_launch(argv, self._image_scripts(stage))
+            result = Start(stage, entry, cmd, tuple(argv), launch)
         self._starts[stage.index] = result
         return result
+
+    def _image_scripts(self, stage: Stage) -> ImageScripts:
+        """The scripts the stage's start command can run: files COPY/ADD bring from the context.
+
+        The container starts in the WORKDIR (a Compose ``working_dir`` over it) with the image's
+        PATH; an image PATH built on ``$PATH`` lists only what the Dockerfile adds (the base
+        image's part is unknown here), so Docker's default directories are searched after it.
+        """
+        state = stage.final_state
+        workdir = state.workdir
+        env_names = set(state.env)
+        runtime = self.runtime if stage is self.dockerfile.final else None
+        if runtime is not None:
+            if runtime.working_dir is not None:
+                workdir = runtime.working_dir.value
+            env_names.update(runtime.environment)
+        search: tuple[str, ...] | None = DEFAULT_PATH
+        if "PATH" in env_names:
+            if runtime is not None and "PATH" in runtime.environment:
+                value = runtime.environment["PATH"].value
+            else:
+                value = state.env.get("PATH")
+            search = None
+            if value is not None:
+                listed = tuple(d for d in value.split(":") if d.startswith("/"))
+                search = listed + tuple(d for d in DEFAULT_PATH if d not in listed)
+        runs = [
+            (run.state.workdir if run.state is not None else None, run.commands)
+            for run in self.runs_in(stage, chain=True)
+        ]
+        return ImageScripts(
+            locate=lambda path: self.context_file_at(stage, path),
+            read=self.context.read,
+            mapped=self.workspace.mapped,
+            workdir=workdir,
+            search_path=search,
+            environment=frozenset(env_names),
+            runs=runs,
+            context_known=self.context.exists(".") is not None,
+        )
 
     def append_to_server(self, start: Start, words: Sequence[str]) -> Edit | None:
         """An edit appending ``words`` to the server's arguments, or None when that is unsafe.

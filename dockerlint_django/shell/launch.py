@@ -5,6 +5,12 @@ or ``uv run python -m gunicorn …``. ``resolve_launch`` peels such wrappers off
 every launcher with its words (hence spans), follows ``sh -c`` scripts to the command the shell
 ends with, and classifies that command (gunicorn, runserver, an entrypoint script…).
 
+Step 5: given a ``ScriptFinder`` (the image's files, see ``shell.scripts``), a command that runs a
+script from the build context is followed too: the script is read and parsed, and its last command
+(with ``"$@"`` replaced by the script's arguments) is unwrapped in turn, so ``exec "$@"`` hands on
+to CMD and ``exec gunicorn …`` is the server. A script that cannot be read or followed stays kind
+``"script"``, with ``Launch.opaque`` saying why.
+
 Anything that cannot be known statically (a word whose value is None) where a program name or a
 launcher option must be read makes the result ``unknown``; rules report nothing on unknown.
 """
@@ -16,14 +22,22 @@ from collections.abc import Sequence
 from typing import Literal, Protocol
 
 from dockerlint_django._record import record
+from dockerlint_django.shell.scripts import (
+    ScriptHow,
+    ScriptNotFound,
+    ScriptSource,
+    plan_script,
+    read_shebang,
+)
 from dockerlint_django.shell.syntax import (
+    Dialect,
     Script,
     SimpleCommand,
     Word,
     last_top_level_command,
     parse_script,
 )
-from dockerlint_django.source import Mapped, Span
+from dockerlint_django.source import Mapped, SourceFile, Span
 
 ServerKind = Literal[
     "gunicorn",
@@ -34,7 +48,7 @@ ServerKind = Literal[
     "runserver",
     "celery",
     "django-command",
-    "script",  # an executable file (entrypoint script); resolving it is someone else's job
+    "script",  # an executable file (entrypoint script) that is not followed: Launch.opaque says why
     "other",  # a known literal program that is none of the above
     "empty",  # nothing to run
     "unknown",  # not knowable statically
@@ -46,6 +60,8 @@ WEB_SERVERS: frozenset[ServerKind] = frozenset(
 
 # Unwrapping stops here; real chains are a handful of hops long.
 MAX_HOPS = 32
+# Scripts handing over to scripts: real images chain two or three (entrypoint, then start.sh).
+MAX_SCRIPT_HOPS = 8
 
 
 class WordLike(Protocol):
@@ -138,6 +154,102 @@ class ShellHop:
         return self.command is not None and self.command.in_pipeline
 
 
+class ScriptFinder(Protocol):
+    """The files of an image that a start command can run (``shell.scripts.ImageScripts``)."""
+
+    @property
+    def workdir(self) -> str | None: ...
+
+    @property
+    def environment(self) -> frozenset[str]: ...
+
+    def find(
+        self, name: str, cwd: str | None, how: ScriptHow, *, path_changed: bool = False
+    ) -> ScriptSource | ScriptNotFound: ...
+
+
+@record
+class ScriptHop:
+    """A script file on the way, read from the build context, and the command taken from it.
+
+    ``ENTRYPOINT ["/entrypoint.sh"]``, ``sh start.sh``, a CMD that ``exec "$@"`` hands to. The
+    command is chosen as for ``ShellHop``: the last top-level simple command (``final``); the
+    backgrounded command before a final ``wait`` (``followed_by_wait``); in a compound ending, the
+    last server-like command inside it (``final`` False). A call to a function the script defines
+    is followed into its body (``calls``, outermost first), and a final ``exec "$@"`` with no
+    arguments, which runs nothing, leaves the command before it as the last. ``"$@"`` in the
+    command stands for ``args`` (the rest of the start command), unless the script shifted them.
+
+    ``before`` is what the script runs first, in source order, each call to one of its functions
+    followed by that function's commands (``python manage.py migrate`` …). ``exports`` are the
+    variables it puts in its children's environment; ``cwd`` the directory the command runs in
+    when the script changes it (``changes_directory``; None: unknown).
+    """
+
+    word: WordLike  # the word naming the script
+    file: ScriptSource
+    shell: str  # the shell that runs it: "sh", "bash", "dash", "ash"
+    shell_word: WordLike | None  # the `sh` of `sh FILE`; None when the #! line chose the shell
+    script: Script
+    args: tuple[WordLike, ...]
+    command: SimpleCommand | None
+    final: bool
+    followed_by_wait: bool = False
+    handover: bool = False
+    calls: tuple[SimpleCommand, ...] = ()
+    top_level: bool = True  # the command and every call on the way are top-level steps
+    before: tuple[SimpleCommand, ...] = ()
+    exports: tuple[EnvAssignment, ...] = ()
+    cwd: str | None = None
+    changes_directory: bool = False
+    # A compound ending whose server-like commands run different programs: none is taken
+    # (``command`` None) and the launch is unknown; these are the candidates, in source order.
+    alternatives: tuple[SimpleCommand, ...] = ()
+
+    @property
+    def path(self) -> str:
+        """Where the script is in the image."""
+        return self.file.path
+
+    @property
+    def source(self) -> SourceFile:
+        """The build-context file (named by its context path)."""
+        return self.file.source
+
+    @property
+    def crlf(self) -> bool:
+        return self.file.crlf
+
+    @property
+    def exec_prefixed(self) -> bool:
+        """The script replaces itself with the command (``exec`` with a command to run)."""
+        return self.command is not None and self.command.exec_prefixed and bool(self.command.words)
+
+    @property
+    def background(self) -> bool:
+        steps = (*self.calls, self.command) if self.command is not None else self.calls
+        return any(c.background for c in steps)
+
+    @property
+    def in_pipeline(self) -> bool:
+        steps = (*self.calls, self.command) if self.command is not None else self.calls
+        return any(c.in_pipeline for c in steps)
+
+
+@record
+class OpaqueScript:
+    """A script the start command runs that is not followed: why, and where it is if known.
+
+    ``code`` is one of ``shell.scripts.NotFoundCode`` (the file cannot be found or read), or
+    "no-shebang", "not-shell", "syntax-error", "cycle", "too-many-hops".
+    """
+
+    word: WordLike
+    code: str
+    reason: str
+    path: str | None = None
+
+
 @record
 class Launch:
     """What an argv finally runs.
@@ -155,6 +267,9 @@ class Launch:
     shells: tuple[ShellHop, ...] = ()
     environment: tuple[EnvAssignment, ...] = ()
     module: str | None = None  # "gunicorn" for ``python -m gunicorn``
+    scripts: tuple[ScriptHop, ...] = ()
+    hops: tuple[ShellHop | ScriptHop, ...] = ()  # shells and scripts, in the order they run
+    opaque: OpaqueScript | None = None  # kind "script": the script that is not followed
 
     @property
     def is_web_server(self) -> bool:
@@ -171,18 +286,23 @@ class Launch:
 
     @property
     def exec_prefixed(self) -> bool | None:
-        """Every shell on the way execs into the next step; None when no shell was involved."""
-        if not self.shells:
+        """Every shell and script on the way execs into the next step; None when there is none."""
+        if not self.hops:
             return None
-        return all(h.exec_prefixed for h in self.shells)
+        return all(h.exec_prefixed for h in self.hops)
 
     @property
     def background(self) -> bool:
-        return any(h.background for h in self.shells)
+        return any(h.background for h in self.hops)
 
     @property
     def top_level(self) -> bool:
-        return all(h.top_level for h in self.shells)
+        return all(h.top_level for h in self.hops)
+
+    @property
+    def changes_directory(self) -> bool:
+        """A script on the way changes directory: the server may not run in the WORKDIR."""
+        return any(h.changes_directory for h in self.scripts)
 
     @property
     def argv(self) -> tuple[WordLike, ...]:
@@ -190,9 +310,12 @@ class Launch:
         return head + self.args
 
 
-def resolve_launch(argv: Sequence[WordLike]) -> Launch:
-    """Unwrap launchers around ``argv`` and classify the command that finally runs."""
-    return _Resolver().run(list(argv), 0)
+def resolve_launch(argv: Sequence[WordLike], scripts: ScriptFinder | None = None) -> Launch:
+    """Unwrap launchers around ``argv`` and classify the command that finally runs.
+
+    With ``scripts``, a script the command runs is read from there and followed (step 5).
+    """
+    return _Resolver(finder=scripts).run(list(argv), 0)
 
 
 def resolve_shell_form(
@@ -287,12 +410,21 @@ class _Unknown(Exception):
 
 
 class _Resolver:
-    def __init__(self, depth: int = 0) -> None:
+    def __init__(self, depth: int = 0, finder: ScriptFinder | None = None) -> None:
         self.depth = depth  # nesting of fallback resolutions (scripts ending in compounds)
+        self.finder = finder
         self.launchers: list[Launcher] = []
         self.shells: list[ShellHop] = []
+        self.scripts: list[ScriptHop] = []
+        self.order: list[ShellHop | ScriptHop] = []
+        self.opaque: OpaqueScript | None = None
         self.env: list[EnvAssignment] = []
         self.hops = 0
+        self.cwd = finder.workdir if finder is not None else None
+        self.path_changed = False  # a script exported PATH: bare names are not looked up
+        # The shell whose command list the words come from, and the launcher count then: a file
+        # without `#!` that this shell runs directly is run by the shell itself (ENOEXEC).
+        self.runner: tuple[str, int] | None = None
 
     def result(
         self,
@@ -311,6 +443,9 @@ class _Resolver:
             tuple(self.shells),
             tuple(self.env),
             module,
+            tuple(self.scripts),
+            tuple(self.order),
+            self.opaque,
         )
 
     def run(self, words: list[WordLike], i: int) -> Launch:
@@ -501,7 +636,7 @@ class _Resolver:
             self.launcher(name, words, i, min(j, n))
             if j >= n:
                 return self.result("other", words[i], ())
-            return self.classify(words, j, force_script=True)
+            return self.classify(words, j, force_script=True, shell_word=words[i])
         if j >= n:
             return self.result("empty", None, ())
         self.launcher(f"{name} -c", words, i, j + 1)
@@ -525,9 +660,9 @@ class _Resolver:
         if command is None:
             command = self.fallback_command(script)
         if command is None or not command.words:
-            self.shells.append(
-                ShellHop(name, shell_word, script_word, script, command, final, waited)
-            )
+            hop = ShellHop(name, shell_word, script_word, script, command, final, waited)
+            self.shells.append(hop)
+            self.order.append(hop)
             return self.result("empty", None, ())
         cmd_words: list[WordLike] = []
         handover = False
@@ -537,11 +672,12 @@ class _Resolver:
                 handover = True
             else:
                 cmd_words.append(w)
-        self.shells.append(
-            ShellHop(name, shell_word, script_word, script, command, final, waited, handover)
-        )
+        hop = ShellHop(name, shell_word, script_word, script, command, final, waited, handover)
+        self.shells.append(hop)
+        self.order.append(hop)
         for a in command.assignments:
             self.env.append(EnvAssignment(a.name, a.value.value, a.span))
+        self.runner = (name, len(self.launchers))
         return self.unwrap(cmd_words, 0)
 
     def fallback_command(self, script: Script) -> SimpleCommand | None:
@@ -562,7 +698,13 @@ class _Resolver:
 
     # -- the program that runs --------------------------------------------------------------------
 
-    def classify(self, words: list[WordLike], i: int, force_script: bool = False) -> Launch:
+    def classify(
+        self,
+        words: list[WordLike],
+        i: int,
+        force_script: bool = False,
+        shell_word: WordLike | None = None,
+    ) -> Launch:
         word = words[i]
         if word.value is None:
             raise _Unknown(word)
@@ -575,8 +717,121 @@ class _Resolver:
         if kind is not None:
             return self.result(kind, word, words[i + 1 :])
         if force_script or _looks_like_script(word.value):
-            return self.result("script", word, words[i + 1 :])
+            return self.follow_script(words, i, shell_word)
+        if "/" not in word.value and self.finder is not None:
+            # A bare name may be a script the image copies onto PATH (`custom-entrypoint`).
+            return self.follow_script(words, i, None, bare=True)
         return self.result("other", word, words[i + 1 :])
+
+    # -- entrypoint scripts (step 5) ---------------------------------------------------------------
+
+    def follow_script(
+        self, words: list[WordLike], i: int, shell_word: WordLike | None, bare: bool = False
+    ) -> Launch:
+        """Run the script ``words[i]`` names with ``words[i + 1:]`` as its arguments."""
+        word = words[i]
+        rest = tuple(words[i + 1 :])
+        finder = self.finder
+        name = word.value
+        if finder is None or name is None:
+            return self.result("other" if bare else "script", word, rest)
+        shell_name = basename(shell_word.value) if shell_word and shell_word.value else None
+        how: ScriptHow = (
+            "command" if shell_name is None else "bash" if shell_name == "bash" else "sh"
+        )
+        found = finder.find(name, self.cwd, how, path_changed=self.path_changed)
+        if isinstance(found, ScriptNotFound):
+            if bare:
+                return self.result("other", word, rest)
+            return self.opaque_script(word, rest, found.code, found.reason)
+        path = found.path
+        if any(h.file.path == path for h in self.scripts):
+            return self.opaque_script(word, rest, "cycle", f"{path} runs itself again", path)
+        if len(self.scripts) >= MAX_SCRIPT_HOPS:
+            reason = f"more than {MAX_SCRIPT_HOPS} scripts hand over to one another"
+            return self.opaque_script(word, rest, "too-many-hops", reason, path)
+        if shell_name is not None:
+            shell = shell_name
+        else:
+            bang = read_shebang(found.source)
+            if bang is None:
+                runner = self.runner
+                if runner is None or runner[1] != len(self.launchers):
+                    reason = f"{path} has no #! line, so it cannot be executed directly"
+                    return self.opaque_script(word, rest, "no-shebang", reason, path)
+                shell = runner[0]
+            elif bang.dialect is None:
+                reason = f"{path} runs with {bang.program or 'an empty #! line'}, not a shell"
+                return self.opaque_script(word, rest, "not-shell", reason, path)
+            else:
+                shell = bang.program
+        dialect: Dialect = "bash" if shell == "bash" else "posix"
+        script = parse_script(found.text, dialect=dialect)
+        if script.errors:
+            err = script.errors[0]
+            line = found.source.position(max(0, err.span.start - found.text.span().start)).line
+            reason = f"{path} line {line}: {err.message}"
+            return self.opaque_script(word, rest, "syntax-error", reason, path)
+        plan = plan_script(
+            script, rest, rank=self.rank, cwd=self.cwd, environment=finder.environment
+        )
+        exports = tuple(EnvAssignment(e.name, e.value, e.span) for e in plan.exports)
+        hop = ScriptHop(
+            word,
+            found,
+            shell,
+            shell_word,
+            script,
+            rest,
+            plan.command,
+            plan.final,
+            plan.followed_by_wait,
+            plan.handover,
+            plan.calls,
+            plan.top_level,
+            plan.before,
+            exports,
+            plan.cwd,
+            plan.changes_directory,
+            plan.alternatives,
+        )
+        self.scripts.append(hop)
+        self.order.append(hop)
+        self.env.extend(exports)
+        if plan.changes_directory:
+            self.cwd = plan.cwd
+        if any(e.name == "PATH" for e in exports):
+            self.path_changed = True
+        if plan.opaque_call is not None:
+            raise _Unknown(plan.opaque_call.words[0])
+        if plan.alternatives:
+            raise _Unknown(plan.alternatives[0].words[0])
+        command = plan.command
+        if command is None or not plan.argv:
+            return self.result("empty", None, ())
+        for a in command.assignments:
+            self.env.append(EnvAssignment(a.name, a.value.value, a.span))
+        self.runner = (shell, len(self.launchers))
+        return self.unwrap(list(plan.argv), 0)
+
+    def opaque_script(
+        self,
+        word: WordLike,
+        rest: Sequence[WordLike],
+        code: str,
+        reason: str,
+        path: str | None = None,
+    ) -> Launch:
+        self.opaque = OpaqueScript(word, code, reason, path)
+        return self.result("script", word, rest)
+
+    def rank(self, words: Sequence[WordLike]) -> tuple[int, str]:
+        """How server-like a candidate command of a compound ending is (higher: more), and
+        what it runs."""
+        if self.depth >= MAX_HOPS:
+            return 0, "unknown"
+        kind = _Resolver(self.depth + 1).run(list(words), 0).kind
+        return (2 if kind in WEB_SERVERS else 1 if kind == "celery" else 0), kind
 
     def django(self, words: list[WordLike], i: int, j: int) -> Launch:
         if j >= len(words):
@@ -725,11 +980,15 @@ def _skip_pairs(words: Sequence[WordLike], j: int) -> int:
 
 
 __all__ = [
+    "MAX_SCRIPT_HOPS",
     "WEB_SERVERS",
     "Arg",
     "EnvAssignment",
     "Launch",
     "Launcher",
+    "OpaqueScript",
+    "ScriptFinder",
+    "ScriptHop",
     "ServerKind",
     "ShellHop",
     "WordLike",
