@@ -1211,7 +1211,7 @@ def _resolve_environment(session: _Session, svc: Service, env: _Env, required: b
                 raise
             continue
         for key, value, origin, line, unset in entries:
-            layered[key] = EnvVar(key, value, origin, "env_file", source.path, line, unset)
+            layered[key] = EnvVar(key, value, origin, "env_file", source.path, line, unset, origin)
     for k, v in own.items():
         layered[k] = v
     return replace(svc, environment=layered)

@@ -78,6 +78,25 @@ class EnvVar:
     file: str | None = None
     line: int = 0
     unset: tuple[str, ...] = ()
+    # Where the value itself is written (``origin`` is the whole entry or its key), for findings
+    # and fixes on the value: the map value, the text after `=` of a list item, the env file's
+    # value. None when there is no value, or it cannot be pointed at.
+    value_origin: Origin | None = field(default=None, compare=False)
+
+
+def _after_equals(origin: Origin | None) -> Origin | None:
+    """The part of a ``KEY=value`` list item after the ``=``, quotes excluded."""
+    if origin is None:
+        return None
+    written = origin.source.slice(origin.span)
+    eq = written.find("=")
+    if eq < 0:
+        return None
+    end = origin.span.end
+    if written[:1] in ("'", '"') and written[-1:] == written[:1] and len(written) > 1:
+        end -= 1
+    start = origin.span.start + eq + 1
+    return Origin(origin.source, type(origin.span)(start, max(start, end)), origin.via)
 
 
 @record
@@ -422,7 +441,16 @@ def _env_map(node: Node | None, key: str, service: str) -> dict[str, EnvVar]:
         for k, v in node.items:
             value = None if isinstance(v, Scalar) and v.value is None else _text(v)
             unset = v.unset if isinstance(v, Scalar) else ()
-            out[k.text()] = EnvVar(k.text(), value, k.origin, "environment", None, 0, unset)
+            out[k.text()] = EnvVar(
+                k.text(),
+                value,
+                k.origin,
+                "environment",
+                None,
+                0,
+                unset,
+                v.origin if value is not None else None,
+            )
     elif isinstance(node, Sequence):
         for item in node.items:
             text = _text(item)
@@ -436,7 +464,14 @@ def _env_map(node: Node | None, key: str, service: str) -> dict[str, EnvVar]:
                 )
             unset = item.unset if isinstance(item, Scalar) else ()
             out[name] = EnvVar(
-                name, value if sep else None, item.origin, "environment", None, 0, unset
+                name,
+                value if sep else None,
+                item.origin,
+                "environment",
+                None,
+                0,
+                unset,
+                _after_equals(item.origin) if sep else None,
             )
     return out
 

@@ -135,8 +135,9 @@ def runtime_layer(service: Service, workspace: Workspace) -> RuntimeLayer:
     for name, var in service.environment.items():
         value = None if var.unset else var.value
         layer = "environment" if var.layer == "environment" else f"env_file {var.file}"
-        word = _word(workspace, value, var.origin) if var.origin is not None else None
-        env[name] = EnvValue(value, _origin_span(workspace, var.origin), layer, word, var.unset)
+        where = var.value_origin or var.origin
+        word = _word(workspace, value, where) if where is not None else None
+        env[name] = EnvValue(value, _origin_span(workspace, where), layer, word, var.unset)
     grace = service.stop_grace_period
     return RuntimeLayer(
         service.name,
