@@ -88,9 +88,17 @@ def _runs(start: Start | None) -> dict[str, Any]:
         out["subcommand"] = launch.subcommand.value
     if launch.shells:
         out["through"] = [f"{h.shell} -c" for h in launch.shells]
-    scripts = getattr(launch, "scripts", ())
-    if scripts:
-        out["scripts"] = [getattr(s, "path", None) for s in scripts]
+    if launch.scripts:
+        out["scripts"] = [
+            {
+                "path": hop.path,
+                "exec": hop.command is not None and hop.command.exec_prefixed,
+                "before": [" ".join(w.value or "?" for w in c.words) for c in hop.before],
+            }
+            for hop in launch.scripts
+        ]
+    if launch.opaque is not None:
+        out["unknown"] = launch.opaque.reason
     return out
 
 
@@ -272,8 +280,15 @@ def _text(project: dict[str, Any]) -> str:
             note = f"; {entry['note']}" if entry.get("note") else ""
             lines.append(f"    {key:<12} {_fmt(entry['value'])}{at}{note}")
         runs = svc["runs"]
-        through = f" via {', '.join(runs['through'])}" if runs.get("through") else ""
-        lines.append(f"    runs         {runs['kind']} {_fmt(runs.get('program'))}{through}")
+        hops = [*runs.get("through", ()), *(s["path"] for s in runs.get("scripts", ()))]
+        through = f" via {', '.join(hops)}" if hops else ""
+        unknown = f" ({runs['unknown']})" if runs.get("unknown") else ""
+        lines.append(
+            f"    runs         {runs['kind']} {_fmt(runs.get('program'))}{through}{unknown}"
+        )
+        for script in runs.get("scripts", ()):
+            for step in script["before"]:
+                lines.append(f"    before       {step} [{script['path']}]")
         for key in ("user", "working_dir", "stop_signal"):
             entry = svc[key]
             at = f", {entry['at']}" if entry.get("at") else ""
