@@ -12,7 +12,11 @@ the same tree from PyYAML's event stream, every node with the exact span it was 
 - ``<<`` merge keys are applied, so a ``Mapping``'s items are final; merged entries keep their
   own nodes and origins;
 - an alias is the very node object its anchor names (anchors carry over into later documents of
-  the same file, as go-yaml's decoder keeps them).
+  the same file, as go-yaml's decoder keeps them);
+- where libyaml and go-yaml's port of it disagree on syntax, go-yaml wins: ``\\/`` is no escape,
+  ``\\'`` is one, a ``?`` ends a plain scalar inside brackets, ``[a:]`` is the string ``a:``,
+  only ``%YAML 1.1`` is accepted (see ``_Patch``). PyYAML's pure-Python parser, used only where
+  libyaml is not built, still differs on a few forms (tabs inside plain scalars among them).
 
 ``load_documents`` returns one node per YAML document: an empty file (nothing but comments or
 blank lines) gives ``[]`` (Compose: "empty compose file"); an empty document (a bare ``---``)
@@ -32,7 +36,6 @@ errors; nothing inside a ``!reset`` subtree is an error, as compose-go drops it 
 from __future__ import annotations
 
 import binascii
-import bisect
 import math
 import re
 from collections.abc import Iterator
@@ -55,15 +58,17 @@ if TYPE_CHECKING:
 # Compose itself has no limit: it walks an alias bomb node by node (six levels of nine-fold
 # aliases take it minutes, nine never finish). Every consumer of this tree walks it with aliases
 # expanded, so the file's expanded size is what must be bounded. Real Compose files stay far below:
-# the largest of the 186 corpus files expands to about 2,500 nodes, and a 5,000-line file with
-# shared anchors to a few tens of thousands. compose-go's later releases cap their own walk at
-# 100,000 node visits per document for the same reason; this limit is twice that.
+# the largest of the 186 corpus files expands to 1,689 nodes, and a 5,000-line file with shared
+# anchors to a few tens of thousands. compose-go's later releases cap their own walk at 100,000
+# node visits per document for the same reason; this limit is twice that.
 MAX_EXPANDED_NODES = 200_000
-# Nested collections, deeper than any hand-written file by two orders of magnitude; go-yaml's own
-# scanner stops at 10,000. The tree is built without recursion, but its consumers recurse.
+# Nested collections: deeper than any hand-written file by two orders of magnitude, and where
+# libyaml stops by itself (go-yaml goes on to 10,000). The tree is built without recursion, but
+# its consumers may recurse.
 MAX_DEPTH = 1_000
 # Characters of text. Above the 50 MB a generated file with one huge value may reach; below the
-# point where libyaml's copies of the text (about five times its size in memory) become a problem.
+# point where the copies of the text (about four times its size in memory while it is parsed)
+# become a problem.
 MAX_TEXT_LENGTH = 64 * 1024 * 1024
 
 _INT64_MAX = (1 << 63) - 1
@@ -117,8 +122,18 @@ _SEPARATION = frozenset(" \t\r\n\x85\u2028\u2029")
 _LINE_BREAKS = frozenset("\r\n\x85\u2028\u2029")
 
 
-class _DecodeFailure(Exception):
+class DecodeFailure(Exception):
     """A scalar go-yaml refuses to decode (the message is go-yaml's, without ``yaml: ``)."""
+
+
+class _Diverged(Exception):
+    """libyaml read on where go-yaml's parser reads differently: the text needs a _Patch."""
+
+    def __init__(self, kind: str, at: int, error: ComposeError) -> None:
+        super().__init__(kind, at)
+        self.kind = kind
+        self.at = at
+        self.error = error  # what to report if the text cannot be patched
 
 
 # ---------------------------------------------------------------------------------------------
@@ -352,7 +367,7 @@ def resolve(tag: str, s: str) -> tuple[str, ScalarValue]:
     """go-yaml's resolve(tag, s): the resolved short tag (``!!int``…) and value of a scalar.
 
     ``tag`` is a short tag (``!!int``, ``!foo``) or "" for an untagged plain scalar. Timestamps come
-    back as their RFC 3339 text, which is how Compose prints them. Raises ``_DecodeFailure`` where
+    back as their RFC 3339 text, which is how Compose prints them. Raises ``DecodeFailure`` where
     go-yaml fails to decode (``!!int abc``).
     """
     if tag not in _RESOLVABLE:
@@ -363,7 +378,7 @@ def resolve(tag: str, s: str) -> tuple[str, ScalarValue]:
     # go-yaml widens an int to a !!float, but only one that fits int64.
     if tag == _FLOAT and rtag == _INT and isinstance(out, int) and out <= _INT64_MAX:
         return _FLOAT, float(out)
-    raise _DecodeFailure(f"cannot decode {rtag} `{_quote_for_message(s)}` as a {tag}")
+    raise DecodeFailure(f"cannot decode {rtag} `{_quote_for_message(s)}` as a {tag}")
 
 
 def _decode_binary(s: str) -> str:
@@ -373,7 +388,7 @@ def _decode_binary(s: str) -> str:
             s.replace("\r", "").replace("\n", "").encode("ascii"), strict_mode=True
         )
     except (binascii.Error, UnicodeEncodeError):
-        raise _DecodeFailure("!!binary value contains invalid base64 data") from None
+        raise DecodeFailure("!!binary value contains invalid base64 data") from None
     # Compose prints each byte that is not UTF-8 as U+FFFD, one per byte.
     text = raw.decode("utf-8", "surrogateescape")
     if not text.isascii():
@@ -385,7 +400,7 @@ def scalar_value(tag: str | None, plain: bool, s: str) -> tuple[str, ScalarValue
     """Kind (``str``, ``int``, … without ``!!``) and value of a scalar decoded into ``any``.
 
     ``tag`` is the short tag (None or "!" when the scalar has none); ``plain`` says the scalar was
-    written unquoted and not as a block. Raises ``_DecodeFailure`` as go-yaml does.
+    written unquoted and not as a block. Raises ``DecodeFailure`` as go-yaml does.
     """
     if tag is None or tag == "!":
         if not plain or (s and s[0] not in _HINTS):
@@ -538,11 +553,12 @@ class _Frame:
 class _Builder:
     """Turns one file's event stream into nodes, keeping open collections on an explicit stack."""
 
-    def __init__(self, source: SourceFile, text: str, patch: _QuotePatch | None) -> None:
+    def __init__(self, source: SourceFile, text: str, patch: _Patch | None) -> None:
         self.source = source
         self.text = text  # what the parser reads: the source text, or a patched copy of it
         self.patch = patch
         self.stack: list[_Frame] = []
+        self.flow_level = 0  # open flow collections
         # name -> (node, its errors); None while the anchored collection is still open.
         self.anchors: dict[str, tuple[Node, _Errors | None] | None] = {}
         # Expanded size and walk context of every collection, by id: merges and aliases need
@@ -598,18 +614,28 @@ class _Builder:
         tag = ev.tag
         if tag is not None:
             tag = _short_tag(tag)
-        if anchor is not None or tag is not None:
-            start = self.content_start(start, end, (anchor is not None) + (tag is not None))
         style = _STYLES[ev.style]
         text = ev.value
+        if anchor is not None or tag is not None:
+            start = self.content_start(start, end, (anchor is not None) + (tag is not None))
+        elif start == end:
+            # An empty value sits just after its ":", where PyYAML puts it; libyaml puts it at
+            # the next token in flow collections ("{a: }" marks the "}").
+            i = start
+            while i > 0 and self.text[i - 1] in " \t":
+                i -= 1
+            if i > 0 and self.text[i - 1] == ":":
+                start = end = i
         if style == '"':
             self.check_escapes(start, end)
+        elif self.flow_level and style == "plain" and self.text.find("?", start + 1, end) >= 0:
+            self.question_in_flow(start, end)
         if self.patch is not None:
-            text = self.patch.restore(text, style, start, end)
+            text = self.patch.restore(text, style)
         errors: _Errors | None = None
         try:
             kind, value = scalar_value(tag, style == "plain", text)
-        except _DecodeFailure as exc:
+        except DecodeFailure as exc:
             kind, value = "str", text
             errors = [None, self.error(str(exc), start), None]
         node = Scalar(
@@ -641,6 +667,38 @@ class _Builder:
                     i,
                 )
             i = text.find("\\", i + 2, end)
+
+    def check_empty_flow_key(self, mark: int) -> None:
+        """go-yaml's parser swallows the token after an empty "?" key in a flow sequence;
+        libyaml (0.2.5 on) no longer swallows a "]" there, so ``[? ]`` parses only to libyaml."""
+        text = self.text
+        if text[mark : mark + 1] != "?":
+            return
+        i = mark + 1
+        while i < len(text):
+            c = text[i]
+            if c in _SEPARATION:
+                i += 1
+            elif c == "#":
+                while i < len(text) and text[i] not in _LINE_BREAKS:
+                    i += 1
+            else:
+                break
+        if text[i : i + 1] == "]":
+            raise _Diverged("swallow", i, self.error("did not find expected ',' or ']'", i))
+
+    def question_in_flow(self, start: int, end: int) -> None:
+        """go-yaml ends a plain scalar at a "?" inside brackets, which is then out of place;
+        libyaml reads on (``[curl http://x/?a=1]`` is one string to it, an error to Compose)."""
+        closer = "]"
+        for frame in reversed(self.stack):
+            bracket = self.text[frame.start : frame.start + 1]
+            if frame.flow and bracket in ("[", "{"):
+                closer = "]" if bracket == "[" else "}"
+                break
+        raise self.error(
+            f"did not find expected ',' or '{closer}'", self.text.find("?", start + 1, end)
+        )
 
     def alias(self, ev: Any) -> None:
         name = ev.anchor
@@ -674,8 +732,11 @@ class _Builder:
         if anchor is not None or tag is not None:
             props = (anchor is not None) + (tag is not None)
             start = self.content_start(mark, ev.end_mark.index, props)
+        if is_map and self.stack and self.stack[-1].flow and not self.stack[-1].is_map:
+            self.check_empty_flow_key(mark)
         context = _child_context(self.context(), tag)
         frame = _Frame(is_map, mark, start, tag, anchor, bool(ev.flow_style), context)
+        self.flow_level += frame.flow
         self.count(1, start)
         if anchor is not None:
             self.anchors[anchor] = None
@@ -683,6 +744,7 @@ class _Builder:
 
     def end(self, ev: Any) -> None:
         frame = self.stack.pop()
+        self.flow_level -= frame.flow
         end = frame.end
         if frame.flow:
             closer = self.text[ev.start_mark.index : ev.end_mark.index]
@@ -863,71 +925,120 @@ class _Builder:
 # Parsing.
 
 
-class _QuotePatch:
-    """go-yaml accepts ``\\'`` in a double-quoted scalar (as ``'``); libyaml rejects it.
+class _Patch:
+    """A copy of the text in which libyaml reads what go-yaml reads, at the same offsets.
 
-    To read such a file, the ``\\'`` escapes are rewritten to another two-character escape that
-    occurs nowhere in the file (``\\a`` say), so that no offset moves, and each scalar's value is
-    mended afterwards: in double quotes the placeholder's character becomes ``'``; elsewhere, where
-    a backslash is plain text, the placeholder becomes ``\\'`` again. Only in a single-quoted
-    scalar is the quote syntax, so a rewrite that lands in one is recorded as a ``conflict``.
+    libyaml stops at three forms go-yaml reads: a ``\\'`` escape in a double-quoted scalar
+    (go-yaml: ``'``); inside brackets, a plain scalar's ``:`` before a flow indicator (``[a:]``,
+    go-yaml: ``a:``); and the ``]`` after an empty ``?`` key in a flow sequence, which go-yaml's
+    parser skips. Each place libyaml stops at is rewritten to what libyaml reads the go-yaml way
+    (another escape, a colon-like character, a space), using characters the file does not hold,
+    and the affected values are mended as they are read.
     """
 
-    CANDIDATES = (("a", "\x07"), ("e", "\x1b"), ("v", "\x0b"), ("0", "\x00"), ("f", "\x0c"))
-    # A quote after an odd run of backslashes: an escape, were it in double quotes.
-    ESCAPED_QUOTE = re.compile(r"(?<!\\)(?:\\\\)*\\'")
+    QUOTE_CANDIDATES = (("a", "\x07"), ("e", "\x1b"), ("v", "\x0b"), ("0", "\x00"), ("f", "\x0c"))
 
-    def __init__(self, text: str, letter: str, char: str, positions: list[int]) -> None:
-        self.letter = letter
-        self.char = char
-        self.positions = positions  # of the rewritten backslashes, ascending
-        chars = list(text) if positions else []
-        for at in positions:
-            chars[at + 1] = letter
-        self.text = "".join(chars) if positions else text
-        self.conflict = False
+    def __init__(self, text: str) -> None:
+        self.original = text
+        self.text = text
+        self.quotes: set[int] = set()  # positions of the backslash of each rewritten \'
+        self.colons: set[int] = set()
+        self.swallowed: set[int] = set()  # tokens go-yaml's parser skips (check_empty_flow_key)
+        self.letter = self.char = self.colon = ""
+
+    def add(self, kind: str, at: int) -> bool:
+        """Rewrite one more divergence libyaml stopped at; False when that cannot be done."""
+        text = self.original
+        if kind == "quote":
+            if not self.letter:
+                chosen = self.quote_placeholder(text)
+                if chosen is None:
+                    return False
+                self.letter, self.char = chosen
+            found = self.quotes_in_scalar(text, at)
+            if at not in found or found <= self.quotes:
+                return False
+            self.quotes.update(found)
+        elif kind == "swallow":
+            if at in self.swallowed:
+                return False
+            self.swallowed.add(at)
+        else:
+            if not self.colon:
+                present = set(text)
+                free = next((chr(c) for c in range(0xE000, 0xF900) if chr(c) not in present), "")
+                if not free:
+                    return False
+                self.colon = free
+            if text[at] != ":" or at in self.colons:
+                return False
+            self.colons.add(at)
+        chars = list(text)
+        for i in self.quotes:
+            chars[i + 1] = self.letter
+        for i in self.colons:
+            chars[i] = self.colon
+        for i in self.swallowed:
+            chars[i] = " "
+        self.text = "".join(chars)
+        return True
 
     @classmethod
-    def placeholder(cls, text: str) -> tuple[str, str] | None:
-        for letter, char in cls.CANDIDATES:
+    def quote_placeholder(cls, text: str) -> tuple[str, str] | None:
+        """A two-character escape whose character nothing in the file can produce."""
+        for letter, char in cls.QUOTE_CANDIDATES:
             code = ord(char)
             numeric = re.compile(rf"\\(?:x{code:02x}|u{code:04x}|U{code:08x})", re.IGNORECASE)
             if "\\" + letter not in text and char not in text and not numeric.search(text):
                 return letter, char
         return None
 
-    @classmethod
-    def everywhere(cls, text: str) -> list[int]:
-        return [m.end() - 2 for m in cls.ESCAPED_QUOTE.finditer(text)]
-
     @staticmethod
-    def in_scalar(text: str, at: int) -> list[int]:
-        """The escaped quotes of the double-quoted scalar that has one at ``at``."""
-        found = []
+    def quotes_in_scalar(text: str, at: int) -> set[int]:
+        """The escaped quotes of the double-quoted scalar libyaml stopped in at ``at``."""
+        found = set()
         i = at
         while i < len(text) and text[i] != '"':
             if text[i] == "\\":
                 if text[i + 1 : i + 2] == "'":
-                    found.append(i)
+                    found.add(i)
                 i += 2
             else:
                 i += 1
         return found
 
-    def restore(self, value: str, style: str, start: int, end: int) -> str:
-        if style == '"':
+    def restore(self, value: str, style: str) -> str:
+        # Rewrites sit exactly where libyaml stopped: escapes in double quotes, colons in plain
+        # scalars; no other value can hold a placeholder, as the file has none of them.
+        if style == '"' and self.char:
             return value.replace(self.char, "'")
-        if style == "'":
-            i = bisect.bisect_left(self.positions, start)
-            if i < len(self.positions) and self.positions[i] < end:
-                self.conflict = True
-            return value
-        return value.replace("\\" + self.letter, "\\'")
+        if style == "plain" and self.colon:
+            return value.replace(self.colon, ":")
+        return value
 
 
-# Reparses allowed when a file mixes escaped quotes in double quotes with single-quoted scalars
-# that end in a backslash: one per double-quoted scalar, and no real file has more than a few.
-_MAX_QUOTE_PASSES = 20
+def _divergence(text: str, exc: Exception) -> tuple[str, int] | None:
+    """Where libyaml stopped at something go-yaml reads (see _Patch), if it did."""
+    import yaml
+
+    if not isinstance(exc, yaml.MarkedYAMLError) or exc.problem_mark is None:
+        return None
+    problem = exc.problem or ""
+    at = exc.problem_mark.index
+    if problem.startswith("found unknown escape character"):
+        # libyaml marks the backslash; PyYAML's scanner the character after it.
+        for i in (at, at - 1):
+            if text[i : i + 2] == "\\'":
+                return "quote", i
+    elif problem == "found unexpected ':'" and text[at : at + 1] == ":":
+        return "colon", at
+    return None
+
+
+# Each rewrite costs a fresh parse, and there is one per double-quoted scalar holding \' or per
+# "a:]"; a file has a handful at most. The budget keeps a hostile one to a few seconds' work.
+_REPARSE_BUDGET = 20_000_000  # characters parsed again, in all
+_MAX_REPARSES = 50
 
 
 def load_documents(source: SourceFile) -> list[Node]:
@@ -979,70 +1090,44 @@ def _guarded(source: SourceFile, libyaml: bool) -> Iterator[Node]:
             return
         except yaml.YAMLError as exc:
             error = _syntax_error(source, exc, libyaml)
-            at = _escaped_quote_at(source.text, exc)
-            if at is None:
+            divergence = _divergence(source.text, exc)
+            if divergence is None:
                 raise error from None
+        except _Diverged as exc:
+            error, divergence = exc.error, (exc.kind, exc.at)
         # The documents already given are read again, identically, and not given twice.
-        yield from _parse_escaped_quotes(source, libyaml, error, at)[done:]
+        yield from _parse_patched(source, libyaml, error, divergence)[done:]
     except MemoryError:
         raise ComposeError("not enough memory to read this file as YAML", source.path) from None
     except RecursionError:
         raise ComposeError("YAML nested too deeply to read", source.path) from None
 
 
-def _escaped_quote_at(text: str, exc: Exception) -> int | None:
-    """Where libyaml stopped at a ``\\'`` escape, if that is what it stopped at."""
-    import yaml
-
-    if not isinstance(exc, yaml.MarkedYAMLError) or exc.problem_mark is None:
-        return None
-    if not (exc.problem or "").startswith("found unknown escape character"):
-        return None
-    at = exc.problem_mark.index
-    # libyaml marks the backslash; PyYAML's scanner the character after it.
-    for i in (at, at - 1):
-        if text[i : i + 2] == "\\'":
-            return i
-    return None
-
-
-def _parse_escaped_quotes(
-    source: SourceFile, libyaml: bool, error: ComposeError, at: int
+def _parse_patched(
+    source: SourceFile, libyaml: bool, error: ComposeError, divergence: tuple[str, int]
 ) -> list[Node]:
-    """Read a file with ``\\'`` escapes in double quotes, as go-yaml does (see _QuotePatch)."""
+    """Read a file libyaml stopped in where go-yaml would not have, as go-yaml does."""
     import yaml
 
     text = source.text
-    chosen = _QuotePatch.placeholder(text)
-    if chosen is None:
-        raise error
-    letter, char = chosen
-    # First every escaped quote at once; that fails only beside a single-quoted scalar ending in
-    # a backslash, and then the escapes are rewritten scalar by scalar, where libyaml stops.
-    patch = _QuotePatch(text, letter, char, _QuotePatch.everywhere(text))
-    try:
-        documents = list(_parse(source, patch.text, patch, libyaml))
-        if not patch.conflict:
-            return documents
-    except (yaml.YAMLError, ComposeError):
-        pass  # a rewrite inside single quotes can break the file anywhere after it
-    positions: list[int] = []
-    for _ in range(_MAX_QUOTE_PASSES):
-        positions = sorted(set(positions) | set(_QuotePatch.in_scalar(text, at)))
-        patch = _QuotePatch(text, letter, char, positions)
+    patch = _Patch(text)
+    passes = min(_MAX_REPARSES, max(1, _REPARSE_BUDGET // max(1, len(text))))
+    for _ in range(passes):
+        if not patch.add(*divergence):
+            raise error
         try:
             return list(_parse(source, patch.text, patch, libyaml))
         except yaml.YAMLError as exc:
-            found = _escaped_quote_at(patch.text, exc)
-            if found is None or found in positions:
+            found = _divergence(patch.text, exc)
+            if found is None:
                 raise _syntax_error(source, exc, libyaml) from None
-            at = found
+            divergence = found
+        except _Diverged as exc:
+            divergence = (exc.kind, exc.at)
     raise error
 
 
-def _parse(
-    source: SourceFile, text: str, patch: _QuotePatch | None, libyaml: bool
-) -> Iterator[Node]:
+def _parse(source: SourceFile, text: str, patch: _Patch | None, libyaml: bool) -> Iterator[Node]:
     import yaml
     from yaml.events import (
         AliasEvent,
