@@ -212,6 +212,22 @@ def config_json(project: Project) -> dict[str, Any]:
     return doc
 
 
+def _drop_bare_args(build: dict[str, Any]) -> None:
+    """Compose leaves out a build argument that has no value (the model keeps it as unknown)."""
+    args = build.get("args")
+    kept: list[Any] | dict[str, Any]
+    if isinstance(args, list):
+        kept = [a for a in args if not (isinstance(a, str) and "=" not in a)]
+    elif isinstance(args, dict):
+        kept = {k: v for k, v in args.items() if v is not None}
+    else:
+        return
+    if kept:
+        build["args"] = kept
+    else:
+        del build["args"]
+
+
 def _raw(project: Project) -> dict[str, Any]:
     """``--no-interpolate``: the merged model as it is, every service listed."""
     doc: dict[str, Any] = plain(project.node) if project.node is not None else {}
@@ -226,6 +242,9 @@ def _raw(project: Project) -> dict[str, Any]:
             hc = printed.get("healthcheck")
             if isinstance(hc, dict) and hc.get("test") == []:
                 hc["test"] = None
+            build = printed.get("build")
+            if isinstance(build, dict):
+                _drop_bare_args(build)
             services[name] = printed
     doc["name"] = project.name
     return doc
