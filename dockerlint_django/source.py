@@ -8,12 +8,14 @@ is what SARIF calls ``unicodeCodePoints``.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterator, Sequence
 from typing import overload
 
 from dockerlint_django._record import field, record
 
 BOM = "\ufeff"
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 class SourceError(Exception):
@@ -61,19 +63,10 @@ class LineIndex:
 
     @classmethod
     def build(cls, text: str) -> LineIndex:
+        # The regex engine scans in C: a character loop in Python took seconds on a 50 MB file.
         starts = [0]
-        i = 0
-        n = len(text)
-        while i < n:
-            c = text[i]
-            if c == "\n":
-                starts.append(i + 1)
-            elif c == "\r":
-                if i + 1 < n and text[i + 1] == "\n":
-                    i += 1
-                starts.append(i + 1)
-            i += 1
-        return cls(tuple(starts), n)
+        starts.extend(m.end() for m in _LINE_END.finditer(text))
+        return cls(tuple(starts), len(text))
 
     @property
     def line_count(self) -> int:
