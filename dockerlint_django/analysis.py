@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from dockerlint_django._record import record
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.edits import json_append
+from dockerlint_django.dockerfile.expand import ExpansionError, expand_word
 from dockerlint_django.dockerfile.model import Command, Dockerfile, Stage, State
 from dockerlint_django.fix import Edit
 from dockerlint_django.gunicorn import (
@@ -192,6 +193,11 @@ class Analysis:
         self.in_template = in_template
         self._starts: dict[int, Start | None] = {}
         self._settings: dict[int, DjangoSettings | None] = {}
+
+    def text(self, span: Span) -> str:
+        """The text of a workspace span, in whichever file it lies (Dockerfile, script, Compose)."""
+        source, local = self.workspace.locate(span)
+        return source.slice(local)
 
     # -- instructions ---------------------------------------------------------------------
 
@@ -384,53 +390,95 @@ class Analysis:
         Returns ``(context path, known)``: ``(path, True)`` when a copy brings it, ``(None, True)``
         when no copy can, ``(None, False)`` when it cannot be known (another stage's files,
         variables or globs in a source, no readable build context).
+
+        Sources and destinations are read as BuildKit expands them (quotes removed, variables
+        replaced); one whose value is not known then (a build argument, a variable the base
+        image may set) is unknown. "No copy can" is only said when every copy's destination is
+        known: a copy to an unknown place may have put the file anywhere.
         """
         target = posixpath.normpath(image_path)
+        escape = self.dockerfile.escape
         copies = [
             (ins, state)
             for s in stage.chain
             for ins, state in s.steps()
             if ins.keyword in ("COPY", "ADD") and len(ins.value) >= 2
         ]
+        # WORKDIR creates its directory: a copy to one of them puts files inside it.
+        dirs = {st.workdir for s in stage.chain for st in (*s.states, s.final_state)} - {None}
         for ins, state in reversed(copies):  # the last copy to a place wins
-            dest = ins.value[-1]
-            if not dest.startswith("/"):
+            raw_dest = _copy_word(ins.value[-1], state, escape)
+            if raw_dest is None or raw_dest == "":
+                return None, False
+            if not raw_dest.startswith("/"):
                 if state.workdir is None:
                     return None, False
-                dest = posixpath.join(state.workdir, dest)
-            dest = posixpath.normpath(dest)
-            into_dir = ins.value[-1].endswith("/") or len(ins.value) > 2
-            for src in ins.value[:-1]:
-                candidates: list[str] = []
-                if target.startswith(dest.rstrip("/") + "/"):
-                    candidates.append(posixpath.join(src, target[len(dest.rstrip("/")) + 1 :]))
-                if into_dir and target == posixpath.join(dest, posixpath.basename(src)):
-                    candidates.append(src)
-                if not into_dir and target == dest:
-                    candidates.append(src)
-                if not candidates:
-                    continue
+                dest = posixpath.normpath(posixpath.join(state.workdir, raw_dest))
+            else:
+                dest = posixpath.normpath(raw_dest)
+            inside = "/" if dest == "/" else dest + "/"
+            if target != dest and not target.startswith(inside):
+                continue  # this copy writes elsewhere
+            rel = target[len(inside) :] if target != dest else None
+            # BuildKit copies into the destination when it ends in `/` or is `.`; with one
+            # source, also when it already is a directory in the image.
+            into_dir = raw_dest.endswith(("/", "/.")) or raw_dest == "." or len(ins.value) > 2
+            is_dir = into_dir or dest in _IMAGE_DIRS or dest in dirs
+            opaque_copy = any(f.name in ("from", "parents", "exclude") for f in ins.flags) or bool(
+                ins.heredocs
+            )
+            for raw_src in ins.value[:-1]:
+                src = _copy_word(raw_src, state, escape)
                 if (
-                    any(f.name == "from" for f in ins.flags)
-                    or "$" in src
+                    opaque_copy
+                    or src is None
                     or any(c in src for c in "*?[")
+                    or (ins.keyword == "ADD" and _remote_or_archive(src))
                 ):
-                    return None, False
-                for candidate in candidates:
+                    return None, False  # it writes under the target's place, from elsewhere
+                if rel is not None:
+                    # A folder's contents land in the destination: `COPY . /app/`.
+                    candidate = posixpath.join(src, rel)
                     found = self.context.exists(candidate)
                     if found is None:
                         return None, False
                     if found:
                         return candidate, True
+                    if target == posixpath.join(dest, posixpath.basename(src)):
+                        # A file copied into the destination folder: `COPY manage.py /app/`.
+                        found = self.context.exists(src)
+                        if found is None or (found and not is_dir):
+                            return None, False  # a file only if /app is a directory
+                        if found:
+                            return src, True
+                elif not into_dir:
+                    found = self.context.exists(src)  # `COPY conf.py /app/gunicorn.conf.py`
+                    if found is None:
+                        return None, False
+                    if found:
+                        return src, True
         return None, True
 
     def _gunicorn_config(self, stage: Stage, ref: str | None) -> GunicornConfig | None:
         """The config file Gunicorn loads, read from the build context; None when unknown.
 
         ``ref`` None means the implicit ``./gunicorn.conf.py``; an empty config (no settings)
-        stands for "no file is loaded".
+        stands for "no file is loaded". Both are found from the directory Gunicorn starts in:
+        the WORKDIR (a Compose ``working_dir`` over it), or the directory a script on the way
+        changes to; a launcher or ``sh -c`` string that changes directory makes it unknown.
         """
         workdir = stage.final_state.workdir
+        runtime = self.runtime if stage is self.dockerfile.final else None
+        if runtime is not None and runtime.working_dir is not None:
+            workdir = runtime.working_dir.value
+        start = self.start(stage)
+        if start is not None:
+            launch = start.launch
+            if launch.changes_directory:
+                # Each script starts where the one before left off: the last one's is the server's.
+                workdir = launch.scripts[-1].cwd
+            if _launch_moves(launch):
+                workdir = None
         if ref is None:
             if workdir is None:
                 return None
@@ -549,6 +597,64 @@ class Analysis:
                 break
             first = ins
         return first
+
+
+# Directories every Linux base image has: a single file copied to one of them lands inside it.
+_IMAGE_DIRS = frozenset(
+    {"/", "/bin", "/etc", "/home", "/opt", "/root", "/sbin", "/srv", "/tmp", "/usr", "/var"}
+    | {"/usr/bin", "/usr/sbin", "/usr/local", "/usr/local/bin", "/usr/local/sbin"}
+)
+# ADD unpacks a local tar archive, plain or compressed (it looks at the content, not the name).
+_ARCHIVE_SUFFIXES = (".tar", ".tgz", ".tbz", ".tbz2", ".txz", ".tzst", ".gz", ".bz2", ".xz", ".zst")
+
+
+def _copy_word(raw: str, state: State, escape: str) -> str | None:
+    """A COPY/ADD source or destination as BuildKit expands it (``ProcessWord``, quotes removed);
+    None when its value is not known. A name the Dockerfile does not define may be set by the
+    base image's ENV, which the model does not know: unknown too."""
+    try:
+        expansion = expand_word(raw, state.variables, escape)
+    except ExpansionError:
+        return None
+    return None if expansion.unmatched else expansion.value
+
+
+def _remote_or_archive(src: str) -> bool:
+    """An ADD source that is not copied as it is: a URL, a Git repository, a local tar archive
+    (which ADD unpacks)."""
+    return "://" in src or src.startswith("git@") or src.lower().endswith(_ARCHIVE_SUFFIXES)
+
+
+# Launcher options that start the command in another directory.
+_CHDIR_OPTIONS: dict[str, tuple[str, ...]] = {
+    "env": ("-C", "--chdir"),
+    "uv run": ("--directory",),
+    "poetry run": ("-C", "--directory"),
+    "pdm run": ("-p", "--project"),
+}
+
+
+def _launch_moves(launch: Launch) -> bool:
+    """A launcher option, a ``sh -c`` string or a file a script sources may change the directory
+    on the way: where the server starts is then unknown (scripts are followed and say where they
+    ``cd`` to)."""
+    for launcher in launch.launchers:
+        options = _CHDIR_OPTIONS.get(launcher.name, ())
+        for word in launcher.words[1:]:
+            v = word.value or ""
+            for opt in options:
+                if v == opt or v.startswith(opt + "=" if opt.startswith("--") else opt):
+                    return True
+    if any(c.name in ("cd", "pushd", "popd") for hop in launch.shells for c in hop.script.commands):
+        return True
+    # A file a script sources runs in the script's shell: it may `cd` (and export anything).
+    # A virtualenv's `bin/activate` only sets PATH and VIRTUAL_ENV.
+    return any(
+        c.name in (".", "source")
+        and not (len(c.words) == 2 and (c.words[1].value or "").endswith("bin/activate"))
+        for hop in launch.scripts
+        for c in hop.script.commands
+    )
 
 
 _USERADD_VALUE_OPTS = frozenset(

@@ -22,7 +22,9 @@ from dockerlint_django.analysis import Analysis
 from dockerlint_django.config import Config
 from dockerlint_django.dockerfile import model as dfmodel
 from dockerlint_django.engine import parse_dockerfile, run_rules
+from dockerlint_django.gunicorn import GunicornSettings
 from dockerlint_django.project.context import BuildContext
+from dockerlint_django.project.view import RuntimeLayer, RuntimeValue
 from dockerlint_django.project.workspace import Workspace
 from dockerlint_django.shell.launch import (
     MAX_SCRIPT_HOPS,
@@ -589,6 +591,184 @@ def test_exports_in_a_branch_are_unknown_and_in_a_subshell_ignored() -> None:
         ("B", None),
         ("WEB_CONCURRENCY", "4"),  # already in the environment: children see the new value
     ]
+
+
+# -- rules over followed scripts ---------------------------------------------------------------
+
+
+def findings_of(name: str, code: str) -> list[tuple[str, int, str, str]]:
+    """``code``'s findings on a fixture case: (file, line, severity, message)."""
+    a = analyse(FIXTURES / name)
+    rule = registry.get(code)
+    out = []
+    for f in run_rules(a, [rule], Config(select=(code,))):
+        out.append((f.path, f.start.line, f.severity.label, f.message))
+    return out
+
+
+def test_dj010_shows_a_value_written_in_a_script() -> None:
+    # The span of `"$WORKERS"` is in start.sh: its text is read from there, not the Dockerfile.
+    [(path, line, _, message)] = findings_of("workers-variable", "DJ010")
+    assert (path, line) == ("start.sh", 3)
+    assert 'sets --workers "$WORKERS";' in message
+    # A shell variable can still change it: only GUNICORN_CMD_ARGS and WEB_CONCURRENCY cannot.
+    assert "setting those at deploy time does not change the worker count" in message
+
+
+def test_text_of_a_span_in_a_script() -> None:
+    a, launch = case("workers-variable")
+    assert launch.program is not None
+    assert a.text(launch.program.span) == "gunicorn"
+    assert a.text(launch.args[-1].span) == '"$WORKERS"'
+
+
+def test_dj030_exec_gosu_with_an_unknown_user_is_not_root() -> None:
+    _a, launch = case("gosu-unknown-user")
+    assert launch.kind == "unknown"  # gosu's user is a variable: the launcher cannot be read
+    assert findings_of("gosu-unknown-user", "DJ030") == []
+
+
+def test_dj030_script_ending_in_gosu_is_not_root() -> None:
+    assert findings_of("chained", "DJ030") == []  # exec gosu app "$@"
+
+
+def test_dj030_script_that_reexecs_itself_as_a_user_is_info() -> None:
+    # `exec setpriv … "$0" "$@"` in a branch: the tracer takes the final `exec "$@"`, but the
+    # script steps down first when it runs as root.
+    [(path, _, severity, message)] = findings_of("reexec-as-user", "DJ030")
+    assert (path, severity) == ("Dockerfile", "info")
+    assert "/entrypoint.sh runs setpriv" in message
+
+
+def test_dj030_step_down_for_one_command_before_the_server_is_still_root() -> None:
+    # `su app -c "…migrate"` returns: the server after it still runs as root.
+    [(_, _, severity, message)] = findings_of("su-before", "DJ030")
+    assert severity == "warning" and "ignore this" not in message
+
+
+def test_dj030_followed_script_in_an_image_with_gosu_is_info() -> None:
+    [(_, _, severity, message)] = findings_of("installs-gosu", "DJ030")
+    assert severity == "info" and "the image installs gosu/su-exec" in message
+
+
+def test_dj001_shell_form_entrypoint_running_a_script_is_long_running() -> None:
+    # The script ends in `exec "$@"`, whose words ($0 $@ of the shell) are unknown: the script is
+    # still the container's process behind /bin/sh, as when scripts were not followed.
+    _a, launch = case("shell-entrypoint-args")
+    assert launch.kind == "unknown" and launch.scripts
+    [(path, line, severity, message)] = findings_of("shell-entrypoint-args", "DJ001")
+    assert (path, line, severity) == ("Dockerfile", 3, "warning")
+    assert "shell-form ENTRYPOINT starts its process" in message
+
+
+def test_copy_with_quoted_variable_destination_brings_the_script() -> None:
+    a, launch = case("copy-quoted-variable")  # COPY "." "$CODE_DIR/"
+    assert [h.path for h in launch.scripts] == ["/app/bin/entrypoint.sh"]
+    assert launch.kind == "gunicorn"
+    final = a.dockerfile.final
+    assert final is not None
+    assert a.context_file_at(final, "/app/bin/entrypoint.sh") == ("./bin/entrypoint.sh", True)
+    assert a.context_file_at(final, "/app/missing.py") == (None, True)
+
+
+def context_answer(tmp_path: Path, dockerfile: str, path: str) -> tuple[str | None, bool]:
+    (tmp_path / "Dockerfile").write_text(dockerfile)
+    for name in ("manage.py", "gunicorn.conf.py", "app.tar.gz"):
+        (tmp_path / name).write_text("")
+    a = analyse(tmp_path)
+    final = a.dockerfile.final
+    assert final is not None
+    return a.context_file_at(final, path)
+
+
+@pytest.mark.parametrize(
+    ("lines", "path", "answer"),
+    [
+        # The destination is expanded as BuildKit does: quotes removed, variables replaced.
+        (["ENV D=/app", 'COPY manage.py "${D}/"'], "/app/manage.py", ("manage.py", True)),
+        (["ARG D=/app", "COPY . $D"], "/app/manage.py", ("./manage.py", True)),
+        # A destination whose value is not known may be anywhere: nothing is known absent.
+        (["ARG D", "COPY . $D/"], "/app/manage.py", (None, False)),
+        (['COPY . "$FROM_BASE_IMAGE/"'], "/app/manage.py", (None, False)),
+        (["ARG D", "COPY . $D/", "COPY gunicorn.conf.py /etc/"], "/app/manage.py", (None, False)),
+        # A later copy with a known destination still wins over an earlier unknown one.
+        (["ARG D", "COPY . $D/", "COPY manage.py /app/"], "/app/manage.py", ("manage.py", True)),
+        # A variable or quoted source is expanded too.
+        (["ENV F=manage.py", 'COPY "$F" /app/'], "/app/manage.py", ("manage.py", True)),
+        (["ARG F", "COPY $F /app/"], "/app/manage.py", (None, False)),
+        # A single file copied to a directory the image has lands inside it.
+        (["WORKDIR /app", "COPY manage.py /app"], "/app/manage.py", ("manage.py", True)),
+        (["COPY manage.py /usr/local/bin"], "/usr/local/bin/manage.py", ("manage.py", True)),
+        (["COPY manage.py /app", "WORKDIR /srv"], "/app/manage.py", (None, False)),
+        (["COPY manage.py ."], "/manage.py", ("manage.py", True)),
+        # Heredocs, archives ADD unpacks, URLs: the file comes from elsewhere.
+        (
+            ["COPY <<EOF /app/gunicorn.conf.py", "workers = 2", "EOF"],
+            "/app/gunicorn.conf.py",
+            (None, False),
+        ),
+        (["ADD app.tar.gz /app/"], "/app/manage.py", (None, False)),
+        (["ADD https://example.com/manage.py /app/"], "/app/manage.py", (None, False)),
+        (["COPY --parents ./manage.py /app/"], "/app/manage.py", (None, False)),
+        # No copy writes there: known absent.
+        (["COPY manage.py /app/"], "/srv/manage.py", (None, True)),
+    ],
+)
+def test_context_file_at(
+    tmp_path: Path, lines: list[str], path: str, answer: tuple[str | None, bool]
+) -> None:
+    dockerfile = "FROM python:3.12-slim\n" + "\n".join(lines) + "\n"
+    assert context_answer(tmp_path, dockerfile, path) == answer
+
+
+def gunicorn_of(name: str) -> GunicornSettings:
+    a = analyse(FIXTURES / name)
+    final = a.dockerfile.final
+    assert final is not None
+    settings = a.gunicorn(final)
+    assert settings is not None
+    return settings
+
+
+def test_gunicorn_config_is_found_where_a_script_cds_to() -> None:
+    # `cd /app/src` then gunicorn: ./gunicorn.conf.py is /app/src/gunicorn.conf.py.
+    settings = gunicorn_of("cd-literal-config")
+    workers = settings.get("workers")
+    assert (workers.value, workers.layer) == ("4", "config")
+    assert findings_of("cd-literal-config", "DJ011") == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "cd-unknown",  # cd "$APP_HOME"
+        "shell-cd",  # sh -c "cd src && exec gunicorn …"
+        "sourced-file",  # . /app/settings.sh may cd (and export anything)
+    ],
+)
+def test_gunicorn_config_is_unknown_when_the_directory_is(name: str) -> None:
+    settings = gunicorn_of(name)
+    assert settings.config_unknown
+    assert not settings.get("workers").known
+    assert findings_of(name, "DJ011") == []
+
+
+def test_virtualenv_activate_leaves_the_directory_known() -> None:
+    settings = gunicorn_of("venv-activate")
+    assert not settings.config_unknown
+    assert settings.get("workers").layer == "default"
+
+
+def test_compose_working_dir_is_where_gunicorn_looks(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "cd-literal-config", tmp_path / "ctx")
+    (tmp_path / "ctx" / "start.sh").write_text("#!/bin/sh\nexec gunicorn app.wsgi\n")
+    a = analyse(tmp_path / "ctx")
+    final = a.dockerfile.final
+    assert final is not None
+    at = Span(0, 0)
+    a.runtime = RuntimeLayer("web", working_dir=RuntimeValue("/app/src", at, at))
+    settings = a.gunicorn(final)
+    assert settings is not None and settings.get("workers").layer == "config"
 
 
 # -- the corpus --------------------------------------------------------------------------------

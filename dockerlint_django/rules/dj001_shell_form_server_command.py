@@ -167,7 +167,9 @@ def check(ctx: Context) -> Iterator[Violation]:
     if launch.kind in WEB_SERVERS:
         severity = Severity.ERROR
         what = f"starts {launch.kind}"
-    elif launch.kind in _LONG_RUNNING:
+    elif launch.kind in _LONG_RUNNING or launch.scripts or launch.opaque is not None:
+        # A script the shell runs is the container's process, however it ends (a command the
+        # tracer cannot name, nothing after `exec "$@"`): the shell still stands in front of it.
         severity = Severity.WARNING
         what = "starts its process"
     else:

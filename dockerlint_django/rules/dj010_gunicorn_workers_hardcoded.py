@@ -68,14 +68,21 @@ def check(ctx: Context) -> Iterator[Violation]:
     options = settings.cli.find("workers")
     for opt in options:
         value = opt.value if isinstance(opt.value, str) else None
-        shown = value if value is not None else a.source.slice(opt.value_span or opt.span)
+        shown = value if value is not None else a.text(opt.value_span or opt.span)
         fix = None
         if value is not None and value.isdigit() and len(options) == 1:
             fix = _fix(ctx, opt, value)
+        # A value the shell computes (`$WORKERS`) can still be changed through that variable,
+        # just not through the two settings Gunicorn documents for it.
+        effect = (
+            "so a deployment cannot change the worker count"
+            if value is not None
+            else "so setting those at deploy time does not change the worker count"
+        )
         yield META.violation(
             opt.span,
             f"Gunicorn's command line sets {opt.option} {shown}; it overrides GUNICORN_CMD_ARGS "
-            "and WEB_CONCURRENCY, so a deployment cannot change the worker count",
+            f"and WEB_CONCURRENCY, {effect}",
             fix=fix,
         )
 

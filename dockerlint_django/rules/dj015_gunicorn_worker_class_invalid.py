@@ -109,7 +109,7 @@ def check(ctx: Context) -> Iterator[Violation]:
         )
         return
     fix = None
-    if name in _TYPOS and a.source.slice(span) == value:
+    if name in _TYPOS and a.text(span) == value:
         edit = Edit(span.start, span.end, "gthread")
         fix = Fix("Use the gthread worker", (edit,), Applicability.SAFE)
     hint = "; did you mean gthread?" if name in _TYPOS else ""

@@ -181,13 +181,12 @@ def _replace_hosts(ctx: Context, start: Start, options: Sequence[ParsedOption]) 
         or start.launch.via_shell
     ):
         return None
-    source = ctx.analysis.source
     edits: list[Edit] = []
     for opt in options:
         value, span = opt.value, opt.value_span
         if not isinstance(value, str) or span is None:
             return None
-        if source.slice(span) != value:
+        if ctx.analysis.text(span) != value:
             return None  # escapes in the JSON string: offsets do not map one to one
         parsed = gunicorn_host(value)
         if parsed is None:

@@ -18,9 +18,11 @@ The user is looked up through local parent stages (`FROM build AS final`) and, f
 tool knows (`python`, `debian`, `ubuntu`, `alpine`, `nginx`, `nginxinc/nginx-unprivileged`,
 `ghcr.io/benoitc/gunicorn`), the image's own default. An unknown base image, or a `USER $NAME` whose
 value cannot be known, is never reported. A start command that drops privileges itself
-(`gosu app gunicorn …`, `su-exec`, `setpriv`) is not reported; one that starts through an entrypoint
-script in an image that installs `gosu` or `su-exec` is only info, since such scripts usually step
-down before they `exec` the server.
+(`gosu app gunicorn …`, `su-exec`, `setpriv`, `runuser`, `su`) is not reported, nor one whose
+entrypoint script ends by doing so (`exec gosu app "$@"`). One that starts through an entrypoint
+script that runs such a program elsewhere (`exec gosu postgres "$0" "$@"` in a branch), or through
+any entrypoint script in an image that installs `gosu` or `su-exec`, is only info, since such
+scripts usually step down before they `exec` the server.
 
 ## Example
 ```dockerfile
@@ -51,12 +53,14 @@ command. Files the process writes at run time may need new ownership, which only
 
 from __future__ import annotations
 
+import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from dockerlint_django.dockerfile.edits import insert_line_before
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+from dockerlint_django.shell.launch import Launch, WordLike
 
 META = RuleMeta(
     code="DJ030",
@@ -70,7 +74,7 @@ META = RuleMeta(
 )
 
 
-_STEP_DOWN = frozenset({"gosu", "su-exec", "setpriv", "runuser", "chpst", "s6-setuidgid"})
+_STEP_DOWN = frozenset({"gosu", "su-exec", "setpriv", "runuser", "chpst", "s6-setuidgid", "su"})
 _STEP_DOWN_WORD = re.compile(r"(^|/)(gosu|su-exec)(\b|$)")
 
 
@@ -83,12 +87,29 @@ def check(ctx: Context) -> Iterator[Violation]:
     if user.is_root is not True:
         return
     start = a.start(final)
-    if start is not None and any(ln.name in _STEP_DOWN for ln in start.launch.launchers):
+    launch = start.launch if start is not None else None
+    if launch is not None and _steps_down(launch):
         return
     severity = None
-    if start is not None and start.launch.kind == "script" and _installs_step_down(ctx):
+    note = ""
+    if launch is not None and (
+        launch.scripts or launch.opaque is not None or launch.kind == "script"
+    ):
         # The usual pattern: start as root, fix volume ownership, then `exec gosu app "$@"`.
-        severity = Severity.INFO
+        found = _script_step_down(launch)
+        if found is not None:
+            severity = Severity.INFO
+            program, path = found
+            note = (
+                f" ({path} runs {program}: if it drops privileges before it starts the server, "
+                "ignore this)"
+            )
+        elif _installs_step_down(ctx):
+            severity = Severity.INFO
+            note = (
+                " (the image installs gosu/su-exec: if its entrypoint script drops privileges, "
+                "ignore this)"
+            )
     created = a.created_users(final)
     fix = None
     if user.instruction is not None:
@@ -118,9 +139,80 @@ def check(ctx: Context) -> Iterator[Violation]:
                 (insert_line_before(a.source, anchor, f"USER {name}:{group}"),),
                 Applicability.UNSAFE,
             )
-    if severity is not None:
-        message += " (the image installs gosu/su-exec: if its entrypoint script drops privileges, ignore this)"
-    yield META.violation(span, message, fix=fix, severity=severity)
+    yield META.violation(span, message + note, fix=fix, severity=severity)
+
+
+def _steps_down(launch: Launch) -> bool:
+    """The command that finally runs is started through a program that changes the user: a
+    launcher (``gosu app gunicorn``), the program itself (``runuser -u app -- …``, ``su app -c``),
+    or the command a shell or script ends with (``exec gosu "$APP_USER" "$@"``, whose user is
+    unknown but is set there)."""
+    if any(ln.name in _STEP_DOWN for ln in launch.launchers):
+        return True
+    if launch.program is not None and _drops(launch.program, launch.args):
+        return True
+    return any(
+        hop.command is not None
+        and bool(hop.command.words)
+        and _drops(hop.command.words[0], hop.command.words[1:])
+        for hop in launch.hops
+    )
+
+
+# `su`/`runuser` options that take a value; the first operand is the user (root when none).
+_SU_VALUE_OPTS = frozenset(
+    {"-c", "-s", "-g", "-G", "-w", "-u", "--command", "--shell", "--group", "--supp-group"}
+    | {"--whitelist-environment", "--user"}
+)
+
+
+def _drops(program: WordLike, args: Sequence[WordLike]) -> bool:
+    """``program args`` runs its command as another user than root."""
+    name = _program(program.value)
+    if name not in _STEP_DOWN:
+        return False
+    if name not in ("su", "runuser"):
+        return True
+    i = 0
+    while i < len(args):
+        v = args[i].value
+        if v is None:
+            return True  # a user we cannot read: not known to be root
+        if v in ("-u", "--user") and i + 1 < len(args):
+            user = args[i + 1].value
+            return user is None or user not in ("root", "0")
+        if v.startswith("--user="):
+            return v[len("--user=") :] not in ("root", "0")
+        if v == "--":
+            break
+        if v in _SU_VALUE_OPTS:
+            i += 2
+            continue
+        if v.startswith("-"):
+            i += 1
+            continue
+        return v not in ("root", "0")
+    return False  # `su -c cmd` runs it as root
+
+
+def _script_step_down(launch: Launch) -> tuple[str, str] | None:
+    """A step-down program that a script on the way may hand over to (``exec gosu postgres "$0"
+    "$@"`` in a branch, ``set -- su-exec app "$@"``): the first one, and the script's path.
+
+    A command the script runs before it starts the server and that returns
+    (``su app -c "manage.py migrate"``) drops nothing for what comes after it."""
+    for hop in launch.scripts:
+        returns = {c.span for c in hop.before if not c.exec_prefixed}
+        for cmd in hop.script.commands:
+            for i, word in enumerate(cmd.words):
+                program = _program(word.value)
+                if program in _STEP_DOWN and not (i == 0 and cmd.span in returns):
+                    return program, hop.path
+    return None
+
+
+def _program(value: str | None) -> str | None:
+    return None if value is None else posixpath.basename(value)
 
 
 def _installs_step_down(ctx: Context) -> bool:
