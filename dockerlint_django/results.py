@@ -57,18 +57,33 @@ class FileResult:
 def flatten(results: Iterable[FileResult]) -> list[FileResult]:
     """One result per file: results for files read on the way merged in, findings once each.
 
-    Two Dockerfiles that run the same entrypoint script both report its findings; a file that is
-    also checked on its own keeps its own result, with the other findings added.
+    Two Dockerfiles that run the same entrypoint script both report its findings, and a
+    Dockerfile built several ways is checked once a build; a file that is also checked on its own
+    keeps its own result, with the other findings added.
     """
     out: list[FileResult] = []
     index: dict[str, FileResult] = {}
     seen: dict[str, set[tuple[object, ...]]] = {}
     pending: list[FileResult] = []
     for r in results:
+        home = index.get(r.path) if r.error is None else None
+        if home is not None:
+            # The same file checked again (a Dockerfile that several Compose services build
+            # differently): one result, each finding once.
+            for f in r.findings:
+                if _key(f) not in seen[r.path]:
+                    seen[r.path].add(_key(f))
+                    home.findings.append(f)
+            known = {_key(f) for f in home.suppressed}
+            home.suppressed.extend(f for f in r.suppressed if _key(f) not in known)
+            home.parse_failed = home.parse_failed or r.parse_failed
+            home.findings.sort(key=Finding.sort_key)
+            pending.extend(r.others)
+            continue
         out.append(r)
         if r.error is None:
-            index.setdefault(r.path, r)
-            seen.setdefault(r.path, set()).update(_key(f) for f in r.findings)
+            index[r.path] = r
+            seen[r.path] = {_key(f) for f in r.findings}
         pending.extend(r.others)
     for extra in pending:
         home = index.get(extra.path)

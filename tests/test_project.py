@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from dockerlint_django.cli import cli
 from dockerlint_django.compose.loader import LoadOptions, load_project
+from dockerlint_django.compose.model import Project
 from dockerlint_django.dockerfile.model import Command
 from dockerlint_django.project.deployment import LoadSettings, load_deployment, plan_builds
 from dockerlint_django.project.links import link_services
@@ -28,13 +29,6 @@ def write(root: Path, files: dict[str, str]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return root
-
-
-def project(root: Path, *files: str, env: dict[str, str] | None = None) -> list[object]:
-    loaded = load_project(
-        LoadOptions(working_dir=root, files=tuple(Path(f) for f in files), environment=env or {})
-    )
-    return list(link_services(loaded))
 
 
 DOCKERFILE = 'FROM python:3.12-slim\nCMD ["gunicorn", "app.wsgi"]\n'
@@ -128,7 +122,7 @@ class TestLinks:
         assert "remote" in link.reason
 
 
-def _load(root: Path) -> object:
+def _load(root: Path) -> Project:
     return load_project(LoadOptions(working_dir=root))
 
 
@@ -334,3 +328,20 @@ class TestParseCompose:
         assert out == ""
         assert len(err.strip().splitlines()) == 1
         assert "compose.yaml:3" in err
+
+
+class TestSameDockerfileSeveralBuilds:
+    def test_a_finding_every_build_has_is_reported_once(self, tmp_path: Path) -> None:
+        write(
+            tmp_path,
+            {
+                "compose.yaml": "services:\n"
+                "  web: {build: {context: ., args: {MODE: a}}}\n"
+                "  worker: {build: {context: ., args: {MODE: b}}}\n",
+                "Dockerfile": "FROM python:3.12\nARG MODE\nRUN pip install django\n"
+                'CMD ["gunicorn", "app.wsgi"]\n',
+            },
+        )
+        code, out, _ = run(tmp_path, "check", "--format", "json", "--select", "DJ105")
+        assert code == 1
+        assert [(f["filename"], f["code"]) for f in json.loads(out)] == [("Dockerfile", "DJ105")]

@@ -508,7 +508,8 @@ def test_importing_the_readers_stays_light() -> None:
     import sys
 
     code = (
-        "import sys, dockerlint_django.readers.requirements, dockerlint_django.readers.gunicorn_config; "
+        "import sys, dockerlint_django.readers.requirements, "
+        "dockerlint_django.readers.gunicorn_config; "
         "print(sorted(m for m in ('packaging', 'platform', 'dataclasses') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
