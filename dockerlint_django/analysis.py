@@ -376,10 +376,17 @@ class Analysis:
         if config is None:
             # A config file may be loaded but cannot be read: all it could set is unknown.
             return resolve_settings(cli, env=env, config_unknown=True)
-        # Spans in the config file are not spans of this Dockerfile: findings point at the
-        # Dockerfile's start command instead.
+        # A setting's span is moved into the workspace, so that the services listing and the
+        # rules can say which line of the config file sets it.
+        source = config.source
         values = {
-            name: ConfigSetting(setting.value, setting.known, None)
+            name: ConfigSetting(
+                setting.value,
+                setting.known,
+                None
+                if source is None or setting.span is None
+                else self.workspace.to_workspace(source, setting.span),
+            )
             for name, setting in config.settings.items()
         }
         return resolve_settings(cli, env=env, config=values, config_unknown=config.unknown)

@@ -233,7 +233,11 @@ class TestCheck:
         assert web["gunicorn"]["workers"]["value"] == "3"
         # The config file comes from the build context Compose names (the repository root),
         # not from the Dockerfile's own folder.
-        assert web["gunicorn"]["worker_tmp_dir"] == {"value": "/dev/shm", "layer": "config file"}
+        assert web["gunicorn"]["worker_tmp_dir"] == {
+            "value": "/dev/shm",
+            "layer": "config file",
+            "at": "gunicorn.conf.py:2",
+        }
         worker = prod["worker"]
         assert worker["build"]["linked"] == "runs mysite-web, built by web"
         assert worker["command"]["value"] == ["python", "manage.py", "process_tasks"]

@@ -36,7 +36,7 @@ import posixpath
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
-from dockerlint_django._record import record
+from dockerlint_django._record import field, record
 from dockerlint_django.gunicorn import SETTINGS, ConfigSetting
 from dockerlint_django.source import SourceFile, Span
 
@@ -111,6 +111,8 @@ class GunicornConfig:
     all_unknown: bool = False
     error: str | None = None
     error_line: int = 0
+    # The file read: setting spans are offsets into its text.
+    source: SourceFile | None = field(default=None, compare=False, repr=False)
 
     @property
     def unknown(self) -> bool:
@@ -133,7 +135,7 @@ def read_config(source: SourceFile) -> GunicornConfig:
     for name, binding in env.items():
         if name in CONFIG_SETTINGS:
             settings[name] = _setting(name, binding)
-    return GunicornConfig(settings, reader.escaped)
+    return GunicornConfig(settings, reader.escaped, source=source)
 
 
 def _setting(name: str, binding: _Binding) -> ConfigSetting:
