@@ -17,7 +17,7 @@ from dockerlint_django._record import record
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.edits import json_append
 from dockerlint_django.dockerfile.expand import ExpansionError, expand_word
-from dockerlint_django.dockerfile.model import Command, Dockerfile, Stage, State
+from dockerlint_django.dockerfile.model import Command, Dockerfile, Stage, State, UserValue
 from dockerlint_django.fix import Edit
 from dockerlint_django.gunicorn import (
     ConfigSetting,
@@ -314,6 +314,25 @@ class Analysis:
             runs=runs,
             context_known=self.context.exists(".") is not None,
         )
+
+    def user(self, stage: Stage) -> UserValue:
+        """The user the container runs as: a Compose ``user:`` over the image's USER."""
+        state = stage.final_state
+        runtime = self.runtime
+        if runtime is not None and runtime.user is not None and stage is self.dockerfile.final:
+            return UserValue(runtime.user.value, None, None)
+        return state.user
+
+    def stop_signal(self, stage: Stage) -> str | None:
+        """The signal ``docker stop`` sends: Compose's ``stop_signal`` over STOPSIGNAL."""
+        runtime = self.runtime
+        if (
+            runtime is not None
+            and runtime.stop_signal is not None
+            and stage is self.dockerfile.final
+        ):
+            return runtime.stop_signal.value
+        return stage.final_state.stopsignal
 
     def append_to_server(self, start: Start, words: Sequence[str]) -> Edit | None:
         """An edit appending ``words`` to the server's arguments, or None when that is unsafe.

@@ -7,14 +7,16 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from click.testing import CliRunner
 
+from dockerlint_django.analysis import Analysis
 from dockerlint_django.cli import cli
 from dockerlint_django.compose.loader import LoadOptions, load_project
 from dockerlint_django.compose.model import Project
-from dockerlint_django.dockerfile.model import Command
+from dockerlint_django.dockerfile.model import Command, Stage
 from dockerlint_django.project.deployment import LoadSettings, load_deployment, plan_builds
 from dockerlint_django.project.links import link_services
 from dockerlint_django.project.view import RuntimeLayer, merge_start
@@ -349,3 +351,88 @@ class TestSameDockerfileSeveralBuilds:
         code, out, _ = run(tmp_path, "check", "--format", "json", "--select", "DJ105")
         assert code == 1
         assert [(f["filename"], f["code"]) for f in json.loads(out)] == [("Dockerfile", "DJ105")]
+
+
+def _service_analysis(root: Path, service: str) -> tuple[Analysis, Stage]:
+    from dockerlint_django.config import Config
+    from dockerlint_django.engine import Options, build_analysis, parse_dockerfile
+    from dockerlint_django.project.view import runtime_layer
+    from dockerlint_django.project.workspace import Workspace
+    from dockerlint_django.source import SourceFile
+
+    links = {link.service.name: link for link in link_services(_load(root))}
+    build = links[service].image
+    assert build is not None and build.dockerfile is not None
+    source = SourceFile.from_text("Dockerfile", build.dockerfile.read_text(encoding="utf-8"))
+    parsed, _, _ = parse_dockerfile(source)
+    assert parsed is not None
+    workspace = Workspace(source)
+    layer = runtime_layer(links[service].service, workspace)
+    options = Options(Config(), build=build)
+    analysis = build_analysis(source, parsed, options, build.dockerfile, layer, workspace)
+    stage = analysis.dockerfile.final
+    assert stage is not None
+    return analysis, stage
+
+
+class TestServiceView:
+    FILES: ClassVar[dict[str, str]] = {
+        "Dockerfile": "FROM python:3.12-slim\n"
+        "USER app\n"
+        "STOPSIGNAL SIGTERM\n"
+        "ENV WEB_CONCURRENCY=2 PORT=8000\n"
+        'ENTRYPOINT ["tini", "--"]\n'
+        'CMD ["gunicorn", "app.wsgi", "--bind", "0.0.0.0:8000"]\n',
+        "compose.yaml": "services:\n"
+        "  web:\n"
+        "    build: .\n"
+        "    user: root\n"
+        "    stop_signal: SIGINT\n"
+        "    env_file: web.env\n"
+        "    environment:\n"
+        "      - WEB_CONCURRENCY=4\n"
+        "    command: gunicorn app.wsgi --workers 3 && echo dropped\n"
+        "  tool:\n"
+        "    build: .\n"
+        "    entrypoint: [python, manage.py]\n",
+        "web.env": "WEB_CONCURRENCY=3\nPORT=9000\n",
+    }
+
+    def test_the_service_replaces_the_images_settings(self, tmp_path: Path) -> None:
+        write(tmp_path, self.FILES)
+        analysis, stage = _service_analysis(tmp_path, "web")
+        assert analysis.user(stage).value == "root"
+        assert analysis.stop_signal(stage) == "SIGINT"
+        start = analysis.start(stage)
+        assert start is not None
+        # command replaces CMD (cut by Compose at `&&`); the image's ENTRYPOINT stays.
+        assert [w.value for w in start.argv] == [
+            "tini",
+            "--",
+            "gunicorn",
+            "app.wsgi",
+            "--workers",
+            "3",
+        ]
+        settings = analysis.gunicorn(stage)
+        assert settings is not None
+        workers = settings.get("workers")
+        # The command line wins; below it environment beats env_file beats the image's ENV.
+        assert (workers.value, workers.layer) == ("3", "cli")
+        assert settings.env["WEB_CONCURRENCY"].value == "4"
+        assert settings.env["PORT"].value == "9000"
+        # The span of the Compose value is in the workspace: it locates to compose.yaml.
+        span = workers.span
+        assert span is not None
+        source, local = analysis.workspace.locate(span)
+        assert source.path.endswith("compose.yaml")
+        assert source.slice(local).startswith("--workers")
+
+    def test_a_compose_entrypoint_drops_the_image_cmd(self, tmp_path: Path) -> None:
+        write(tmp_path, self.FILES)
+        analysis, stage = _service_analysis(tmp_path, "tool")
+        start = analysis.start(stage)
+        assert start is not None
+        assert [w.value for w in start.argv] == ["python", "manage.py"]
+        # The image alone still runs its own settings.
+        assert analysis.user(stage).value == "app"
