@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Callable
 from collections.abc import Mapping as AbcMapping
 from pathlib import Path
@@ -196,7 +197,9 @@ class _Session:
         if cached is not None:
             return cached
         try:
-            data = Path(path).read_bytes()
+            data = _read_regular_file(path)
+        except _NotRegular as exc:
+            raise LoadError("missing-file", f"read {path}: {exc}", self.display(path)) from None
         except FileNotFoundError:
             raise LoadError(
                 "missing-file",
@@ -230,6 +233,58 @@ class _Session:
             raise _rekind(exc, "yaml") from None
         self.docs_cache[path] = docs
         return docs
+
+
+# Compose files, env files and included or extended files are read in full; a hostile project
+# may name a FIFO, /dev/zero or a huge file instead (Compose would block or exhaust memory).
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+class _NotRegular(Exception):
+    pass
+
+
+def _read_regular_file(path: str) -> bytes:
+    """The bytes of a regular file of at most ``MAX_FILE_BYTES``. Opened without blocking, so a
+    FIFO nobody writes to is refused instead of waiting forever."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise _NotRegular("not a regular file")
+        if st.st_size > MAX_FILE_BYTES:
+            raise _NotRegular(f"file too large: more than {MAX_FILE_BYTES:,} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > MAX_FILE_BYTES:  # grew while being read
+                raise _NotRegular(f"file too large: more than {MAX_FILE_BYTES:,} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _check_regular(path: str, node: Node | None) -> None:
+    """Refuse, where ``node`` names it, a file ``_read_regular_file`` would refuse."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return  # reported when read
+    if stat.S_ISDIR(st.st_mode):
+        raise _error("missing-file", f"read {path}: is a directory", node)
+    if not stat.S_ISREG(st.st_mode):
+        raise _error("missing-file", f"read {path}: not a regular file", node)
+    if st.st_size > MAX_FILE_BYTES:
+        raise _error(
+            "missing-file", f"read {path}: file too large: more than {MAX_FILE_BYTES:,} bytes", node
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -763,6 +818,7 @@ def _extends_base_from_file(
     )
     if not os.path.exists(local):
         raise _error("missing-file", f"open {local}: no such file or directory", node)
+    _check_regular(local, node)
     source, processors = _load_yaml_file(sub, local, Mapping(None, items=()), [])
     services = M.get(source, "services")
     if services is None:
@@ -883,6 +939,7 @@ def _apply_include(ctx: _Context, filename: str, cfg: Mapping, included: list[st
                 raise _error(
                     "missing-file", f"open {included_file}: no such file or directory", entry
                 )
+            _check_regular(included_file, entry)
         imported = _load_yaml_model(sub, resolved, included)
         cfg = _import_resources(imported, cfg)
     return M.drop(cfg, "include")
@@ -1077,9 +1134,9 @@ def _project_name(
         if docs and not isinstance(docs[0], Mapping) and not M.is_null(docs[0]):
             raise _error(
                 "yaml",
-                "yaml: unmarshal errors:\n"
-                f"  line {docs[0].origin.line if docs[0].origin else 1}: "
-                f"cannot unmarshal !!{_yaml_kind(docs[0])} into cli.named",
+                # Compose says "cannot unmarshal !!str into cli.named"; say what it means.
+                f"not a Compose file: the top level is a {_KIND_WORDS[_yaml_kind(docs[0])]}, "
+                "not a mapping of Compose keys (services:, …)",
                 docs[0],
             )
         for doc in docs:
@@ -1096,6 +1153,15 @@ def _project_name(
         written = interpolated.text()
     # A name written in a file wins even when it normalises to nothing (then Compose fails).
     return normalize_project_name(written), origin
+
+
+_KIND_WORDS = {
+    "str": "string",
+    "seq": "list",
+    "int": "number",
+    "float": "number",
+    "bool": "boolean",
+}
 
 
 def _yaml_kind(node: Node) -> str:
@@ -1191,9 +1257,18 @@ def _resolve_environment(session: _Session, svc: Service, env: _Env, required: b
             continue
         try:
             source = session.read(ref.path)
-        except LoadError:
+        except LoadError as exc:
+            if required and exc.kind != "missing-file":
+                raise  # a decoding error, at its line of the env file
             if required:
-                raise
+                # Named where the service names the file, as a missing one is.
+                raise LoadError(
+                    exc.kind,
+                    exc.message,
+                    ref.origin.path if ref.origin else exc.path,
+                    ref.origin.line if ref.origin else exc.line,
+                    ref.origin.column if ref.origin else exc.column,
+                ) from None
             continue
 
         def lookup(name: str) -> str | None:
