@@ -63,6 +63,10 @@ class RunStep:
         return self.instruction.keyword_span
 
 
+# What Gunicorn takes from its environment (F-01, F-02, F-04).
+_GUNICORN_ENV = ("GUNICORN_CMD_ARGS", "WEB_CONCURRENCY", "PORT", "FORWARDED_ALLOW_IPS")
+
+
 def _argv(command: Command | None) -> tuple[Word, ...]:
     return () if command is None else command.argv
 
@@ -377,6 +381,10 @@ class Analysis:
                 )
             env[name] = EnvVar(value, span, mapped)
         if self.runtime is not None and stage is self.dockerfile.final:
+            if not self.runtime.environment_complete:
+                # A missing env file may set what Gunicorn reads from the environment.
+                for name in _GUNICORN_ENV:
+                    env[name] = EnvVar(None)
             for name, var in self.runtime.environment.items():
                 word = var.mapped
                 env[name] = EnvVar(var.value, var.span, word.mapped if word is not None else None)

@@ -52,6 +52,7 @@ from dockerlint_django.source import SourceError, SourceFile
 
 if TYPE_CHECKING:
     from dockerlint_django.compose.loader import LoadOptions
+    from dockerlint_django.compose.nodes import ComposeError
 
 
 def _fail(message: str) -> NoReturn:
@@ -159,6 +160,48 @@ class _Plan:
     dockerfiles: list[tuple[Path, ImageBuild | None]]
     deployments: list[Deployment]
     warnings: list[str]
+
+
+def _main_file(variant: Path, compose: Sequence[Path]) -> Path | None:
+    """The folder's default Compose file, for a variant file beside it."""
+    from dockerlint_django.discover import DEFAULT_COMPOSE_NAMES
+
+    names = {p.name: p for p in compose if p.parent == variant.parent}
+    for name in DEFAULT_COMPOSE_NAMES:
+        if name in names and names[name] != variant:
+            return names[name]
+    return None
+
+
+_PARTIAL = (
+    "neither an image nor a build context",
+    "depends on undefined service",
+    "empty compose file",
+)
+
+
+def _is_partial(error: ComposeError) -> bool:
+    """An error that a file meant to be merged over the main one gives when read alone."""
+    return any(text in error.message for text in _PARTIAL)
+
+
+def _missing_env_files(deployment: Deployment) -> list[str]:
+    out: list[str] = []
+    if deployment.project is None:
+        return out
+    for service in deployment.project.services.values():
+        for missing in service.missing_env_files:
+            ref = next((r for r in service.env_file if r.path == missing), None)
+            where = (
+                f"{ref.origin.path}:{ref.origin.line}"
+                if ref is not None and ref.origin is not None
+                else display_path(Path(missing))
+            )
+            out.append(
+                f"{where}: env file {display_path(Path(missing))} of service {service.name} is "
+                "not here; the variables it sets are taken as not known"
+            )
+    return list(dict.fromkeys(out))
 
 
 def _sniff(path: Path, sniff: Any) -> str | None:
@@ -272,7 +315,28 @@ class _Run:
                 files = tuple(base.root / f for f in entry)
                 if files not in sets:
                     sets.append(files)
-        deployments = [load_deployment(files, self.load_settings(base)) for files in sets]
+        settings = self.load_settings(base)
+        deployments = []
+        for files in sets:
+            d = load_deployment(files, settings)
+            if d.error is not None and len(files) == 1:
+                # `docker-compose.override.dev.yml` or `compose.ci.yaml` are often partial
+                # overrides, used as `-f compose.yaml -f <it>`: read them so when they cannot
+                # stand alone.
+                main = _main_file(files[0], compose)
+                if main is not None and _is_partial(d.error):
+                    merged = load_deployment((main, files[0]), settings)
+                    if merged.error is None or merged.needs_values:
+                        d = merged
+            deployments.append(d)
+        for d in deployments:
+            warnings.extend(_missing_env_files(d))
+            if d.error is not None and d.needs_values:
+                names = ", ".join(d.needs_values[:5]) + (", …" if len(d.needs_values) > 5 else "")
+                warnings.append(
+                    f"{d.error.one_line()} (not checked: this may only need values for {names}; "
+                    "give them with --env or --env-file)"
+                )
         builds = plan_builds(deployments)
         planned: list[tuple[Path, ImageBuild | None]] = []
         done: set[Path] = set()
@@ -509,6 +573,8 @@ def _compose_results(deployments: Sequence[Deployment]) -> list[FileResult]:
     out: list[FileResult] = []
     seen: set[str] = set()
     for d in deployments:
+        if d.error is not None and d.needs_values:
+            continue  # said as a warning: the project needs values a deployment gives
         if d.error is not None:
             where = d.error.path or (display_path(d.files[0]) if d.files else ".")
             out.append(FileResult(where, None, None, error=d.error.one_line()))

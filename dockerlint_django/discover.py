@@ -292,9 +292,37 @@ def _folder_sets(files: list[Path]) -> list[ComposeSet]:
         # Everything else Compose loads only when named with `-f`, alone (with `-f`, no override
         # file is added): a variant (`docker-compose.prod.yml`), a shadowed default name, or an
         # override with no main file beside it (Compose then looks in the parent folder instead).
-        if path not in used:
+        if path in used:
+            continue
+        base = None if path in winner else _override_base(path, by_name, mains)
+        if base is not None:
+            # An override variant (`docker-compose.override.dev.yml`, `compose.test.override.yml`)
+            # is written to be merged over another file, `-f base -f override`: alone it is
+            # usually no project at all (services without an image).
+            sets.append(ComposeSet((base, path), default=False))
+        else:
             sets.append(ComposeSet((path,), default=False, shadowed_by=winner.get(path)))
     return sets
+
+
+_OVERRIDE_WORD = re.compile(r"(?<![a-z0-9])override(?![a-z0-9])", re.IGNORECASE)
+_OVERRIDE_SUFFIX = re.compile(r"(.+)[._-]override\.(ya?ml)", re.IGNORECASE)
+
+
+def _override_base(path: Path, by_name: dict[str, Path], mains: list[Path]) -> Path | None:
+    """The file an override variant is merged over: the file it names before `override`
+    (`compose.test.override.yml` over `compose.test.yml`) when that file is beside it, else the
+    folder's main file. None for a file that is no override variant."""
+    name = path.name
+    if not _OVERRIDE_WORD.search(name) or name in DEFAULT_OVERRIDE_NAMES:
+        return None
+    suffix = _OVERRIDE_SUFFIX.fullmatch(name)
+    if suffix is not None:
+        for ext in ("yml", "yaml"):
+            own = by_name.get(f"{suffix.group(1)}.{ext}")
+            if own is not None and own != path:
+                return own
+    return mains[0] if mains else None
 
 
 # --- folder search -------------------------------------------------------------------------------

@@ -436,3 +436,80 @@ class TestServiceView:
         assert [w.value for w in start.argv] == ["python", "manage.py"]
         # The image alone still runs its own settings.
         assert analysis.user(stage).value == "app"
+
+
+class TestCheckoutWithoutDeploymentFiles:
+    """A checkout lacks what a deployment supplies: `.env` files and variable values."""
+
+    def test_a_missing_env_file_is_a_warning_and_its_variables_are_unknown(
+        self, tmp_path: Path
+    ) -> None:
+        write(
+            tmp_path,
+            {
+                "compose.yaml": "services:\n  web:\n    build: .\n    env_file: .env.prod\n",
+                "Dockerfile": DOCKERFILE,
+            },
+        )
+        code, out, err = run(tmp_path, "check", "--show-services", "--format", "json")
+        assert code == 0, err
+        assert "compose.yaml:4: env file .env.prod of service web is not here" in err
+        (project,) = json.loads(out)
+        gunicorn = project["services"][0]["gunicorn"]
+        # The missing file may set GUNICORN_CMD_ARGS: nothing below the command line is known.
+        assert gunicorn["workers"] == {"value": None, "layer": "GUNICORN_CMD_ARGS", "known": False}
+
+    def test_a_required_variable_is_unknown_not_an_error(self, tmp_path: Path) -> None:
+        write(
+            tmp_path,
+            {
+                "compose.yaml": "services:\n"
+                "  web:\n"
+                "    build: .\n"
+                "    environment:\n"
+                "      SECRET_KEY: ${SECRET_KEY:?set SECRET_KEY}\n",
+                "Dockerfile": DOCKERFILE,
+            },
+        )
+        code, out, err = run(tmp_path, "check", "--show-services", "--format", "json")
+        assert code == 0, err
+        env = json.loads(out)[0]["services"][0]["environment"]
+        assert env["SECRET_KEY"]["depends_on"] == ["SECRET_KEY"]
+        # parse --compose stays Compose: the same file is an error there.
+        code, _, err = run(tmp_path, "parse", "--compose")
+        assert code == 2
+        assert "required variable SECRET_KEY is missing a value" in err
+
+    def test_a_project_unreadable_for_want_of_values_is_a_warning(self, tmp_path: Path) -> None:
+        write(
+            tmp_path,
+            {
+                "compose.yaml": "services:\n"
+                "  web:\n"
+                "    image: nginx\n"
+                "    volumes: ['${DATA}:/data']\n",
+                "Dockerfile": DOCKERFILE,
+            },
+        )
+        code, _, err = run(tmp_path, "check")
+        assert code == 1  # the Dockerfile's own findings; the Compose file is no input error
+        assert "not checked: this may only need values for DATA" in err
+        code, _, err = run(tmp_path, "check", "--env", "DATA=./data")
+        assert code == 1
+        assert "not checked" not in err
+
+    def test_a_partial_override_is_read_over_the_main_file(self, tmp_path: Path) -> None:
+        write(
+            tmp_path,
+            {
+                "compose.yaml": "services:\n  web:\n    build: .\n",
+                "docker-compose.override.dev.yml": "services:\n"
+                "  web:\n"
+                "    command: gunicorn app.wsgi --reload\n",
+                "Dockerfile": DOCKERFILE,
+            },
+        )
+        code, out, err = run(tmp_path, "check", "--show-services", "--format", "json")
+        assert code == 0, err
+        files = [p["files"] for p in json.loads(out)]
+        assert ["compose.yaml", "docker-compose.override.dev.yml"] in files

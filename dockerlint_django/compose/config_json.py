@@ -16,7 +16,7 @@ import math
 from typing import Any
 
 from dockerlint_django.compose.merge import go_value_text
-from dockerlint_django.compose.model import Command, Duration, Project, Service
+from dockerlint_django.compose.model import Command, Duration, Project, Service, go_path_clean
 from dockerlint_django.compose.nodes import Mapping, Node, Scalar, Sequence
 
 # Keys printed from the node as they are (their Go type holds the same JSON).
@@ -188,6 +188,10 @@ def _service(svc: Service) -> dict[str, Any]:
         v = n.get(key)
         if v is not None and plain(v) not in ({}, [], None):
             out[key] = plain(v)
+    for mount in out.get("volumes") or ():
+        # Observed: Compose prints a long-syntax target cleaned (`/a/./b/` as `/a/b`).
+        if isinstance(mount, dict) and isinstance(mount.get("target"), str) and mount["target"]:
+            mount["target"] = go_path_clean(mount["target"])
     return out
 
 

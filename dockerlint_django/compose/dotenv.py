@@ -102,6 +102,11 @@ class DotenvError(ComposeError):
         return f"failed to read {path}: {self.message}"
 
 
+# Every value of one file together (each is also at most MAX_VALUE_LENGTH): `B="${A}x"`,
+# `C="${B}x"`, ... grows quadratically, and Compose has no limit.
+MAX_TOTAL_LENGTH = 64 * 1024 * 1024
+
+
 def parse_dotenv(
     text: str,
     lookup: Lookup,
@@ -137,6 +142,7 @@ class _Parser:
         self.values: dict[str, str] = {}
         # compose-go's own line counter, which its messages quote.
         self.line = 1
+        self.total = 0  # characters of the values so far
 
     def parse(self) -> list[DotenvEntry]:
         text = self.text
@@ -161,6 +167,13 @@ class _Parser:
             else:
                 entry, pos = self.unquoted(key, key_line, key_start, pos)
             self.values[key] = entry.value or ""
+            self.total += len(entry.value or "")
+            if self.total > MAX_TOTAL_LENGTH:
+                raise DotenvError(
+                    f"the values expand to more than {MAX_TOTAL_LENGTH:,} characters",
+                    line=key_line,
+                    offset=key_start,
+                )
             entries.append(entry)
 
     def statement_start(self, pos: int) -> int:

@@ -77,11 +77,16 @@ class Substituted:
         return bool(self.segments) and all(s.kind == DEFAULT for s in self.segments)
 
 
+# Compose has no limit; a value this long is a bomb, not a setting.
+MAX_VALUE_LENGTH = 16 * 1024 * 1024
+
+
 class InterpolationError(ComposeError):
     """A template Compose rejects. ``str()`` is compose-go's own error text.
 
-    ``kind`` is ``"invalid"`` (``template`` is the text Compose quotes) or ``"required"``
-    (``variable`` and ``reason`` from a ``${VAR:?reason}``). ``offset`` is where in the substituted
+    ``kind`` is ``"invalid"`` (``template`` is the text Compose quotes), ``"required"``
+    (``variable`` and ``reason`` from a ``${VAR:?reason}``) or ``"too-long"`` (the result is over
+    ``MAX_VALUE_LENGTH``). ``offset`` is where in the substituted
     text the offending ``$`` is.
     """
 
@@ -289,6 +294,13 @@ class _Substitution:
             if child is not None:
                 stack.append(child)
         segments = _flatten(root.items)
+        if sum(len(s.text) for s in segments) > MAX_VALUE_LENGTH:
+            # `A="${B}${B}"`, `B="${C}${C}"`, ... doubles with each line: bounded memory first.
+            raise InterpolationError(
+                f"the value expands to more than {MAX_VALUE_LENGTH:,} characters",
+                kind="too-long",
+                offset=0,
+            )
         return Substituted(
             "".join(s.text for s in segments),
             tuple(self.unset),

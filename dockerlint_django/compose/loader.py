@@ -68,6 +68,9 @@ class LoadError(ComposeError):
     ) -> None:
         super().__init__(message, path, line, column)
         self.kind = kind
+        # Variables met on the way that had no value here: when there are some, the project may
+        # only be unreadable for want of them (a deployment sets them).
+        self.unset_variables: tuple[str, ...] = ()
         self.compose_message = compose_message if compose_message is not None else message
 
 
@@ -101,6 +104,13 @@ class LoadOptions:
     # The OS-environment layer: highest priority for interpolation, and where COMPOSE_* are read.
     environment: AbcMapping[str, str] = field(default_factory=dict)
     interpolate: bool = True  # False = --no-interpolate
+    # A service's required env_file that does not exist: "error" as Compose does, or "unknown":
+    # read on, the variables it would set not known (a linter in CI sees a checkout, where `.env`
+    # files are usually not committed; the deployment supplies them).
+    missing_env_files: str = "error"
+    # False: `${VAR:?message}` with VAR unset is a value not known here (the recommended way to
+    # demand a secret from the deployment), not Compose's "required variable" error.
+    required_variables: bool = True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -172,8 +182,25 @@ class _Session:
         self.docs_cache: dict[str, list[Node]] = {}
         self.warnings: list[str] = []
         self.version_warned: set[str] = set()
+        self.loads = 0  # files loaded, counting each include and extends of one again
+        self.expanded = 0  # characters substitution and env files have made
         self.interpolate = options.interpolate
+        self.missing_env_files = options.missing_env_files
+        self.required_variables = options.required_variables
+        self.unset_seen: dict[str, None] = {}
         self.home = options.environment.get("HOME") or os.path.expanduser("~")
+
+    def spend(self, characters: int, node: Node | None, path: str = "") -> None:
+        """Count characters made by substitution; a project over ``MAX_EXPANDED`` is refused (a
+        1 MiB variable used a million times is a bomb Compose would run out of memory on)."""
+        self.expanded += characters
+        if self.expanded > MAX_EXPANDED:
+            raise _error(
+                "interpolation",
+                f"variables expand to more than {MAX_EXPANDED:,} characters in all",
+                node,
+                path=path,
+            )
 
     def warn(self, text: str) -> None:
         if text not in self.warnings:
@@ -238,6 +265,8 @@ class _Session:
 # Compose files, env files and included or extended files are read in full; a hostile project
 # may name a FIFO, /dev/zero or a huge file instead (Compose would block or exhaust memory).
 MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_FILE_LOADS = 2_000
+MAX_EXPANDED = 256 * 1024 * 1024
 
 
 class _NotRegular(Exception):
@@ -343,6 +372,7 @@ def _dotenv_entries(
             else f"failed to read {abs_path}: {exc.message}"
         )
         raise LoadError("interpolation", exc.message, source.path, line, column, compose) from None
+    session.spend(sum(len(e.value or "") for e in entries), None, source.path)
     out: list[tuple[str, str, Origin, int, tuple[str, ...]]] = []
     for e in entries:
         for w in getattr(e, "warnings", ()):
@@ -492,6 +522,15 @@ def interpolate(
         try:
             result = _substitute(text, lookup)
         except ComposeError as exc:
+            variable = getattr(exc, "variable", None)
+            if (
+                not session.required_variables
+                and getattr(exc, "kind", None) == "required"
+                and isinstance(variable, str)
+                and lookup(variable) is None
+            ):
+                session.unset_seen[variable] = None
+                return replace(node, value="", kind="str", unset=(variable,))
             where = _where_in(node, getattr(exc, "offset", -1))
             compose_text = getattr(exc, "compose_text", None)
             message = (
@@ -502,8 +541,10 @@ def interpolate(
             raise LoadError("interpolation", message, *where) from None
         value = result.value
         unset = tuple(result.unset)
+        session.unset_seen.update(dict.fromkeys(unset))
         for w in result.warnings:
             session.warn(w)
+        session.spend(len(value), node)
     cast = _cast_for(path)
     if cast is not None:
         try:
@@ -603,6 +644,15 @@ def _load_yaml_file(
     ctx: _Context, filename: str, model: Mapping, included: list[str]
 ) -> tuple[Mapping, list[_Processors]]:
     session = ctx.session
+    session.loads += 1
+    if session.loads > MAX_FILE_LOADS:
+        # Each `include` and `extends: {file: ...}` loads its file again, so ten files each
+        # including the next ten times would load 10^8 files (Compose itself never finishes).
+        raise LoadError(
+            "consistency",
+            f"include and extends load more than {MAX_FILE_LOADS:,} files (an include bomb?)",
+            session.display(filename),
+        )
     docs = session.documents(filename)
     processors: list[_Processors] = []
     for doc in docs:
@@ -1003,6 +1053,14 @@ def _find_files(names: tuple[str, ...], directory: str) -> list[str]:
 def load_project(options: LoadOptions) -> Project:
     """The project Docker Compose would load with these options; raises LoadError otherwise."""
     session = _Session(options)
+    try:
+        return _load_project(options, session)
+    except LoadError as exc:
+        exc.unset_variables = tuple(session.unset_seen)
+        raise
+
+
+def _load_project(options: LoadOptions, session: _Session) -> Project:
     os_env = dict(options.environment)
     env = _Env(os_env)
     if "PWD" not in env.values:
@@ -1236,8 +1294,12 @@ def _resolve_environment(session: _Session, svc: Service, env: _Env, required: b
     Project.WithServicesEnvironmentResolved)."""
     own = dict(svc.environment)
     layered: dict[str, EnvVar] = {k: v for k, v in own.items() if v.value is not None}
+    missing: list[str] = []
     for ref in svc.env_file:
         if not os.path.exists(ref.path):
+            if ref.required and required and session.missing_env_files == "unknown":
+                missing.append(ref.path)
+                continue
             if ref.required and required:
                 raise LoadError(
                     "missing-file",
@@ -1289,4 +1351,6 @@ def _resolve_environment(session: _Session, svc: Service, env: _Env, required: b
             layered[key] = EnvVar(key, value, origin, "env_file", source.path, line, unset, origin)
     for k, v in own.items():
         layered[k] = v
+    if missing:
+        return replace(svc, environment=layered, missing_env_files=tuple(missing))
     return replace(svc, environment=layered)

@@ -381,6 +381,13 @@ def _env_index(node: Node, path: Path) -> str:
     return node.value.partition("=")[0]
 
 
+def _key_value_index(node: Node, path: Path) -> str:
+    """compose-go's keyValueIndexer: an entry's key is what comes before its first `=`
+    (observed on `tmpfs`: `/a:mode=1` and `/a:mode=2` are one entry, the last kept)."""
+    text = go_text(node)
+    return text.partition("=")[0]
+
+
 def _volume_index(node: Node, path: Path) -> str:
     if isinstance(node, Mapping):
         target = get(node, "target")
@@ -471,6 +478,7 @@ _UNIQUE: list[tuple[Path, Indexer]] = [
     (pattern("services.*.env_file"), _env_file_index),
     # Observed, even within one file: `profiles: [a, a]` is printed as [a].
     (pattern("services.*.profiles"), lambda node, path: go_text(node)),
+    (pattern("services.*.tmpfs"), _key_value_index),
 ]
 
 

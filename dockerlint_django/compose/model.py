@@ -9,6 +9,7 @@ any key without a typed field; ``Service.origin_of(key)`` is where that key was 
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -185,6 +186,9 @@ class Service:
     profiles: tuple[Value, ...] = ()
     extra_hosts: tuple[Value, ...] = ()
     init: bool | None = None
+    # Required env files that do not exist here (LoadOptions.missing_env_files="unknown"): any
+    # variable `environment:` does not set may come from them, so it is not known.
+    missing_env_files: tuple[str, ...] = ()
 
     def get(self, key: str) -> Node | None:
         return self.node.get(key)
@@ -823,6 +827,7 @@ def check_consistency(project: Project) -> None:
                         "invalid compose project",
                         ref,
                     )
+        _check_mount_targets(s.name, n)
         cname = n.get("container_name")
         if isinstance(cname, Scalar) and cname.value:
             existing = container_names.get(_text(cname))
@@ -834,6 +839,35 @@ def check_consistency(project: Project) -> None:
                 )
             container_names[_text(cname)] = s.name
     _check_cycles(project)
+
+
+def go_path_clean(path: str) -> str:
+    """Go's path.Clean: like posixpath.normpath, but a leading `//` is `/`."""
+    cleaned = posixpath.normpath(path)
+    return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned
+
+
+def _check_mount_targets(name: str, n: Mapping) -> None:
+    """Observed: a target mounted twice, by two `tmpfs` entries (`/run:size=64m` and `/run`) or
+    by a `tmpfs` entry and a volume, is an error; `tmpfs` entries are counted first."""
+    mounts: dict[str, str] = {}
+    tmpfs = n.get("tmpfs")
+    for i, item in enumerate(_sequence_items(tmpfs)):
+        loc = f"services.{name}.tmpfs[{i}]"
+        target = _text(item).partition(":")[0]
+        if target in mounts:
+            raise _inconsistent(f"{loc}: target {target} already mounted as {mounts[target]}", item)
+        mounts[target] = loc
+    for i, item in enumerate(_sequence_items(n.get("volumes"))):
+        if not isinstance(item, Mapping):
+            continue
+        loc = f"services.{name}.volumes[{i}]"
+        # Observed: Compose cleans a long-syntax target (`/run/` is `/run`) after it has made
+        # the list unique, so `./x:/run` and `{target: /run/}` are two mounts of one target.
+        target = go_path_clean(_text(item.get("target")))
+        if target in mounts:
+            raise _inconsistent(f"{loc}: target {target} already mounted as {mounts[target]}", item)
+        mounts[target] = loc
 
 
 def _check_cycles(project: Project) -> None:

@@ -250,6 +250,41 @@ def describe_services(
     return "".join(_text(p) for p in projects), failed
 
 
+# Bidirectional overrides and isolates reorder what a terminal shows ("Trojan Source").
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _safe(line: str) -> str:
+    """One line whatever the values hold: newlines, terminal escapes and other control
+    characters (from a path, a command or a multi-line env value) are shown escaped."""
+    if line.isprintable() and not _BIDI.intersection(line):
+        return line
+    out: list[str] = []
+    for ch in line:
+        if ch.isprintable() and ch not in _BIDI:
+            out.append(ch)
+        elif ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        else:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+    return "".join(out)
+
+
+def _runs_text(runs: dict[str, Any]) -> str:
+    """`gunicorn`, `manage.py runserver`: the program (and subcommand), then the kind of
+    server when it is neither (`python -m gunicorn (gunicorn)`) nor just some program."""
+    words = [w for w in (runs.get("program"), runs.get("subcommand")) if w]
+    kind = runs["kind"]
+    if not words:
+        return str(kind)
+    shown = " ".join(str(w) for w in words)
+    if kind != "other" and kind not in words and kind not in {Path(str(w)).name for w in words}:
+        shown += f" ({kind})"
+    return shown
+
+
 def _fmt(value: Any) -> str:
     if value is None:
         return "-"
@@ -283,9 +318,7 @@ def _text(project: dict[str, Any]) -> str:
         hops = [*runs.get("through", ()), *(s["path"] for s in runs.get("scripts", ()))]
         through = f" via {', '.join(hops)}" if hops else ""
         unknown = f" ({runs['unknown']})" if runs.get("unknown") else ""
-        lines.append(
-            f"    runs         {runs['kind']} {_fmt(runs.get('program'))}{through}{unknown}"
-        )
+        lines.append(f"    runs         {_runs_text(runs)}{through}{unknown}")
         for script in runs.get("scripts", ()):
             for step in script["before"]:
                 lines.append(f"    before       {step} [{script['path']}]")
@@ -305,4 +338,4 @@ def _text(project: dict[str, Any]) -> str:
                 at = f", {entry['at']}" if entry.get("at") else ""
                 shown = _fmt(entry["value"]) if entry.get("known", True) else "(not known)"
                 lines.append(f"    gunicorn     {name}={shown} [{entry['layer']}{at}]")
-    return "\n".join(lines) + "\n"
+    return "\n".join(_safe(line) for line in lines) + "\n"

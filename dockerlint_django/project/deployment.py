@@ -25,6 +25,8 @@ class Deployment:
     project: Project | None = None
     error: ComposeError | None = None
     links: tuple[ServiceLink, ...] = ()
+    # The error may only be for want of values: the variables it met that had none here.
+    needs_values: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -55,11 +57,14 @@ def load_deployment(files: Sequence[Path], settings: LoadSettings) -> Deployment
         project_name=settings.project_name,
         env_files=settings.env_files,
         environment=dict(settings.environment),
+        # A checkout rarely has the `.env` files a deployment supplies: read on without them.
+        missing_env_files="unknown",
+        required_variables=False,
     )
     try:
         project = load_project(options)
     except ComposeError as exc:
-        return Deployment(tuple(files), error=exc)
+        return Deployment(tuple(files), error=exc, needs_values=getattr(exc, "unset_variables", ()))
     except RecursionError:
         # A last guard: the readers are iterative, but nothing hostile may end the whole run.
         first = files[0].as_posix() if files else str(settings.working_dir)

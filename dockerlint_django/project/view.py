@@ -57,6 +57,9 @@ class RuntimeLayer:
     stop_signal: RuntimeValue | None = None
     stop_grace_period: RuntimeValue | None = None
     init: RuntimeValue | None = None
+    # False when an env file the service names is missing here: a variable not in
+    # ``environment`` may still be set in the container.
+    environment_complete: bool = True
 
 
 def merge_start(
@@ -141,6 +144,7 @@ def runtime_layer(service: Service, workspace: Workspace) -> RuntimeLayer:
     grace = service.stop_grace_period
     return RuntimeLayer(
         service.name,
+        environment_complete=not service.missing_env_files,
         entrypoint=_command(workspace, "ENTRYPOINT", service.entrypoint),
         command=_command(workspace, "CMD", service.command),
         environment=env,
