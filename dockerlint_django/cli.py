@@ -205,11 +205,12 @@ def _missing_env_files(deployment: Deployment) -> list[str]:
 
 
 def _sniff(path: Path, sniff: Any) -> str | None:
+    from dockerlint_django.engine import read_bounded
+
     try:
-        with path.open("rb") as fh:
-            head = fh.read(65536)
+        head = read_bounded(path)[:65536]
     except OSError:
-        return None
+        return None  # read as a Dockerfile, whose reading reports why it cannot be read
     kind: str | None = sniff(head.decode("utf-8", errors="replace"))
     return kind
 
@@ -352,7 +353,7 @@ class _Run:
                 warnings.append(f"{display_path(key)}: built by a Compose service, but not found")
                 continue
             planned.extend((key, build) for build in built)
-        self._plan = _Plan(planned, deployments, warnings)
+        self._plan = _Plan(planned, deployments, list(dict.fromkeys(warnings)))
         return self._plan
 
     def load_settings(self, base: Config) -> LoadSettings:
@@ -572,12 +573,17 @@ def _compose_results(deployments: Sequence[Deployment]) -> list[FileResult]:
     """A result for each Compose file read (it counts as checked), or the error that stopped it."""
     out: list[FileResult] = []
     seen: set[str] = set()
+    said: set[str] = set()
     for d in deployments:
         if d.error is not None and d.needs_values:
             continue  # said as a warning: the project needs values a deployment gives
         if d.error is not None:
+            line = d.error.one_line()
+            if line in said:
+                continue  # the same file fails in several sets: one line is enough
+            said.add(line)
             where = d.error.path or (display_path(d.files[0]) if d.files else ".")
-            out.append(FileResult(where, None, None, error=d.error.one_line()))
+            out.append(FileResult(where, None, None, error=line))
             continue
         assert d.project is not None
         for source in d.project.files:

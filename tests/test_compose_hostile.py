@@ -90,3 +90,34 @@ def test_fifty_megabyte_scalar_is_read_in_bounded_time(tmp_path: Path) -> None:
     assert elapsed < SECONDS
     if code == 2:
         assert len(err.strip().splitlines()) == 1
+
+
+def test_a_fifo_or_a_device_named_on_the_command_line_is_an_error_not_a_hang(
+    tmp_path: Path,
+) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "Dockerfile")
+    (tmp_path / "zero.yaml").symlink_to("/dev/zero")
+    (tmp_path / "Dockerfile.ok").write_text("FROM python:3.12\n", encoding="utf-8")
+    code, out, err, elapsed = _check(tmp_path, "Dockerfile", "zero.yaml", "Dockerfile.ok")
+    assert code == 2, err
+    assert elapsed < SECONDS
+    errors = [line for line in err.splitlines() if line.startswith("dockerlint-django: error:")]
+    assert errors == [
+        "dockerlint-django: error: Dockerfile: cannot read: not a regular file: Dockerfile",
+        "dockerlint-django: error: zero.yaml: cannot read: not a regular file: zero.yaml",
+    ]
+    assert any(f["filename"] == "Dockerfile.ok" for f in json.loads(out))
+
+
+def test_the_same_compose_error_in_several_sets_is_said_once(tmp_path: Path) -> None:
+    # The main file is read twice: with its override file, and alone.
+    (tmp_path / "compose.yaml").write_text("services:\n  web:\n    image: [\n", encoding="utf-8")
+    (tmp_path / "compose.override.yaml").write_text(
+        "services:\n  web:\n    image: a\n", encoding="utf-8"
+    )
+    code, _, err, _ = _check(tmp_path)
+    assert code == 2
+    errors = [line for line in err.splitlines() if line.startswith("dockerlint-django: error:")]
+    assert len(errors) == 1, err
