@@ -27,7 +27,6 @@ from dockerlint_django.gunicorn import (
     resolve_settings,
 )
 from dockerlint_django.project.context import UNKNOWN_CONTEXT, BuildContext
-from dockerlint_django.project.view import RuntimeLayer, merge_start
 from dockerlint_django.project.workspace import Workspace
 from dockerlint_django.readers.gunicorn_config import (
     GunicornConfig,
@@ -41,6 +40,7 @@ from dockerlint_django.shell.syntax import Script, SimpleCommand, Word, parse_sc
 from dockerlint_django.source import Mapped, SourceFile, Span
 
 if TYPE_CHECKING:
+    from dockerlint_django.project.view import RuntimeLayer
     from dockerlint_django.readers.django_settings import DjangoSettings
 
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
@@ -267,6 +267,8 @@ class Analysis:
         state = stage.final_state
         entry, cmd = state.entrypoint, state.cmd
         if self.runtime is not None and stage is self.dockerfile.final:
+            from dockerlint_django.project.view import merge_start
+
             entry, cmd = merge_start(entry, cmd, self.runtime)
         argv = None if entry is None and cmd is None else (*_argv(entry), *_argv(cmd))
         result = None

@@ -39,13 +39,6 @@ from dockerlint_django.engine import (
 )
 from dockerlint_django.fix import write_atomic
 from dockerlint_django.formatters import AUTO, MODULES, FormatOptions, resolve, writer
-from dockerlint_django.project.deployment import (
-    Deployment,
-    LoadSettings,
-    load_deployment,
-    plan_builds,
-)
-from dockerlint_django.project.links import ImageBuild
 from dockerlint_django.results import FileResult, flatten
 from dockerlint_django.rules._base import Severity
 from dockerlint_django.source import SourceError, SourceFile
@@ -53,6 +46,8 @@ from dockerlint_django.source import SourceError, SourceFile
 if TYPE_CHECKING:
     from dockerlint_django.compose.loader import LoadOptions
     from dockerlint_django.compose.nodes import ComposeError
+    from dockerlint_django.project.deployment import Deployment, LoadSettings
+    from dockerlint_django.project.links import ImageBuild
 
 
 def _fail(message: str) -> NoReturn:
@@ -316,8 +311,12 @@ class _Run:
                 files = tuple(base.root / f for f in entry)
                 if files not in sets:
                     sets.append(files)
-        settings = self.load_settings(base)
-        deployments = []
+        deployments: list[Deployment] = []
+        if sets:
+            # Only a run that reads Compose files pays for importing the Compose reader.
+            from dockerlint_django.project.deployment import load_deployment, plan_builds
+
+            settings = self.load_settings(base)
         for files in sets:
             d = load_deployment(files, settings)
             if d.error is not None and len(files) == 1:
@@ -338,7 +337,7 @@ class _Run:
                     f"{d.error.one_line()} (not checked: this may only need values for {names}; "
                     "give them with --env or --env-file)"
                 )
-        builds = plan_builds(deployments)
+        builds = plan_builds(deployments) if deployments else {}
         planned: list[tuple[Path, ImageBuild | None]] = []
         done: set[Path] = set()
         for path in dockerfiles:
@@ -357,6 +356,8 @@ class _Run:
         return self._plan
 
     def load_settings(self, base: Config) -> LoadSettings:
+        from dockerlint_django.project.deployment import LoadSettings
+
         kw = self.kw
         root = base.root or Path.cwd()
         env_files = tuple(kw.get("env_files") or ()) or tuple(

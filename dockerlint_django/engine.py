@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dockerlint_django import rules as registry
 from dockerlint_django._record import record, replace
@@ -20,13 +21,15 @@ from dockerlint_django.dockerfile.ast import ParseError, ParseResult
 from dockerlint_django.dockerfile.parser import parse
 from dockerlint_django.fix import Applicability, Edit, Fix, fix_until_stable
 from dockerlint_django.project.context import UNKNOWN_CONTEXT, BuildContext
-from dockerlint_django.project.links import ImageBuild
-from dockerlint_django.project.view import RuntimeLayer
 from dockerlint_django.project.workspace import Workspace
 from dockerlint_django.results import FileResult, Finding
 from dockerlint_django.rules._base import Context, Related, Rule, Severity, Violation
 from dockerlint_django.source import SourceError, SourceFile, Span
 from dockerlint_django.suppress import Suppressions, collect, unused
+
+if TYPE_CHECKING:
+    from dockerlint_django.project.links import ImageBuild
+    from dockerlint_django.project.view import RuntimeLayer
 
 
 @record

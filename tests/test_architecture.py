@@ -62,3 +62,28 @@ def test_no_import_cycles() -> None:
 
 def test_cycle_detection_finds_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
+
+
+def test_a_dockerfile_alone_does_not_import_the_compose_reader(tmp_path: Path) -> None:
+    # A pre-commit hook pays start-up on every call: a run with no Compose file must not load it.
+    import subprocess
+    import sys
+
+    (tmp_path / "Dockerfile").write_text(
+        'FROM python:3.12\nCMD ["gunicorn", "app.wsgi"]\n', encoding="utf-8"
+    )
+    code = (
+        "import sys\n"
+        "from dockerlint_django.cli import main\n"
+        "sys.argv = ['dockerlint-django', 'check', '--exit-zero', 'Dockerfile']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('dockerlint_django.compose')),"
+        " file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert done.stderr.strip().splitlines()[-1] == "[]"

@@ -148,15 +148,17 @@ class TestExitCodes:
     def test_unreadable_file_is_2(self, monkeypatch: pytest.MonkeyPatch) -> None:
         write("Dockerfile", CLEAN)
         secret = write("Dockerfile.secret", CLEAN)
-        real_read = Path.read_bytes
+        from dockerlint_django import engine
 
-        def read_bytes(self: Path) -> bytes:
-            if self.name == secret.name:
+        real_read = engine.read_bounded
+
+        def read_bounded(path: Path, limit: int = engine.MAX_FILE_BYTES) -> bytes:
+            if path.name == secret.name:
                 raise PermissionError(13, "Permission denied")
-            return real_read(self)
+            return real_read(path, limit)
 
         # Root reads any file whatever its mode, so the denial is simulated.
-        monkeypatch.setattr(Path, "read_bytes", read_bytes)
+        monkeypatch.setattr(engine, "read_bounded", read_bounded)
         res = run("check")
         assert res.exit_code == 2
         assert res.stderr == (

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dockerlint_django._record import field, record
-from dockerlint_django.compose.model import Build, Project, Service, Value
+
+if TYPE_CHECKING:
+    from dockerlint_django.compose.model import Build, Project, Service, Value
 
 
 @record

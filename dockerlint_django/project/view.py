@@ -11,15 +11,19 @@ stage the service runs and every rule judges the result the way it judges an ima
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from dockerlint_django._record import field, record
-from dockerlint_django.compose.model import Command as ComposeCommand
-from dockerlint_django.compose.model import Service, Value
-from dockerlint_django.compose.nodes import Origin
 from dockerlint_django.dockerfile.model import Command
-from dockerlint_django.project.workspace import Workspace
 from dockerlint_django.shell.syntax import Word
 from dockerlint_django.source import Mapped, Span
+
+if TYPE_CHECKING:
+    # Only a service's layer needs the Compose model: an image alone never imports it.
+    from dockerlint_django.compose.model import Command as ComposeCommand
+    from dockerlint_django.compose.model import Service, Value
+    from dockerlint_django.compose.nodes import Origin
+    from dockerlint_django.project.workspace import Workspace
 
 
 @record
@@ -134,6 +138,8 @@ def _value(
 
 def runtime_layer(service: Service, workspace: Workspace) -> RuntimeLayer:
     """What ``service`` sets over its image, every span moved into ``workspace`` offsets."""
+    from dockerlint_django.compose.model import Value
+
     env: dict[str, EnvValue] = {}
     for name, var in service.environment.items():
         value = None if var.unset else var.value
