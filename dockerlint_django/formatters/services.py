@@ -299,7 +299,11 @@ def _text(project: dict[str, Any]) -> str:
         state = "" if svc["active"] else " (inactive profile)"
         lines.append(f"  {svc['service']}{state}  {svc['at'] or ''}".rstrip())
         if "build" not in svc:
-            lines.append(f"    image        {_fmt(svc.get('image'))}: {svc['linked']}")
+            image = svc.get("image")
+            reason = svc["linked"]
+            if image is not None and reason.startswith(f"runs {image}, "):
+                reason = reason[len(f"runs {image}, ") :]  # the image is named already
+            lines.append(f"    image        {_fmt(image)} ({reason})")
             continue
         build = svc["build"]
         target = f", target {build['target']}" if build.get("target") else ""
