@@ -200,7 +200,7 @@ def _missing_env_files(deployment: Deployment) -> list[str]:
 
 
 def _sniff(path: Path, sniff: Any) -> str | None:
-    from dockerlint_django.engine import read_bounded
+    from dockerlint_django.source import read_bounded
 
     try:
         head = read_bounded(path)[:65536]

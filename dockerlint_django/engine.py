@@ -24,7 +24,7 @@ from dockerlint_django.project.context import UNKNOWN_CONTEXT, BuildContext
 from dockerlint_django.project.workspace import Workspace
 from dockerlint_django.results import FileResult, Finding
 from dockerlint_django.rules._base import Context, Related, Rule, Severity, Violation
-from dockerlint_django.source import SourceError, SourceFile, Span
+from dockerlint_django.source import SourceError, SourceFile, Span, read_bounded
 from dockerlint_django.suppress import Suppressions, collect, unused
 
 if TYPE_CHECKING:
@@ -391,40 +391,6 @@ def _without_masked_fix(finding: Finding, masks: Sequence[Span]) -> Finding:
     ):
         return finding
     return replace(finding, fix=None)
-
-
-# No real Dockerfile comes near this; /dev/zero or a generated file must not exhaust memory.
-MAX_FILE_BYTES = 64 * 1024 * 1024
-
-
-def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """A regular file's bytes; OSError for a FIFO, a device, a folder or a file over ``limit``.
-
-    Opened without blocking, so that a FIFO named as a Dockerfile cannot hang the run.
-    """
-    import os
-    import stat
-
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise OSError(f"not a regular file: {path}")
-        if info.st_size > limit:
-            raise OSError(f"larger than {limit // (1024 * 1024)} MiB")
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            total += len(chunk)
-            if total > limit:
-                raise OSError(f"larger than {limit // (1024 * 1024)} MiB")
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
 
 
 def read_source(path: Path, display: str) -> SourceFile:

@@ -8,7 +8,9 @@ is what SARIF calls ``unicodeCodePoints``.
 from __future__ import annotations
 
 import bisect
+import os
 import re
+import stat
 from collections.abc import Iterator, Sequence
 from typing import overload
 
@@ -265,3 +267,40 @@ class _EmptyMapped(Mapped):
 
     def __repr__(self) -> str:
         return f"Mapped('', @{self.anchor})"
+
+
+# No real Dockerfile, Compose or env file comes near this; /dev/zero or a generated file must not
+# exhaust memory.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+class NotRegularFile(OSError):
+    """A path that is not a regular file (a FIFO, a device), or one over the size limit."""
+
+
+def read_bounded(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> bytes:
+    """A regular file's bytes. Opened without blocking, so that a FIFO nobody writes to is refused
+    instead of waiting forever; IsADirectoryError for a folder, NotRegularFile for the rest."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(21, "Is a directory", os.fspath(path))
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile("not a regular file")
+        too_large = f"file too large: more than {limit:,} bytes"
+        if info.st_size > limit:
+            raise NotRegularFile(too_large)
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:  # it grew while being read
+                raise NotRegularFile(too_large)
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)

@@ -148,11 +148,11 @@ class TestExitCodes:
     def test_unreadable_file_is_2(self, monkeypatch: pytest.MonkeyPatch) -> None:
         write("Dockerfile", CLEAN)
         secret = write("Dockerfile.secret", CLEAN)
-        from dockerlint_django import engine
+        from dockerlint_django import engine, source
 
-        real_read = engine.read_bounded
+        real_read = source.read_bounded
 
-        def read_bounded(path: Path, limit: int = engine.MAX_FILE_BYTES) -> bytes:
+        def read_bounded(path: Path, limit: int = source.MAX_FILE_BYTES) -> bytes:
             if path.name == secret.name:
                 raise PermissionError(13, "Permission denied")
             return real_read(path, limit)

@@ -39,7 +39,14 @@ from dockerlint_django.compose.model import (
     Service,
 )
 from dockerlint_django.compose.nodes import ComposeError, Mapping, Node, Origin, Scalar, Sequence
-from dockerlint_django.source import SourceError, SourceFile, Span
+from dockerlint_django.source import (
+    MAX_FILE_BYTES,
+    NotRegularFile,
+    SourceError,
+    SourceFile,
+    Span,
+    read_bounded,
+)
 
 DEFAULT_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 OVERRIDE_FILE_NAMES = (
@@ -224,8 +231,8 @@ class _Session:
         if cached is not None:
             return cached
         try:
-            data = _read_regular_file(path)
-        except _NotRegular as exc:
+            data = read_bounded(path)
+        except NotRegularFile as exc:
             raise LoadError("missing-file", f"read {path}: {exc}", self.display(path)) from None
         except FileNotFoundError:
             raise LoadError(
@@ -264,44 +271,12 @@ class _Session:
 
 # Compose files, env files and included or extended files are read in full; a hostile project
 # may name a FIFO, /dev/zero or a huge file instead (Compose would block or exhaust memory).
-MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_FILE_LOADS = 2_000
 MAX_EXPANDED = 256 * 1024 * 1024
 
 
-class _NotRegular(Exception):
-    pass
-
-
-def _read_regular_file(path: str) -> bytes:
-    """The bytes of a regular file of at most ``MAX_FILE_BYTES``. Opened without blocking, so a
-    FIFO nobody writes to is refused instead of waiting forever."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-    try:
-        st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise IsADirectoryError(path)
-        if not stat.S_ISREG(st.st_mode):
-            raise _NotRegular("not a regular file")
-        if st.st_size > MAX_FILE_BYTES:
-            raise _NotRegular(f"file too large: more than {MAX_FILE_BYTES:,} bytes")
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > MAX_FILE_BYTES:  # grew while being read
-                raise _NotRegular(f"file too large: more than {MAX_FILE_BYTES:,} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
 def _check_regular(path: str, node: Node | None) -> None:
-    """Refuse, where ``node`` names it, a file ``_read_regular_file`` would refuse."""
+    """Refuse, where ``node`` names it, a file ``read_bounded`` would refuse."""
     try:
         st = os.stat(path)
     except OSError:
