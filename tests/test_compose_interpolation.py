@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from dockerlint_django._gotext import go_quote
 from dockerlint_django.compose.interpolation import (
     ALTERNATIVE,
     DEFAULT,
@@ -27,7 +28,6 @@ from dockerlint_django.compose.interpolation import (
     VARIABLE,
     InterpolationError,
     Substituted,
-    go_quote,
     substitute,
 )
 from tests.compose_run import compose, needs_oracle

@@ -34,8 +34,9 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 
+from dockerlint_django._gotext import go_quote
 from dockerlint_django._record import record
-from dockerlint_django.compose.interpolation import InterpolationError, go_quote, substitute
+from dockerlint_django.compose.interpolation import InterpolationError, substitute
 from dockerlint_django.compose.nodes import ComposeError
 
 Lookup = Callable[[str], str | None]

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from string import ascii_letters, digits
 
+from dockerlint_django._gotext import go_quote
 from dockerlint_django._record import field, record
 from dockerlint_django.compose.nodes import ComposeError
 
@@ -116,43 +117,6 @@ class InterpolationError(ComposeError):
                 f"You may need to escape any $ with another $.\n{self.template}"
             )
         return f"error while interpolating {path}: {self.message}"
-
-
-def go_quote(text: str) -> str:
-    """``text`` as Go's ``strconv.Quote`` writes it (the ``%q`` of Compose's messages)."""
-    out = ['"']
-    for ch in text:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch.isprintable():
-            out.append(ch)
-        elif ch in _GO_ESCAPES:
-            out.append(_GO_ESCAPES[ch])
-        else:
-            code = ord(ch)
-            if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, kept by surrogateescape
-                out.append(f"\\x{code - 0xDC00:02x}")
-            elif 0xD800 <= code <= 0xDFFF:
-                out.append("\ufffd")
-            elif code < 0x20 or code == 0x7F:
-                out.append(f"\\x{code:02x}")
-            elif code < 0x10000:
-                out.append(f"\\u{code:04x}")
-            else:
-                out.append(f"\\U{code:08x}")
-    out.append('"')
-    return "".join(out)
-
-
-_GO_ESCAPES = {
-    "\a": "\\a",
-    "\b": "\\b",
-    "\f": "\\f",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\v": "\\v",
-}
 
 
 def _unset_warning(name: str) -> str:

@@ -41,6 +41,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from dockerlint_django._gotext import go_quote
 from dockerlint_django.compose.nodes import (
     ComposeError,
     Mapping,
@@ -456,39 +457,6 @@ def _absorb(into: _Errors, child: _Errors, tag: str | None, context: int) -> Non
             into[cls] = child[cls]
 
 
-def _go_quote(s: str) -> str:
-    """Go's %#v of a string, as go-yaml prints a duplicate key."""
-    out = ['"']
-    for c in s:
-        if c in '"\\':
-            out.append("\\" + c)
-        elif c.isprintable():
-            out.append(c)
-        else:
-            o = ord(c)
-            if c in _GO_ESCAPES:
-                out.append(_GO_ESCAPES[c])
-            elif o < 0x80:
-                out.append(f"\\x{o:02x}")
-            elif o < 0x10000:
-                out.append(f"\\u{o:04x}")
-            else:
-                out.append(f"\\U{o:08x}")
-    out.append('"')
-    return "".join(out)
-
-
-_GO_ESCAPES = {
-    "\a": "\\a",
-    "\b": "\\b",
-    "\f": "\\f",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\v": "\\v",
-}
-
-
 def _key_identity(key: Scalar) -> tuple[str, ScalarValue]:
     """A decoded key as a Go map compares it: 1 and "1" differ, 1 and 01 do not."""
     kind = "str" if key.kind == "binary" else key.kind
@@ -826,7 +794,7 @@ class _Builder:
             frame.simple = False
             if frame.context != _DROPPED and frame.errors[_WALK] is None:
                 line = self.source.position(first).line
-                message = f"mapping key {_go_quote(raw)} already defined at line {line}"
+                message = f"mapping key {go_quote(raw)} already defined at line {line}"
                 frame.errors[_WALK] = self.error(message, mark)
         if merge:
             frame.key = _MERGE_KEY

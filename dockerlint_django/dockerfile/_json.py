@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from dockerlint_django.dockerfile._gotext import GO_SPACE
+from dockerlint_django._gotext import GO_SPACE
 from dockerlint_django.source import Mapped
 
 NOT_STRING_ARRAY = "when using JSON array syntax, arrays must be comprised of strings only"

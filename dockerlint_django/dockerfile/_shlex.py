@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from dockerlint_django.dockerfile._gotext import GO_SPACE, GO_SPACE_CLASS, go_quote
+from dockerlint_django._gotext import GO_SPACE, GO_SPACE_CLASS, go_quote
 
 _ESCAPE = "\\"  # heredoc lexing always uses backslash, whatever the escape directive says
 _SPECIAL_PARAMS = "@*#?-$!0"

@@ -13,7 +13,7 @@ import bisect
 import re
 from functools import lru_cache
 
-from dockerlint_django.dockerfile._gotext import GO_SPACE_CLASS
+from dockerlint_django._gotext import GO_SPACE_CLASS
 from dockerlint_django.source import Mapped, Span
 
 _ASCII_WS = "\t\n\v\f\r "

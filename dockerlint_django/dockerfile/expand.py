@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final, Literal
 
+from dockerlint_django._gotext import go_quote
 from dockerlint_django._record import field, record
 
 __all__ = [
@@ -211,35 +212,6 @@ _REPLACEMENT_CHAR: Final = "\ufffd"  # what Go prints for the EOF rune
 
 def _go_rune(ch: str | None) -> str:
     return _REPLACEMENT_CHAR if ch is None else ch
-
-
-def _go_quote(s: str) -> str:
-    """Go's ``%q`` (strconv.Quote) for valid UTF-8, so messages match BuildKit's."""
-    out = ['"']
-    named = {
-        "\a": "\\a",
-        "\b": "\\b",
-        "\f": "\\f",
-        "\n": "\\n",
-        "\r": "\\r",
-        "\t": "\\t",
-        "\v": "\\v",
-    }
-    for ch in s:
-        if ch in ('"', "\\"):
-            out.append("\\" + ch)
-        elif ch.isprintable():
-            out.append(ch)
-        elif ch in named:
-            out.append(named[ch])
-        elif ord(ch) < 0x20 or ch == "\x7f":
-            out.append(f"\\x{ord(ch):02x}")
-        elif ord(ch) < 0x10000:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(f"\\U{ord(ch):08x}")
-    out.append('"')
-    return "".join(out)
 
 
 # --- Shell patterns (convertShellPatternToRegex and friends) -------------------------------------
@@ -939,7 +911,7 @@ class _Lexer:
                         reason = "syntax error: missing '}'"
                     break
         return ExpansionError(
-            f"failed to process {_go_quote(self.src)}: {reason}", reason=reason, word=self.src
+            f"failed to process {go_quote(self.src)}: {reason}", reason=reason, word=self.src
         )
 
 

@@ -27,9 +27,9 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeAlias
 
+from dockerlint_django._gotext import GO_SPACE, go_lower, go_quote, trim_bounds
 from dockerlint_django._record import record
 from dockerlint_django.dockerfile import _json, _shlex, _words
-from dockerlint_django.dockerfile._gotext import GO_SPACE, go_lower, go_quote, trim_bounds
 from dockerlint_django.dockerfile.ast import (
     Comment,
     Directives,

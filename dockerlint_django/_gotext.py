@@ -1,5 +1,7 @@
 """Go's notion of text, where it differs from Python's: white space, lower case, ``%q`` quoting.
 
+BuildKit and Docker Compose are both Go programs; their messages and word splitting follow these.
+
 BuildKit decides what separates words with Go's ``unicode.IsSpace``; Python's ``str.isspace`` and
 ``str.strip()`` also treat U+001C..U+001F as space, which would split words BuildKit keeps whole.
 """
@@ -54,7 +56,12 @@ _QUOTE_ESCAPES = {
 
 
 def go_quote(text: str) -> str:
-    """``strconv.Quote``, which BuildKit's ``%q`` error messages use."""
+    """``strconv.Quote``: the ``%q`` of BuildKit's and Compose's error messages.
+
+    A lone surrogate stands for what Go holds there: ``\\udc80``..``\\udcff`` for a byte that
+    was not UTF-8 (kept by ``surrogateescape``), quoted as ``\\xNN``; any other one for the
+    U+FFFD Go's decoders put in its place.
+    """
     out = ['"']
     for c in text:
         esc = _QUOTE_ESCAPES.get(c)
@@ -64,7 +71,11 @@ def go_quote(text: str) -> str:
             out.append(c)
         else:
             o = ord(c)
-            if o < 0x20 or o == 0x7F:
+            if 0xDC80 <= o <= 0xDCFF:
+                out.append(f"\\x{o - 0xDC00:02x}")
+            elif 0xD800 <= o <= 0xDFFF:
+                out.append("\ufffd")
+            elif o < 0x20 or o == 0x7F:
                 out.append(f"\\x{o:02x}")
             elif o < 0x10000:
                 out.append(f"\\u{o:04x}")
