@@ -17,6 +17,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 
 def _oracle_binary() -> Path | None:
@@ -76,3 +78,22 @@ def compose(
         # Bytes, not text mode: universal newlines would turn a "\r" in a message into "\n".
         out, err = done.stdout.decode(), done.stderr.decode()
         return done.returncode, out, err.replace(os.path.realpath(tmp), PLACEHOLDER)
+
+
+def generated(strategy: st.SearchStrategy[str], count: int) -> list[str]:
+    """``count`` examples of ``strategy``, collected (the oracle is then asked once for all)."""
+    found: list[str] = []
+
+    @settings(
+        max_examples=count,
+        database=None,
+        phases=[Phase.generate],
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(strategy)
+    def collect(value: str) -> None:
+        found.append(value)
+
+    collect()
+    return list(dict.fromkeys(found))

@@ -15,11 +15,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from dockerlint_django.compose.dotenv import DotenvEntry, DotenvError, parse_dotenv
-from tests.compose_run import BASE_ENV, PLACEHOLDER, compose, needs_oracle
+from tests.compose_run import BASE_ENV, PLACEHOLDER, compose, generated, needs_oracle
 
 # --- the oracle ---------------------------------------------------------------------------------
 
@@ -92,25 +91,6 @@ def compare_env_files(texts: list[str], env: dict[str, str], raw: bool = False) 
         errors = list(pool.map(lambda t: oracle_env_file_error(t, env, raw), rejected))
     wrong_errors = [(t, mine(t, env, raw), o) for t, o in zip(rejected, errors, strict=True)]
     assert not [w for w in wrong_errors if w[1] != w[2]]
-
-
-def generated(strategy: st.SearchStrategy[str], count: int) -> list[str]:
-    """``count`` examples of ``strategy``, collected (the oracle is then asked once for all)."""
-    found: list[str] = []
-
-    @settings(
-        max_examples=count,
-        database=None,
-        phases=[Phase.generate],
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(strategy)
-    def collect(value: str) -> None:
-        found.append(value)
-
-    collect()
-    return list(dict.fromkeys(found))
 
 
 # --- cases --------------------------------------------------------------------------------------

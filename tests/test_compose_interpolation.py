@@ -17,7 +17,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from dockerlint_django._gotext import go_quote
@@ -30,7 +29,7 @@ from dockerlint_django.compose.interpolation import (
     Substituted,
     substitute,
 )
-from tests.compose_run import compose, needs_oracle
+from tests.compose_run import compose, generated, needs_oracle
 
 # --- the oracle ---------------------------------------------------------------------------------
 
@@ -103,25 +102,6 @@ def compare_errors(templates: list[str], env: dict[str, str]) -> None:
         theirs = list(pool.map(lambda t: oracle_error(t, env), templates))
     wrong = [(t, mine(t), o) for t, o in zip(templates, theirs, strict=True) if mine(t) != o]
     assert not wrong
-
-
-def generated(strategy: st.SearchStrategy[str], count: int) -> list[str]:
-    """``count`` examples of ``strategy``, collected (the oracle is then asked once for all)."""
-    found: list[str] = []
-
-    @settings(
-        max_examples=count,
-        database=None,
-        phases=[Phase.generate],
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(strategy)
-    def collect(value: str) -> None:
-        found.append(value)
-
-    collect()
-    return list(dict.fromkeys(found))
 
 
 # --- cases --------------------------------------------------------------------------------------

@@ -14,11 +14,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from dockerlint_django.compose.shellwords import ShellwordsError, split
-from tests.compose_run import compose, needs_oracle
+from tests.compose_run import compose, generated, needs_oracle
 
 # --- the oracle ---------------------------------------------------------------------------------
 
@@ -67,25 +66,6 @@ def compare(strings: list[str], key: str = "command") -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         verdicts = list(pool.map(oracle_rejects, rejected))
     assert [t for t, rejects in zip(rejected, verdicts, strict=True) if not rejects] == []
-
-
-def generated(strategy: st.SearchStrategy[str], count: int) -> list[str]:
-    """``count`` examples of ``strategy``, collected (the oracle is then asked once for all)."""
-    found: list[str] = []
-
-    @settings(
-        max_examples=count,
-        database=None,
-        phases=[Phase.generate],
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(strategy)
-    def collect(value: str) -> None:
-        found.append(value)
-
-    collect()
-    return list(dict.fromkeys(found))
 
 
 # --- cases --------------------------------------------------------------------------------------
