@@ -20,8 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from dockerlint_django._record import field, record
-from dockerlint_django.shell.launch import WordLike
-from dockerlint_django.shell.syntax import shell_split
+from dockerlint_django.shell.syntax import WordLike, shell_split
 from dockerlint_django.source import Mapped, Span
 
 Action = Literal["store", "append", "store_true", "store_const", "optional", "help", "version"]

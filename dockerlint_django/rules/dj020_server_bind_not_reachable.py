@@ -64,7 +64,7 @@ from dockerlint_django.dockerfile.model import Stage
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.gunicorn import GunicornSettings, ParsedOption
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
-from dockerlint_django.shell.launch import WordLike
+from dockerlint_django.shell.syntax import WordLike
 from dockerlint_django.source import Span
 
 META = RuleMeta(

@@ -65,7 +65,7 @@ from dockerlint_django.rules._base import (
     Severity,
     Violation,
 )
-from dockerlint_django.shell.launch import WordLike
+from dockerlint_django.shell.syntax import WordLike
 from dockerlint_django.source import Span
 
 META = RuleMeta(

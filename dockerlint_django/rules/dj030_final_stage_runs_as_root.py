@@ -60,7 +60,8 @@ from collections.abc import Iterator, Sequence
 from dockerlint_django.dockerfile.edits import insert_line_before
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
-from dockerlint_django.shell.launch import Launch, WordLike
+from dockerlint_django.shell.launch import Launch
+from dockerlint_django.shell.syntax import WordLike
 
 META = RuleMeta(
     code="DJ030",

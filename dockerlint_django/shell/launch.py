@@ -34,6 +34,7 @@ from dockerlint_django.shell.syntax import (
     Script,
     SimpleCommand,
     Word,
+    WordLike,
     last_top_level_command,
     parse_script,
 )
@@ -62,19 +63,6 @@ WEB_SERVERS: frozenset[ServerKind] = frozenset(
 MAX_HOPS = 32
 # Scripts handing over to scripts: real images chain two or three (entrypoint, then start.sh).
 MAX_SCRIPT_HOPS = 8
-
-
-class WordLike(Protocol):
-    """An argv element: a shell ``Word``, or a decoded exec-form JSON string (``Word.literal``)."""
-
-    @property
-    def value(self) -> str | None: ...
-
-    @property
-    def span(self) -> Span: ...
-
-    @property
-    def mapped(self) -> Mapped | None: ...
 
 
 @record

@@ -21,10 +21,10 @@ import bisect
 import posixpath
 import re
 from collections.abc import Callable, Sequence
-from typing import Literal, Protocol
+from typing import Literal
 
 from dockerlint_django._record import record
-from dockerlint_django.shell.syntax import Dialect, Script, SimpleCommand, Word
+from dockerlint_django.shell.syntax import Dialect, Script, SimpleCommand, Word, WordLike
 from dockerlint_django.source import Mapped, SourceFile, Span
 
 # Docker's PATH for an image that sets none (the daemon's default for Linux containers).
@@ -50,19 +50,6 @@ NotFoundCode = Literal[
     "unreadable",
     "changed-by-run",
 ]
-
-
-class Argument(Protocol):
-    """An argv element (``shell.launch.WordLike``): its value, None when unknown, and its span."""
-
-    @property
-    def value(self) -> str | None: ...
-
-    @property
-    def span(self) -> Span: ...
-
-    @property
-    def mapped(self) -> Mapped | None: ...
 
 
 # -- finding the file ------------------------------------------------------------------------
@@ -351,7 +338,7 @@ class ScriptPlan:
     """
 
     command: SimpleCommand | None
-    argv: tuple[Argument, ...]
+    argv: tuple[WordLike, ...]
     final: bool
     followed_by_wait: bool = False
     handover: bool = False
@@ -428,7 +415,7 @@ def _function_bodies(script: Script) -> dict[str, tuple[Entry, ...] | None]:
     return out
 
 
-def _expand(words: Sequence[Word], positional: Sequence[Argument] | None) -> list[Argument]:
+def _expand(words: Sequence[Word], positional: Sequence[WordLike] | None) -> list[WordLike]:
     """``words`` with each ``"$@"``/``$@``/``$*``/``"$*"`` replaced by the positional arguments.
 
     Unquoted, each argument is split on blanks (IFS), and a piece with glob characters becomes
@@ -436,7 +423,7 @@ def _expand(words: Sequence[Word], positional: Sequence[Argument] | None) -> lis
     known only when there is exactly one. Unknown ``positional`` leaves the word as it is: an
     unknown word, which may stand for any number of words.
     """
-    out: list[Argument] = []
+    out: list[WordLike] = []
     for w in words:
         if not w.is_all_args or positional is None:
             out.append(w)
@@ -450,7 +437,7 @@ def _expand(words: Sequence[Word], positional: Sequence[Argument] | None) -> lis
     return out
 
 
-def _unknown_word(w: Argument) -> Word:
+def _unknown_word(w: WordLike) -> Word:
     """A word standing where ``w`` is, whose value is unknown."""
     if isinstance(w, Word):
         raw = w.raw
@@ -464,11 +451,11 @@ def _unknown_word(w: Argument) -> Word:
 _IFS = re.compile(r"[^ \t\n]+")
 
 
-def _field_split(arg: Argument) -> list[Argument]:
+def _field_split(arg: WordLike) -> list[WordLike]:
     value = arg.value
     if value is None:
         return [arg]
-    out: list[Argument] = []
+    out: list[WordLike] = []
     for m in _IFS.finditer(value):
         i, j = m.start(), m.end()
         if arg.mapped is not None:
@@ -504,7 +491,7 @@ class _Choice:
     index: int
     final: bool
     waited: bool
-    positional: Sequence[Argument] | None  # `"$@"` where the command runs
+    positional: Sequence[WordLike] | None  # `"$@"` where the command runs
     # A compound ending whose most server-like commands run different programs
     # (`case "$1" in web) exec gunicorn …;; dev) exec … runserver;; esac`): any may run.
     alternatives: tuple[SimpleCommand, ...] = ()
@@ -514,7 +501,7 @@ class _Planner:
     def __init__(
         self,
         script: Script,
-        rank: Callable[[Sequence[Argument]], Rank],
+        rank: Callable[[Sequence[WordLike]], Rank],
         cwd: str | None,
         environment: frozenset[str],
     ) -> None:
@@ -543,14 +530,14 @@ class _Planner:
             return None
         return body
 
-    def noop(self, cmd: SimpleCommand, positional: Sequence[Argument] | None) -> bool:
+    def noop(self, cmd: SimpleCommand, positional: Sequence[WordLike] | None) -> bool:
         """``exec "$@"`` with no arguments (or ``exec`` with only redirections) runs nothing."""
         if not cmd.exec_prefixed:
             return False
         return not cmd.words or (positional is not None and not _expand(cmd.words, positional))
 
     def score(
-        self, cmd: SimpleCommand, positional: Sequence[Argument] | None, stack: Sequence[str]
+        self, cmd: SimpleCommand, positional: Sequence[WordLike] | None, stack: Sequence[str]
     ) -> Rank:
         if self.budget <= 0:
             return 0, "unknown"
@@ -571,7 +558,7 @@ class _Planner:
     def choose(
         self,
         entries: Sequence[Entry],
-        positional: Sequence[Argument] | None,
+        positional: Sequence[WordLike] | None,
         stack: Sequence[str],
     ) -> _Choice | None:
         """The command a frame ends with."""
@@ -623,9 +610,9 @@ class _Planner:
 
     # -- the plan --------------------------------------------------------------------------
 
-    def plan(self, args: Sequence[Argument]) -> ScriptPlan:
+    def plan(self, args: Sequence[WordLike]) -> ScriptPlan:
         entries: Sequence[Entry] = self.main
-        positional: Sequence[Argument] | None = tuple(args)
+        positional: Sequence[WordLike] | None = tuple(args)
         stack: list[str] = []
         calls: list[SimpleCommand] = []
         steps: list[_Step] = []
@@ -680,7 +667,7 @@ class _Planner:
     def finish(
         self,
         command: SimpleCommand | None,
-        argv: tuple[Argument, ...],
+        argv: tuple[WordLike, ...],
         final: bool,
         waited: bool,
         calls: Sequence[SimpleCommand],
@@ -762,8 +749,8 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _shifted(
-    args: Sequence[Argument] | None, cmd: SimpleCommand, ctx: tuple[str, ...]
-) -> Sequence[Argument] | None:
+    args: Sequence[WordLike] | None, cmd: SimpleCommand, ctx: tuple[str, ...]
+) -> Sequence[WordLike] | None:
     """``"$@"`` after ``cmd``: ``shift`` and ``set --`` change it; in a branch, to unknown."""
     name = cmd.name
     if name not in ("shift", "set") or cmd.exec_prefixed or _isolated(cmd, ctx):
@@ -834,9 +821,9 @@ def _export(
 
 def plan_script(
     script: Script,
-    args: Sequence[Argument],
+    args: Sequence[WordLike],
     *,
-    rank: Callable[[Sequence[Argument]], Rank],
+    rank: Callable[[Sequence[WordLike]], Rank],
     cwd: str | None = None,
     environment: frozenset[str] = frozenset(),
 ) -> ScriptPlan:
@@ -852,7 +839,6 @@ def plan_script(
 
 __all__ = [
     "DEFAULT_PATH",
-    "Argument",
     "Export",
     "ImageScripts",
     "ScriptHow",
@@ -860,6 +846,7 @@ __all__ = [
     "ScriptPlan",
     "ScriptSource",
     "Shebang",
+    "WordLike",
     "plan_script",
     "read_shebang",
 ]

@@ -18,7 +18,7 @@ Parsing never raises and runs in linear time; malformed input yields best-effort
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, Protocol
 
 from dockerlint_django._record import record
 from dockerlint_django.source import Mapped, Span
@@ -51,6 +51,19 @@ class Expansion:
     @property
     def span(self) -> Span:
         return self.raw.span()
+
+
+class WordLike(Protocol):
+    """An argv element: a shell ``Word``, or a decoded exec-form JSON string (``Word.literal``)."""
+
+    @property
+    def value(self) -> str | None: ...
+
+    @property
+    def span(self) -> Span: ...
+
+    @property
+    def mapped(self) -> Mapped | None: ...
 
 
 @record
