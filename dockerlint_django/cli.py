@@ -28,7 +28,7 @@ from dockerlint_django.config import (
     apply_overrides,
     split_selectors,
 )
-from dockerlint_django.discover import display_path, file_kind
+from dockerlint_django.discover import DEFAULT_COMPOSE_NAMES, display_path, file_kind
 from dockerlint_django.engine import (
     Options,
     exit_code,
@@ -159,8 +159,6 @@ class _Plan:
 
 def _main_file(variant: Path, compose: Sequence[Path]) -> Path | None:
     """The folder's default Compose file, for a variant file beside it."""
-    from dockerlint_django.discover import DEFAULT_COMPOSE_NAMES
-
     names = {p.name: p for p in compose if p.parent == variant.parent}
     for name in DEFAULT_COMPOSE_NAMES:
         if name in names and names[name] != variant:

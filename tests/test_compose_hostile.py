@@ -121,3 +121,11 @@ def test_the_same_compose_error_in_several_sets_is_said_once(tmp_path: Path) -> 
     assert code == 2
     errors = [line for line in err.splitlines() if line.startswith("dockerlint-django: error:")]
     assert len(errors) == 1, err
+
+
+@pytest.mark.parametrize(("text", "what"), [("- a\n- b\n", "a list"), ("42\n", "a single value")])
+def test_a_file_that_is_not_a_mapping_says_what_it_is(tmp_path: Path, text: str, what: str) -> None:
+    (tmp_path / "compose.yaml").write_text(text, encoding="utf-8")
+    code, _, err, _ = _check(tmp_path)
+    assert code == 2
+    assert f"compose.yaml:1:1: not a Compose file: the top level is {what}" in err

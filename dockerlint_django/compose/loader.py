@@ -1168,7 +1168,8 @@ def _project_name(
             raise _error(
                 "yaml",
                 # Compose says "cannot unmarshal !!str into cli.named"; say what it means.
-                f"not a Compose file: the top level is a {_KIND_WORDS[_yaml_kind(docs[0])]}, "
+                "not a Compose file: the top level is "
+                f"{'a list' if isinstance(docs[0], Sequence) else 'a single value'}, "
                 "not a mapping of Compose keys (services:, …)",
                 docs[0],
             )
@@ -1186,23 +1187,6 @@ def _project_name(
         written = interpolated.text()
     # A name written in a file wins even when it normalises to nothing (then Compose fails).
     return normalize_project_name(written), origin
-
-
-_KIND_WORDS = {
-    "str": "string",
-    "seq": "list",
-    "int": "number",
-    "float": "number",
-    "bool": "boolean",
-}
-
-
-def _yaml_kind(node: Node) -> str:
-    if isinstance(node, Sequence):
-        return "seq"
-    if isinstance(node, Mapping):
-        return "map"
-    return "str"
 
 
 # ---------------------------------------------------------------------------------------------
