@@ -87,7 +87,6 @@ def merge_start(
             cmd = image_cmd
         if entry is None:
             entry = image_entrypoint
-        return entry, cmd
     return entry, cmd
 
 
@@ -165,12 +164,11 @@ def runtime_layer(service: Service, workspace: Workspace) -> RuntimeLayer:
             "stop_grace_period",
             Value(grace.text, grace.origin, grace.unset),
         ),
-        init=None
-        if service.init is None
-        else RuntimeValue(
-            "true" if service.init else "false",
-            _origin_span(workspace, service.origin_of("init")) or Span(0, 0),
-            _origin_span(workspace, service.origin_of("init")) or Span(0, 0),
-            "init",
-        ),
+        init=None if service.init is None else _init(service, workspace),
     )
+
+
+def _init(service: Service, workspace: Workspace) -> RuntimeValue:
+    # `init:` is a boolean, whose key is the only place to point at.
+    at = _origin_span(workspace, service.origin_of("init")) or Span(0, 0)
+    return RuntimeValue("true" if service.init else "false", at, at, "init")
