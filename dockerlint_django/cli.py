@@ -28,7 +28,7 @@ from dockerlint_django.config import (
     apply_overrides,
     split_selectors,
 )
-from dockerlint_django.discover import DEFAULT_COMPOSE_NAMES, display_path, file_kind
+from dockerlint_django.discover import DEFAULT_COMPOSE_NAMES, display_path
 from dockerlint_django.engine import (
     Options,
     exit_code,
@@ -521,7 +521,7 @@ def check(
     results = [
         FileResult(str(p), None, None, error=f"{p}: no such file or directory") for p in run.missing
     ]
-    results.extend(_compose_results(plan.deployments))
+    results.extend(_compose_results(plan.deployments, run))
     for path, build in plan.dockerfiles:
         results.append(lint_path(path, display_path(path), run.options_with(path, build)))
     if run.wants_stdin:
@@ -568,10 +568,12 @@ def check(
     sys.exit(code)
 
 
-def _compose_results(deployments: Sequence[Deployment]) -> list[FileResult]:
-    """A result for each Compose file read (it counts as checked), or the error that stopped it."""
+def _compose_results(deployments: Sequence[Deployment], run: _Run) -> list[FileResult]:
+    """A result for each Compose file read (it counts as checked), with what its services'
+    checks found, or the error that stopped it."""
+    from dockerlint_django.deployments import check_deployments
+
     out: list[FileResult] = []
-    seen: set[str] = set()
     said: set[str] = set()
     for d in deployments:
         if d.error is not None and d.needs_values:
@@ -584,12 +586,8 @@ def _compose_results(deployments: Sequence[Deployment]) -> list[FileResult]:
             where = d.error.path or (display_path(d.files[0]) if d.files else ".")
             out.append(FileResult(where, None, None, error=line))
             continue
-        assert d.project is not None
-        for source in d.project.files:
-            if source.path in seen or file_kind(Path(source.path)) == "env":
-                continue
-            seen.add(source.path)
-            out.append(FileResult(source.path, Path(source.path), source))
+    checked = check_deployments((d for d in deployments if d.error is None), run.options_with)
+    out.extend(checked)
     return out
 
 

@@ -31,8 +31,10 @@ KEYS = frozenset(
         "fail-on",
         "target",
         "compose",
+        "development",
     }
 )
+DEVELOPMENT_KEYS = frozenset({"words", "paths", "production-paths"})
 COMPOSE_KEYS = frozenset({"file-sets", "env-files", "env"})
 
 
@@ -58,6 +60,12 @@ class Config:
     compose_file_sets: tuple[tuple[str, ...], ...] = ()
     compose_env_files: tuple[str, ...] = ()  # as --env-file, relative to the configuration file
     compose_env: Mapping[str, str] = field(default_factory=dict)  # as --env NAME=VALUE
+    # Which files set up development (project.development): the words their names or folders
+    # hold (None: the built-in list), and globs that always or never count, relative to the
+    # configuration file.
+    development_words: tuple[str, ...] | None = None
+    development_paths: tuple[str, ...] = ()
+    production_paths: tuple[str, ...] = ()
 
     @property
     def root(self) -> Path | None:
@@ -107,11 +115,45 @@ class Config:
                 out |= set(expand_selectors(selectors, "per-file-ignores"))
         return frozenset(out)
 
+    def development_reason(self, display_path: str, real_path: Path | None) -> str | None:
+        """Why a file is a development one (``project.development``); None for production.
+
+        Its name and folders count from the configuration's folder, else from the repository
+        that holds it, so the folder a checkout happens to sit in never does.
+        """
+        from dockerlint_django.project.development import DEVELOPMENT_WORDS, development_reason
+
+        relative = _project_relative(display_path, real_path, self.root)
+        for pattern in self.production_paths:
+            if _glob_match(relative, pattern):
+                return None
+        for pattern in self.development_paths:
+            if _glob_match(relative, pattern):
+                return f"{relative} matches development.paths {pattern!r}"
+        words = DEVELOPMENT_WORDS if self.development_words is None else self.development_words
+        return development_reason(relative, words)
+
     def options_for(self, code: str) -> dict[str, Any]:
         rule = registry.get(code)
         merged = dict(rule.meta.options)
         merged.update(self.rule_options.get(code, {}))
         return merged
+
+
+def _project_relative(display_path: str, real_path: Path | None, root: Path | None) -> str:
+    if real_path is not None:
+        resolved = real_path.resolve()
+        bases = [root.resolve()] if root is not None else []
+        bases.extend(p for p in resolved.parents if (p / ".git").exists())
+        for base in bases:
+            with contextlib.suppress(ValueError):
+                return resolved.relative_to(base).as_posix()
+    posix = PurePosixPath(display_path.replace("\\", "/"))
+    if posix.is_absolute() or ".." in posix.parts:
+        # Outside the working folder and any repository: only the file's own folder and name
+        # say anything about it.
+        return "/".join(p for p in posix.parts[-2:] if p not in ("..", "/"))
+    return posix.as_posix()
 
 
 def _glob_match(path: str, pattern: str) -> bool:
@@ -234,6 +276,8 @@ def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
         cfg = replace(cfg, target=data["target"])
     if "compose" in data:
         cfg = _compose_section(cfg, data["compose"])
+    if "development" in data:
+        cfg = _development_section(cfg, data["development"])
     return cfg
 
 
@@ -266,6 +310,27 @@ def _compose_section(cfg: Config, value: Any) -> Config:
         compose_file_sets=tuple(sets),
         compose_env_files=env_files,
         compose_env={str(k): str(v) for k, v in env.items()},
+    )
+
+
+def _development_section(cfg: Config, value: Any) -> Config:
+    if not isinstance(value, Mapping):
+        raise ConfigError("development: expected a mapping with words, paths or production-paths")
+    unknown = sorted(set(value) - DEVELOPMENT_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"development.{unknown[0]}: unknown key (known: {', '.join(sorted(DEVELOPMENT_KEYS))})"
+        )
+    words = None
+    if "words" in value:
+        words = tuple(w.lower() for w in _str_list(value["words"], "development.words"))
+    return replace(
+        cfg,
+        development_words=words,
+        development_paths=_str_list(value.get("paths", []), "development.paths"),
+        production_paths=_str_list(
+            value.get("production-paths", []), "development.production-paths"
+        ),
     )
 
 

@@ -143,6 +143,8 @@ def run_rules(analysis: Analysis, rules: Sequence[Rule], config: Config) -> list
     source = analysis.source
     out: list[Finding] = []
     for rule in rules:
+        if rule.check is None:
+            continue  # judges Compose services only
         ctx = Context(analysis, config.options_for(rule.code), config.profile)
         try:
             violations = list(rule.check(ctx))

@@ -155,3 +155,86 @@ def unused(
             elif code in enabled_set and code not in p.used:
                 out.append(Unused(p.comment, code, f"{code} reported nothing here"))
     return out
+
+
+def _yaml_comment_start(line: str) -> int | None:
+    """Where a YAML comment starts in one line: a ``#`` at the start or after a space, outside
+    quotes. Block scalars are not tracked: a pragma-looking line inside one is rare, and at
+    worst suppresses a finding on that block."""
+    quote: str | None = None
+    i = 0
+    while i < len(line):
+        c = line[i]
+        if quote is not None:
+            if c == quote:
+                if quote == "'" and line.startswith("''", i):
+                    i += 2
+                    continue
+                quote = None
+            elif c == "\\" and quote == '"':
+                i += 1
+        elif c == "#" and (i == 0 or line[i - 1] in " \t"):
+            return i
+        elif c in "'\"" and (i == 0 or line[i - 1] in " \t:[{,-"):
+            quote = c
+        i += 1
+    return None
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def collect_yaml(text: str, names: Mapping[str, str] | None = None) -> Suppressions:
+    """Our pragmas in a YAML (Compose) file.
+
+    ``# dockerlint-django: ignore=DJ046`` on its own line covers the next key or list item and
+    everything nested under it; at the end of a line it covers that line's key and what is
+    nested under it. ``ignore-file`` covers the whole file. A trailing pragma's comment span
+    starts at the blank before its ``#``, so that removing it leaves the line as it was.
+    """
+    lines: list[tuple[int, str]] = []  # (offset, text without its line break)
+    offset = 0
+    for raw in text.splitlines(keepends=True):
+        body = raw.rstrip("\r\n")
+        lines.append((offset, body))
+        offset += len(raw)
+    pragmas: list[Pragma] = []
+    for n, (start, body) in enumerate(lines):
+        at = _yaml_comment_start(body)
+        if at is None:
+            continue
+        m = _OURS.match(body[at + 1 :].strip())
+        if m is None:
+            continue
+        own_line = not body[:at].strip()
+        begin = at if own_line else len(body[:at].rstrip())
+        comment = Comment(body[at + 1 :].strip(), n + 1, Span(start + begin, start + len(body)))
+        codes = _split_codes(m.group("codes"), names)
+        if m.group("kind").lower() == "ignore-file":
+            pragmas.append(Pragma(comment, codes, True, None))
+            continue
+        first = n
+        if own_line:
+            first = next(
+                (
+                    k
+                    for k in range(n + 1, len(lines))
+                    if lines[k][1].strip() and not lines[k][1].lstrip().startswith("#")
+                ),
+                -1,
+            )
+        covers = None
+        if first >= 0:
+            indent = _indent(lines[first][1])
+            last = first
+            for k in range(first + 1, len(lines)):
+                body_k = lines[k][1]
+                if not body_k.strip() or body_k.lstrip().startswith("#"):
+                    continue
+                if _indent(body_k) <= indent:
+                    break
+                last = k
+            covers = Span(lines[first][0], lines[last][0] + len(lines[last][1]))
+        pragmas.append(Pragma(comment, codes, False, covers))
+    return Suppressions(pragmas)

@@ -128,6 +128,7 @@ class TestKeys:
             "fail-on",
             "target",
             "compose",
+            "development",
         } == KEYS
 
     def test_compose_section(self, tree: Path) -> None:

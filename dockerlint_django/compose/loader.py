@@ -118,6 +118,9 @@ class LoadOptions:
     # False: `${VAR:?message}` with VAR unset is a value not known here (the recommended way to
     # demand a secret from the deployment), not Compose's "required variable" error.
     required_variables: bool = True
+    # Texts to read instead of what is on disk, by absolute path: ``fix`` re-reads a project with
+    # its edits applied before it writes anything.
+    overlay: AbcMapping[str, str] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,6 +233,12 @@ class _Session:
         cached = self.read_cache.get(path)
         if cached is not None:
             return cached
+        text = self.options.overlay.get(path)
+        if text is not None:
+            source = SourceFile.from_text(self.display(path), text)
+            self.read_cache[path] = source
+            self.sources.append(source)
+            return source
         try:
             data = read_bounded(path)
         except NotRegularFile as exc:

@@ -65,7 +65,11 @@ def get(code: str) -> Rule:
     meta: RuleMeta = module.META
     if meta.code != code:
         raise RuntimeError(f"{module.__name__} declares {meta.code}, registered as {code}")
-    return Rule(meta, module.check, module.__doc__ or "", module.__name__)
+    check = getattr(module, "check", None)
+    check_service = getattr(module, "check_service", None)
+    if check is None and check_service is None:
+        raise RuntimeError(f"{module.__name__} defines neither check nor check_service")
+    return Rule(meta, check, module.__doc__ or "", module.__name__, check_service)
 
 
 def all_rules() -> list[Rule]:

@@ -12,6 +12,7 @@ from dockerlint_django.source import SourceFile, Span
 
 if TYPE_CHECKING:
     from dockerlint_django.analysis import Analysis
+    from dockerlint_django.service import ServiceView
 
 
 class Severity(enum.IntEnum):
@@ -75,6 +76,9 @@ class RuleMeta:
     # A CVSS-like score ("0.1"-"10.0") for rules whose findings are security weaknesses; GitHub
     # code scanning files those as security alerts. None for everything else.
     security_severity: str | None = None
+    # Advice for production only: in a development file (project.development) it is reported at
+    # info, with the reason.
+    production_only: bool = False
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -97,6 +101,7 @@ class RuleMeta:
 
 
 CheckFn = Callable[["Context"], Iterator[Violation]]
+ServiceCheckFn = Callable[["ServiceContext"], Iterator[Violation]]
 
 
 @record
@@ -109,11 +114,31 @@ class Context:
 
 
 @record
+class ServiceContext:
+    """What a Compose rule sees: one service as it runs, and the rule's own options."""
+
+    service: ServiceView
+    options: Mapping[str, Any]
+    profile: str = "generic"
+
+
+@record
 class Rule:
     meta: RuleMeta
-    check: CheckFn
+    # Over an image (a Dockerfile's model); None for a rule that judges only Compose services.
+    check: CheckFn | None
     doc: str  # the module docstring: the rule's documentation
     module: str
+    # Over one Compose service (its settings, and its image when the project builds it).
+    check_service: ServiceCheckFn | None = None
+
+    @property
+    def judges_services(self) -> bool:
+        """Runs on each service: its own service check, or its image check over the service's
+        view (what the image runs with the service's settings over it)."""
+        return self.check_service is not None or bool(
+            {"compose", "cross"} & set(self.meta.kind)
+        )
 
     @property
     def code(self) -> str:

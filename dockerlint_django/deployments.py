@@ -1,0 +1,339 @@
+"""Check Compose projects: each service as it runs, by the rules that judge services.
+
+For every service of every project read (``project.deployment``), a ``service.ServiceView`` joins
+the service's settings with the image its Dockerfile builds, when the project builds one here.
+Two kinds of rule look at it:
+
+- Compose rules (``check_service``) judge the service itself: ``command:`` strings Compose cuts,
+  literal secrets, ports, users, stop signals, and settings that lose to the image's;
+- image rules of kind ``compose``/``cross`` (``check``) judge the image with the service's
+  settings over it. What they find in the Dockerfile is the image's own finding, reported by the
+  Dockerfile's check; what they find in a Compose file (a ``command:`` that brings back
+  ``--reload``) is the service's, and says so.
+
+Findings land in the file their span lies in, with every related place in its own file. A
+finding of a production-only rule in a development setup (``project.development``) is reported
+at ``info`` with the reason. Compose files take ``# dockerlint-django: ignore=…`` pragmas
+(``suppress.collect_yaml``); unused ones are DJ901.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dockerlint_django import rules as registry
+from dockerlint_django._record import replace
+from dockerlint_django.analysis import Analysis
+from dockerlint_django.config import Config
+from dockerlint_django.discover import display_path, file_kind
+from dockerlint_django.engine import Options, build_analysis, parse_dockerfile, read_source
+from dockerlint_django.fix import Applicability, Edit, Fix
+from dockerlint_django.project.view import runtime_layer
+from dockerlint_django.project.workspace import Workspace
+from dockerlint_django.results import FileResult, Finding
+from dockerlint_django.rules._base import (
+    Context,
+    Related,
+    Rule,
+    ServiceContext,
+    Severity,
+    Violation,
+)
+from dockerlint_django.service import ServiceView
+from dockerlint_django.source import SourceError, SourceFile, Span
+from dockerlint_django.suppress import collect_yaml, unused
+
+if TYPE_CHECKING:
+    from dockerlint_django.project.deployment import Deployment
+    from dockerlint_django.project.links import ImageBuild, ServiceLink
+
+OptionsFor = Callable[[Path | None, "ImageBuild | None"], Options]
+
+
+class _Collector:
+    """Findings of every project, by the file they are in; sources and configs of those files."""
+
+    def __init__(self) -> None:
+        self.findings: dict[str, list[Finding]] = {}
+        self.sources: dict[str, SourceFile] = {}
+        self.real: dict[str, Path | None] = {}
+        self.compose: list[str] = []  # Compose files read, in order
+
+    def file(self, source: SourceFile, real: Path | None, compose: bool = False) -> None:
+        if source.path not in self.sources:
+            self.sources[source.path] = source
+            self.real[source.path] = real
+            self.findings[source.path] = []
+            if compose:
+                self.compose.append(source.path)
+
+    def add(self, finding: Finding) -> None:
+        self.findings.setdefault(finding.path, []).append(finding)
+
+
+def check_deployments(
+    deployments: Iterable[Deployment], options_for: OptionsFor
+) -> list[FileResult]:
+    """A result for each Compose file read (and for any other file a service's finding is in)."""
+    out = _Collector()
+    configs: dict[str, Config] = {}
+    for d in deployments:
+        if d.project is None:
+            continue
+        compose = [s for s in d.project.files if file_kind(Path(s.path)) != "env"]
+        if not compose:
+            continue
+        config = options_for(Path(compose[0].path), None).config
+        for source in compose:
+            out.file(source, Path(source.path), compose=True)
+            configs.setdefault(source.path, options_for(Path(source.path), None).config)
+        dev = next(
+            (r for s in compose if (r := config.development_reason(s.path, Path(s.path)))),
+            None,
+        )
+        rules = [
+            registry.get(c)
+            for c in registry.CODES
+            if c in config.enabled_codes() and c not in registry.META_CODES
+        ]
+        rules = [r for r in rules if r.judges_services]
+        for link in d.links:
+            _check_service(d, link, rules, config, dev, options_for, out)
+    return _results(out, configs, options_for)
+
+
+def _image(
+    link: ServiceLink, options_for: OptionsFor
+) -> tuple[Workspace | None, Analysis | None, SourceFile | None]:
+    build = link.image
+    if build is None or build.dockerfile is None or not build.dockerfile.is_file():
+        return None, None, None
+    shown = display_path(build.dockerfile)
+    try:
+        source = read_source(build.dockerfile, shown)
+    except SourceError:
+        return None, None, None  # the Dockerfile's own check reports why
+    parsed, _error, _masks = parse_dockerfile(source)
+    if parsed is None:
+        return None, None, None
+    workspace = Workspace(source)
+    layer = runtime_layer(link.service, workspace)
+    options = options_for(build.dockerfile, build)
+    analysis = build_analysis(source, parsed, options, build.dockerfile, layer, workspace)
+    if analysis.dockerfile.final is None or any(e.fatal for e in analysis.dockerfile.errors):
+        return workspace, None, source
+    return workspace, analysis, source
+
+
+def _check_service(
+    d: Deployment,
+    link: ServiceLink,
+    rules: Sequence[Rule],
+    config: Config,
+    dev: str | None,
+    options_for: OptionsFor,
+    out: _Collector,
+) -> None:
+    assert d.project is not None
+    workspace, analysis, dockerfile = _image(link, options_for)
+    if workspace is None:
+        origin = link.service.origin
+        if origin is None:
+            return
+        workspace = Workspace(origin.source)
+    layer = analysis.runtime if analysis is not None and analysis.runtime is not None else None
+    if layer is None:
+        layer = runtime_layer(link.service, workspace)
+    view = ServiceView(d.project, link, layer, workspace, analysis)
+    image_dev = None
+    if dockerfile is not None and link.image is not None and link.image.dockerfile is not None:
+        image_dev = config.development_reason(dockerfile.path, link.image.dockerfile)
+    for rule in rules:
+        options = config.options_for(rule.code)
+        try:
+            found: list[tuple[Violation, bool]] = []
+            if rule.check_service is not None:
+                sctx = ServiceContext(view, options, config.profile)
+                found.extend((v, True) for v in rule.check_service(sctx))
+            if rule.check is not None and analysis is not None:
+                ctx = Context(analysis, options, config.profile)
+                found.extend((v, False) for v in rule.check(ctx))
+        except Exception as exc:  # a rule's bug must not stop the run: report it as DJ902
+            import traceback
+
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            message = (
+                f"rule {rule.code} ({rule.name}) crashed on service {link.service.name}: "
+                f"{type(exc).__name__}: {exc} [{Path(where.filename).name}:{where.lineno}]"
+            )
+            meta = registry.get("DJ902").meta
+            found = [(meta.violation(view.anchor, message), True)]
+            rule = registry.get("DJ902")
+        for v, own in found:
+            finding, home = _locate(view, analysis, rule, v)
+            if home.path not in out.sources:
+                out.file(home, _real(home, analysis))
+            if not own and dockerfile is not None and finding.path == dockerfile.path:
+                continue  # the image's own finding: the Dockerfile's check reports it
+            if rule.meta.production_only and finding.severity > Severity.INFO:
+                reason = (
+                    config.development_reason(finding.path, out.real.get(finding.path))
+                    or dev
+                    or image_dev
+                )
+                if reason is not None:
+                    finding = replace(
+                        finding,
+                        severity=Severity.INFO,
+                        message=f"{finding.message} (info here: {reason})",
+                    )
+            if rule.code in config.severity:
+                finding = replace(finding, severity=config.severity[rule.code])
+            out.add(finding)
+
+
+def _real(source: SourceFile, analysis: Analysis | None) -> Path | None:
+    if analysis is not None and source.path == analysis.source.path:
+        return Path(source.path)
+    return Path(source.path) if Path(source.path).is_file() else None
+
+
+def _locate(
+    view: ServiceView, analysis: Analysis | None, rule: Rule, v: Violation
+) -> tuple[Finding, SourceFile]:
+    workspace = view.workspace
+    source, span = workspace.locate(v.span)
+    base = workspace.base_of(source) or 0
+    fix = v.fix
+    if fix is not None:
+        inside = all(base <= e.start and e.end <= base + len(source.text) for e in fix.edits)
+        fix = (
+            Fix(
+                fix.title,
+                tuple(Edit(e.start - base, e.end - base, e.content) for e in fix.edits),
+                fix.applicability,
+            )
+            if inside
+            else None
+        )
+    related: list[Related] = []
+    for r in v.related:
+        if r.source is not None:
+            related.append(r)
+            continue
+        other, local = workspace.locate(r.span)
+        related.append(
+            Related(local, r.message, None if other is source else _shown(other, analysis))
+        )
+    shown = _shown(source, analysis)
+    return (
+        Finding(
+            shown.path,
+            v.code,
+            rule.name,
+            v.message,
+            v.severity,
+            span,
+            source.position(span.start),
+            source.position(span.end),
+            fix,
+            tuple(related),
+        ),
+        shown,
+    )
+
+
+def _shown(source: SourceFile, analysis: Analysis | None) -> SourceFile:
+    """A file of the workspace under the name reports use (build-context files by their path
+    from the working directory)."""
+    if analysis is None or source is analysis.source:
+        return source
+    real = analysis.context.real_path(source.path)
+    if real is None or source.path == display_path(real):
+        return source
+    return replace(source, path=display_path(real))
+
+
+def _results(
+    out: _Collector, configs: dict[str, Config], options_for: OptionsFor
+) -> list[FileResult]:
+    results: list[FileResult] = []
+    names = registry.by_name()
+    for path in list(out.findings):
+        source = out.sources.get(path)
+        findings = _dedupe(out.findings[path])
+        config = configs.get(path) or options_for(out.real.get(path), None).config
+        ignored = config.ignored_for(path, out.real.get(path))
+        findings = [f for f in findings if f.code not in ignored]
+        result = FileResult(path, out.real.get(path), source)
+        if path in out.compose and source is not None:
+            enabled = config.enabled_codes()
+            suppressions = collect_yaml(source.text, names)
+            for f in findings:
+                if suppressions.suppress(f.code, f.span):
+                    result.suppressed.append(replace(f, suppressed=True))
+                else:
+                    result.findings.append(f)
+            if "DJ901" in enabled and "DJ901" not in ignored:
+                for u in unused(suppressions, enabled, registry.CODES):
+                    meta = registry.get("DJ901").meta
+                    v = meta.violation(u.comment.span, f"unused suppression: {u.reason}")
+                    f = Finding(
+                        path,
+                        v.code,
+                        "unused-suppression",
+                        v.message,
+                        config.severity.get("DJ901", v.severity),
+                        u.comment.span,
+                        source.position(u.comment.span.start),
+                        source.position(u.comment.span.end),
+                        _unused_fix(source, u.comment.span, u.code, u.comment.text),
+                    )
+                    if suppressions.suppress("DJ901", u.comment.span):
+                        result.suppressed.append(replace(f, suppressed=True))
+                    else:
+                        result.findings.append(f)
+        else:
+            if not findings:
+                continue  # a Dockerfile or script: its own check stands for it
+            result.findings = findings
+        result.findings.sort(key=Finding.sort_key)
+        results.append(result)
+    return results
+
+
+def _dedupe(findings: Sequence[Finding]) -> list[Finding]:
+    """One finding per rule and place: several projects (the main file alone, and with its
+    override) see the same line; the most severe reading wins."""
+    best: dict[tuple[str, int, int], Finding] = {}
+    for f in findings:
+        key = (f.code, f.span.start, f.span.end)
+        held = best.get(key)
+        if held is None or f.severity > held.severity:
+            best[key] = f
+    return list(best.values())
+
+
+def _unused_fix(source: SourceFile, span: Span, code: str | None, text: str) -> Fix | None:
+    m = re.search(r"=\s*([^#]*?)\s*(?:#.*)?$", source.slice(span))
+    if code is not None and m is not None:
+        codes = [c for c in re.split(r"[\s,]+", m.group(1)) if c]
+        remaining = [c for c in codes if c.upper() != code]
+        if remaining:
+            edit = Edit(span.start + m.start(1), span.start + m.end(1), ",".join(remaining))
+            return Fix(f"Remove {code} from the suppression", (edit,), Applicability.SAFE)
+    line_start = source.text.rfind("\n", 0, span.start) + 1
+    if source.text[line_start : span.start].strip():
+        # A trailing pragma: remove it, keep the line it ends.
+        return Fix(
+            "Remove the unused suppression", (Edit(span.start, span.end, ""),), Applicability.SAFE
+        )
+    end = span.end
+    if source.text.startswith("\r\n", end):
+        end += 2
+    elif end < len(source.text) and source.text[end] in "\r\n":
+        end += 1
+    return Fix("Remove the unused suppression", (Edit(line_start, end, ""),), Applicability.SAFE)
