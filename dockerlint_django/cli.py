@@ -517,21 +517,7 @@ def check(
             if d.error is not None:
                 click.echo(f"dockerlint-django: error: {d.error.one_line()}", err=True)
         sys.exit(2 if failed or run.missing else 0)
-    # A missing path is a file that could not be read: reported, and never "All checks passed".
-    results = [
-        FileResult(str(p), None, None, error=f"{p}: no such file or directory") for p in run.missing
-    ]
-    results.extend(_compose_results(plan.deployments, run))
-    for path, build in plan.dockerfiles:
-        results.append(lint_path(path, display_path(path), run.options_with(path, build)))
-    if run.wants_stdin:
-        got = run.stdin_source()
-        if isinstance(got, str):
-            # Like an undecodable file: reported, and the other files are still checked.
-            results.append(FileResult(run.stdin_name, None, None, error=got))
-        else:
-            results.append(lint_source(got[0], run.options_for(got[1]), real_path=got[1]))
-    results = flatten(results)
+    results = collect_results(run)
     for r in results:
         if r.error is not None:
             click.echo(f"dockerlint-django: error: {r.error}", err=True)
@@ -566,6 +552,46 @@ def check(
     if exit_zero and code == 1:
         code = 0
     sys.exit(code)
+
+
+_CHECK_ONLY = (
+    "show_services",
+    "formats",
+    "output_files",
+    "category",
+    "fail_on",
+    "exit_zero",
+    "statistics",
+    "quiet",
+    "no_color",
+)
+
+
+def run_for(args: Sequence[str]) -> _Run:
+    """The run ``dockerlint-django check ARGS`` would make (for tests and other callers)."""
+    ctx = check.make_context("check", list(args))
+    kw = {k: v for k, v in ctx.params.items() if k not in _CHECK_ONLY}
+    return _Run(kw)
+
+
+def collect_results(run: _Run) -> list[FileResult]:
+    """Everything a check finds: each Dockerfile as built, each Compose project's services."""
+    plan = run.plan()
+    # A missing path is a file that could not be read: reported, and never "All checks passed".
+    results = [
+        FileResult(str(p), None, None, error=f"{p}: no such file or directory") for p in run.missing
+    ]
+    results.extend(_compose_results(plan.deployments, run))
+    for path, build in plan.dockerfiles:
+        results.append(lint_path(path, display_path(path), run.options_with(path, build)))
+    if run.wants_stdin:
+        got = run.stdin_source()
+        if isinstance(got, str):
+            # Like an undecodable file: reported, and the other files are still checked.
+            results.append(FileResult(run.stdin_name, None, None, error=got))
+        else:
+            results.append(lint_source(got[0], run.options_for(got[1]), real_path=got[1]))
+    return flatten(results)
 
 
 def _compose_results(deployments: Sequence[Deployment], run: _Run) -> list[FileResult]:
@@ -677,10 +703,48 @@ def fix(unsafe_fixes: bool, diff: bool, **kw: Any) -> None:
         elif not on_disk and not diff:
             sys.stdout.buffer.write(source.encode())
         results.append(lint_source(fixed, options, real_path=path))
-    if not diff and any(on_disk for _, _, on_disk in targets):
+    if plan.deployments:
+        from dockerlint_django.deployments import check_deployments, fix_compose
+        from dockerlint_django.project.deployment import load_deployment
+
+        settings = run.load_settings(run.config_for(None))
+        overlay: dict[str, str] = {}
+        for source, real, new_text, applied, converged in fix_compose(
+            plan.deployments, settings, run.options_with, unsafe_fixes
+        ):
+            if not converged:
+                click.echo(
+                    f"dockerlint-django: warning: {source.path}: fixes did not converge", err=True
+                )
+            if new_text == source.text:
+                continue
+            total += applied
+            changed = True
+            overlay[str(real.absolute())] = new_text
+            if diff:
+                out.writelines(_unified_diff(source.path, source.text, new_text))
+                continue
+            try:
+                write_atomic(real, source.encode(new_text))
+            except OSError as exc:
+                click.echo(
+                    f"dockerlint-django: error: {source.path}: cannot write: {exc}", err=True
+                )
+                had_error = True
+        again = [
+            load_deployment(d.files, settings, overlay) if overlay else d
+            for d in plan.deployments
+            if d.error is None
+        ]
+        results.extend(check_deployments(again, run.options_with))
+        targets_on_disk = True
+    else:
+        targets_on_disk = any(on_disk for _, _, on_disk in targets)
+    if not diff and targets_on_disk:
         click.echo(f"Fixed {total} problem{'s' if total != 1 else ''}.", err=True)
+    results = flatten(results)
     remaining = [f for r in results for f in r.findings]
-    if remaining and any(on_disk for _, _, on_disk in targets):
+    if remaining and targets_on_disk:
         writer("text")(results, sys.stderr, FormatOptions(quiet=True))
     code = exit_code(results, run.config_for(None).fail_on or Severity.INFO)
     if diff and changed and code == 0:

@@ -47,7 +47,7 @@ from dockerlint_django.source import SourceError, SourceFile, Span
 from dockerlint_django.suppress import collect_yaml, unused
 
 if TYPE_CHECKING:
-    from dockerlint_django.project.deployment import Deployment
+    from dockerlint_django.project.deployment import Deployment, LoadSettings
     from dockerlint_django.project.links import ImageBuild, ServiceLink
 
 OptionsFor = Callable[[Path | None, "ImageBuild | None"], Options]
@@ -299,7 +299,8 @@ def _results(
         else:
             if not findings:
                 continue  # a Dockerfile or script: its own check stands for it
-            result.findings = findings
+            # `fix` edits a Dockerfile or script by its own check; these stay advice.
+            result.findings = [replace(f, fix=None) for f in findings]
         result.findings.sort(key=Finding.sort_key)
         results.append(result)
     return results
@@ -337,3 +338,55 @@ def _unused_fix(source: SourceFile, span: Span, code: str | None, text: str) -> 
     elif end < len(source.text) and source.text[end] in "\r\n":
         end += 1
     return Fix("Remove the unused suppression", (Edit(line_start, end, ""),), Applicability.SAFE)
+
+
+def fix_compose(
+    deployments: Sequence[Deployment],
+    settings: LoadSettings,
+    options_for: OptionsFor,
+    unsafe: bool,
+) -> list[tuple[SourceFile, Path, str, int, bool]]:
+    """The Compose files whose services' findings have fixes: ``(source, absolute path, new
+    text, fixes applied, converged)``. Each pass re-reads the projects with the edited text (in
+    memory) and checks them again, so a fix is kept only while the files still load."""
+    from dockerlint_django.fix import fix_until_stable
+    from dockerlint_django.project.deployment import load_deployment
+
+    floor = Applicability.UNSAFE if unsafe else Applicability.SAFE
+    loaded = [d for d in deployments if d.project is not None]
+    first = check_deployments(loaded, options_for)
+    out: list[tuple[SourceFile, Path, str, int, bool]] = []
+    for result in first:
+        source = result.source
+        if source is None or result.real_path is None:
+            continue
+        if not any(f.fix is not None and f.fix.applicability >= floor for f in result.findings):
+            continue
+        absolute = str(result.real_path.absolute())
+        sets = [
+            d
+            for d in loaded
+            if d.project is not None and any(s.path == source.path for s in d.project.files)
+        ]
+
+        def fixes_for(
+            text: str,
+            sets: list[Deployment] = sets,
+            path: str = source.path,
+            absolute: str = absolute,
+        ) -> list[Fix] | None:
+            again = [load_deployment(d.files, settings, {absolute: text}) for d in sets]
+            if any(d.error is not None for d in again):
+                return None
+            found = check_deployments(again, options_for)
+            return [
+                f.fix
+                for r in found
+                if r.path == path
+                for f in r.findings
+                if f.fix is not None and f.fix.applicability >= floor
+            ]
+
+        outcome = fix_until_stable(source.text, fixes_for)
+        out.append((source, result.real_path, outcome.text, outcome.applied, outcome.converged))
+    return out

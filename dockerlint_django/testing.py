@@ -6,9 +6,13 @@ one path, the same one the command line uses.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
+from dockerlint_django._record import record
 from dockerlint_django.config import Config
 from dockerlint_django.engine import Options, fix_source, lint_source
 from dockerlint_django.results import FileResult, Finding
@@ -58,3 +62,114 @@ def fix_text(
     config = config_for(codes, profile, options)
     new, _applied, converged = fix_source(source, Options(config), unsafe)
     return new, converged
+
+
+@record
+class ProjectFinding:
+    path: str
+    code: str
+    line: int
+    column: int
+    severity: str
+    message: str
+    related: tuple[tuple[str, int, str], ...]  # (path, line, message)
+    fix: str | None  # "safe", "unsafe" or None
+
+    @property
+    def fixable(self) -> bool:
+        return self.fix is not None
+
+
+def lint_project(
+    files: Mapping[str, str],
+    codes: Iterable[str],
+    profile: str = "generic",
+    options: dict[str, dict[str, object]] | None = None,
+    args: Sequence[str] = (),
+) -> list[ProjectFinding]:
+    """Check a whole project (Dockerfiles, Compose files, scripts, env files) as ``check`` does
+    from inside its folder; ``files`` maps relative paths to their text."""
+    return _in_project(files, lambda: _project_findings(codes, profile, options, args))
+
+
+def fix_project(
+    files: Mapping[str, str],
+    codes: Iterable[str],
+    unsafe: bool = False,
+    profile: str = "generic",
+    options: dict[str, dict[str, object]] | None = None,
+) -> dict[str, str]:
+    """The project's files after ``fix`` (with ``--unsafe-fixes`` when ``unsafe``)."""
+    from click.testing import CliRunner
+
+    from dockerlint_django.cli import cli
+
+    def run() -> dict[str, str]:
+        _write_config(codes, profile, options)
+        CliRunner().invoke(cli, ["fix", *(["--unsafe-fixes"] if unsafe else [])])
+        return {name: Path(name).read_text(encoding="utf-8") for name in files}
+
+    return _in_project(files, run)
+
+
+_T = TypeVar("_T")
+
+
+def _in_project(files: Mapping[str, str], body: Callable[[], _T]) -> _T:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for name, text in files.items():
+            target = root / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(text.encode("utf-8"))
+        before = os.getcwd()
+        os.chdir(root)
+        try:
+            return body()
+        finally:
+            os.chdir(before)
+
+
+def _write_config(
+    codes: Iterable[str], profile: str, options: dict[str, dict[str, object]] | None
+) -> None:
+    import json
+
+    config = {"select": list(codes), "profile": profile, "rules": options or {}}
+    # JSON is YAML: no dependency on a YAML writer.
+    Path(".dockerlint-django.yaml").write_text(json.dumps(config), encoding="utf-8")
+
+
+def _project_findings(
+    codes: Iterable[str],
+    profile: str,
+    options: dict[str, dict[str, object]] | None,
+    args: Sequence[str],
+) -> list[ProjectFinding]:
+    from dockerlint_django.cli import collect_results, run_for
+
+    _write_config(codes, profile, options)
+    results = collect_results(run_for(list(args)))
+    out: list[ProjectFinding] = []
+    for r in results:
+        if r.error is not None:
+            raise AssertionError(r.error)
+        for f in r.findings:
+            related = []
+            for rel in f.related:
+                home = rel.source or r.source
+                line = home.position(rel.span.start).line if home is not None else 0
+                related.append((home.path if home is not None else f.path, line, rel.message))
+            out.append(
+                ProjectFinding(
+                    f.path,
+                    f.code,
+                    f.start.line,
+                    f.start.column,
+                    f.severity.label,
+                    f.message,
+                    tuple(related),
+                    None if f.fix is None else f.fix.applicability.label,
+                )
+            )
+    return sorted(out, key=lambda f: (f.path, f.line, f.column, f.code))

@@ -298,6 +298,7 @@ class TestJson:
                 ],
             },
             "url": "https://github.com/dockerlint-django/dockerlint-django/blob/main/rules/DJ108.md",
+            "related": [],
         }
 
     def test_no_fix_is_null_and_unsafe_is_labelled(self) -> None:

@@ -4,6 +4,11 @@ Each case has ``pass`` (no finding), ``fail`` (findings, optionally exactly at `
 ``corpus`` (a real file under ``../shared/corpus/files``, with its exact ``violations``). A case
 with ``fixed`` must fix to exactly that text (``unsafe_fixes: true`` to include unsafe fixes), and
 every fix must converge to a file that parses and no longer has that fixable finding.
+
+A project case has ``files`` (relative path to text: Dockerfile, Compose file, env files,
+scripts), checked from inside that folder as ``check`` is; ``violations`` then name their
+``file``, ``related`` the other places (``file:line``) each finding carries, ``fixed_files`` what
+``fix`` leaves in the files it changes, and ``args`` are more command-line arguments.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import pytest
 import yaml
 
 from dockerlint_django import rules as registry
-from dockerlint_django.testing import fix_text, lint_text
+from dockerlint_django.testing import fix_project, fix_text, lint_project, lint_text
 from tests.conftest import CORPUS, ROOT
 
 FIXTURES = ROOT / "fixtures" / "rules"
@@ -32,6 +37,9 @@ KEYS = {
     "severity",
     "messages",
     "description",
+    "files",
+    "fixed_files",
+    "args",
 }
 
 
@@ -62,6 +70,9 @@ def test_case(code: str, name: str, case: dict[str, Any]) -> None:
     profile = case.get("profile", "generic")
     options = {code: case["options"]} if "options" in case else None
     codes = [code, "DJ108"] if code == "DJ901" else [code]
+    if "files" in case:
+        _project_case(code, codes, case, profile, options)
+        return
     if "corpus" in case:
         path = CORPUS / "files" / case["corpus"]
         if not path.is_file():
@@ -106,4 +117,47 @@ def test_case(code: str, name: str, case: dict[str, Any]) -> None:
         assert fixed == case["fixed"]
     floor = 1 if unsafe else 2
     left = [f for f in again.findings if f.code == code and f.fix and f.fix.applicability >= floor]
+    assert not left, "a fix did not remove its own finding"
+
+
+def _project_case(
+    code: str,
+    codes: list[str],
+    case: dict[str, Any],
+    profile: str,
+    options: dict[str, Any] | None,
+) -> None:
+    files: dict[str, str] = case["files"]
+    args = case.get("args", [])
+    found = [
+        f for f in lint_project(files, codes, profile, options, args=args) if f.code == code
+    ]
+    described = [f"{f.path}:{f.line}:{f.column} {f.message}" for f in found]
+    if case.get("violations") == []:
+        assert not found, described
+        return
+    assert found, "expected a finding"
+    if "violations" in case:
+        got = []
+        for f, want in zip(found, case["violations"], strict=False):
+            entry: dict[str, Any] = {"file": f.path, "line": f.line}
+            if "column" in want:
+                entry["column"] = f.column
+            if "related" in want:
+                entry["related"] = [f"{p}:{line}" for p, line, _ in f.related]
+            got.append(entry)
+        assert len(found) == len(case["violations"]), described
+        assert got == [dict(v) for v in case["violations"]], described
+    if "severity" in case:
+        assert {f.severity for f in found} == {case["severity"]}, described
+    for fragment in case.get("messages", []):
+        assert any(fragment in f.message for f in found), (fragment, described)
+    unsafe = bool(case.get("unsafe_fixes", False))
+    fixed = fix_project(files, codes, unsafe=unsafe, profile=profile, options=options)
+    if "fixed_files" in case:
+        for name, text in case["fixed_files"].items():
+            assert fixed[name] == text, name
+    again = lint_project(fixed, codes, profile, options, args=args)
+    wanted = ("safe", "unsafe") if unsafe else ("safe",)
+    left = [f for f in again if f.code == code and f.fix in wanted]
     assert not left, "a fix did not remove its own finding"

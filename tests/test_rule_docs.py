@@ -16,14 +16,33 @@ from dockerlint_django.engine import Options, lint_source
 from dockerlint_django.rules._base import Context, FixAvailability, Rule, Violation
 from dockerlint_django.rules._docs import check_doc, parse_doc
 from dockerlint_django.source import SourceFile
-from dockerlint_django.testing import fix_text, lint_text
+from dockerlint_django.testing import fix_project, fix_text, lint_project, lint_text
 
 ALL = list(registry.CODES)
 
 
+_DEFAULT_NAMES = {"dockerfile": "Dockerfile", "yaml": "compose.yaml"}
+
+
 def _blocks(code: str, section: str) -> list[tuple[str, str]]:
+    """A section's examples, one file each (a project's files are in ``_project``)."""
+    if _project(code, section) is not None:
+        return []
     doc = parse_doc(registry.get(code).doc)
     return [(b.text, b.filename or "Dockerfile") for b in doc.blocks(section)]
+
+
+def _project(code: str, section: str) -> dict[str, str] | None:
+    """A section whose blocks are a project's files (a Compose file among them): one example."""
+    blocks = parse_doc(registry.get(code).doc).blocks(section)
+    if not any(b.language == "yaml" for b in blocks):
+        return None
+    files: dict[str, str] = {}
+    for b in blocks:
+        name = b.filename or _DEFAULT_NAMES.get(b.language)
+        assert name is not None, f"{code}: a {b.language} block in a project example needs filename="
+        files[name] = b.text
+    return files
 
 
 def _crashing_rule() -> Rule:
@@ -58,6 +77,11 @@ def test_docstring_sections(code: str) -> None:
 
 @pytest.mark.parametrize("code", ALL)
 def test_example_triggers(code: str) -> None:
+    project = _project(code, "Example")
+    if project is not None:
+        found = [f.code for f in lint_project(project, [code])]
+        assert code in found, f"{code} Example did not fire on the project {sorted(project)}"
+        return
     blocks = _blocks(code, "Example")
     assert blocks
     for text, filename in blocks:
@@ -66,6 +90,11 @@ def test_example_triggers(code: str) -> None:
 
 @pytest.mark.parametrize("code", ALL)
 def test_use_instead_is_clean(code: str) -> None:
+    project = _project(code, "Use instead")
+    if project is not None:
+        found = [f for f in lint_project(project, [code]) if f.code == code]
+        assert not found, f"{code} fired on its Use instead: {found}"
+        return
     blocks = _blocks(code, "Use instead")
     assert blocks
     if code == "DJ902":
@@ -79,6 +108,21 @@ def test_use_instead_is_clean(code: str) -> None:
 def test_fix_converges(code: str) -> None:
     rule = registry.get(code)
     codes = [code, "DJ108"] if code == "DJ901" else [code]
+    project = _project(code, "Example")
+    if project is not None:
+        own = [f for f in lint_project(project, codes) if f.code == code]
+        if rule.meta.fix is FixAvailability.NONE:
+            assert not any(f.fixable for f in own), f"{code} declares no fix but offered one"
+            return
+        if rule.meta.fix is FixAvailability.ALWAYS:
+            assert all(f.fixable for f in own), f"{code} declares a fix on every finding"
+        if not any(f.fixable for f in own):
+            return
+        fixed = fix_project(project, codes, unsafe=True)
+        assert fixed != project
+        again = [f for f in lint_project(fixed, codes) if f.code == code]
+        assert not [f for f in again if f.fixable]
+        return
     for text, filename in _blocks(code, "Example"):
         result = lint_text(text, codes, filename=filename)
         own = [f for f in result.findings if f.code == code]

@@ -43,7 +43,26 @@ def finding_dict(f: Finding, source: SourceFile | None) -> dict[str, Any]:
         "end_location": {"row": f.end.line, "column": f.end.column},
         "fix": _fix(f, source),
         "url": f.url,
+        "related": _related(f, source),
     }
+
+
+def _related(f: Finding, source: SourceFile | None) -> list[dict[str, Any]]:
+    out = []
+    for rel in f.related:
+        home = rel.source or source
+        if home is None:
+            continue
+        start, end = home.position(rel.span.start), home.position(rel.span.end)
+        out.append(
+            {
+                "filename": home.path,
+                "location": {"row": start.line, "column": start.column},
+                "end_location": {"row": end.line, "column": end.column},
+                "message": rel.message,
+            }
+        )
+    return out
 
 
 def write(results: Sequence[FileResult], out: TextIO, opts: FormatOptions) -> None:

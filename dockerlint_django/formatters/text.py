@@ -24,6 +24,7 @@ def _s(n: int) -> str:
 
 def write(results: Sequence[FileResult], out: TextIO, opts: FormatOptions) -> None:
     findings = [f for r in results for f in r.findings]
+    homes = {id(f): r.source for r in results for f in r.findings}
     floor = Applicability.UNSAFE if opts.unsafe_fixes else Applicability.SAFE
     fixable = 0
     hidden = 0
@@ -44,6 +45,13 @@ def write(results: Sequence[FileResult], out: TextIO, opts: FormatOptions) -> No
             code = f.code
         if not opts.statistics:  # as ruff's --statistics: the counts instead of the findings
             out.write(f"{where} {code}{mark} {sev} {f.message}\n")
+            for rel in f.related:
+                # The other place that explains it (the layer it loses to, a second file).
+                home = rel.source or homes.get(id(f))
+                if home is None:
+                    continue
+                at = home.position(rel.span.start)
+                out.write(f"  note: {home.path}:{at.line}:{at.column}: {rel.message}\n")
     if opts.statistics and findings:
         counts = Counter((f.code, f.name) for f in findings)
         for (code, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):

@@ -46,8 +46,13 @@ class LoadSettings:
     project_name: str | None = None
 
 
-def load_deployment(files: Sequence[Path], settings: LoadSettings) -> Deployment:
-    """The Compose project ``files`` form (merged in order), its services linked to their images."""
+def load_deployment(
+    files: Sequence[Path], settings: LoadSettings, overlay: Mapping[str, str] | None = None
+) -> Deployment:
+    """The Compose project ``files`` form (merged in order), its services linked to their images.
+
+    ``overlay`` gives texts to read instead of the files on disk (absolute path to text).
+    """
     from dockerlint_django.compose.loader import LoadOptions, load_project
 
     options = LoadOptions(
@@ -60,6 +65,7 @@ def load_deployment(files: Sequence[Path], settings: LoadSettings) -> Deployment
         # A checkout rarely has the `.env` files a deployment supplies: read on without them.
         missing_env_files="unknown",
         required_variables=False,
+        overlay=dict(overlay or {}),
     )
     try:
         project = load_project(options)

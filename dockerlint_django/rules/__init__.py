@@ -14,6 +14,7 @@ CODES: dict[str, str] = {
     "DJ001": "dj001_shell_form_server_command",
     "DJ002": "dj002_shell_wrapper_without_exec",
     "DJ004": "dj004_exec_form_unexpanded_variable",
+    "DJ005": "dj005_compose_command_shell_syntax",
     "DJ010": "dj010_gunicorn_workers_hardcoded",
     "DJ011": "dj011_web_concurrency_missing",
     "DJ013": "dj013_gunicorn_threads_missing",

@@ -136,9 +136,7 @@ class Rule:
     def judges_services(self) -> bool:
         """Runs on each service: its own service check, or its image check over the service's
         view (what the image runs with the service's settings over it)."""
-        return self.check_service is not None or bool(
-            {"compose", "cross"} & set(self.meta.kind)
-        )
+        return self.check_service is not None or bool({"compose", "cross"} & set(self.meta.kind))
 
     @property
     def code(self) -> str:
