@@ -310,6 +310,9 @@ class _Run:
                 if files not in sets:
                     sets.append(files)
         deployments: list[Deployment] = []
+        named = {named_sets} if named_sets else set()
+        if base.root is not None:
+            named.update(tuple(base.root / f for f in entry) for entry in base.compose_file_sets)
         if sets:
             # Only a run that reads Compose files pays for importing the Compose reader.
             from dockerlint_django.project.deployment import load_deployment, plan_builds
@@ -326,6 +329,23 @@ class _Run:
                     merged = load_deployment((main, files[0]), settings)
                     if merged.error is None or merged.needs_values:
                         d = merged
+            if d.error is not None and not d.needs_values and files not in named:
+                shown = display_path(files[0])
+                if _is_partial(d.error):
+                    # Found by the folder search, and only a part of a project (a
+                    # `.devcontainer/` override, merged by a tool that names the main file):
+                    # not an error of the checkout.
+                    warnings.append(
+                        f"{d.error.one_line()} (not checked: {shown} looks like a part of a "
+                        "project; name its files in order with -f, or in compose.file-sets)"
+                    )
+                    continue
+                if "{{" in str(files[0]):
+                    warnings.append(
+                        f"{d.error.one_line()} (not checked: {shown} is a template, and "
+                        "Compose templates are not rendered yet)"
+                    )
+                    continue
             deployments.append(d)
         for d in deployments:
             warnings.extend(_missing_env_files(d))

@@ -178,6 +178,8 @@ def _check_service(
                 out.file(home, _real(home, analysis))
             if not own and dockerfile is not None and finding.path == dockerfile.path:
                 continue  # the image's own finding: the Dockerfile's check reports it
+            if rule.code in config.severity:
+                finding = replace(finding, severity=config.severity[rule.code])
             if rule.meta.production_only and finding.severity > Severity.INFO:
                 reason = (
                     config.development_reason(finding.path, out.real.get(finding.path))
@@ -190,8 +192,6 @@ def _check_service(
                         severity=Severity.INFO,
                         message=f"{finding.message} (info here: {reason})",
                     )
-            if rule.code in config.severity:
-                finding = replace(finding, severity=config.severity[rule.code])
             out.add(finding)
 
 

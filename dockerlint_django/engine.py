@@ -241,6 +241,18 @@ def lint_source(
             )
 
     ignored = config.ignored_for(source.path, real_path)
+    development: list[str | None] = []  # computed once, when a production-only rule reports
+
+    def downgraded(f: Finding) -> Finding:
+        if f.severity <= Severity.INFO or not registry.get(f.code).meta.production_only:
+            return f
+        if not development:
+            development.append(config.development_reason(source.path, real_path))
+        reason = development[0]
+        if reason is None:
+            return f
+        return replace(f, severity=Severity.INFO, message=f"{f.message} (info here: {reason})")
+
     kept: list[Finding] = []
     elsewhere: list[Finding] = []
     for f in raw:
@@ -258,6 +270,7 @@ def lint_source(
             continue
         if f.code in config.severity:
             f = replace(f, severity=config.severity[f.code])
+        f = downgraded(f)
         if f.code not in ("DJ900",) and suppressions.suppress(f.code, f.span):
             result.suppressed.append(replace(f, suppressed=True))
             continue

@@ -28,3 +28,24 @@ def corpus() -> Path:
     if not (CORPUS / "MANIFEST.tsv").is_file():
         pytest.skip("../shared/corpus is not present")
     return CORPUS
+
+
+def corpus_tree(dest: Path, projects: set[str] | None = None) -> Path:
+    """The corpus projects laid out as their repositories have them, under ``dest``.
+
+    The corpus stores each file flat (``files/<owner>__<repo>/<path with / as __>``); a Compose
+    file's ``build: ./docker/web`` and a Dockerfile's ``COPY docker/entrypoint.sh`` only resolve
+    in the real layout. Files are copied byte for byte from the corpus, outside this repository,
+    and never changed. Returns ``dest``, with one folder per project (``<owner>__<repo>``).
+    """
+    for row in corpus_rows():
+        project, _, _ = row["local_file"].partition("/")
+        if projects is not None and project not in projects:
+            continue
+        source = CORPUS / "files" / row["local_file"]
+        target = dest / project / row["path"]
+        if target.exists() or not source.is_file():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(source.read_bytes())
+    return dest

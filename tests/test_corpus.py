@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -15,7 +16,7 @@ from dockerlint_django import rules as registry
 from dockerlint_django.config import Config
 from dockerlint_django.engine import Options, exit_code, lint_path
 from dockerlint_django.rules._base import Severity
-from tests.conftest import ROOT, corpus_file, corpus_rows
+from tests.conftest import ROOT, corpus_file, corpus_rows, corpus_tree
 
 ROWS = corpus_rows("dockerfile")
 ALL = Options(Config(select=tuple(registry.CODES)))
@@ -50,3 +51,35 @@ def test_whole_corpus_in_one_cli_call() -> None:
     assert "Traceback" not in proc.stderr
     assert proc.stderr == ""
     assert proc.stdout.count("\n") > len(paths)
+
+
+COMPOSE_PROJECTS = sorted({r["local_file"].split("/", 1)[0] for r in corpus_rows("compose")})
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return corpus_tree(tmp_path_factory.mktemp("corpus"), set(COMPOSE_PROJECTS))
+
+
+@pytest.mark.skipif(not COMPOSE_PROJECTS, reason="../shared/corpus is not present")
+@pytest.mark.parametrize("project", COMPOSE_PROJECTS)
+def test_corpus_project_checks_cleanly(
+    project: str, tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each corpus project with a Compose file, laid out as in its repository and checked whole
+    (its Compose files, Dockerfiles, scripts, env files) with every rule: no rule crashes, no
+    traceback, and every finding has a real place."""
+    from dockerlint_django.cli import collect_results, run_for
+
+    monkeypatch.chdir(tree)
+    results = collect_results(run_for([project, "--select", "ALL"]))
+    assert results
+    for r in results:
+        crashed = [f.message for f in r.findings if f.code == "DJ902"]
+        assert not crashed, crashed
+        for f in r.findings:
+            assert r.source is not None, f
+            assert 0 <= f.span.start <= f.span.end <= len(r.source.text), f
+            for rel in f.related:
+                home = rel.source or r.source
+                assert 0 <= rel.span.start <= rel.span.end <= len(home.text), (f, rel)

@@ -129,9 +129,7 @@ def _project_case(
 ) -> None:
     files: dict[str, str] = case["files"]
     args = case.get("args", [])
-    found = [
-        f for f in lint_project(files, codes, profile, options, args=args) if f.code == code
-    ]
+    found = [f for f in lint_project(files, codes, profile, options, args=args) if f.code == code]
     described = [f"{f.path}:{f.line}:{f.column} {f.message}" for f in found]
     if case.get("violations") == []:
         assert not found, described

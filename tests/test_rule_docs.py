@@ -40,7 +40,9 @@ def _project(code: str, section: str) -> dict[str, str] | None:
     files: dict[str, str] = {}
     for b in blocks:
         name = b.filename or _DEFAULT_NAMES.get(b.language)
-        assert name is not None, f"{code}: a {b.language} block in a project example needs filename="
+        assert name is not None, (
+            f"{code}: a {b.language} block in a project example needs filename="
+        )
         files[name] = b.text
     return files
 
