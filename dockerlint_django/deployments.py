@@ -105,27 +105,36 @@ def check_deployments(
     return _results(out, configs, options_for)
 
 
-def _image(
+def service_image(
     link: ServiceLink, options_for: OptionsFor
-) -> tuple[Workspace | None, Analysis | None, SourceFile | None]:
+) -> tuple[Workspace | None, Analysis | None, SourceFile | None, str | None]:
+    """The image a service runs, analysed with the service's settings over it.
+
+    Returns the workspace (the Dockerfile first), the analysis (None when the image cannot be
+    analysed), the Dockerfile's source, and why the analysis is missing, if it is.
+    """
     build = link.image
-    if build is None or build.dockerfile is None or not build.dockerfile.is_file():
-        return None, None, None
+    if build is None or build.dockerfile is None:
+        return None, None, None, None
     shown = display_path(build.dockerfile)
+    if not build.dockerfile.is_file():
+        return None, None, None, f"{shown}: not found"
     try:
         source = read_source(build.dockerfile, shown)
-    except SourceError:
-        return None, None, None  # the Dockerfile's own check reports why
-    parsed, _error, _masks = parse_dockerfile(source)
+    except SourceError as exc:
+        return None, None, None, f"{shown}: {exc.message}"  # its own check reports it too
+    parsed, error, _masks = parse_dockerfile(source)
     if parsed is None:
-        return None, None, None
+        return None, None, source, f"{shown}: {error.message if error else 'parse error'}"
     workspace = Workspace(source)
     layer = runtime_layer(link.service, workspace)
     options = options_for(build.dockerfile, build)
     analysis = build_analysis(source, parsed, options, build.dockerfile, layer, workspace)
-    if analysis.dockerfile.final is None or any(e.fatal for e in analysis.dockerfile.errors):
-        return workspace, None, source
-    return workspace, analysis, source
+    if analysis.dockerfile.final is None:
+        return workspace, None, source, f"{shown}: no stage named {build.target!r}"
+    if any(e.fatal for e in analysis.dockerfile.errors):
+        return workspace, None, source, f"{shown}: {analysis.dockerfile.errors[0].message}"
+    return workspace, analysis, source, None
 
 
 def _check_service(
@@ -138,7 +147,7 @@ def _check_service(
     out: _Collector,
 ) -> None:
     assert d.project is not None
-    workspace, analysis, dockerfile = _image(link, options_for)
+    workspace, analysis, dockerfile, _why = service_image(link, options_for)
     if workspace is None:
         origin = link.service.origin
         if origin is None:

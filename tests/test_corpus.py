@@ -83,3 +83,22 @@ def test_corpus_project_checks_cleanly(
             for rel in f.related:
                 home = rel.source or r.source
                 assert 0 <= rel.span.start <= rel.span.end <= len(home.text), (f, rel)
+
+
+@pytest.mark.skipif(not COMPOSE_PROJECTS, reason="../shared/corpus is not present")
+def test_corpus_projects_in_one_cli_call(tree: Path) -> None:
+    """Every corpus project with a Compose file, in one command: no traceback, and each error is
+    one line that names its file."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "dockerlint_django", "check", "--quiet", "--select", "ALL"]
+        + COMPOSE_PROJECTS,
+        capture_output=True,
+        text=True,
+        cwd=tree,
+        timeout=600,
+    )
+    assert proc.returncode in (1, 2), proc.stderr
+    assert "Traceback" not in proc.stderr
+    for line in proc.stderr.splitlines():
+        assert line.startswith(("dockerlint-django: error: ", "dockerlint-django: warning: ")), line
+    assert proc.stdout.count("\n") > len(COMPOSE_PROJECTS)

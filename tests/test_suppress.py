@@ -397,3 +397,53 @@ class TestSuppressedAreKept:
         )
         r = lint_text(text, APT)
         assert suppressed_at(r) == [("DJ101", 3), ("DJ104", 3), ("DJ101", 4), ("DJ104", 4)]
+
+
+class TestYamlPragmas:
+    TEXT = (
+        "services:\n"
+        "  web:  # dockerlint-django: ignore=DJ038\n"
+        "    user: root\n"
+        "    environment:\n"
+        "      # dockerlint-django: ignore=DJ046\n"
+        "\n"
+        "      SECRET_KEY: 'x # dockerlint-django: ignore=DJ044'\n"
+        "      OTHER: 1\n"
+        "  db:\n"
+        "    image: postgres\n"
+    )
+
+    def covered(self, code: str) -> list[str]:
+        from dockerlint_django.suppress import collect_yaml
+
+        pragmas = [p for p in collect_yaml(self.TEXT).pragmas if code in p.codes]
+        assert len(pragmas) == 1
+        covers = pragmas[0].covers
+        assert covers is not None
+        return self.TEXT[covers.start : covers.end].splitlines()
+
+    def test_trailing_pragma_covers_the_key_and_what_it_holds(self) -> None:
+        lines = self.covered("DJ038")
+        assert lines[0].startswith("  web:") and lines[-1] == "      OTHER: 1"
+
+    def test_own_line_pragma_covers_the_next_key_across_blank_lines(self) -> None:
+        assert self.covered("DJ046") == ["      SECRET_KEY: 'x # dockerlint-django: ignore=DJ044'"]
+
+    def test_a_hash_inside_quotes_is_no_comment(self) -> None:
+        from dockerlint_django.suppress import collect_yaml
+
+        assert not [p for p in collect_yaml(self.TEXT).pragmas if "DJ044" in p.codes]
+
+    def test_file_wide(self) -> None:
+        from dockerlint_django.suppress import collect_yaml
+
+        [p] = collect_yaml("# dockerlint-django: ignore-file\nservices: {}\n").pragmas
+        assert p.file_wide and p.codes == ()
+
+    def test_names_become_codes(self) -> None:
+        from dockerlint_django import rules as registry
+        from dockerlint_django.suppress import collect_yaml
+
+        text = "services:\n  web:  # dockerlint-django: ignore=compose-command-shell-syntax\n"
+        [p] = collect_yaml(text, registry.by_name()).pragmas
+        assert p.codes == ("DJ005",)

@@ -14,15 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from dockerlint_django.analysis import Analysis, Start
+from dockerlint_django.deployments import service_image
 from dockerlint_django.discover import display_path
 from dockerlint_django.dockerfile.model import Command, Stage
-from dockerlint_django.engine import Options, build_analysis, parse_dockerfile, read_source
+from dockerlint_django.engine import Options
 from dockerlint_django.gunicorn import GunicornSettings
 from dockerlint_django.project.deployment import Deployment
 from dockerlint_django.project.links import ImageBuild, ServiceLink
-from dockerlint_django.project.view import runtime_layer
 from dockerlint_django.project.workspace import Workspace
-from dockerlint_django.source import SourceError, Span
+from dockerlint_django.source import Span
 
 OptionsFor = Callable[[Path | None, ImageBuild | None], Options]
 
@@ -139,25 +139,12 @@ def _image_view(
     if build.dockerfile is None:
         view["note"] = "dockerfile_inline is not read yet"
         return view, None, None, None
-    shown = display_path(build.dockerfile)
-    try:
-        source = read_source(build.dockerfile, shown)
-    except SourceError as exc:
-        view["error"] = f"{shown}: {exc.message}"
+    workspace, analysis, _source, error = service_image(link, options_for)
+    if analysis is None or workspace is None:
+        view["error"] = error
         return view, None, None, None
-    parsed, error, _ = parse_dockerfile(source)
-    if parsed is None:
-        view["error"] = f"{shown}: {error.message if error is not None else 'parse error'}"
-        return view, None, None, None
-    workspace = Workspace(source)
-    layer = runtime_layer(link.service, workspace)
-    analysis = build_analysis(
-        source, parsed, options_for(build.dockerfile, build), build.dockerfile, layer, workspace
-    )
     stage = analysis.dockerfile.final
-    if stage is None:
-        view["error"] = f"{shown}: no stage named {build.target!r}"
-        return view, None, None, None
+    assert stage is not None
     view["stage"] = stage.name or str(stage.index)
     return view, analysis, stage, workspace
 
