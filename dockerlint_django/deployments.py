@@ -235,9 +235,13 @@ def _locate(
             continue
         other, local = workspace.locate(r.span)
         related.append(
-            Related(local, r.message, None if other is source else _shown(other, analysis))
+            Related(
+                local,
+                r.message,
+                None if other is source else _shown(other, analysis, view.project.files),
+            )
         )
-    shown = _shown(source, analysis)
+    shown = _shown(source, analysis, view.project.files)
     return (
         Finding(
             shown.path,
@@ -255,11 +259,15 @@ def _locate(
     )
 
 
-def _shown(source: SourceFile, analysis: Analysis | None) -> SourceFile:
+def _shown(
+    source: SourceFile, analysis: Analysis | None, project_files: Sequence[SourceFile] = ()
+) -> SourceFile:
     """A file of the workspace under the name reports use (build-context files by their path
     from the working directory)."""
     if analysis is None or source is analysis.source:
         return source
+    if any(s is source for s in project_files):
+        return source  # a Compose or env file, named as the Compose reader names it
     real = analysis.context.real_path(source.path)
     if real is None or source.path == display_path(real):
         return source

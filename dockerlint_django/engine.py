@@ -109,7 +109,19 @@ def _finding(
         # `fix` rewrites one file at a time; an edit elsewhere would land at the wrong offsets.
         fix = None
     related = v.related
-    if workspace is not None and any(
+    if workspace is not None and target is not source:
+        # Reported in another file: a related place in the Dockerfile must name it.
+        related = tuple(
+            (
+                _relocate(r, workspace)
+                if r.span.start > len(source.text)
+                else replace(r, source=source)
+            )
+            if r.source is None
+            else r
+            for r in related
+        )
+    elif workspace is not None and any(
         r.source is None and r.span.start > len(source.text) for r in related
     ):
         related = tuple(_relocate(r, workspace) if r.source is None else r for r in related)
