@@ -4,6 +4,11 @@ Checks exec-form `CMD`/`ENTRYPOINT` commands that start a shell explicitly
 (`["sh", "-c", "…"]`) for the shell's last command: it must be started with `exec`, so that the
 shell replaces itself with the server.
 
+A Compose service's `command:` or `entrypoint:` that starts a shell (`["sh", "-c", "…"]`,
+or a string `sh -c "…"` that Compose splits) is checked too, and reported on the Compose line,
+since Compose runs it without a shell of its own; so is one of a service whose image is built
+elsewhere, when it runs Django. The finding notes the image's `CMD` the service replaces.
+
 ## Why is this bad?
 The Dockerfile reference says that for shell processing in exec form you "execute a shell
 directly", `[ "sh", "-c", "echo $HOME" ]`; but the shell then is the container's PID 1, and the
@@ -38,8 +43,10 @@ CMD ["sh", "-c", "exec gunicorn core.wsgi --bind 0.0.0.0:${PORT:-8000}"]
 Safe when the last top-level command is a plain simple command that runs a program: not in a
 pipeline, subshell, `if`, loop or function, not negated, not backgrounded, and not a shell
 builtin. `exec ` is inserted before its program word (after any `NAME=value` prefixes, which
-`exec` then passes on), inside the JSON string; `exec ` needs no JSON escaping. Anything else is
-reported without a fix.
+`exec` then passes on), inside the JSON string; `exec ` needs no JSON escaping. In a Compose file
+it is inserted only where the script is written character for character (a plain scalar, or
+quotes with nothing escaped or interpolated inside); comments, quoting and layout stay. Anything
+else is reported without a fix.
 
 ## References
 - [Dockerfile reference: ENTRYPOINT, exec form and signals](https://docs.docker.com/reference/dockerfile/#entrypoint)
@@ -49,13 +56,34 @@ reported without a fix.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
+from dockerlint_django.analysis import script_commands
 from dockerlint_django.dockerfile.ast import Instruction
+from dockerlint_django.dockerfile.model import Command
 from dockerlint_django.fix import Applicability, Edit, Fix
-from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+from dockerlint_django.rules._base import (
+    Context,
+    FixAvailability,
+    Related,
+    RuleMeta,
+    ServiceContext,
+    Severity,
+    Violation,
+)
+from dockerlint_django.rules.dj001_shell_form_server_command import (
+    image_less_launch,
+    replaced,
+    service_label,
+    view_file_name,
+)
 from dockerlint_django.shell.launch import ShellHop
-from dockerlint_django.source import Span
+from dockerlint_django.shell.syntax import SimpleCommand
+from dockerlint_django.source import Mapped, Span
+
+if TYPE_CHECKING:
+    from dockerlint_django.project.view import RuntimeLayer
 
 META = RuleMeta(
     code="DJ002",
@@ -64,6 +92,7 @@ META = RuleMeta(
     summary="An exec-form `sh -c` keeps the shell as PID 1 unless its last command is exec'd.",
     fix=FixAvailability.SOMETIMES,
     origin="extension",
+    kind=("dockerfile", "compose"),
 )
 
 # `exec` looks these up in PATH, where most do not exist: prefixing them breaks the script.
@@ -99,6 +128,102 @@ def _fix(hop: ShellHop) -> Fix | None:
     return Fix("Start the last command with exec", (Edit.insert(at, "exec "),), Applicability.SAFE)
 
 
+def _exact_command(text: Callable[[Span], str], hop: ShellHop) -> SimpleCommand | None:
+    """The hop's command, re-read with exact places in the Compose file, when the script's text
+    is written there character for character (a plain scalar, or quotes with nothing escaped or
+    interpolated inside). None when it is not."""
+    if hop.command is None or not hop.command.words:
+        return None
+    word = hop.script_word
+    value = word.value
+    if value is None:
+        return None
+    span = word.span
+    written = text(span)
+    if written == value:
+        base = span.start
+    elif (
+        len(written) >= 2
+        and written[0] == written[-1]
+        and written[0] in "\"'"
+        and written[1:-1] == value
+    ):
+        base = span.start + 1
+    else:
+        return None
+    exact = script_commands(Mapped.from_source(value, base), hop.shell)
+    index = next((i for i, c in enumerate(hop.script.commands) if c is hop.command), None)
+    if index is None or len(exact.commands) != len(hop.script.commands):
+        return None
+    cmd = exact.commands[index]
+    if not cmd.words or cmd.words[0].value != hop.command.words[0].value:
+        return None
+    return cmd
+
+
+def _yaml_fix(text: Callable[[Span], str], hop: ShellHop) -> Fix | None:
+    """``exec `` inserted into the Compose string that holds the script, at its exact place."""
+    cmd = _exact_command(text, hop) if _fix(hop) is not None else None
+    if cmd is None:
+        return None
+    return Fix(
+        "Start the last command with exec",
+        (Edit.insert(cmd.words[0].span.start, "exec "),),
+        Applicability.SAFE,
+    )
+
+
+def _violation(
+    hop: ShellHop,
+    where: str = "",
+    fix: Fix | None = None,
+    related: tuple[Related, ...] = (),
+    text: Callable[[Span], str] | None = None,
+) -> Violation | None:
+    """``text``: a Compose file's, where the command is placed exactly when it can be."""
+    cmd = hop.command
+    if cmd is None or not cmd.words:
+        return None
+    exact = _exact_command(text, hop) if text is not None else None
+    at = exact.span if exact is not None else cmd.span
+    waited = hop.background or hop.followed_by_wait
+    if hop.exec_prefixed and not waited:
+        return None
+    name = cmd.words[0].value or cmd.words[0].raw.text
+    advice = "start it with `exec`"
+    if waited:
+        problem = (
+            f"starts `{name}` in the background and waits for it, so the shell, "
+            "not the server, receives SIGTERM"
+        )
+    elif any(c in ("while", "until", "for") for c in cmd.context):
+        # `exec` would end the loop: what restarts the server is the loop itself.
+        problem = (
+            f"runs `{name}` in a loop, so the shell stays PID 1 and SIGTERM from docker stop "
+            "never reaches it"
+        )
+        advice = "drop the loop and start it with `exec` (a restart policy restarts it)"
+    else:
+        problem = (
+            f"runs `{name}` without exec, so the shell stays PID 1 and SIGTERM from "
+            "docker stop never reaches it"
+        )
+    severity = Severity.INFO if hop.shell == "bash" and not waited else Severity.WARNING
+    message = f"`{hop.shell} -c`{where} {problem}; {advice}"
+    if severity is Severity.INFO:
+        message += " (bash usually execs the last command itself, but that is not guaranteed)"
+    return META.violation(at, message, severity=severity, fix=fix, related=related)
+
+
+def _service_commands(runtime: RuntimeLayer) -> list[tuple[Command, set[Span]]]:
+    """The commands a Compose service sets, with the spans of their words."""
+    return [
+        (c, {w.span for w in c.argv})
+        for c in (runtime.entrypoint, runtime.command)
+        if c is not None and c.argv
+    ]
+
+
 def check(ctx: Context) -> Iterator[Violation]:
     a = ctx.analysis
     final = a.dockerfile.final
@@ -110,32 +235,56 @@ def check(ctx: Context) -> Iterator[Violation]:
     instructions = [
         c.instruction for c in (start.entrypoint, start.cmd) if c is not None and c.instruction
     ]
+    service = [] if a.runtime is None else _service_commands(a.runtime)
     for hop in start.launch.shells:
-        cmd = hop.command
-        if cmd is None or not cmd.words:
-            continue
-        # Only a shell written into a JSON array; the implicit `/bin/sh -c` of shell form, and
+        # Only a shell written out: in a JSON array, or in a Compose service's command (which
+        # Compose runs without a shell of its own). The implicit `/bin/sh -c` of shell form, and
         # shells inside it, are DJ001's.
+        composed = next((c for c, spans in service if hop.script_word.span in spans), None)
+        if composed is not None:
+            if any(hop.shell_word.span in spans for _, spans in service) or (
+                _json_instruction(instructions, hop.shell_word.span) is not None
+            ):
+                found = _violation(
+                    hop,
+                    f" in {service_label(a, composed)}",
+                    _yaml_fix(a.text, hop),
+                    replaced(a, composed),
+                    a.text,
+                )
+                if found is not None:
+                    yield found
+            continue
+        if a.runtime is not None:
+            continue  # the image's own shell: the Dockerfile's check reports it
         if _json_instruction(instructions, hop.script_word.span) is None:
             continue
         if _json_instruction(instructions, hop.shell_word.span) is None:
             continue
-        waited = hop.background or hop.followed_by_wait
-        if hop.exec_prefixed and not waited:
+        found = _violation(hop, fix=_fix(hop))
+        if found is not None:
+            yield found
+
+
+# What a service whose image is built elsewhere runs, when Compose says: only then is a shell
+# without exec reported there (a database's or a frontend's `sh -c` is not this tool's business).
+_DJANGO_KINDS = frozenset({"gunicorn", "uvicorn", "daphne", "hypercorn", "runserver", "celery"})
+
+
+def check_service(ctx: ServiceContext) -> Iterator[Violation]:
+    """A service whose image is not built here: its own `entrypoint:`/`command:` are known."""
+    view = ctx.service
+    found = image_less_launch(view)
+    if found is None:
+        return
+    launch, keys = found
+    if not (launch.kind in _DJANGO_KINDS or launch.kind == "django-command" or view.runs_django()):
+        return
+    for hop in launch.shells:
+        key = keys.get(id(hop.script_word))
+        if key is None or id(hop.shell_word) not in keys:
             continue
-        name = cmd.words[0].value or cmd.words[0].raw.text
-        if waited:
-            problem = (
-                f"starts `{name}` in the background and waits for it, so the shell, "
-                "not the server, receives SIGTERM"
-            )
-        else:
-            problem = (
-                f"runs `{name}` without exec, so the shell stays PID 1 and SIGTERM from "
-                "docker stop never reaches it"
-            )
-        severity = Severity.INFO if hop.shell == "bash" and not waited else Severity.WARNING
-        message = f"`{hop.shell} -c` {problem}; start it with `exec`"
-        if severity is Severity.INFO:
-            message += " (bash usually execs the last command itself, but that is not guaranteed)"
-        yield META.violation(cmd.span, message, severity=severity, fix=_fix(hop))
+        where = f" in {view_file_name(view, hop.script_word.span)}'s `{key}:`"
+        found_v = _violation(hop, where, _yaml_fix(view.text, hop), text=view.text)
+        if found_v is not None:
+            yield found_v

@@ -3,6 +3,10 @@
 Checks for a worker count written into the image's Gunicorn command line: `--workers 3`,
 `--workers=3`, `-w 3` or `-w3`, in `CMD`/`ENTRYPOINT` or a `sh -c` string they run.
 
+A Compose service's `command:` that puts `--workers` on Gunicorn's command line is reported on
+the Compose line, unless the count comes from a variable Compose substitutes
+(`--workers ${WORKERS:-3}`), which the deployment sets.
+
 ## Why is this bad?
 The handbook: "At build time, the mix of applications and number of cores are unknown. As such,
 we omit the `--workers` option (highest level of precedence), and set a `WEB_CONCURRENCY`
@@ -40,12 +44,30 @@ image's default stays the same, but from then on anything else that sets `WEB_CO
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
+from dockerlint_django.analysis import Analysis
 from dockerlint_django.dockerfile.edits import element_index, insert_line_before, json_delete
 from dockerlint_django.fix import Applicability, Fix
-from dockerlint_django.gunicorn import ParsedOption
-from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+from dockerlint_django.gunicorn import ParsedOption, parse_args
+from dockerlint_django.rules._base import (
+    Context,
+    FixAvailability,
+    RuleMeta,
+    ServiceContext,
+    Severity,
+    Violation,
+)
+from dockerlint_django.rules.dj001_shell_form_server_command import (
+    from_service,
+    image_less_launch,
+    key_at,
+    replaced,
+    service_key,
+    service_label,
+    view_file_name,
+)
 
 META = RuleMeta(
     code="DJ010",
@@ -53,7 +75,17 @@ META = RuleMeta(
     severity=Severity.WARNING,
     summary="--workers on Gunicorn's command line overrides what a deployment sets.",
     fix=FixAvailability.SOMETIMES,
+    kind=("dockerfile", "compose"),
 )
+
+_VARIABLE = re.compile(r"\$(?:\{|[A-Za-z_])")
+
+
+def _interpolated(a: Analysis, opt: ParsedOption) -> bool:
+    """The service's value comes from a variable Compose substitutes (`--workers ${WORKERS:-3}`),
+    or may: a deployment sets the count through that variable."""
+    written = a.text(opt.value_span or opt.span)
+    return bool(_VARIABLE.search(written.replace("$$", "")))
 
 
 def check(ctx: Context) -> Iterator[Violation]:
@@ -69,6 +101,25 @@ def check(ctx: Context) -> Iterator[Violation]:
     for opt in options:
         value = opt.value if isinstance(opt.value, str) else None
         shown = value if value is not None else a.text(opt.value_span or opt.span)
+        if a.runtime is not None:
+            # A service's view: only a `command:`/`entrypoint:` the service sets is its own.
+            if not from_service(a, opt.span) or _interpolated(a, opt):
+                continue
+            command = start.command
+            label = (
+                service_label(a, command)
+                if command is not None and service_key(a, command) is not None
+                else "the service's command"
+            )
+            yield META.violation(
+                opt.span,
+                f"{label} puts {opt.option} {shown} on Gunicorn's command line, which outranks "
+                "GUNICORN_CMD_ARGS and WEB_CONCURRENCY: the environment can no longer change the "
+                'worker count; set it in `environment:` instead (GUNICORN_CMD_ARGS: "--workers '
+                f'{value or "N"}")',
+                related=replaced(a, command),
+            )
+            continue
         fix = None
         if value is not None and value.isdigit() and len(options) == 1:
             fix = _fix(ctx, opt, value)
@@ -119,3 +170,29 @@ def _fix(ctx: Context, opt: ParsedOption, value: str) -> Fix | None:
             "Move the worker count to ENV WEB_CONCURRENCY", tuple(edits), Applicability.UNSAFE
         )
     return None
+
+
+def check_service(ctx: ServiceContext) -> Iterator[Violation]:
+    """A service whose image is not built here: `--workers` on the Gunicorn command line its
+    own `command:`/`entrypoint:` starts."""
+    view = ctx.service
+    found = image_less_launch(view)
+    if found is None:
+        return
+    launch, _keys = found
+    key = key_at(view, launch.program)
+    if launch.kind != "gunicorn" or key is None:
+        return
+    for opt in parse_args(launch.args).find("workers"):
+        written = view.text(opt.value_span or opt.span)
+        if _VARIABLE.search(written.replace("$$", "")):
+            continue  # a variable Compose substitutes: the deployment sets the count
+        value = opt.value if isinstance(opt.value, str) else None
+        shown = value if value is not None else written
+        yield META.violation(
+            opt.span,
+            f"{view_file_name(view, opt.span)}'s `{key}:` puts {opt.option} {shown} on "
+            "Gunicorn's command line, which outranks GUNICORN_CMD_ARGS and WEB_CONCURRENCY: the "
+            "environment can no longer change the worker count; set it in `environment:` "
+            f'instead (GUNICORN_CMD_ARGS: "--workers {value or "N"}")',
+        )

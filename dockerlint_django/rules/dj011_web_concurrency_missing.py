@@ -3,6 +3,9 @@
 Checks that an image running Gunicorn sets a default worker count through the `WEB_CONCURRENCY`
 environment variable (or sets workers some other way).
 
+Only the image is judged: a Compose service whose command runs Gunicorn with no worker count
+is DJ017's, so that one service is not told twice.
+
 ## Why is this bad?
 The handbook's template sets `ENV WEB_CONCURRENCY=2`: "At build time, the mix of applications and
 number of cores are unknown. As such, we omit the `--workers` option (highest level of

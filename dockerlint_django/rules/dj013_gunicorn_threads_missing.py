@@ -3,6 +3,10 @@
 Checks that Gunicorn does not run the `sync` worker with a single thread, the setting it starts
 with when nothing chooses a worker class or a thread count.
 
+For a Compose service, its `command:` and environment are laid over the image: a `command:`
+that starts Gunicorn without threads (or `GUNICORN_CMD_ARGS: "--threads 1"`) is reported on the
+Compose line, and one that sets `--threads 2` clears the image's finding for that service.
+
 ## Why is this bad?
 The handbook: "When using the `gthreads` worker class, a main thread handles the heartbeat. As
 such, we use the `gthreads` worker class, to not have to worry about heartbeat timeouts." and
@@ -50,6 +54,13 @@ from collections.abc import Iterator, Sequence
 from dockerlint_django.analysis import Start
 from dockerlint_django.fix import Applicability, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+from dockerlint_django.rules.dj001_shell_form_server_command import (
+    command_span,
+    from_service,
+    replaced,
+    service_key,
+    service_label,
+)
 
 META = RuleMeta(
     code="DJ013",
@@ -57,6 +68,7 @@ META = RuleMeta(
     severity=Severity.INFO,
     summary="Gunicorn runs the sync worker with one thread; use --threads 2 (gthread).",
     fix=FixAvailability.SOMETIMES,
+    kind=("dockerfile", "compose"),
 )
 
 _SYNC_PATHS = frozenset({"gunicorn.workers.sync.SyncWorker", "egg:gunicorn#sync"})
@@ -82,21 +94,36 @@ def check(ctx: Context) -> Iterator[Violation]:
     if worker.name.lstrip("#") != "sync" and worker.name not in _SYNC_PATHS:
         return
     command = start.command
-    anchor = (
-        command.instruction.span
-        if command is not None and command.instruction is not None
-        else final.from_.span
-    )
+    anchor = command_span(a, command, final)
     threads = worker.threads
     span = threads.span if threads.layer != "default" and threads.span is not None else anchor
+    shown = "" if threads.layer == "default" else f" (threads={threads.value})"
+    severity = Severity.WARNING if ctx.profile == "ocp" else Severity.INFO
+    if a.runtime is not None:
+        # A service's view: only what the service sets (its command, its environment) is its own.
+        if not from_service(a, span):
+            return
+        own = service_key(a, command) is not None
+        within = own and anchor.start <= span.start and span.end <= anchor.end
+        where = (
+            f"{service_label(a, command)} starts Gunicorn"
+            if command is not None and within
+            else "Gunicorn runs"
+        )
+        yield META.violation(
+            span,
+            f"{where} with the sync worker and one thread{shown}: a request that outlasts the "
+            "timeout gets its worker killed; add --threads 2 (which selects gthread)",
+            severity=severity,
+            related=replaced(a, command) if within else (),
+        )
+        return
     # An explicit `--threads 1` on the command line would leave two options; say it, don't stack.
     fix = (
         None
         if threads.layer == "cli"
         else _append(ctx, start, ["--threads", "2"], "Add --threads 2")
     )
-    severity = Severity.WARNING if ctx.profile == "ocp" else Severity.INFO
-    shown = "" if threads.layer == "default" else f" (threads={threads.value})"
     yield META.violation(
         span,
         f"Gunicorn runs the sync worker with one thread{shown}: a request that outlasts the "

@@ -3,6 +3,10 @@
 Checks that the final image does not set `GUNICORN_CMD_ARGS` with `ENV` (in its own stage or a
 stage it is built `FROM`).
 
+For a Compose service that sets `GUNICORN_CMD_ARGS` (in `environment:` or an env file) over an
+image that bakes one in, the image's options that nothing else sets are lost in that container:
+reported on the service's value, naming them.
+
 ## Why is this bad?
 The handbook keeps `GUNICORN_CMD_ARGS` for the deployment: the Dockerfile's command line carries the
 options the image needs, and Docker Compose sets `GUNICORN_CMD_ARGS` (and `WEB_CONCURRENCY`) to tune
@@ -51,8 +55,17 @@ from collections.abc import Iterator
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.model import Stage
 from dockerlint_django.fix import Applicability, Edit, Fix
-from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
-from dockerlint_django.source import Span
+from dockerlint_django.gunicorn import parse_cmd_args_env
+from dockerlint_django.rules._base import (
+    Context,
+    FixAvailability,
+    Related,
+    RuleMeta,
+    Severity,
+    Violation,
+)
+from dockerlint_django.rules.dj001_shell_form_server_command import file_name
+from dockerlint_django.source import Mapped, Span
 
 META = RuleMeta(
     code="DJ018",
@@ -61,9 +74,52 @@ META = RuleMeta(
     summary="ENV GUNICORN_CMD_ARGS in the image is lost as soon as a deployment sets it.",
     fix=FixAvailability.SOMETIMES,
     origin="extension",
+    kind=("dockerfile", "compose"),
 )
 
 _NAME = "GUNICORN_CMD_ARGS"
+
+
+def _replaced_by_service(ctx: Context, final: Stage, span: Span, value: str) -> Iterator[Violation]:
+    """A Compose service sets GUNICORN_CMD_ARGS over the image's: the image's options that
+    nothing else sets are gone from that container."""
+    a = ctx.analysis
+    runtime = a.runtime
+    assert runtime is not None
+    own = runtime.environment.get(_NAME)
+    settings = a.gunicorn(final)
+    if own is None or own.value is None or own.span is None or settings is None:
+        return
+    image, error = parse_cmd_args_env(Mapped.from_source(value, 0))
+    if error is not None or image.errors or image.uncertain:
+        return
+    service = settings.cmd_args_env
+    if service is None or service.uncertain:
+        return
+    kept = {o.setting for o in service.options}
+    if settings.cli is not None:
+        if settings.cli.uncertain:
+            return
+        kept |= {o.setting for o in settings.cli.options}  # the command line sets those anyway
+    lost = [
+        " ".join(w.value or "" for w in image.words[o.start : o.stop])
+        for o in image.options
+        if o.setting not in kept
+    ]
+    if not lost:
+        return
+    where = (
+        f"{file_name(a, own.span)}'s `environment:`"
+        if own.layer == "environment"
+        else f"the env file {file_name(a, own.span)}"
+    )
+    yield META.violation(
+        own.span,
+        f"{where} sets {_NAME}, which replaces the image's {_NAME} instead of adding to it: "
+        f"{', '.join(lost)} no longer apply; put what the image needs on its command line, "
+        "or repeat it here",
+        related=(Related(span, f"the image's ENV {_NAME}, which the service's value replaces"),),
+    )
 
 
 def check(ctx: Context) -> Iterator[Violation]:
@@ -91,6 +147,10 @@ def check(ctx: Context) -> Iterator[Violation]:
                 if mapped[i].text == _NAME and value_span.start <= where.start <= value_span.end:
                     span = Span(mapped[i].span().start, value_span.end)
                     env_ins = ins
+    if a.runtime is not None:
+        # A service's view: the image's own value is the Dockerfile's finding.
+        yield from _replaced_by_service(ctx, final, span, value)
+        return
     advice = "put the options the image needs on Gunicorn's command line"
     if re.search(r"(?:^|\s)(?:-w|--wo?r?k?e?r?s?(?:[=\s]|$))", value):
         advice = "put the worker count in WEB_CONCURRENCY and the other options on the command line"

@@ -3,6 +3,10 @@
 Checks that the web server in the final stage listens on all interfaces, not only on the
 container's loopback address, where nothing outside the container can reach it.
 
+A Compose service's `command:` and environment (`GUNICORN_CMD_ARGS`, `PORT`, `UVICORN_HOST`)
+are laid over the image: a loopback bind they bring back is reported on the Compose line, noting
+the image's `CMD` it replaces; one they fix is not reported for the service.
+
 ## Why is this bad?
 The handbook's command line has `--bind 0.0.0.0:8000`, which "uses Docker's default bind address
 for containers and Gunicorn's default port." Without it Gunicorn listens on its default,
@@ -59,11 +63,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from dockerlint_django.analysis import Start
+from dockerlint_django._record import replace
+from dockerlint_django.analysis import Analysis, Start
 from dockerlint_django.dockerfile.model import Stage
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.gunicorn import GunicornSettings, ParsedOption
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+from dockerlint_django.rules.dj001_shell_form_server_command import (
+    command_span,
+    from_service,
+    replaced,
+    service_key,
+    service_label,
+)
 from dockerlint_django.shell.syntax import WordLike
 from dockerlint_django.source import Span
 
@@ -73,6 +85,7 @@ META = RuleMeta(
     severity=Severity.ERROR,
     summary="The server listens on the container's loopback address: published ports can't reach it.",
     fix=FixAvailability.SOMETIMES,
+    kind=("dockerfile", "compose"),
 )
 
 _ALL = "0.0.0.0"
@@ -119,11 +132,16 @@ def _append(ctx: Context, start: Start, words: Sequence[str]) -> Edit | None:
     return ctx.analysis.append_to_server(start, words)
 
 
-def _anchor(start: Start, stage: Stage) -> Span:
+def _anchor(a: Analysis, start: Start, stage: Stage) -> Span:
+    return command_span(a, start.command, stage)
+
+
+def _nothing_binds(a: Analysis, start: Start) -> str:
+    """How the message says that no setting names an address: which layer starts the server."""
     command = start.command
-    if command is not None and command.instruction is not None:
-        return command.instruction.span
-    return stage.from_.span
+    if command is not None and service_key(a, command) is not None:
+        return f"{service_label(a, command)} starts Gunicorn with no bind address"
+    return "nothing sets Gunicorn's bind address"
 
 
 def _check_gunicorn(
@@ -139,8 +157,8 @@ def _check_gunicorn(
         address = f"{_ALL}:{_port_of_stage(stage)}"
         edit = _append(ctx, start, ["--bind", address])
         yield META.violation(
-            _anchor(start, stage),
-            "nothing sets Gunicorn's bind address, so it listens on 127.0.0.1:8000, which is not "
+            _anchor(ctx.analysis, start, stage),
+            f"{_nothing_binds(ctx.analysis, start)}, so it listens on 127.0.0.1:8000, which is not "
             f"reachable from outside the container; add --bind {address}",
             fix=None if edit is None else Fix("Bind to 0.0.0.0", (edit,), Applicability.SAFE),
         )
@@ -165,7 +183,7 @@ def _check_gunicorn(
         return
     shown = ", ".join(v if v is not None else f"{bind.prefix}…" for v in values)
     yield META.violation(
-        bind.span or _anchor(start, stage),
+        bind.span or _anchor(ctx.analysis, start, stage),
         f"Gunicorn binds only {shown}, a loopback address that is not reachable from outside "
         "the container; bind 0.0.0.0 instead",
         fix=_replace_hosts(ctx, start, bind.options) if bind.layer == "cli" else None,
@@ -264,6 +282,12 @@ def _check_uvicorn(ctx: Context, start: Start, stage: Stage) -> Iterator[Violati
     host, span = scanned
     if span is None:
         env = dict(stage.final_state.env)
+        runtime = ctx.analysis.runtime
+        if runtime is not None:
+            # A service's environment is laid over the image's ENV.
+            env.update({name: var.value for name, var in runtime.environment.items()})
+            if not runtime.environment_complete and "UVICORN_HOST" not in runtime.environment:
+                return  # a missing env file may set it
         for assignment in start.launch.environment:
             env[assignment.name] = assignment.value
         if "UVICORN_HOST" in env:
@@ -276,13 +300,13 @@ def _check_uvicorn(ctx: Context, start: Start, stage: Stage) -> Iterator[Violati
     elif not _is_loopback(host):
         return
     yield META.violation(
-        span or _anchor(start, stage),
+        span or _anchor(ctx.analysis, start, stage),
         f"uvicorn listens on {host}, which is not reachable from outside the container; "
         "use --host 0.0.0.0",
     )
 
 
-def _check_daphne(start: Start, stage: Stage) -> Iterator[Violation]:
+def _check_daphne(a: Analysis, start: Start, stage: Stage) -> Iterator[Violation]:
     scanned = _scan_host(
         start.launch.args,
         frozenset({"--bind"}),
@@ -297,7 +321,7 @@ def _check_daphne(start: Start, stage: Stage) -> Iterator[Violation]:
     elif not _is_loopback(host):
         return
     yield META.violation(
-        span or _anchor(start, stage),
+        span or _anchor(a, start, stage),
         f"Daphne listens on {host}, which is not reachable from outside the container; "
         "use -b 0.0.0.0",
     )
@@ -307,7 +331,7 @@ def _check_daphne(start: Start, stage: Stage) -> Iterator[Violation]:
 _DJANGO_VALUE_OPTIONS = frozenset({"--settings", "--pythonpath", "-v", "--verbosity"})
 
 
-def _check_runserver(start: Start, stage: Stage) -> Iterator[Violation]:
+def _check_runserver(a: Analysis, start: Start, stage: Stage) -> Iterator[Violation]:
     sub = start.launch.subcommand
     if sub is None or sub.value != "runserver":
         return  # runserver_plus and friends have options of their own
@@ -335,7 +359,7 @@ def _check_runserver(start: Start, stage: Stage) -> Iterator[Violation]:
         i += 1
     if addrport is None:
         host = "::1" if ipv6 else "127.0.0.1"
-        span = _anchor(start, stage)
+        span = _anchor(a, start, stage)
     else:
         text = addrport.value
         if text is None:
@@ -364,14 +388,31 @@ def check(ctx: Context) -> Iterator[Violation]:
     start = a.start(final)
     if start is None:
         return
+    found: Iterator[Violation]
     kind = start.launch.kind
     if kind == "gunicorn":
         settings = a.gunicorn(final)
-        if settings is not None:
-            yield from _check_gunicorn(ctx, start, final, settings)
+        if settings is None:
+            return
+        found = _check_gunicorn(ctx, start, final, settings)
     elif kind == "uvicorn":
-        yield from _check_uvicorn(ctx, start, final)
+        found = _check_uvicorn(ctx, start, final)
     elif kind == "daphne":
-        yield from _check_daphne(start, final)
+        found = _check_daphne(a, start, final)
     elif kind == "runserver":
-        yield from _check_runserver(start, final)
+        found = _check_runserver(a, start, final)
+    else:
+        return
+    if a.runtime is None:
+        yield from found
+        return
+    # A service's view: what its own settings (command, environment) cause; the image's
+    # instruction a service's command replaces says which layer wins.
+    command = start.command
+    words = _anchor(a, start, final) if service_key(a, command) is not None else None
+    for v in found:
+        if not from_service(a, v.span):
+            continue
+        if words is not None and words.start <= v.span.start and v.span.end <= words.end:
+            v = replace(v, related=replaced(a, command))
+        yield v

@@ -2,6 +2,10 @@
 ## What it does
 Checks that the final stage's `EXPOSE` names the port the web server listens on.
 
+For a Compose service whose `command:` or environment makes the server listen on a port the
+image does not EXPOSE, the service's setting is reported, unless the service adds the port with
+`expose:` or publishes ports (a published port that is not the server's is DJ050's).
+
 ## Why is this bad?
 The handbook's image has `EXPOSE 8000` and `--bind 0.0.0.0:8000`. The Dockerfile reference: "The
 `EXPOSE` instruction informs Docker that the container listens on the specified network ports at
@@ -51,6 +55,7 @@ get no fix.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from dockerlint_django.analysis import Analysis, Start
 from dockerlint_django.dockerfile.ast import Instruction
@@ -62,11 +67,23 @@ from dockerlint_django.rules._base import (
     FixAvailability,
     Related,
     RuleMeta,
+    ServiceContext,
     Severity,
     Violation,
 )
+from dockerlint_django.rules.dj001_shell_form_server_command import (
+    command_span,
+    file_name,
+    from_service,
+    replaced,
+    service_key,
+    service_label,
+)
 from dockerlint_django.shell.syntax import WordLike
 from dockerlint_django.source import Span
+
+if TYPE_CHECKING:
+    from dockerlint_django.service import ServiceView
 
 META = RuleMeta(
     code="DJ021",
@@ -75,6 +92,7 @@ META = RuleMeta(
     summary="EXPOSE does not name the port the web server listens on.",
     fix=FixAvailability.SOMETIMES,
     origin="extension",
+    kind=("dockerfile", "compose"),
 )
 
 _NAMES = {"gunicorn": "Gunicorn", "uvicorn": "uvicorn", "daphne": "Daphne"}
@@ -162,8 +180,13 @@ def _scan(
     return found
 
 
-def _env(start: Start, stage: Stage) -> dict[str, str | None]:
+def _env(a: Analysis, start: Start, stage: Stage) -> dict[str, str | None]:
     env = dict(stage.final_state.env)
+    if a.runtime is not None:
+        # A service's environment is laid over the image's ENV; a missing env file may set more.
+        env.update({name: var.value for name, var in a.runtime.environment.items()})
+        if not a.runtime.environment_complete:
+            env.setdefault("UVICORN_PORT", None)
     for assignment in start.launch.environment:
         env[assignment.name] = assignment.value
     return env
@@ -179,7 +202,7 @@ def _server_ports(a: Analysis, start: Start, stage: Stage) -> tuple[set[str], Sp
             return None
         port, span = scanned
         if span is None:
-            env = _env(start, stage)
+            env = _env(a, start, stage)
             if "UVICORN_PORT" in env:
                 value = env["UVICORN_PORT"]
                 if value is None or not value.isdigit():
@@ -238,6 +261,8 @@ def _rewrite(ctx: Context, ins: Instruction, index: int, port: str) -> Fix | Non
 
 def check(ctx: Context) -> Iterator[Violation]:
     a = ctx.analysis
+    if a.runtime is not None:
+        return  # a service's view is judged by check_service, which knows its ports
     final = a.dockerfile.final
     if final is None:
         return
@@ -295,4 +320,79 @@ def check(ctx: Context) -> Iterator[Violation]:
         "port reaches nothing",
         fix=fix,
         related=related,
+    )
+
+
+def _service_ports(view: ServiceView) -> set[str] | None:
+    """TCP ports the service adds with `expose:` (None when one is not known)."""
+    out: set[str] = set()
+    for value in view.service.expose:
+        if value.unset:
+            return None
+        port, _, proto = value.value.partition("/")
+        if proto.lower() not in ("", "tcp"):
+            continue
+        low, dash, high = port.partition("-")
+        if not low.isdigit() or (dash and not high.isdigit()):
+            return None
+        out.update(str(p) for p in range(int(low), int(high or low) + 1))
+    return out
+
+
+def check_service(ctx: ServiceContext) -> Iterator[Violation]:
+    """A service whose `command:` or environment makes the server listen on a port its image
+    does not EXPOSE, and that the service neither exposes nor publishes (a published port that
+    is not the server's is DJ050's)."""
+    view = ctx.service
+    a = view.analysis
+    final = view.stage
+    if a is None or final is None or view.service.ports:
+        return
+    start = a.start(final)
+    if start is None:
+        return
+    found = _server_ports(a, start, final)
+    if found is None:
+        return
+    ports, bind_span = found
+    command = start.command
+    if bind_span is not None:
+        if not from_service(a, bind_span):
+            return  # the image's own setting: its EXPOSE is the Dockerfile's business
+        span = bind_span
+    elif command is not None and service_key(a, command) is not None:
+        span = command_span(a, command, final)  # the server's default port, by the service
+    else:
+        return
+    exposed = _exposed(final)
+    added = _service_ports(view)
+    if not ports or not exposed or added is None:
+        return  # no TCP port, no EXPOSE at all (the image's own finding), or not known
+    if ports & ({p for p, _, _ in exposed} | added):
+        return
+    server = _NAMES.get(start.launch.kind, start.launch.kind)
+    listening = ", ".join(sorted(ports, key=int))
+    shown = ", ".join(sorted({p for p, _, _ in exposed}, key=int))
+    _, ins, _ = exposed[0]
+    words = command_span(a, command, final)
+    within = (
+        command is not None
+        and service_key(a, command) is not None
+        and words.start <= span.start
+        and span.end <= words.end
+    )
+    where = (
+        service_label(a, command)
+        if command is not None and within
+        else f"the environment {file_name(a, span)} sets"
+    )
+    yield META.violation(
+        span,
+        f"{where} makes {server} listen on {listening}, but the image EXPOSEs {shown}: whoever "
+        f'reaches the service on the exposed port reaches nothing; add `expose: ["{listening.split(", ")[0]}"]` '
+        "to the service, or listen on the exposed port",
+        related=(
+            Related(ins.span, f"the image's EXPOSE {shown}"),
+            *(replaced(a, command) if within else ()),
+        ),
     )

@@ -3,6 +3,10 @@
 Checks that Gunicorn keeps its worker heartbeat files on a memory-backed filesystem:
 `--worker-tmp-dir /dev/shm`.
 
+For a Compose service, its `command:`, environment (`TMPDIR`) and mounts count: what its
+`command:` leaves out is reported on the Compose line; a folder on a `tmpfs:` the service mounts
+is memory-backed, and one on a volume exists but is disk-backed.
+
 ## Why is this bad?
 The handbook's command line has `--worker-tmp-dir /dev/shm`, which "avoids a potential issue".
 Each Gunicorn worker signals that it is alive by updating a temporary file; Gunicorn's settings
@@ -51,11 +55,31 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
+from dockerlint_django._record import replace
 from dockerlint_django.analysis import Analysis, Start, basename
 from dockerlint_django.dockerfile.model import Stage
 from dockerlint_django.fix import Applicability, Fix
-from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+from dockerlint_django.rules._base import (
+    Context,
+    FixAvailability,
+    RuleMeta,
+    ServiceContext,
+    Severity,
+    Violation,
+)
+from dockerlint_django.rules.dj001_shell_form_server_command import (
+    command_span,
+    from_service,
+    replaced,
+    service_key,
+    service_label,
+)
+from dockerlint_django.source import Span
+
+if TYPE_CHECKING:
+    from dockerlint_django.service import ServiceView
 
 META = RuleMeta(
     code="DJ022",
@@ -63,6 +87,7 @@ META = RuleMeta(
     severity=Severity.WARNING,
     summary="Gunicorn's heartbeat files should live in /dev/shm, not on the disk-backed layer.",
     fix=FixAvailability.SOMETIMES,
+    kind=("dockerfile", "compose"),
 )
 
 
@@ -136,7 +161,14 @@ def _fix_for_missing(ctx: Context, start: Start) -> Fix | None:
     )
 
 
-def check(ctx: Context) -> Iterator[Violation]:
+def _under(path: str, folders: set[str]) -> bool:
+    return any(path == f or path.startswith(f.rstrip("/") + "/") for f in folders)
+
+
+def _judge(
+    ctx: Context, tmpfs: frozenset[str] = frozenset(), volumes: frozenset[str] = frozenset()
+) -> Iterator[Violation]:
+    """``tmpfs`` and ``volumes``: where a Compose service mounts a tmpfs or a volume."""
     a = ctx.analysis
     final = a.dockerfile.final
     if final is None:
@@ -149,32 +181,43 @@ def check(ctx: Context) -> Iterator[Violation]:
     if not tmp.known:
         return
     command = start.command
-    anchor = (
-        command.instruction.span
-        if command is not None and command.instruction is not None
-        else final.from_.span
-    )
+    anchor = command_span(a, command, final)
     value: str | None = None if tmp.value is None else str(tmp.value)
     span = tmp.span or anchor
+    runtime = a.runtime
     if value is None:
         # Unset, Gunicorn uses Python's temporary folder, which honours TMPDIR.
-        if "TMPDIR" in final.final_state.env:
-            value = final.final_state.env["TMPDIR"]
+        env = dict(final.final_state.env)
+        where: dict[str, Span | None] = {}
+        if runtime is not None:
+            if not runtime.environment_complete and "TMPDIR" not in runtime.environment:
+                return  # a missing env file may set it
+            for name, var in runtime.environment.items():
+                env[name] = var.value
+                where[name] = var.span
+        if "TMPDIR" in env:
+            value = env["TMPDIR"]
             if value is None:
                 return
-            span = anchor
+            span = where.get("TMPDIR") or anchor
         else:
+            who = (
+                f"{service_label(a, command)} starts Gunicorn, which keeps"
+                if command is not None and service_key(a, command) is not None
+                else "Gunicorn keeps"
+            )
             yield META.violation(
                 anchor,
-                "Gunicorn keeps worker heartbeat files on the container's disk-backed layer; "
+                f"{who} worker heartbeat files on the container's disk-backed layer; "
                 "add --worker-tmp-dir /dev/shm",
                 fix=_fix_for_missing(ctx, start),
+                related=replaced(a, command),
             )
             return
     if not value.startswith("/"):
         return  # relative to Gunicorn's working folder at run time: not knowable here
     path = posixpath.normpath(value)
-    if path == "/dev/shm":
+    if path == "/dev/shm" or _under(path, set(tmpfs)):
         return
     if path.startswith("/dev/shm/"):
         yield META.violation(
@@ -183,6 +226,13 @@ def check(ctx: Context) -> Iterator[Violation]:
             "this folder does not exist and every worker fails with \"doesn't exist. Can't create "
             'workertmp"; use /dev/shm itself',
             severity=Severity.ERROR,
+        )
+        return
+    if _under(path, set(volumes)):
+        yield META.violation(
+            span,
+            f"heartbeat folder {value} is on a volume the service mounts, which is "
+            "disk-backed; use /dev/shm, or mount a tmpfs there",
         )
         return
     if path in _STANDARD or path in _created_dirs(a, final) or final.root_known is None:
@@ -197,3 +247,73 @@ def check(ctx: Context) -> Iterator[Violation]:
         "\"doesn't exist. Can't create workertmp\"",
         severity=Severity.ERROR,
     )
+
+
+def check(ctx: Context) -> Iterator[Violation]:
+    if ctx.analysis.runtime is not None:
+        return  # a service's view is judged by check_service, which knows its mounts
+    yield from _judge(ctx)
+
+
+def _mounts(view: ServiceView) -> tuple[frozenset[str], frozenset[str]] | None:
+    """Where the service mounts a tmpfs, and other volumes; None when one is not known."""
+    from dockerlint_django.compose.nodes import Mapping, Scalar, Sequence
+
+    tmpfs: set[str] = set()
+    volumes: set[str] = set()
+    for value in view.service.tmpfs:
+        if value.unset:
+            return None
+        tmpfs.add(posixpath.normpath(value.value.split(":", 1)[0]))
+    node = view.service.get("volumes")
+    items = node.items if isinstance(node, Sequence) else ()
+    for item in items:
+        if isinstance(item, Scalar):
+            if item.unset or not isinstance(item.value, str):
+                return None
+            parts = item.value.split(":")
+            target = parts[1] if len(parts) >= 2 else parts[0]
+            if target.startswith("/"):
+                volumes.add(posixpath.normpath(target))
+        elif isinstance(item, Mapping):
+            target_node = item.get("target")
+            kind = item.get("type")
+            if not isinstance(target_node, Scalar) or target_node.unset:
+                return None
+            target = target_node.text()
+            if not target.startswith("/"):
+                continue
+            if isinstance(kind, Scalar) and kind.text() == "tmpfs":
+                tmpfs.add(posixpath.normpath(target))
+            else:
+                volumes.add(posixpath.normpath(target))
+    return frozenset(tmpfs), frozenset(volumes)
+
+
+def check_service(ctx: ServiceContext) -> Iterator[Violation]:
+    """A service's view: its command and environment over the image, and its mounts (a tmpfs
+    the service mounts is memory-backed; a volume exists, on disk)."""
+    view = ctx.service
+    a = view.analysis
+    if a is None:
+        return
+    mounts = _mounts(view)
+    if mounts is None:
+        return
+    image_ctx = Context(a, ctx.options, ctx.profile)
+    start = view.start()
+    command = start.command if start is not None else None
+    words = command_span(a, command, view.stage) if view.stage is not None else None
+    for v in _judge(image_ctx, *mounts):
+        if not from_service(a, v.span):
+            continue  # the image's own finding is the Dockerfile's
+        related = v.related
+        if (
+            not related
+            and words is not None
+            and service_key(a, command) is not None
+            and words.start <= v.span.start
+            and v.span.end <= words.end
+        ):
+            related = replaced(a, command)
+        yield replace(v, fix=None, related=related)

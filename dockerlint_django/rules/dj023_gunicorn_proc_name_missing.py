@@ -3,6 +3,9 @@
 Checks that Gunicorn is given a process name with `--name` (`-n`), so that its processes carry
 the project's name.
 
+A Compose service's `command:` that starts Gunicorn without `--name` is reported on the Compose
+line.
+
 ## Why is this bad?
 The handbook's command line has `--name PROJECTNAME`, which "helps to distinguish processes of
 different applications on the same server." Gunicorn's settings (`proc_name`): "If you're going to
@@ -52,6 +55,12 @@ from collections.abc import Iterator, Sequence
 from dockerlint_django.analysis import Start
 from dockerlint_django.fix import Applicability, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+from dockerlint_django.rules.dj001_shell_form_server_command import (
+    command_span,
+    replaced,
+    service_key,
+    service_label,
+)
 
 META = RuleMeta(
     code="DJ023",
@@ -60,6 +69,7 @@ META = RuleMeta(
     summary="Gunicorn has no --name: its processes cannot be told apart from other apps'.",
     fix=FixAvailability.SOMETIMES,
     options={"project-name": ""},
+    kind=("dockerfile", "compose"),
 )
 
 
@@ -86,11 +96,18 @@ def check(ctx: Context) -> Iterator[Violation]:
     if not name.known or name.value is not None:
         return
     command = start.command
-    anchor = (
-        command.instruction.span
-        if command is not None and command.instruction is not None
-        else final.from_.span
-    )
+    anchor = command_span(a, command, final)
+    if a.runtime is not None:
+        # A service's view: only a start command the service sets is its own.
+        if command is None or service_key(a, command) is None:
+            return
+        yield META.violation(
+            anchor,
+            f"{service_label(a, command)} starts Gunicorn with no --name, so its processes "
+            "show up as plain 'gunicorn'; add --name <project> (or set it in GUNICORN_CMD_ARGS)",
+            related=replaced(a, command),
+        )
+        return
     project = ctx.options.get("project-name")
     if not (isinstance(project, str) and project):
         # The catalogue's fallback: the build context's folder, named as cookiecutter would slug it.

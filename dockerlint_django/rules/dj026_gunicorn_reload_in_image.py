@@ -3,6 +3,12 @@
 Checks that the final stage does not start Gunicorn with `--reload`, on its command line or in
 `GUNICORN_CMD_ARGS`.
 
+A Compose service's `command:` or `GUNICORN_CMD_ARGS` with `--reload` is reported on the Compose
+line. This is production advice: in a development file (`Dockerfile.dev`,
+`docker-compose.override.yml`, `docker-compose.dev.yml`, …) the finding is info, and so it is for
+a service set up for development: one that mounts its source from the host over the image's
+code (`.:/app`), or reads an env file named for development.
+
 ## Why is this bad?
 Gunicorn's settings on `reload`: "Restart workers when code changes. This setting is intended for
 development." An image's code does not change while it runs, so in production the option only
@@ -37,11 +43,34 @@ purpose for an image used only in development. A `--reload` in a shell-form comm
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from dockerlint_django.dockerfile.edits import element_index, json_delete
 from dockerlint_django.fix import Applicability, Fix
-from dockerlint_django.gunicorn import ParsedOption
-from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+from dockerlint_django.gunicorn import ParsedOption, parse_args, parse_cmd_args_env
+from dockerlint_django.rules._base import (
+    Context,
+    FixAvailability,
+    Related,
+    RuleMeta,
+    ServiceContext,
+    Severity,
+    Violation,
+)
+from dockerlint_django.rules.dj001_shell_form_server_command import (
+    file_name,
+    from_service,
+    image_less_launch,
+    key_at,
+    replaced,
+    service_key,
+    service_label,
+    view_file_name,
+)
+from dockerlint_django.rules.dj027_runserver_in_container import development_setup
+
+if TYPE_CHECKING:
+    from dockerlint_django.service import ServiceView
 
 META = RuleMeta(
     code="DJ026",
@@ -50,6 +79,8 @@ META = RuleMeta(
     summary="Gunicorn's --reload is for development; the image should not use it.",
     fix=FixAvailability.SOMETIMES,
     origin="extension",
+    kind=("dockerfile", "compose"),
+    production_only=True,
 )
 
 
@@ -76,8 +107,8 @@ def _fix(ctx: Context, opt: ParsedOption) -> Fix | None:
 def check(ctx: Context) -> Iterator[Violation]:
     a = ctx.analysis
     final = a.dockerfile.final
-    if final is None:
-        return
+    if final is None or a.runtime is not None:
+        return  # a service's view is judged by check_service, which knows the service's mounts
     settings = a.gunicorn(final)
     if settings is None:
         return
@@ -107,3 +138,67 @@ def check(ctx: Context) -> Iterator[Violation]:
             "the Gunicorn config file the image loads sets reload = True, which restarts workers "
             "when code changes: a development setting",
         )
+
+
+def _service_options(view: ServiceView) -> Iterator[tuple[ParsedOption, str, tuple[Related, ...]]]:
+    """`--reload` options a service's own settings give Gunicorn: its `command:` or
+    `entrypoint:`, or the `GUNICORN_CMD_ARGS` it sets; with how the message names the place and
+    the image's instruction a command replaces."""
+    a = view.analysis
+    if a is not None:
+        final = view.stage
+        settings = view.gunicorn()
+        start = view.start()
+        if final is None or settings is None or start is None:
+            return
+        command = start.command
+        if settings.cli is not None:
+            for opt in settings.cli.find("reload"):
+                if opt.value is True and from_service(a, opt.span):
+                    own = command is not None and service_key(a, command) is not None
+                    label = service_label(a, command) if own and command else "the service"
+                    yield opt, label, replaced(a, command)
+        if settings.cmd_args_env is not None:
+            for opt in settings.cmd_args_env.find("reload"):
+                if opt.value is True and from_service(a, opt.span):
+                    yield opt, f"GUNICORN_CMD_ARGS set in {file_name(a, opt.span)}", ()
+        return
+    found = image_less_launch(view)
+    if found is None:
+        return
+    launch, _keys = found
+    if launch.kind != "gunicorn":
+        return
+    key = key_at(view, launch.program)
+    for opt in parse_args(launch.args).find("reload"):
+        if opt.value is True and key is not None:
+            yield opt, f"{view_file_name(view, opt.span)}'s `{key}:`", ()
+    env = view.layer.environment.get("GUNICORN_CMD_ARGS")
+    if env is not None and env.mapped is not None and env.mapped.mapped is not None:
+        args, error = parse_cmd_args_env(env.mapped.mapped)
+        if error is None:
+            for opt in args.find("reload"):
+                if opt.value is True:
+                    yield opt, f"GUNICORN_CMD_ARGS set in {view_file_name(view, opt.span)}", ()
+
+
+def check_service(ctx: ServiceContext) -> Iterator[Violation]:
+    """`--reload` a Compose service's own command or environment gives Gunicorn, over its image
+    or an image built elsewhere."""
+    view = ctx.service
+    reason = None
+    for opt, where, related in _service_options(view):
+        message = (
+            f"{where} has {opt.written or opt.option}, which restarts workers when code "
+            "changes: a development setting; move it to a development Compose override"
+        )
+        reason = reason or development_setup(view)
+        if reason is not None:
+            yield META.violation(
+                opt.span,
+                f"{message} (info here: {reason})",
+                severity=Severity.INFO,
+                related=related,
+            )
+        else:
+            yield META.violation(opt.span, message, related=related)

@@ -4,6 +4,13 @@ Checks that the final stage does not serve the application with Django's develop
 `manage.py runserver`, `django-admin runserver`, `python -m django runserver`, or django-extensions'
 `runserver_plus`, through any launcher (`sh -c`, `tini`, `uv run`, …).
 
+A Compose service's `command:` that starts runserver is reported on the Compose line, also for
+a service whose image is built elsewhere. This is production advice: in a development file
+(`Dockerfile.dev`, `docker-compose.override.yml`, `docker-compose.dev.yml`, …) the finding is
+info, and so it is for a service set up for development: one that mounts its source from the
+host over the image's code (`.:/app`), or reads an env file named for development
+(`conf/development.env`).
+
 ## Why is this bad?
 Django's deployment checklist: "The runserver command is not designed for a production setting. Be
 sure to switch to a production-ready WSGI or ASGI server." The development server is
@@ -41,11 +48,37 @@ reloading, worker processes), which a person should review.
 from __future__ import annotations
 
 import json
+import posixpath
 from collections.abc import Iterator
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from dockerlint_django.analysis import Start
 from dockerlint_django.fix import Applicability, Edit, Fix
-from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+from dockerlint_django.project.development import development_reason
+from dockerlint_django.rules._base import (
+    Context,
+    FixAvailability,
+    Related,
+    RuleMeta,
+    ServiceContext,
+    Severity,
+    Violation,
+)
+from dockerlint_django.rules.dj001_shell_form_server_command import (
+    from_service,
+    image_less_launch,
+    key_at,
+    replaced,
+    service_key,
+    service_label,
+    view_file_name,
+)
+from dockerlint_django.shell.launch import Launch
+from dockerlint_django.source import Span
+
+if TYPE_CHECKING:
+    from dockerlint_django.service import ServiceView
 
 META = RuleMeta(
     code="DJ027",
@@ -54,14 +87,16 @@ META = RuleMeta(
     summary="The image serves with Django's development server (runserver).",
     fix=FixAvailability.SOMETIMES,
     origin="extension",
+    kind=("dockerfile", "compose"),
+    production_only=True,
 )
 
 
 def check(ctx: Context) -> Iterator[Violation]:
     a = ctx.analysis
     final = a.dockerfile.final
-    if final is None:
-        return
+    if final is None or a.runtime is not None:
+        return  # a service's view is judged by check_service, which knows the service's mounts
     start = a.start(final)
     if start is None or start.launch.kind != "runserver":
         return
@@ -69,16 +104,131 @@ def check(ctx: Context) -> Iterator[Violation]:
     sub = start.launch.subcommand
     if command is None or command.instruction is None or sub is None or sub.value is None:
         return
-    program = start.launch.program
-    what = sub.value
-    if program is not None and program.value is not None:
-        what = f"{program.value} {sub.value}"
     yield META.violation(
         sub.span,
-        f"the image starts Django's development server ({what}), which is not designed for "
-        "production; serve with Gunicorn or another WSGI/ASGI server",
+        f"the image starts Django's development server ({_what(start.launch)}), which is not "
+        "designed for production; serve with Gunicorn or another WSGI/ASGI server",
         fix=_fix(ctx, start),
     )
+
+
+def _what(launch: Launch) -> str:
+    sub, program = launch.subcommand, launch.program
+    what = sub.value if sub is not None and sub.value is not None else "runserver"
+    if program is not None and program.value is not None:
+        what = f"{program.value} {what}"
+    return what
+
+
+def _runserver(view: ServiceView) -> tuple[Launch, Span, str, tuple[Related, ...]] | None:
+    """The runserver a service's own `command:`/`entrypoint:` starts: the launch, the word,
+    how the message names the command, and the image's instruction it replaces."""
+    a = view.analysis
+    if a is not None:
+        final = view.stage
+        start = view.start()
+        if final is None or start is None or start.launch.kind != "runserver":
+            return None
+        command, sub = start.command, start.launch.subcommand
+        if command is None or sub is None or sub.value is None:
+            return None
+        if service_key(a, command) is None or not from_service(a, sub.span):
+            return None  # the image's own start command: the Dockerfile's finding
+        return start.launch, sub.span, service_label(a, command), replaced(a, command)
+    found = image_less_launch(view)
+    if found is None:
+        return None
+    launch, _keys = found
+    sub = launch.subcommand
+    if launch.kind != "runserver" or sub is None or sub.value is None:
+        return None
+    key = key_at(view, sub)
+    if key is None:
+        return None
+    return launch, sub.span, f"{view_file_name(view, sub.span)}'s `{key}:`", ()
+
+
+def check_service(ctx: ServiceContext) -> Iterator[Violation]:
+    """A runserver a Compose service's own command starts, over its image or an image built
+    elsewhere."""
+    view = ctx.service
+    found = _runserver(view)
+    if found is None:
+        return
+    launch, span, label, related = found
+    message = (
+        f"{label} starts Django's development server ({_what(launch)}), which is not designed "
+        "for production; serve with Gunicorn or another WSGI/ASGI server, and keep runserver in "
+        "a development Compose override"
+    )
+    reason = development_setup(view)
+    if reason is not None:
+        yield META.violation(
+            span, f"{message} (info here: {reason})", severity=Severity.INFO, related=related
+        )
+        return
+    yield META.violation(span, message, related=related)
+
+
+def _shown(view: ServiceView, source: str) -> str:
+    """A mount's source as the Compose file would write it: relative to the project."""
+    if not source.startswith("/"):
+        return source
+    project = PurePosixPath(view.project.working_dir)
+    src = PurePosixPath(posixpath.normpath(source))
+    if src == project:
+        return "."
+    if project in src.parents:
+        return "./" + src.relative_to(project).as_posix()
+    return source
+
+
+def development_setup(view: ServiceView) -> str | None:
+    """Why a service is set up for development, though its file is not named as one: it mounts
+    the project's source from the host over the image's code (`.:/app`), or it reads an env
+    file named for development (`conf/development.env`)."""
+    from dockerlint_django.compose.nodes import Mapping, Scalar, Sequence
+
+    stage = view.stage
+    workdir = stage.final_state.workdir if stage is not None else None
+    node = view.service.get("volumes")
+    for item in node.items if isinstance(node, Sequence) else ():
+        source = target = None
+        if isinstance(item, Scalar) and isinstance(item.value, str) and not item.unset:
+            parts = item.value.split(":")
+            if len(parts) >= 2:
+                source, target = parts[0], parts[1]
+        elif isinstance(item, Mapping):
+            kind, src, dst = item.get("type"), item.get("source"), item.get("target")
+            if (
+                isinstance(kind, Scalar)
+                and kind.text() == "bind"
+                and isinstance(src, Scalar)
+                and isinstance(dst, Scalar)
+                and not (src.unset or dst.unset)
+            ):
+                source, target = src.text(), dst.text()
+        if source is None or target is None or not source.startswith((".", "/", "~")):
+            continue
+        if source.startswith("/"):
+            # Compose writes the source as an absolute path: the project's folder, or the
+            # build context (or a folder above it), is the source code.
+            mounted = PurePosixPath(posixpath.normpath(source))
+            roots = [PurePosixPath(view.project.working_dir)]
+            if view.link.image is not None:
+                roots.append(PurePosixPath(view.link.image.context.as_posix()))
+            code = any(mounted == r or mounted in r.parents for r in roots)
+        else:
+            code = posixpath.normpath(source) in (".", "..")
+        if code or (
+            workdir is not None and posixpath.normpath(target) == posixpath.normpath(workdir)
+        ):
+            return f"the service mounts its source from the host ({_shown(view, source)}:{target})"
+    for ref in view.service.env_file:
+        name = PurePosixPath(ref.path.replace("\\", "/")).name
+        if development_reason(name) is not None:
+            return f"the service reads the development env file {name}"
+    return None
 
 
 def _fix(ctx: Context, start: Start) -> Fix | None:

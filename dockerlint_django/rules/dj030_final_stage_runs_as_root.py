@@ -3,6 +3,11 @@
 Checks that the image's final stage does not run its process as root: either its last `USER` is
 `root` (or uid `0`), or it sets no `USER` at all and its base image runs as root, as `python:*` does.
 
+For a Compose service, a `user:` decides (root there is DJ038's); a service whose `command:` or
+`entrypoint:` replaces an image start command that drops privileges (`gosu app …`) runs as root
+and is reported on the Compose line. This is production advice: in a development file
+(`Dockerfile.dev`, `docker-compose.dev.yml`, …) the finding is info.
+
 ## Why is this bad?
 The handbook creates a non-root user and switches to it: "Use the name `runner` for the non-root
 user", `RUN groupadd -r runner && useradd --no-log-init -r -g runner runner` … `USER runner:runner`.
@@ -57,9 +62,16 @@ import posixpath
 import re
 from collections.abc import Iterator, Sequence
 
+from dockerlint_django.analysis import Analysis
 from dockerlint_django.dockerfile.edits import insert_line_before
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+from dockerlint_django.rules.dj001_shell_form_server_command import (
+    command_span,
+    replaced,
+    service_key,
+    service_label,
+)
 from dockerlint_django.shell.launch import Launch
 from dockerlint_django.shell.syntax import WordLike
 
@@ -72,6 +84,8 @@ META = RuleMeta(
     hadolint=("DL3002",),
     # Root in the container: any code-execution bug in the app runs with write access to the image.
     security_severity="5.0",
+    kind=("dockerfile", "compose"),
+    production_only=True,
 )
 
 
@@ -79,38 +93,84 @@ _STEP_DOWN = frozenset({"gosu", "su-exec", "setpriv", "runuser", "chpst", "s6-se
 _STEP_DOWN_WORD = re.compile(r"(^|/)(gosu|su-exec)(\b|$)")
 
 
-def check(ctx: Context) -> Iterator[Violation]:
-    a = ctx.analysis
-    final = a.dockerfile.final
-    if final is None:
-        return
-    user = final.final_state.user
-    if user.is_root is not True:
-        return
-    start = a.start(final)
-    launch = start.launch if start is not None else None
+def _level(ctx: Context, launch: Launch | None) -> tuple[Severity | None, str] | None:
+    """How sure it is that the process runs as root, started by ``launch`` in a root image:
+    None when it drops privileges itself; else the severity (None: the rule's) and a note."""
     if launch is not None and _steps_down(launch):
-        return
-    severity = None
-    note = ""
+        return None
     if launch is not None and (
         launch.scripts or launch.opaque is not None or launch.kind == "script"
     ):
         # The usual pattern: start as root, fix volume ownership, then `exec gosu app "$@"`.
         found = _script_step_down(launch)
         if found is not None:
-            severity = Severity.INFO
             program, path = found
-            note = (
+            return Severity.INFO, (
                 f" ({path} runs {program}: if it drops privileges before it starts the server, "
                 "ignore this)"
             )
-        elif _installs_step_down(ctx):
-            severity = Severity.INFO
-            note = (
+        if _installs_step_down(ctx):
+            return Severity.INFO, (
                 " (the image installs gosu/su-exec: if its entrypoint script drops privileges, "
                 "ignore this)"
             )
+    return None, ""
+
+
+def _service(ctx: Context) -> Iterator[Violation]:
+    """A Compose service's view. A `user:` it sets decides (root there is DJ038's); without
+    one, the service is reported only when its `command:`/`entrypoint:` is what makes the
+    image's root user run the process: the image's own start command drops privileges (or
+    may), the service's does not."""
+    a = ctx.analysis
+    final = a.dockerfile.final
+    runtime = a.runtime
+    if final is None or runtime is None or runtime.user is not None:
+        return
+    if final.final_state.user.is_root is not True:
+        return
+    start = a.start(final)
+    command = start.command if start is not None else None
+    if start is None or command is None or service_key(a, command) is None:
+        return
+    service = _level(ctx, start.launch)
+    if service is None:
+        return
+    image = Analysis(a.source, a.dockerfile, a.context, a.in_template, workspace=a.workspace)
+    own = image.start(final)
+    before = _level(ctx, own.launch if own is not None else None)
+    rank = {None: 0, Severity.INFO: 1}
+    if before is not None and rank.get(before[0], 2) >= rank.get(service[0], 2):
+        return  # the image runs as root as surely without the service: the Dockerfile's finding
+    severity = service[0]
+    drops = "drops privileges" if before is None else "may drop privileges"
+    yield META.violation(
+        command_span(a, command, final),
+        f"{service_label(a, command)} replaces the image's start command, which {drops}, so "
+        "the service's process runs as root (the image's user); step down in the command too "
+        "(gosu, su-exec), or set `user:` on the service" + service[1],
+        severity=severity,
+        related=replaced(a, command),
+    )
+
+
+def check(ctx: Context) -> Iterator[Violation]:
+    a = ctx.analysis
+    final = a.dockerfile.final
+    if final is None:
+        return
+    if a.runtime is not None:
+        yield from _service(ctx)
+        return
+    user = final.final_state.user
+    if user.is_root is not True:
+        return
+    start = a.start(final)
+    launch = start.launch if start is not None else None
+    level = _level(ctx, launch)
+    if level is None:
+        return
+    severity, note = level
     created = a.created_users(final)
     fix = None
     if user.instruction is not None:

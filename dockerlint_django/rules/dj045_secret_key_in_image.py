@@ -3,6 +3,10 @@
 Checks that the Dockerfile does not set Django's `SECRET_KEY` (or `DJANGO_SECRET_KEY`) to a literal
 value with `ENV` or `ARG`.
 
+A Compose service that runs such an image (its final stage's `ENV`) without setting the key
+itself runs with the committed value: reported on the service. This is production advice: in a
+development file (`Dockerfile.dev`, `docker-compose.dev.yml`, …) the finding is info.
+
 ## Why is this bad?
 Django: "The secret key must be a large random value and it must be kept secret", and "avoid
 committing it to source control". A value in the Dockerfile is both committed and baked into the
@@ -69,7 +73,15 @@ from dockerlint_django.analysis import RunStep
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.model import Stage
 from dockerlint_django.fix import Applicability, Edit, Fix
-from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+from dockerlint_django.rules._base import (
+    Context,
+    FixAvailability,
+    Related,
+    RuleMeta,
+    ServiceContext,
+    Severity,
+    Violation,
+)
 from dockerlint_django.source import Span
 
 META = RuleMeta(
@@ -83,6 +95,8 @@ META = RuleMeta(
     buildkit=("SecretsUsedInArgOrEnv",),
     options={"keys": ["SECRET_KEY", "DJANGO_SECRET_KEY"]},
     security_severity="7.5",
+    kind=("dockerfile", "compose"),
+    production_only=True,
 )
 
 _PLACEHOLDERS = ("dummy", "build", "collectstatic", "insecure", "changeme", "change-me", "x")
@@ -237,3 +251,45 @@ def _finding(
         )
     fix = _move_into_run(ctx, stage, ins, key, value) if fixable else None
     return META.violation(span, message, severity=Severity.INFO, fix=fix)
+
+
+def check_service(ctx: ServiceContext) -> Iterator[Violation]:
+    """A Compose service that runs an image with a literal key in its ENV and does not set the
+    key itself: its container uses the committed value."""
+    view = ctx.service
+    a = view.analysis
+    final = view.stage
+    if a is None or final is None or not view.layer.environment_complete:
+        return
+    if view.runs_django() is not True:
+        return
+    keys = frozenset(str(k) for k in ctx.options.get("keys", META.options["keys"]))
+    state = final.final_state
+    for key in sorted(keys):
+        if key in view.layer.environment or not state.env.get(key):
+            continue  # the service sets it (a deployment value), or the image has none
+        origin = state.env_sources.get(key)
+        if origin is None:
+            continue
+        where = origin.span()
+        baked = next(
+            (
+                span
+                for stage in final.chain
+                for ins in stage.instructions
+                if ins.keyword == "ENV"
+                for name, _value, span in _assignments(ins, keys)
+                if name == key and span.start <= where.start and where.end <= span.end
+            ),
+            None,
+        )
+        if baked is None:
+            continue  # not a literal (`ENV SECRET_KEY=$SECRET_KEY`)
+        anchor = view.key_span("environment") or view.key_span("env_file") or view.anchor
+        yield META.violation(
+            anchor,
+            f"service {view.name} does not set {key}, so its container runs with the literal "
+            "the image's ENV bakes in; set it at deploy time (`environment:` from an untracked "
+            "env_file, or a secret)",
+            related=(Related(baked, f"the image's ENV {key}"),),
+        )

@@ -6,6 +6,9 @@ for development (`requirements_dev.txt`, `requirements-dev.txt`, `dev-requiremen
 `pip install -r` or `uv pip sync|install`, `uv sync` without `--no-dev`, or a project installed
 with a development extra (`pip install -e .[dev]`, `.[test]`).
 
+This is production advice: in a development file (`Dockerfile.dev`, `docker/dev/Dockerfile`, …)
+the finding is info.
+
 ## Why is this bad?
 The handbook keeps development tools out of production: "`requirements_dev.in` names all direct
 requirements needed exclusively in the development environment, and not in the production
@@ -66,6 +69,7 @@ META = RuleMeta(
     severity=Severity.WARNING,
     summary="The final image installs development requirements.",
     fix=FixAvailability.SOMETIMES,
+    production_only=True,
 )
 
 _DEV_EXTRA = re.compile(r"^(?:dev|devel|develop|development|test|tests|testing)$", re.IGNORECASE)
