@@ -19,9 +19,12 @@ from tests.conftest import ROOT
 
 # What each rule's Compose fix may change in a service, as Compose reads it.
 CHANGES: dict[str, frozenset[str]] = {
+    "DJ002": frozenset({"command", "entrypoint"}),
     "DJ005": frozenset({"command", "entrypoint"}),
     "DJ006": frozenset({"stop_signal"}),
     "DJ007": frozenset({"stop_grace_period"}),
+    "DJ016": frozenset({"command"}),
+    "DJ044": frozenset({"environment"}),
     "DJ050": frozenset({"ports"}),
     "DJ052": frozenset({"extra_hosts"}),
     "DJ111": frozenset(),

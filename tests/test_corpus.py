@@ -90,8 +90,16 @@ def test_corpus_projects_in_one_cli_call(tree: Path) -> None:
     """Every corpus project with a Compose file, in one command: no traceback, and each error is
     one line that names its file."""
     proc = subprocess.run(
-        [sys.executable, "-m", "dockerlint_django", "check", "--quiet", "--select", "ALL"]
-        + COMPOSE_PROJECTS,
+        [
+            sys.executable,
+            "-m",
+            "dockerlint_django",
+            "check",
+            "--quiet",
+            "--select",
+            "ALL",
+            *COMPOSE_PROJECTS,
+        ],
         capture_output=True,
         text=True,
         cwd=tree,

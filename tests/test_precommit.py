@@ -55,7 +55,9 @@ MATCHING = [
     ".github/docker-compose-github.yml",
 ]
 COMPOSE_MATCHING = frozenset(p for p in MATCHING if "compose" in p)
-COMPOSE = "services:\n  cache:\n    image: redis:7\n"
+# An unquoted HOST:CONTAINER port: DJ111, with a safe fix that quotes it.
+COMPOSE = "services:\n  cache:\n    image: redis:7\n    ports:\n      - 6379:6379\n"
+COMPOSE_FIXED = COMPOSE.replace("- 6379:6379", '- "6379:6379"')
 NOT_MATCHING = [
     "Dockerfile.dockerignore",
     "docker/dockerfile.json",
@@ -267,6 +269,9 @@ def test_hooks_in_a_real_repository(hook_repo: tuple[Path, str], project: Path) 
     assert "error:" not in output, output
     for rel in MATCHING:
         if rel in COMPOSE_MATCHING:
+            # Compose files are checked, and the fix hook applied the safe fix to them.
+            assert re.search(rf"^{re.escape(rel)}:5:9: DJ111 ", output, re.MULTILINE), output
+            assert (project / rel).read_text(encoding="utf-8") == COMPOSE_FIXED
             continue
         assert re.search(rf"^{re.escape(rel)}:2:1: DJ001 ", output, re.MULTILINE), output
         # The fix hook rewrote the shell-form CMD as an exec-form array (other safe fixes, such
