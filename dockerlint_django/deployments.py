@@ -160,6 +160,15 @@ def _check_service(
     image_dev = None
     if dockerfile is not None and link.image is not None and link.image.dockerfile is not None:
         image_dev = config.development_reason(dockerfile.path, link.image.dockerfile)
+    setups: list[str | None] = []
+
+    def setup(view: ServiceView) -> str | None:
+        # Computed once a service, when a production-only rule reports: a service that mounts
+        # its source over the image's code is a development setup whatever its file is called.
+        if not setups:
+            setups.append(view.development_setup(runserver=False))
+        return setups[0]
+
     for rule in rules:
         options = config.options_for(rule.code)
         try:
@@ -194,6 +203,7 @@ def _check_service(
                     config.development_reason(finding.path, out.real.get(finding.path))
                     or dev
                     or image_dev
+                    or setup(view)
                 )
                 if reason is not None:
                     finding = replace(

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 # Images whose names say they run a Django app (the OCP naming: `<name>-django`), for a
 # service whose image is built elsewhere.
 _DJANGO_IMAGE = re.compile(r"(?:^|[/_-])django(?:[:@]|$)")
+_RUNSERVER = re.compile(r"(^|\s)(runserver|runserver_plus)(\s|$)")
 
 
 class ServiceView:
@@ -138,4 +139,65 @@ class ServiceView:
         name = self.image_name
         if name is not None and _DJANGO_IMAGE.search(name.lower()):
             return True
+        return None
+
+    def development_setup(self, *, runserver: bool = True) -> str | None:
+        """Why the service is plainly set up for development, whatever its file is called.
+
+        It mounts the project's source from the host over the image's code (`.:/app`), builds a
+        target named for development, reads an env file named for development, or (unless
+        ``runserver`` is False, for the rule about runserver itself) serves with Django's
+        development server.
+        """
+        import os
+        import posixpath
+
+        from dockerlint_django.compose.nodes import Mapping as MappingNode
+        from dockerlint_django.compose.nodes import Scalar
+        from dockerlint_django.compose.nodes import Sequence as SequenceNode
+        from dockerlint_django.project.development import development_reason
+
+        if runserver:
+            start = self.start()
+            words = [
+                w.value
+                for c in (self.service.entrypoint, self.service.command)
+                if c is not None
+                for w in c.words
+            ]
+            if (start is not None and start.launch.kind == "runserver") or any(
+                _RUNSERVER.search(w) for w in words
+            ):
+                return f"{self.name} runs manage.py runserver, a development setup"
+        build = self.service.build
+        target = build.target if build is not None else None
+        if target is not None and not target.unset and development_reason(target.value):
+            return f"{self.name} builds the development target {target.value}"
+        for ref in self.service.env_file:
+            name = posixpath.basename(ref.path.replace("\\", "/"))
+            if development_reason(name) is not None:
+                return f"{self.name} reads the development env file {name}"
+        folders = {os.path.normpath(self.project.working_dir)}
+        if self.link.image is not None and build is not None:
+            folders.add(os.path.normpath(str(self.link.image.context)))
+        stage = self.stage
+        workdir = stage.final_state.workdir if stage is not None else None
+        node = self.service.get("volumes")
+        for item in node.items if isinstance(node, SequenceNode) else ():
+            if not isinstance(item, MappingNode):
+                continue
+            kind, source, dest = (item.get(k) for k in ("type", "source", "target"))
+            if not (isinstance(kind, Scalar) and kind.text() == "bind"):
+                continue
+            if not isinstance(source, Scalar) or not isinstance(dest, Scalar) or source.unset:
+                continue
+            mounted = os.path.normpath(source.text())
+            code = mounted in folders or any(mounted == os.path.dirname(f) for f in folders)
+            over_workdir = workdir is not None and posixpath.normpath(
+                dest.text()
+            ) == posixpath.normpath(workdir)
+            if code or over_workdir:
+                written = self.span(item.origin)
+                shown = self.text(written).strip() if written is not None else dest.text()
+                return f"{self.name} mounts its source from the host ({shown}), a development setup"
         return None

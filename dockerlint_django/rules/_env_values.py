@@ -420,59 +420,8 @@ _RUNSERVER = re.compile(r"(^|\s)(runserver|runserver_plus)(\s|$)")
 
 
 def development_hint(view: ServiceView) -> str | None:
-    """Why the service is plainly a development setup whatever its file is called: it serves
-    with Django's development server, builds a development target, reads a development env
-    file, or mounts the source tree over the image's code."""
-    from dockerlint_django.project.development import development_reason
-
-    start = view.start()
-    if start is not None and start.launch.kind == "runserver":
-        return f"{view.name} runs manage.py runserver, a development setup"
-    for command in (view.service.entrypoint, view.service.command):
-        if command is None:
-            continue
-        if any(_RUNSERVER.search(w.value) for w in command.words):
-            return f"{view.name} runs manage.py runserver, a development setup"
-    build = view.service.build
-    target = build.target if build is not None else None
-    if target is not None and not target.unset and development_reason(target.value) is not None:
-        return f"{view.name} builds the development target {target.value}"
-    for ref in view.service.env_file:
-        name = posixpath.basename(ref.path.replace("\\", "/"))
-        if development_reason(name) is not None:
-            return f"{view.name} reads the development env file {name}"
-    mounted = _source_mount(view)
-    if mounted is not None:
-        return f"{view.name} mounts the source tree over its code ({mounted}), a development setup"
-    return None
-
-
-def _source_mount(view: ServiceView) -> str | None:
-    """The target of a bind mount of the project folder or the build context, if any."""
-    import os
-
-    from dockerlint_django.compose.nodes import Mapping as MappingNode
-    from dockerlint_django.compose.nodes import Scalar
-    from dockerlint_django.compose.nodes import Sequence as SequenceNode
-
-    folders = {os.path.normpath(view.project.working_dir)}
-    image = view.link.image
-    if image is not None and view.service.build is not None:
-        folders.add(os.path.normpath(str(image.context)))
-    node = view.service.get("volumes")
-    if not isinstance(node, SequenceNode):
-        return None
-    for item in node.items:
-        if not isinstance(item, MappingNode):
-            continue
-        kind, source, target = (item.get(k) for k in ("type", "source", "target"))
-        if not (isinstance(kind, Scalar) and kind.text() == "bind"):
-            continue
-        if not isinstance(source, Scalar) or not isinstance(target, Scalar) or source.unset:
-            continue
-        if os.path.normpath(source.text()) in folders:
-            return f". on {target.text()}"
-    return None
+    """Why the service is plainly a development setup whatever its file is called."""
+    return view.development_setup()
 
 
 _DJANGO_NAME = re.compile(r"(^|[-_.])django([-_.]|$)")

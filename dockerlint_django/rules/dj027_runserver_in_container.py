@@ -48,14 +48,11 @@ reloading, worker processes), which a person should review.
 from __future__ import annotations
 
 import json
-import posixpath
 from collections.abc import Iterator
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from dockerlint_django.analysis import Start
 from dockerlint_django.fix import Applicability, Edit, Fix
-from dockerlint_django.project.development import development_reason
 from dockerlint_django.rules._base import (
     Context,
     FixAvailability,
@@ -170,65 +167,10 @@ def check_service(ctx: ServiceContext) -> Iterator[Violation]:
     yield META.violation(span, message, related=related)
 
 
-def _shown(view: ServiceView, source: str) -> str:
-    """A mount's source as the Compose file would write it: relative to the project."""
-    if not source.startswith("/"):
-        return source
-    project = PurePosixPath(view.project.working_dir)
-    src = PurePosixPath(posixpath.normpath(source))
-    if src == project:
-        return "."
-    if project in src.parents:
-        return "./" + src.relative_to(project).as_posix()
-    return source
-
-
 def development_setup(view: ServiceView) -> str | None:
-    """Why a service is set up for development, though its file is not named as one: it mounts
-    the project's source from the host over the image's code (`.:/app`), or it reads an env
-    file named for development (`conf/development.env`)."""
-    from dockerlint_django.compose.nodes import Mapping, Scalar, Sequence
-
-    stage = view.stage
-    workdir = stage.final_state.workdir if stage is not None else None
-    node = view.service.get("volumes")
-    for item in node.items if isinstance(node, Sequence) else ():
-        source = target = None
-        if isinstance(item, Scalar) and isinstance(item.value, str) and not item.unset:
-            parts = item.value.split(":")
-            if len(parts) >= 2:
-                source, target = parts[0], parts[1]
-        elif isinstance(item, Mapping):
-            kind, src, dst = item.get("type"), item.get("source"), item.get("target")
-            if (
-                isinstance(kind, Scalar)
-                and kind.text() == "bind"
-                and isinstance(src, Scalar)
-                and isinstance(dst, Scalar)
-                and not (src.unset or dst.unset)
-            ):
-                source, target = src.text(), dst.text()
-        if source is None or target is None or not source.startswith((".", "/", "~")):
-            continue
-        if source.startswith("/"):
-            # Compose writes the source as an absolute path: the project's folder, or the
-            # build context (or a folder above it), is the source code.
-            mounted = PurePosixPath(posixpath.normpath(source))
-            roots = [PurePosixPath(view.project.working_dir)]
-            if view.link.image is not None:
-                roots.append(PurePosixPath(view.link.image.context.as_posix()))
-            code = any(mounted == r or mounted in r.parents for r in roots)
-        else:
-            code = posixpath.normpath(source) in (".", "..")
-        if code or (
-            workdir is not None and posixpath.normpath(target) == posixpath.normpath(workdir)
-        ):
-            return f"the service mounts its source from the host ({_shown(view, source)}:{target})"
-    for ref in view.service.env_file:
-        name = PurePosixPath(ref.path.replace("\\", "/")).name
-        if development_reason(name) is not None:
-            return f"the service reads the development env file {name}"
-    return None
+    """Why a service is set up for development, though its file is not named as one (its
+    serving with runserver is this rule's finding, so it does not count here)."""
+    return view.development_setup(runserver=False)
 
 
 def _fix(ctx: Context, start: Start) -> Fix | None:
