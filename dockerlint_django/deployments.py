@@ -94,10 +94,9 @@ def check_deployments(
             (r for s in compose if (r := config.development_reason(s.path, Path(s.path)))),
             None,
         )
+        enabled = config.enabled_codes()
         rules = [
-            registry.get(c)
-            for c in registry.CODES
-            if c in config.enabled_codes() and c not in registry.META_CODES
+            registry.get(c) for c in registry.CODES if c in enabled and c not in registry.META_CODES
         ]
         rules = [r for r in rules if r.judges_services]
         for link in d.links:
