@@ -80,7 +80,13 @@ def check_deployments(
     """A result for each Compose file read (and for any other file a service's finding is in)."""
     out = _Collector()
     configs: dict[str, Config] = {}
-    for d in deployments:
+    # A project of fewer files first (the main file alone before it with its override): where
+    # both see the same finding, the production reading's related places are kept.
+    ordered = sorted(
+        (d for d in deployments if d.project is not None),
+        key=lambda d: len(d.project.compose_files) if d.project is not None else 0,
+    )
+    for d in ordered:
         if d.project is None:
             continue
         compose = [s for s in d.project.files if file_kind(Path(s.path)) != "env"]

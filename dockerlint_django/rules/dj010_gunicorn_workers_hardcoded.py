@@ -76,6 +76,7 @@ META = RuleMeta(
     summary="--workers on Gunicorn's command line overrides what a deployment sets.",
     fix=FixAvailability.SOMETIMES,
     kind=("dockerfile", "compose"),
+    production_only=True,
 )
 
 _VARIABLE = re.compile(r"\$(?:\{|[A-Za-z_])")

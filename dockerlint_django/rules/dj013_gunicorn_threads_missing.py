@@ -69,6 +69,7 @@ META = RuleMeta(
     summary="Gunicorn runs the sync worker with one thread; use --threads 2 (gthread).",
     fix=FixAvailability.SOMETIMES,
     kind=("dockerfile", "compose"),
+    production_only=True,
 )
 
 _SYNC_PATHS = frozenset({"gunicorn.workers.sync.SyncWorker", "egg:gunicorn#sync"})

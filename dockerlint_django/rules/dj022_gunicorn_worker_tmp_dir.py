@@ -88,6 +88,7 @@ META = RuleMeta(
     summary="Gunicorn's heartbeat files should live in /dev/shm, not on the disk-backed layer.",
     fix=FixAvailability.SOMETIMES,
     kind=("dockerfile", "compose"),
+    production_only=True,
 )
 
 

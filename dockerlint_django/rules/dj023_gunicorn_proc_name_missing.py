@@ -70,6 +70,7 @@ META = RuleMeta(
     fix=FixAvailability.SOMETIMES,
     options={"project-name": ""},
     kind=("dockerfile", "compose"),
+    production_only=True,
 )
 
 

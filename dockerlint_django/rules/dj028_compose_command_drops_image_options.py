@@ -83,6 +83,7 @@ META = RuleMeta(
     severity=Severity.WARNING,
     summary="A Compose `command:` replaces the image's Gunicorn CMD and drops its options.",
     kind=("compose", "cross"),
+    production_only=True,
 )
 
 # Options whose loss is never a regression: they only print, check or reload for development.
