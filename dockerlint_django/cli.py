@@ -20,7 +20,7 @@ import click
 
 from dockerlint_django import __version__
 from dockerlint_django import rules as registry
-from dockerlint_django._record import record, replace
+from dockerlint_django._record import field, record, replace
 from dockerlint_django.config import (
     Config,
     ConfigError,
@@ -155,6 +155,9 @@ class _Plan:
     dockerfiles: list[tuple[Path, ImageBuild | None]]
     deployments: list[Deployment]
     warnings: list[str]
+    # Compose files of projects that could not be checked (they fail to load, or need values a
+    # deployment gives): their pragmas are not judged unused.
+    unchecked: list[Path] = field(default_factory=list)
 
 
 def _main_file(variant: Path, compose: Sequence[Path]) -> Path | None:
@@ -310,6 +313,7 @@ class _Run:
                 if files not in sets:
                     sets.append(files)
         deployments: list[Deployment] = []
+        unchecked: list[Path] = []
         named = {named_sets} if named_sets else set()
         if base.root is not None:
             named.update(tuple(base.root / f for f in entry) for entry in base.compose_file_sets)
@@ -339,12 +343,14 @@ class _Run:
                         f"{d.error.one_line()} (not checked: {shown} looks like a part of a "
                         "project; name its files in order with -f, or in compose.file-sets)"
                     )
+                    unchecked.extend(files)
                     continue
                 if "{{" in str(files[0]):
                     warnings.append(
                         f"{d.error.one_line()} (not checked: {shown} is a template, and "
                         "Compose templates are not rendered yet)"
                     )
+                    unchecked.extend(files)
                     continue
             deployments.append(d)
         for d in deployments:
@@ -370,7 +376,8 @@ class _Run:
                 warnings.append(f"{display_path(key)}: built by a Compose service, but not found")
                 continue
             planned.extend((key, build) for build in built)
-        self._plan = _Plan(planned, deployments, list(dict.fromkeys(warnings)))
+        unchecked.extend(f for d in deployments if d.error is not None for f in d.files)
+        self._plan = _Plan(planned, deployments, list(dict.fromkeys(warnings)), unchecked)
         return self._plan
 
     def load_settings(self, base: Config) -> LoadSettings:
@@ -632,7 +639,9 @@ def _compose_results(deployments: Sequence[Deployment], run: _Run) -> list[FileR
             where = d.error.path or (display_path(d.files[0]) if d.files else ".")
             out.append(FileResult(where, None, None, error=line))
             continue
-    checked = check_deployments((d for d in deployments if d.error is None), run.options_with)
+    checked = check_deployments(
+        (d for d in deployments if d.error is None), run.options_with, run.plan().unchecked
+    )
     out.extend(checked)
     return out
 
@@ -655,6 +664,7 @@ def _emit(
 
 @cli.command()
 @_common
+@_compose_options
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change behaviour.")
 @click.option("--diff", is_flag=True, help="Print the changes as a unified diff; write nothing.")
 def fix(unsafe_fixes: bool, diff: bool, **kw: Any) -> None:
@@ -673,10 +683,13 @@ def fix(unsafe_fixes: bool, diff: bool, **kw: Any) -> None:
     builds: dict[Path, ImageBuild | None] = {}
     for dockerfile, build in plan.dockerfiles:
         builds.setdefault(dockerfile, build)
+    for warning in plan.warnings:
+        click.echo(f"dockerlint-django: warning: {warning}", err=True)
     for p in run.missing:
         click.echo(f"dockerlint-django: error: {p}: no such file or directory", err=True)
     for d in plan.deployments:
-        if d.error is not None:
+        if d.error is not None and not d.needs_values:
+            # As check: a project that only needs values a deployment gives is a warning.
             click.echo(f"dockerlint-django: error: {d.error.one_line()}", err=True)
             had_error = True
     for planned in builds:
@@ -722,7 +735,10 @@ def fix(unsafe_fixes: bool, diff: bool, **kw: Any) -> None:
                     had_error = True
         elif not on_disk and not diff:
             sys.stdout.buffer.write(source.encode())
-        results.append(lint_source(fixed, options, real_path=path))
+        # What is left, by every build of the file (a finding may be one target's alone).
+        others = [b for d, b in plan.dockerfiles if d == path and b is not builds.get(path)]
+        for build in [builds.get(path) if path is not None else None, *others]:
+            results.append(lint_source(fixed, run.options_with(path, build), real_path=path))
     if plan.deployments:
         from dockerlint_django.deployments import check_deployments, fix_compose
         from dockerlint_django.project.deployment import load_deployment
@@ -730,7 +746,7 @@ def fix(unsafe_fixes: bool, diff: bool, **kw: Any) -> None:
         settings = run.load_settings(run.config_for(None))
         overlay: dict[str, str] = {}
         for source, real, new_text, applied, converged in fix_compose(
-            plan.deployments, settings, run.options_with, unsafe_fixes
+            plan.deployments, settings, run.options_with, unsafe_fixes, plan.unchecked
         ):
             if not converged:
                 click.echo(
@@ -740,6 +756,11 @@ def fix(unsafe_fixes: bool, diff: bool, **kw: Any) -> None:
                 continue
             total += applied
             changed = True
+            for d in plan.deployments:
+                # Under every name the projects read it by (a symlink is the same file).
+                for other in d.project.files if d.project is not None else ():
+                    if Path(other.path).resolve() == real.resolve():
+                        overlay[str(Path(other.path).absolute())] = new_text
             overlay[str(real.absolute())] = new_text
             if diff:
                 out.writelines(_unified_diff(source.path, source.text, new_text))
@@ -756,7 +777,7 @@ def fix(unsafe_fixes: bool, diff: bool, **kw: Any) -> None:
             for d in plan.deployments
             if d.error is None
         ]
-        results.extend(check_deployments(again, run.options_with))
+        results.extend(check_deployments(again, run.options_with, plan.unchecked))
         targets_on_disk = True
     else:
         targets_on_disk = any(on_disk for _, _, on_disk in targets)

@@ -149,11 +149,11 @@ def _project_relative(display_path: str, real_path: Path | None, root: Path | No
             with contextlib.suppress(ValueError):
                 return resolved.relative_to(base).as_posix()
     posix = PurePosixPath(display_path.replace("\\", "/"))
-    if posix.is_absolute() or ".." in posix.parts:
-        # Outside the working folder and any repository: only the file's own folder and name
-        # say anything about it.
-        return "/".join(p for p in posix.parts[-2:] if p not in ("..", "/"))
-    return posix.as_posix()
+    if real_path is not None or posix.is_absolute() or ".." in posix.parts:
+        # A file on disk outside any repository and configuration: no folder of its path can
+        # be told from the checkout's own, so only its name counts.
+        return posix.name or display_path
+    return posix.as_posix()  # a name given for standard input, or by a caller
 
 
 def _glob_match(path: str, pattern: str) -> bool:
@@ -316,7 +316,7 @@ def _compose_section(cfg: Config, value: Any) -> Config:
 def _development_section(cfg: Config, value: Any) -> Config:
     if not isinstance(value, Mapping):
         raise ConfigError("development: expected a mapping with words, paths or production-paths")
-    unknown = sorted(set(value) - DEVELOPMENT_KEYS)
+    unknown = sorted({str(k) for k in value} - DEVELOPMENT_KEYS)
     if unknown:
         raise ConfigError(
             f"development.{unknown[0]}: unknown key (known: {', '.join(sorted(DEVELOPMENT_KEYS))})"

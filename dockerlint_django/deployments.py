@@ -44,7 +44,7 @@ from dockerlint_django.rules._base import (
 )
 from dockerlint_django.service import ServiceView
 from dockerlint_django.source import SourceError, SourceFile, Span
-from dockerlint_django.suppress import collect_yaml, unused
+from dockerlint_django.suppress import Pragma, Suppressions, collect_yaml, unused
 
 if TYPE_CHECKING:
     from dockerlint_django.project.deployment import Deployment, LoadSettings
@@ -75,9 +75,13 @@ class _Collector:
 
 
 def check_deployments(
-    deployments: Iterable[Deployment], options_for: OptionsFor
+    deployments: Iterable[Deployment], options_for: OptionsFor, unchecked: Iterable[Path] = ()
 ) -> list[FileResult]:
-    """A result for each Compose file read (and for any other file a service's finding is in)."""
+    """A result for each Compose file read (and for any other file a service's finding is in).
+
+    ``unchecked`` are Compose files of projects that could not be checked: their pragmas are
+    not reported as unused, since they may serve those projects.
+    """
     out = _Collector()
     configs: dict[str, Config] = {}
     # A project of fewer files first (the main file alone before it with its override): where
@@ -107,7 +111,7 @@ def check_deployments(
         rules = [r for r in rules if r.judges_services]
         for link in d.links:
             _check_service(d, link, rules, config, dev, options_for, out)
-    return _results(out, configs, options_for)
+    return _results(out, configs, options_for, frozenset(p.absolute() for p in unchecked))
 
 
 def service_image(
@@ -196,6 +200,10 @@ def _check_service(
             found = [(meta.violation(view.anchor, message), True)]
             rule = registry.get("DJ902")
         for v, own in found:
+            if rule.check is not None and _blames_command(view, v.span):
+                # An image rule on the service's command, about a server that comes from the
+                # image (a script that ignores the command): the image's own finding.
+                continue
             finding, home = _locate(view, analysis, rule, v)
             if home.path not in out.sources:
                 out.file(home, _real(home, analysis))
@@ -217,6 +225,21 @@ def _check_service(
                         message=f"{finding.message} (info here: {reason})",
                     )
             out.add(finding)
+
+
+def _blames_command(view: ServiceView, span: Span) -> bool:
+    """A finding pinned on the service's ``command:``/``entrypoint:`` although the server it is
+    about comes from the image (an ENTRYPOINT script that ignores the command's words)."""
+    commands = [c for c in (view.service.command, view.service.entrypoint) if c is not None]
+    spans = [view.span(c.origin) for c in commands]
+    if not any(w is not None and w.start <= span.start <= w.end for w in spans):
+        return False
+    start = view.start()
+    program = start.launch.program if start is not None else None
+    if program is None:
+        return False
+    source, _ = view.workspace.locate(program.span)
+    return not any(source is f for f in view.project.files)
 
 
 def _real(source: SourceFile, analysis: Analysis | None) -> Path | None:
@@ -290,7 +313,10 @@ def _shown(
 
 
 def _results(
-    out: _Collector, configs: dict[str, Config], options_for: OptionsFor
+    out: _Collector,
+    configs: dict[str, Config],
+    options_for: OptionsFor,
+    unchecked: frozenset[Path],
 ) -> list[FileResult]:
     results: list[FileResult] = []
     names = registry.by_name()
@@ -303,13 +329,20 @@ def _results(
         result = FileResult(path, out.real.get(path), source)
         if path in out.compose and source is not None:
             enabled = config.enabled_codes()
-            suppressions = collect_yaml(source.text, names)
+            options = options_for(out.real.get(path), None)
+            suppressions = (
+                Suppressions([]) if options.no_suppress else collect_yaml(source.text, names)
+            )
             for f in findings:
                 if suppressions.suppress(f.code, f.span):
                     result.suppressed.append(replace(f, suppressed=True))
                 else:
                     result.findings.append(f)
-            if "DJ901" in enabled and "DJ901" not in ignored:
+            real = out.real.get(path)
+            judged = real is None or real.absolute() not in unchecked
+            # A pragma may serve a project that could not be checked here (it needs values a
+            # deployment gives): only a file every project of which was checked is judged.
+            if "DJ901" in enabled and "DJ901" not in ignored and judged and not options.no_suppress:
                 for u in unused(suppressions, enabled, registry.CODES):
                     meta = registry.get("DJ901").meta
                     v = meta.violation(u.comment.span, f"unused suppression: {u.reason}")
@@ -322,7 +355,12 @@ def _results(
                         u.comment.span,
                         source.position(u.comment.span.start),
                         source.position(u.comment.span.end),
-                        _unused_fix(source, u.comment.span, u.code, u.comment.text),
+                        _unused_fix(
+                            source,
+                            u.comment.span,
+                            u.code,
+                            next((p for p in suppressions.pragmas if p.comment is u.comment), None),
+                        ),
                     )
                     if suppressions.suppress("DJ901", u.comment.span):
                         result.suppressed.append(replace(f, suppressed=True))
@@ -350,24 +388,28 @@ def _dedupe(findings: Sequence[Finding]) -> list[Finding]:
     return list(best.values())
 
 
-def _unused_fix(source: SourceFile, span: Span, code: str | None, text: str) -> Fix | None:
+def _unused_fix(
+    source: SourceFile, span: Span, code: str | None, pragma: Pragma | None
+) -> Fix | None:
+    """Drop an unused code from its pragma, or the whole pragma when nothing would be left."""
     m = re.search(r"=\s*([^#]*?)\s*(?:#.*)?$", source.slice(span))
-    if code is not None and m is not None:
-        codes = [c for c in re.split(r"[\s,]+", m.group(1)) if c]
-        remaining = [c for c in codes if c.upper() != code]
+    if code is not None and m is not None and pragma is not None:
+        # The pragma's codes, names already turned into codes: `ignore=from-as-casing` too.
+        remaining = [c for c in pragma.codes if c != code]
         if remaining:
             edit = Edit(span.start + m.start(1), span.start + m.end(1), ",".join(remaining))
             return Fix(f"Remove {code} from the suppression", (edit,), Applicability.SAFE)
-    line_start = source.text.rfind("\n", 0, span.start) + 1
-    if source.text[line_start : span.start].strip():
+    text = source.text
+    line_start = max(text.rfind("\n", 0, span.start), text.rfind("\r", 0, span.start)) + 1
+    if text[line_start : span.start].strip():
         # A trailing pragma: remove it, keep the line it ends.
         return Fix(
             "Remove the unused suppression", (Edit(span.start, span.end, ""),), Applicability.SAFE
         )
     end = span.end
-    if source.text.startswith("\r\n", end):
+    if text.startswith("\r\n", end):
         end += 2
-    elif end < len(source.text) and source.text[end] in "\r\n":
+    elif end < len(text) and text[end] in "\r\n":
         end += 1
     return Fix("Remove the unused suppression", (Edit(line_start, end, ""),), Applicability.SAFE)
 
@@ -377,6 +419,7 @@ def fix_compose(
     settings: LoadSettings,
     options_for: OptionsFor,
     unsafe: bool,
+    unchecked: Sequence[Path] = (),
 ) -> list[tuple[SourceFile, Path, str, int, bool]]:
     """The Compose files whose services' findings have fixes: ``(source, absolute path, new
     text, fixes applied, converged)``. Each pass re-reads the projects with the edited text (in
@@ -386,31 +429,43 @@ def fix_compose(
 
     floor = Applicability.UNSAFE if unsafe else Applicability.SAFE
     loaded = [d for d in deployments if d.project is not None]
-    first = check_deployments(loaded, options_for)
+    first = check_deployments(loaded, options_for, unchecked)
     out: list[tuple[SourceFile, Path, str, int, bool]] = []
+    done: set[Path] = set()
     for result in first:
         source = result.source
         if source is None or result.real_path is None:
             continue
         if not any(f.fix is not None and f.fix.applicability >= floor for f in result.findings):
             continue
-        absolute = str(result.real_path.absolute())
+        target = result.real_path.resolve()
+        if target in done:
+            continue  # the same file by another name (a symlink): fixed once
+        done.add(target)
+        # Every name the projects read this file by sees the edited text.
+        aliases = tuple(
+            str(r.real_path.absolute())
+            for r in first
+            if r.real_path is not None and r.real_path.resolve() == target
+        )
         sets = [
             d
             for d in loaded
-            if d.project is not None and any(s.path == source.path for s in d.project.files)
+            if d.project is not None
+            and any(Path(s.path).resolve() == target for s in d.project.files)
         ]
 
         def fixes_for(
             text: str,
             sets: list[Deployment] = sets,
             path: str = source.path,
-            absolute: str = absolute,
+            aliases: tuple[str, ...] = aliases,
         ) -> list[Fix] | None:
-            again = [load_deployment(d.files, settings, {absolute: text}) for d in sets]
+            overlay = dict.fromkeys(aliases, text)
+            again = [load_deployment(d.files, settings, overlay) for d in sets]
             if any(d.error is not None for d in again):
                 return None
-            found = check_deployments(again, options_for)
+            found = check_deployments(again, options_for, unchecked)
             return [
                 f.fix
                 for r in found

@@ -198,6 +198,6 @@ class ServiceView:
             ) == posixpath.normpath(workdir)
             if code or over_workdir:
                 written = self.span(item.origin)
-                shown = self.text(written).strip() if written is not None else dest.text()
+                shown = " ".join(self.text(written).split()) if written is not None else dest.text()
                 return f"{self.name} mounts its source from the host ({shown}), a development setup"
         return None

@@ -185,56 +185,94 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
+# A key or list item whose value is a block scalar (`key: |`, `- >-`, `run: |2`).
+_BLOCK_SCALAR = re.compile(r"(?:^|[:\s-])[|>][-+0-9]*\s*$")
+
+
+def _lines(text: str) -> list[tuple[int, str]]:
+    """``(offset, text without its line break)`` per line; only CR, LF and CRLF end a line
+    (YAML's line breaks), not the other characters ``str.splitlines`` breaks at."""
+    out: list[tuple[int, str]] = []
+    for m in _LINE.finditer(text):
+        if m.start() == len(text) and out:
+            break
+        out.append((m.start(), m.group(0).rstrip("\r\n")))
+    return out
+
+
 def collect_yaml(text: str, names: Mapping[str, str] | None = None) -> Suppressions:
     """Our pragmas in a YAML (Compose) file.
 
     ``# dockerlint-django: ignore=DJ046`` on its own line covers the next key or list item and
     everything nested under it; at the end of a line it covers that line's key and what is
-    nested under it. ``ignore-file`` covers the whole file. A trailing pragma's comment span
-    starts at the blank before its ``#``, so that removing it leaves the line as it was.
+    nested under it. A list written at its key's own indentation (`ports:` then `- 80:80` under
+    it, unindented) is nested under the key. ``ignore-file`` covers the whole file. Lines inside
+    a block scalar (`|`, `>`) are text, never pragmas. A trailing pragma's comment span starts
+    at the blank before its ``#``, so that removing it leaves the line as it was.
+
+    One pass over the lines: where each block ends is found with a stack, so a file of many
+    pragmas costs no more than one of few.
     """
-    lines: list[tuple[int, str]] = []  # (offset, text without its line break)
-    offset = 0
-    for raw in text.splitlines(keepends=True):
-        body = raw.rstrip("\r\n")
-        lines.append((offset, body))
-        offset += len(raw)
-    pragmas: list[Pragma] = []
-    for n, (start, body) in enumerate(lines):
+    lines = _lines(text)
+    n = len(lines)
+    # Per line: a comment's start (None: none), whether it holds content, and its indentation
+    # (a list item counts one deeper, so that an unindented list nests under its key).
+    comment_at: list[int | None] = [None] * n
+    content = [False] * n
+    depth = [0] * n
+    scalar_indent: int | None = None  # inside a block scalar: the indentation of its key
+    for i, (_, body) in enumerate(lines):
+        stripped = body.strip()
+        if scalar_indent is not None:
+            if not stripped or _indent(body) > scalar_indent:
+                continue  # the block scalar's own text
+            scalar_indent = None
         at = _yaml_comment_start(body)
+        comment_at[i] = at
+        code = body[:at] if at is not None else body
+        if not code.strip():
+            continue
+        content[i] = True
+        depth[i] = _indent(body) + (1 if code.lstrip().startswith("- ") else 0)
+        if _BLOCK_SCALAR.search(code.rstrip()):
+            scalar_indent = _indent(body)
+    # The last line of the block each content line opens: up to the line before the next
+    # content line that is not deeper.
+    block_end = list(range(n))
+    stack: list[int] = []
+    last = -1
+    for i in range(n):
+        if not content[i]:
+            continue
+        while stack and depth[stack[-1]] >= depth[i]:
+            block_end[stack.pop()] = last
+        stack.append(i)
+        last = i
+    while stack:
+        block_end[stack.pop()] = last
+    next_content = [-1] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        next_content[i] = i if content[i] else next_content[i + 1]
+    pragmas: list[Pragma] = []
+    for i, (start, body) in enumerate(lines):
+        at = comment_at[i]
         if at is None:
             continue
         m = _OURS.match(body[at + 1 :].strip())
         if m is None:
             continue
-        own_line = not body[:at].strip()
+        own_line = not content[i]
         begin = at if own_line else len(body[:at].rstrip())
-        comment = Comment(body[at + 1 :].strip(), n + 1, Span(start + begin, start + len(body)))
+        comment = Comment(body[at + 1 :].strip(), i + 1, Span(start + begin, start + len(body)))
         codes = _split_codes(m.group("codes"), names)
         if m.group("kind").lower() == "ignore-file":
             pragmas.append(Pragma(comment, codes, True, None))
             continue
-        first = n
-        if own_line:
-            first = next(
-                (
-                    k
-                    for k in range(n + 1, len(lines))
-                    if lines[k][1].strip() and not lines[k][1].lstrip().startswith("#")
-                ),
-                -1,
-            )
+        first = next_content[i + 1] if own_line else i
         covers = None
         if first >= 0:
-            indent = _indent(lines[first][1])
-            last = first
-            for k in range(first + 1, len(lines)):
-                body_k = lines[k][1]
-                if not body_k.strip() or body_k.lstrip().startswith("#"):
-                    continue
-                if _indent(body_k) <= indent:
-                    break
-                last = k
-            covers = Span(lines[first][0], lines[last][0] + len(lines[last][1]))
+            end = block_end[first]
+            covers = Span(lines[first][0], lines[end][0] + len(lines[end][1]))
         pragmas.append(Pragma(comment, codes, False, covers))
     return Suppressions(pragmas)

@@ -36,7 +36,8 @@ def corpus_tree(dest: Path, projects: set[str] | None = None) -> Path:
     The corpus stores each file flat (``files/<owner>__<repo>/<path with / as __>``); a Compose
     file's ``build: ./docker/web`` and a Dockerfile's ``COPY docker/entrypoint.sh`` only resolve
     in the real layout. Files are copied byte for byte from the corpus, outside this repository,
-    and never changed. Returns ``dest``, with one folder per project (``<owner>__<repo>``).
+    and never changed. Returns ``dest``, with one folder per project (``<owner>__<repo>``), each
+    marked as a repository root (an empty ``.git`` folder).
     """
     for row in corpus_rows():
         project, _, _ = row["local_file"].partition("/")
@@ -48,4 +49,6 @@ def corpus_tree(dest: Path, projects: set[str] | None = None) -> Path:
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(source.read_bytes())
+        # Each project is the root of its repository, as in a checkout: paths count from there.
+        (dest / project / ".git").mkdir(exist_ok=True)
     return dest

@@ -513,3 +513,71 @@ class TestCheckoutWithoutDeploymentFiles:
         assert code == 0, err
         files = [p["files"] for p in json.loads(out)]
         assert ["compose.yaml", "docker-compose.override.dev.yml"] in files
+
+
+class TestFixCompose:
+    def test_fix_reports_what_every_build_leaves(self, tmp_path: Path) -> None:
+        write(
+            tmp_path,
+            {
+                "Dockerfile": "FROM python:3.12 AS other\n"
+                "FROM python:3.12 AS prod\nUSER 1000:1000\n"
+                'CMD ["gunicorn", "app.wsgi"]\n',
+                "compose.yaml": "services:\n  web:\n    build: {context: ., target: prod}\n"
+                "  worker:\n    build: {context: ., target: other}\n",
+            },
+        )
+        code, _, err = run(tmp_path, "fix", "--select", "DJ030")
+        assert code == 1, err
+        assert "DJ030" in err  # the `other` target runs as root
+
+    def test_fix_takes_the_compose_options_check_takes(self, tmp_path: Path) -> None:
+        write(
+            tmp_path,
+            {
+                "a.yaml": "services:\n  web:\n    image: example/web-django\n    ports:\n"
+                "      - 8000:8000\n",
+                "b.yaml": "services:\n  web:\n    environment:\n      A: ${A}\n",
+            },
+        )
+        code, _, err = run(tmp_path, "fix", "-f", "a.yaml", "-f", "b.yaml", "--env", "A=1")
+        assert code == 0, err
+        assert '- "8000:8000"' in (tmp_path / "a.yaml").read_text(encoding="utf-8")
+
+    def test_a_project_that_needs_values_is_a_warning_for_fix_too(self, tmp_path: Path) -> None:
+        write(
+            tmp_path,
+            {
+                "compose.yaml": "services:\n  web:\n    image: a\n"
+                "    deploy:\n      replicas: ${N}\n"
+            },
+        )
+        code, _, err = run(tmp_path, "fix")
+        assert code == 0, err
+        assert "warning:" in err and "error:" not in err
+
+    def test_a_file_by_two_names_is_fixed_once(self, tmp_path: Path) -> None:
+        write(
+            tmp_path,
+            {
+                "compose.yaml": "services:\n  web:\n    build: .\n    ports:\n      - 8000:8000\n",
+                "Dockerfile": 'FROM python:3.12\nCMD ["gunicorn", "app.wsgi"]\n',
+                "prod.yaml": "services:\n  web:\n    environment:\n      A: b\n",
+                ".dockerlint-django.yaml": "compose:\n  file-sets: [[sub/link.yaml, prod.yaml]]\n",
+            },
+        )
+        (tmp_path / "sub").mkdir()
+        (tmp_path / "sub" / "link.yaml").symlink_to("../compose.yaml")
+        code, _, err = run(tmp_path, "fix", "--select", "DJ111,DJ007")
+        text = (tmp_path / "compose.yaml").read_text(encoding="utf-8")
+        assert '"8000:8000"' in text and "stop_grace_period: 30s" in text, (text, err)
+        code, out, _ = run(tmp_path, "check", "--select", "DJ111,DJ007", "--format", "json")
+        assert json.loads(out) == [] and code == 0
+
+
+def test_bad_development_keys_are_one_line_errors(tmp_path: Path) -> None:
+    write(tmp_path, {".dockerlint-django.yaml": "development:\n  1: x\n  null: y\n"})
+    write(tmp_path, {"Dockerfile": DOCKERFILE})
+    code, _, err = run(tmp_path, "check")
+    assert code == 2
+    assert "development." in err and "Traceback" not in err

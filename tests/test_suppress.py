@@ -447,3 +447,43 @@ class TestYamlPragmas:
         text = "services:\n  web:  # dockerlint-django: ignore=compose-command-shell-syntax\n"
         [p] = collect_yaml(text, registry.by_name()).pragmas
         assert p.codes == ("DJ005",)
+
+    def test_block_scalar_text_is_no_pragma(self) -> None:
+        from dockerlint_django.suppress import collect_yaml
+
+        text = (
+            "services:\n  web:\n    build:\n      dockerfile_inline: |\n        FROM python:3.12\n"
+            '        # dockerlint-django: ignore=DJ030\n        CMD ["gunicorn"]\n'
+            "    # dockerlint-django: ignore=DJ111\n    ports: ['80:80']\n"
+        )
+        assert [p.codes for p in collect_yaml(text).pragmas] == [("DJ111",)]
+
+    def test_a_list_at_its_keys_indentation_is_nested(self) -> None:
+        from dockerlint_django.suppress import collect_yaml
+
+        text = (
+            "services:\n  web:\n    # dockerlint-django: ignore=DJ111\n    ports:\n"
+            "    - 2222:22\n    - 80:80\n    user: root\n"
+        )
+        [p] = collect_yaml(text).pragmas
+        assert p.covers is not None
+        assert text[p.covers.start : p.covers.end] == "    ports:\n    - 2222:22\n    - 80:80"
+
+    @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+    def test_line_breaks_are_yamls(self, newline: str) -> None:
+        from dockerlint_django.suppress import collect_yaml
+
+        lines = [
+            "services:",
+            "  web:",
+            "    # dockerlint-django: ignore=DJ046",
+            "    environment:",
+            '      NOTE: "x\u2028y"',
+            "      SECRET_KEY: abc",
+            "    user: root",
+        ]
+        text = newline.join(lines) + newline
+        [p] = collect_yaml(text).pragmas
+        assert p.covers is not None
+        covered = text[p.covers.start : p.covers.end]
+        assert covered.endswith("SECRET_KEY: abc") and "user" not in covered

@@ -103,6 +103,8 @@ def _fix(view: ServiceView, key: str) -> Fix | None:
     if span is None:
         return None
     written = view.text(span)
+    if "\n" in written or "\r" in written:
+        return None  # YAML folds a multi-line plain scalar: its text is not its value
     inner = _exec_inserted(written)
     if inner is None:
         return None
