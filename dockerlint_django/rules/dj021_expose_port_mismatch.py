@@ -142,7 +142,7 @@ def _gunicorn_ports(a: Analysis, stage: Stage) -> tuple[set[str], Span | None] |
     return ports, bind.span
 
 
-def _scan(
+def scan_port(
     args: Sequence[WordLike], long: str, short: str | None, sockets: frozenset[str]
 ) -> tuple[str, Span | None] | None:
     """The last port option's value and span; ("", None) when none is given; None if unknown."""
@@ -197,7 +197,7 @@ def _server_ports(a: Analysis, start: Start, stage: Stage) -> tuple[set[str], Sp
     if kind == "gunicorn":
         return _gunicorn_ports(a, stage)
     if kind == "uvicorn":
-        scanned = _scan(start.launch.args, "--port", None, frozenset({"--uds", "--fd"}))
+        scanned = scan_port(start.launch.args, "--port", None, frozenset({"--uds", "--fd"}))
         if scanned is None:
             return None
         port, span = scanned
@@ -211,7 +211,7 @@ def _server_ports(a: Analysis, start: Start, stage: Stage) -> tuple[set[str], Sp
             port = _DEFAULT_PORT
         return {port}, span
     if kind == "daphne":
-        scanned = _scan(
+        scanned = scan_port(
             start.launch.args,
             "--port",
             "-p",

@@ -78,6 +78,7 @@ from dockerlint_django.rules._base import (
     Severity,
     Violation,
 )
+from dockerlint_django.rules.dj021_expose_port_mismatch import gunicorn_port, scan_port
 from dockerlint_django.source import Span
 
 if TYPE_CHECKING:
@@ -127,27 +128,11 @@ class _Listening:
 
 
 def _gunicorn_port(address: str) -> int | str | None:
-    """The TCP port of a Gunicorn bind address; "" for a socket; None when not knowable.
-
-    Follows ``gunicorn.util.parse_address``: ``unix:`` and ``fd://`` are sockets, ``tcp://`` is
-    dropped, ``[v6]:port``, ``host:port``, ``:port``, and a bare host on port 8000.
-    """
-    lowered = address.lower()
-    if lowered.startswith(("unix:", "fd://")):
-        return ""
-    netloc = address[6:] if lowered.startswith("tcp://") else address
-    if netloc.startswith("["):
-        if "]" not in netloc:
-            return None
-        rest = netloc[netloc.index("]") + 1 :]
-        if not rest:
-            return _DEFAULT_PORT
-        port = rest[1:] if rest.startswith(":") else None
-    elif ":" in netloc:
-        port = netloc.split(":", 1)[1]
-    else:
-        return _DEFAULT_PORT
-    return int(port) if port is not None and port.isdigit() else None
+    """The TCP port of a Gunicorn bind address; "" for a socket; None when not knowable."""
+    port = gunicorn_port(address)
+    if port is None or port == "":
+        return port
+    return int(port) if port.isdigit() else None
 
 
 def _gunicorn(view: ServiceView) -> _Listening | None:
@@ -193,37 +178,11 @@ def _scan_port(
 ) -> tuple[int | None, Span | None] | None:
     """The last port option's value and span; (None, None) when none is given; None when it
     cannot be known or the server listens on a socket instead."""
-    found: tuple[int | None, Span | None] = (None, None)
-    i = 0
-    while i < len(args):
-        if _opaque(args, i):
-            return None
-        word = args[i].value
-        if word is None:
-            i += 1
-            continue
-        name = word.split("=", 1)[0]
-        if name in sockets or any(
-            len(s) == 2 and word.startswith(s) and not word.startswith("--") for s in sockets
-        ):
-            return None
-        value: str | None
-        if word == long or (short is not None and word == short):
-            if i + 1 >= len(args):
-                return None
-            value, span, used = args[i + 1].value, args[i].span.cover(args[i + 1].span), 2
-        elif word.startswith(long + "="):
-            value, span, used = word[len(long) + 1 :], args[i].span, 1
-        elif short is not None and word.startswith(short) and not word.startswith("--"):
-            value, span, used = word[len(short) :], args[i].span, 1
-        else:
-            i += 1
-            continue
-        if value is None or not value.isdigit():
-            return None
-        found = (int(value), span)
-        i += used
-    return found
+    found = scan_port(args, long, short, sockets)
+    if found is None:
+        return None
+    port, span = found
+    return (int(port) if port else None), span
 
 
 def _env_value(view: ServiceView, start: Start, name: str) -> tuple[bool, str | None]:
