@@ -81,8 +81,8 @@ def test_docstring_sections(code: str) -> None:
 def test_example_triggers(code: str) -> None:
     project = _project(code, "Example")
     if project is not None:
-        found = [f.code for f in lint_project(project, [code])]
-        assert code in found, f"{code} Example did not fire on the project {sorted(project)}"
+        codes = [f.code for f in lint_project(project, [code])]
+        assert code in codes, f"{code} Example did not fire on the project {sorted(project)}"
         return
     blocks = _blocks(code, "Example")
     assert blocks
@@ -94,8 +94,8 @@ def test_example_triggers(code: str) -> None:
 def test_use_instead_is_clean(code: str) -> None:
     project = _project(code, "Use instead")
     if project is not None:
-        found = [f for f in lint_project(project, [code]) if f.code == code]
-        assert not found, f"{code} fired on its Use instead: {found}"
+        fired = [f for f in lint_project(project, [code]) if f.code == code]
+        assert not fired, f"{code} fired on its Use instead: {fired}"
         return
     blocks = _blocks(code, "Use instead")
     assert blocks
@@ -112,18 +112,18 @@ def test_fix_converges(code: str) -> None:
     codes = [code, "DJ108"] if code == "DJ901" else [code]
     project = _project(code, "Example")
     if project is not None:
-        own = [f for f in lint_project(project, codes) if f.code == code]
+        mine = [f for f in lint_project(project, codes) if f.code == code]
         if rule.meta.fix is FixAvailability.NONE:
-            assert not any(f.fixable for f in own), f"{code} declares no fix but offered one"
+            assert not any(f.fixable for f in mine), f"{code} declares no fix but offered one"
             return
         if rule.meta.fix is FixAvailability.ALWAYS:
-            assert all(f.fixable for f in own), f"{code} declares a fix on every finding"
-        if not any(f.fixable for f in own):
+            assert all(f.fixable for f in mine), f"{code} declares a fix on every finding"
+        if not any(f.fixable for f in mine):
             return
-        fixed = fix_project(project, codes, unsafe=True)
-        assert fixed != project
-        again = [f for f in lint_project(fixed, codes) if f.code == code]
-        assert not [f for f in again if f.fixable]
+        fixed_files = fix_project(project, codes, unsafe=True)
+        assert fixed_files != project
+        left = [f for f in lint_project(fixed_files, codes) if f.code == code]
+        assert not [f for f in left if f.fixable]
         return
     for text, filename in _blocks(code, "Example"):
         result = lint_text(text, codes, filename=filename)
