@@ -93,7 +93,11 @@ def parse_dockerfile(
 
 
 def _finding(
-    source: SourceFile, rule: Rule, v: Violation, workspace: Workspace | None = None
+    source: SourceFile,
+    rule: Rule,
+    v: Violation,
+    workspace: Workspace | None = None,
+    context: BuildContext | None = None,
 ) -> Finding:
     target = source
     if workspace is not None and v.span.start > len(source.text):
@@ -113,7 +117,7 @@ def _finding(
         # Reported in another file: a related place in the Dockerfile must name it.
         related = tuple(
             (
-                _relocate(r, workspace)
+                _relocate(r, workspace, context)
                 if r.span.start > len(source.text)
                 else replace(r, source=source)
             )
@@ -124,7 +128,9 @@ def _finding(
     elif workspace is not None and any(
         r.source is None and r.span.start > len(source.text) for r in related
     ):
-        related = tuple(_relocate(r, workspace) if r.source is None else r for r in related)
+        related = tuple(
+            _relocate(r, workspace, context) if r.source is None else r for r in related
+        )
     return Finding(
         target.path,
         v.code,
@@ -139,10 +145,16 @@ def _finding(
     )
 
 
-def _relocate(related: Related, workspace: Workspace) -> Related:
+def _relocate(
+    related: Related, workspace: Workspace, context: BuildContext | None = None
+) -> Related:
     other, span = workspace.locate(related.span)
     if other is workspace.primary:
         return related
+    real = context.real_path(other.path) if context is not None else None
+    if real is not None:
+        # A build-context file, named as reports name it: from the working directory.
+        other = replace(other, path=display_path(real))
     return Related(span, related.message, other)
 
 
@@ -170,7 +182,9 @@ def run_rules(analysis: Analysis, rules: Sequence[Rule], config: Config) -> list
             )
             out.append(_meta_finding(source, "DJ902", msg, Span(0, 0)))
             continue
-        out.extend(_finding(source, rule, v, analysis.workspace) for v in violations)
+        out.extend(
+            _finding(source, rule, v, analysis.workspace, analysis.context) for v in violations
+        )
     return out
 
 

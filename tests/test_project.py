@@ -581,3 +581,20 @@ def test_bad_development_keys_are_one_line_errors(tmp_path: Path) -> None:
     code, _, err = run(tmp_path, "check")
     assert code == 2
     assert "development." in err and "Traceback" not in err
+
+
+def test_a_related_place_in_the_build_context_is_named_from_the_working_directory(
+    tmp_path: Path,
+) -> None:
+    write(
+        tmp_path,
+        {
+            "proj/Dockerfile": "FROM python:3.12\nCOPY requirements.txt /tmp/r.txt\n"
+            "RUN pip install --no-cache-dir -r /tmp/r.txt\n"
+            'CMD ["gunicorn", "app.wsgi", "--name", "app"]\n',
+            "proj/requirements.txt": "gunicorn==23.0.0\n",
+        },
+    )
+    _, out, _ = run(tmp_path, "check", "--select", "DJ024", "--format", "json", "proj")
+    [finding] = json.loads(out)
+    assert [r["filename"] for r in finding["related"]] == ["proj/requirements.txt"]
