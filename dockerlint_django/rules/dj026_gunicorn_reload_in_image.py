@@ -190,7 +190,7 @@ def check_service(ctx: ServiceContext) -> Iterator[Violation]:
     for opt, where, related in _service_options(view):
         message = (
             f"{where} has {opt.written or opt.option}, which restarts workers when code "
-            "changes: a development setting; move it to a development Compose override"
+            "changes: a development setting, for a development Compose override only"
         )
         reason = reason or development_setup(view)
         if reason is not None:
