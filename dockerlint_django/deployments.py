@@ -325,7 +325,10 @@ def _results(
         findings = _dedupe(out.findings[path])
         config = configs.get(path) or options_for(out.real.get(path), None).config
         ignored = config.ignored_for(path, out.real.get(path))
-        findings = [f for f in findings if f.code not in ignored]
+        # The rules ran with the configuration of the project's first file; a file with its
+        # own configuration (an `include`d one in another folder) keeps only what it enables.
+        on = config.enabled_codes() | {"DJ902"}
+        findings = [f for f in findings if f.code not in ignored and f.code in on]
         result = FileResult(path, out.real.get(path), source)
         if path in out.compose and source is not None:
             enabled = config.enabled_codes()

@@ -598,3 +598,18 @@ def test_a_related_place_in_the_build_context_is_named_from_the_working_director
     _, out, _ = run(tmp_path, "check", "--select", "DJ024", "--format", "json", "proj")
     [finding] = json.loads(out)
     assert [r["filename"] for r in finding["related"]] == ["proj/requirements.txt"]
+
+
+def test_an_included_file_keeps_its_own_configuration(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "compose.yaml": "include: [sub/db.yaml]\nservices:\n  web:\n    image: a-django\n"
+            "    environment:\n      SECRET_KEY: Zq7vR2mXk9pLw3Yt\n",
+            "sub/db.yaml": "services:\n  app:\n    image: b-django\n    environment:\n"
+            "      SECRET_KEY: Hq2vT8nWk4pLx7Zr\n",
+            "sub/.dockerlint-django.yaml": "ignore: [DJ046]\n",
+        },
+    )
+    _, out, _ = run(tmp_path, "check", "--format", "json")
+    assert {f["filename"] for f in json.loads(out) if f["code"] == "DJ046"} == {"compose.yaml"}
