@@ -240,6 +240,20 @@ class Analysis:
                     )
         return tuple(out)
 
+    @cached_property
+    def shipped(self) -> frozenset[int]:
+        """The stages whose layers are in an image: the final stage, its ancestors, and any
+        stage another stage is built FROM (catalogue decision 9). A stage that is only a
+        `COPY --from` source ships only what is copied out of it."""
+        df = self.dockerfile
+        out = {s.index for s in df.shipped_stages()}
+        out |= {s.parent.index for s in df.stages if s.parent is not None}
+        return frozenset(out)
+
+    def ships(self, run: RunStep) -> bool:
+        """The RUN's layer is in an image (an ONBUILD trigger runs in every image built on it)."""
+        return run.onbuild or (run.stage is not None and run.stage.index in self.shipped)
+
     def runs_in(self, stage: Stage, *, chain: bool = False) -> Iterator[RunStep]:
         stages = {s.index for s in (stage.chain if chain else [stage])}
         for run in self.runs:

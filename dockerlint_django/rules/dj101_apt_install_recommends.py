@@ -1,6 +1,8 @@
 """
 ## What it does
-Checks that `apt-get install` (and `apt install`) runs with `--no-install-recommends`.
+Checks that `apt-get install` (and `apt install`) runs with `--no-install-recommends`, in the
+stages whose layers ship: the final stage, its ancestors and any stage another is built `FROM`. A
+builder stage used only as a `COPY --from` source keeps its packages to itself.
 
 ## Why is this bad?
 The handbook's package block is `apt-get install -y --no-install-recommends`, following Docker's
@@ -62,6 +64,8 @@ def _option_value(v: str | None) -> str | None:
 def check(ctx: Context) -> Iterator[Violation]:
     a_source = ctx.analysis.source
     for run in ctx.analysis.runs:
+        if not ctx.analysis.ships(run):
+            continue  # a builder stage's layers never reach the image (only what is copied out)
         for cmd in run.commands:
             a = apt(cmd)
             if a is None or a.action != "install" or a.action_word is None:

@@ -85,11 +85,8 @@ def _mounted(run: RunStep) -> bool:
 
 def check(ctx: Context) -> Iterator[Violation]:
     a = ctx.analysis
-    df = a.dockerfile
-    shipped = {s.index for s in df.shipped_stages()}
-    shipped |= {s.parent.index for s in df.stages if s.parent is not None}
     for run in a.runs:
-        if run.stage is None or (not run.onbuild and run.stage.index not in shipped):
+        if not a.ships(run):
             continue
         installs = [
             x for cmd in run.commands if (x := apt(cmd)) is not None and x.action == "install"

@@ -1,7 +1,9 @@
 """
 ## What it does
 Checks that `pip install` runs with `--no-cache-dir` (or with pip's cache otherwise disabled or kept
-out of the layer).
+out of the layer), in the stages whose layers ship: the final stage, its ancestors and any stage
+another is built `FROM`. A builder stage whose virtualenv is copied out with `COPY --from` leaves
+its cache behind.
 
 ## Why is this bad?
 pip keeps every wheel it downloads or builds in `~/.cache/pip`. In an image that cache is dead
@@ -86,6 +88,8 @@ def _is_no_cache_dir(option: str | None) -> bool:
 def check(ctx: Context) -> Iterator[Violation]:
     a_source = ctx.analysis.source
     for run in ctx.analysis.runs:
+        if not ctx.analysis.ships(run):
+            continue  # a builder stage's layers never reach the image (only what is copied out)
         variables = run.state.variables if run.state is not None else {}
         if _VAR in variables or _cache_mounted(run):
             continue
