@@ -68,7 +68,7 @@ def check(ctx: Context) -> Iterator[Violation]:
             continue  # a builder stage's layers never reach the image (only what is copied out)
         for cmd in run.commands:
             a = apt(cmd)
-            if a is None or a.action != "install" or a.action_word is None:
+            if a is None or not a.installs_packages or a.action_word is None:
                 continue
             values = [w.value for w in a.options]
             # An unknown word may be an option (`$APT_OPTS`): say nothing rather than guess.

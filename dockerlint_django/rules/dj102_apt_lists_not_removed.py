@@ -89,7 +89,7 @@ def check(ctx: Context) -> Iterator[Violation]:
         if not a.ships(run):
             continue
         installs = [
-            x for cmd in run.commands if (x := apt(cmd)) is not None and x.action == "install"
+            x for cmd in run.commands if (x := apt(cmd)) is not None and x.installs_packages
         ]
         if not installs or _removes_lists(run) or _mounted(run):
             continue

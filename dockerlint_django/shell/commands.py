@@ -29,6 +29,12 @@ class AptCommand:
     packages: tuple[Word, ...]
     command: SimpleCommand
 
+    @property
+    def installs_packages(self) -> bool:
+        """An install that names packages: `apt-get -f install` (`--fix-broken`) with none only
+        completes what is already installed."""
+        return self.action == "install" and bool(self.packages)
+
 
 _APT_VALUE_OPTS = frozenset({"-o", "--option", "-c", "--config-file", "-t", "--target-release"})
 
