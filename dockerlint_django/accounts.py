@@ -257,6 +257,7 @@ def chown_fix(
     stage: Stage,
     escape: str,
     user_state: State | None = None,
+    applicability: Applicability = Applicability.SAFE,
 ) -> Fix | None:
     """``--chown=<user>:<group>`` added to a COPY/ADD, when both names exist at that COPY.
 
@@ -283,5 +284,5 @@ def chown_fix(
     return Fix(
         f"Add --chown={owner}",
         (Edit.insert(ins.keyword_span.end, f" --chown={owner}"),),
-        Applicability.SAFE,
+        applicability,
     )

@@ -840,10 +840,10 @@ class TestFix:
             "FROM python:3.11 as b\nRUN apt-get install curl\n"
             "RUN groupadd -r app && useradd --no-log-init -r -g app app\nUSER app\n",
         )
-        run("fix")
+        run("fix", "--unsafe-fixes")
         once = p.read_bytes()
         inode = p.stat().st_ino
-        res = run("fix")
+        res = run("fix", "--unsafe-fixes")
         assert p.read_bytes() == once
         assert p.stat().st_ino == inode  # not even rewritten
         assert res.exit_code == 0, res.output
@@ -926,7 +926,9 @@ class TestFix:
 
     def test_selection_applies(self) -> None:
         p = write("Dockerfile", "FROM python:3.11 as b\nRUN apt-get install -y curl\nUSER app\n")
-        assert run("fix", "--select", "DJ101").exit_code == 0
+        # DJ101's fix is unsafe (a recommended package may be needed at run time).
+        assert run("fix", "--select", "DJ101").exit_code == 1
+        assert run("fix", "--select", "DJ101", "--unsafe-fixes").exit_code == 0
         text = p.read_text()
         assert "--no-install-recommends" in text
         assert text.startswith("FROM python:3.11 as b\n")

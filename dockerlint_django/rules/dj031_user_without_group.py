@@ -31,11 +31,12 @@ USER runner:runner
 ```
 
 ## Fix safety
-Safe when the user's primary group is known, since naming it changes nothing at run time: the
-fix appends `:<group>`, taking the group from `useradd -g`/`adduser -G`/`--ingroup` in the stage
-chain, the user's own name when `useradd` ran without `-g` or `-N` (Debian's user-private groups),
-or `nginx` for nginx-unprivileged's `nginx`. A numeric uid without a known primary group gets an
-unsafe `USER <uid>:<uid>`: that gid may not exist, and it changes the group the process runs as.
+Unsafe. The fix appends `:<group>`, taking the primary group from `useradd -g`/`adduser -G`/
+`--ingroup` in the stage chain, the user's own name when `useradd` ran without `-g` or `-N`
+(Debian's user-private groups), or `nginx` for nginx-unprivileged's `nginx`. Docker documents that
+`USER user:group` runs the process with that group only: the user's supplementary groups are
+dropped, so a process that relied on one of them loses its access. A numeric uid without a known
+primary group gets `USER <uid>:<uid>`, whose gid may not exist.
 
 ## References
 - [OCP handbook: Dockerfile](https://ocp-software-handbook.readthedocs.io/en/latest/docker/dockerfile.html)
@@ -95,7 +96,7 @@ def check(ctx: Context) -> Iterator[Violation]:
         )
         group = created[-1].primary_group if created else None
         if group is not None:
-            fix = Fix(f"Add :{group}", (Edit.insert(at, f":{group}"),), Applicability.SAFE)
+            fix = Fix(f"Add :{group}", (Edit.insert(at, f":{group}"),), Applicability.UNSAFE)
         else:
             # Repeat the uid as written, so `USER ${UID}` keeps following its build argument.
             raw = ins.value[0]
@@ -123,7 +124,7 @@ def check(ctx: Context) -> Iterator[Violation]:
     named_fix = (
         None
         if group is None
-        else Fix(f"Add :{group}", (Edit.insert(at, f":{group}"),), Applicability.SAFE)
+        else Fix(f"Add :{group}", (Edit.insert(at, f":{group}"),), Applicability.UNSAFE)
     )
     shown = f"{value}:{group}" if group is not None else f"{value}:<group>"
     yield META.violation(

@@ -38,11 +38,12 @@ COPY --chown=runner:runner . .
 ```
 
 ## Fix safety
-Safe, as the handbook does it: the fix adds `--chown=<user>:<group>` after the keyword, naming the
+Unsafe: the fix adds `--chown=<user>:<group>` after the keyword, as the handbook does, naming the
 current `USER` as written (so `USER ${APP_USER}` keeps following its build argument) and the group
-from `USER user:group`, or as DJ031 derives it from `useradd`/`adduser`. No fix is offered when the
-group is unknown, or when the user or group does not exist yet at that `COPY` (the build would
-fail, see DJ035).
+from `USER user:group`, or as DJ031 derives it from `useradd`/`adduser`. It gives the app's user
+write access to files that may be root-owned on purpose (code the process must not change), so it
+is a decision to read, not a rewrite. No fix is offered when the group is unknown, or when the
+user or group does not exist yet at that `COPY` (the build would fail, see DJ035).
 
 ## References
 - [OCP handbook: Dockerfile](https://ocp-software-handbook.readthedocs.io/en/latest/docker/dockerfile.html)
@@ -57,6 +58,7 @@ from collections.abc import Iterator
 from dockerlint_django import accounts
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.model import State, expand_in
+from dockerlint_django.fix import Applicability
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
 
 META = RuleMeta(
@@ -107,7 +109,10 @@ def check(ctx: Context) -> Iterator[Violation]:
             trees = {w for w in (state.workdir, last_workdir) if w is not None and w != "/"}
             if not any(inside(dest, tree) for tree in trees):
                 continue
-            fix = accounts.chown_fix(ins, state, acc, stage, escape)
+            # Unsafe here: the image builds either way, and the owner changes what runs can do.
+            fix = accounts.chown_fix(
+                ins, state, acc, stage, escape, applicability=Applicability.UNSAFE
+            )
             yield META.violation(
                 ins.keyword_span,
                 f"{ins.keyword} into {dest} after USER {state.user.value} has no --chown: the "

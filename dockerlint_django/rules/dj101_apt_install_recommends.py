@@ -25,8 +25,10 @@ RUN apt-get update && apt-get install -y --no-install-recommends gettext && rm -
 ```
 
 ## Fix safety
-Safe: inserts `--no-install-recommends` after `install`. A package that only worked because of a
-recommended dependency would then need that dependency named, which the build shows at once.
+Unsafe: inserts `--no-install-recommends` after `install`, which can change what the image does:
+a package that works only with a recommended one loses it (`curl` and `git` only recommend
+`ca-certificates`, so HTTPS then fails at run time, not at build time). Name such packages before
+applying it.
 
 ## References
 - [OCP handbook: Dockerfile](https://ocp-software-handbook.readthedocs.io/en/latest/docker/dockerfile.html)
@@ -90,5 +92,5 @@ def check(ctx: Context) -> Iterator[Violation]:
             yield META.violation(
                 a.action_word.span,
                 f"{a.tool} install without {flag} also installs recommended packages",
-                fix=Fix(f"Add {flag}", (edit,), Applicability.SAFE),
+                fix=Fix(f"Add {flag}", (edit,), Applicability.UNSAFE),
             )
