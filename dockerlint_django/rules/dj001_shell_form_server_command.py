@@ -203,9 +203,18 @@ def check(ctx: Context) -> Iterator[Violation]:
     if not shell or posixpath.basename(shell[0]) not in ("sh", "dash"):
         severity = Severity.INFO
         notes.append("a SHELL instruction replaced /bin/sh; whether it passes signals is unknown")
+    text = command.instruction.args.text if command.instruction is not None else ""
+    if ("$" in text or "`" in text) and hop.exec_prefixed:
+        advice = 'the JSON form would need `["sh", "-c", "exec …"]` here'
+    elif "$" in text or "`" in text:
+        # The command needs the shell (`$PORT`): a JSON array would pass `$PORT` literally
+        # (DJ004), so the advice keeps the shell and hands the server the process.
+        advice = f'start the server with `exec` ({keyword} exec …, or ["sh", "-c", "exec …"])'
+    else:
+        advice = "write it as a JSON array"
     message = (
         f"shell-form {keyword} {what} under {' '.join(shell)}, which does not pass SIGTERM on; "
-        f"write it as a JSON array"
+        f"{advice}"
     )
     if notes:
         message += " (" + "; ".join(notes) + ")"
