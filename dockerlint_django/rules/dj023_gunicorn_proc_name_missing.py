@@ -31,8 +31,10 @@ CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000", "--name", "data-registry
 
 ## Fix safety
 Safe (cosmetic). The name is the rule option `project-name` when it is configured, else the name
-of the build context's folder (the Dockerfile's folder); a file read from standard input, with no
-folder, gets no fix:
+of the build context's folder (the Dockerfile's folder), else the package of the WSGI module
+Gunicorn loads (`polls.wsgi` → `polls`). Names that say where a file lives or what it is rather
+than which project it is (`docker`, `deploy`, `compose`, `production`, `django`, `src`, `app`,
+`config`, `core`, …) are skipped, and when nothing else is left there is no fix:
 
 ```toml
 [tool.dockerlint-django.rules.DJ023]
@@ -84,6 +86,30 @@ def slug(name: str) -> str:
     return "-".join(name.strip().lower().split())
 
 
+# Folder and module names that say where a file lives or what it is, not which project it is:
+# `--name docker` from `docker/Dockerfile` names nothing.
+_GENERIC = frozenset(
+    {"docker", "dockerfiles", "deploy", "deployment", "deployments", "compose", "production"}
+    | {"prod", "django", "build", "src", "app", "apps", "config", "conf", "core", "project"}
+    | {"main", "web", "site", "server", "backend", "api", "wsgi", "settings", "containers"}
+    | {"container", "images", "image", "infra", "ops", "etc", "tools", "scripts", "workdir"}
+)
+
+
+def _guessed_name(ctx: Context, start: Start) -> str:
+    """The build context's folder, else the WSGI module's package, as cookiecutter would slug
+    it; "" when both are names any project could have."""
+    root = ctx.analysis.context.root
+    candidates = [root.name] if root is not None else []
+    from dockerlint_django.gunicorn import parse_args
+
+    parsed = parse_args(start.launch.args)
+    app = parsed.words[parsed.positionals[0]].value if parsed.positionals else None
+    if app:
+        candidates.append(app.split(":", 1)[0].split(".", 1)[0])
+    return next((c for c in candidates if slug(c) and slug(c) not in _GENERIC), "")
+
+
 def check(ctx: Context) -> Iterator[Violation]:
     a = ctx.analysis
     final = a.dockerfile.final
@@ -111,9 +137,7 @@ def check(ctx: Context) -> Iterator[Violation]:
         return
     project = ctx.options.get("project-name")
     if not (isinstance(project, str) and project):
-        # The catalogue's fallback: the build context's folder, named as cookiecutter would slug it.
-        root = ctx.analysis.context.root
-        project = root.name if root is not None else ""
+        project = _guessed_name(ctx, start)
     fix = None
     if isinstance(project, str) and slug(project):
         fix = _append(ctx, start, ["--name", slug(project)], f"Add --name {slug(project)}")
