@@ -419,11 +419,6 @@ def entry_deletion(view: ServiceView, name: str) -> tuple[int, int] | None:
 _RUNSERVER = re.compile(r"(^|\s)(runserver|runserver_plus)(\s|$)")
 
 
-def development_hint(view: ServiceView) -> str | None:
-    """Why the service is plainly a development setup whatever its file is called."""
-    return view.development_setup()
-
-
 _DJANGO_NAME = re.compile(r"(^|[-_.])django([-_.]|$)")
 _DJANGO_SETTINGS = frozenset({"ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS"})
 _DJANGO_COMMAND = re.compile(r"(^|[\s/])(manage\.py|django-admin)(\s|$)")

@@ -67,7 +67,6 @@ from dockerlint_django.rules.dj001_shell_form_server_command import (
     service_label,
     view_file_name,
 )
-from dockerlint_django.rules.dj027_runserver_in_container import development_setup
 
 if TYPE_CHECKING:
     from dockerlint_django.service import ServiceView
@@ -192,7 +191,7 @@ def check_service(ctx: ServiceContext) -> Iterator[Violation]:
             f"{where} has {opt.written or opt.option}, which restarts workers when code "
             "changes: a development setting, for a development Compose override only"
         )
-        reason = reason or development_setup(view)
+        reason = reason or view.development_setup(runserver=False)
         if reason is not None:
             yield META.violation(
                 opt.span,

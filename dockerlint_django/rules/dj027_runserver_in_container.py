@@ -158,19 +158,14 @@ def check_service(ctx: ServiceContext) -> Iterator[Violation]:
         "for production; serve with Gunicorn or another WSGI/ASGI server, and keep runserver in "
         "a development Compose override"
     )
-    reason = development_setup(view)
+    # Serving with runserver is this rule's own finding: it does not make the setup one.
+    reason = view.development_setup(runserver=False)
     if reason is not None:
         yield META.violation(
             span, f"{message} (info here: {reason})", severity=Severity.INFO, related=related
         )
         return
     yield META.violation(span, message, related=related)
-
-
-def development_setup(view: ServiceView) -> str | None:
-    """Why a service is set up for development, though its file is not named as one (its
-    serving with runserver is this rule's finding, so it does not count here)."""
-    return view.development_setup(runserver=False)
 
 
 def _fix(ctx: Context, start: Start) -> Fix | None:

@@ -60,7 +60,7 @@ from dockerlint_django.rules._base import (
     Severity,
     Violation,
 )
-from dockerlint_django.rules._env_values import development_hint, interpolates, runs_django
+from dockerlint_django.rules._env_values import interpolates, runs_django
 
 META = RuleMeta(
     code="DJ038",
@@ -130,7 +130,7 @@ def check_service(ctx: ServiceContext) -> Iterator[Violation]:
             f"{shown} runs the Django process of {view.name} as root; remove it and set a "
             'non-root USER in the image, or set a non-root uid (`user: "1000:1000"`)'
         )
-    dev = development_hint(view)
+    dev = view.development_setup()
     if dev is not None and severity is None:
         severity = Severity.INFO
         note = f" (info here: {dev})"

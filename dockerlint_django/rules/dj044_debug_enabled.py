@@ -76,7 +76,6 @@ from dockerlint_django.rules._base import (
     Violation,
 )
 from dockerlint_django.rules._env_values import (
-    development_hint,
     entry_deletion,
     interpolates,
     is_truthy,
@@ -283,7 +282,7 @@ def check_service(ctx: ServiceContext) -> Iterator[Violation]:
     view = ctx.service
     keys = _keys(ctx.options)
     django = runs_django(view)
-    dev = development_hint(view)
+    dev = view.development_setup()
     for key in keys:
         env = view.env(key)
         if env is None or env.value is None or not (django or "DJANGO" in key):

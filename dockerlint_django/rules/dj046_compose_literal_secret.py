@@ -79,7 +79,6 @@ from typing import Any
 
 from dockerlint_django.rules._base import RuleMeta, ServiceContext, Severity, Violation
 from dockerlint_django.rules._env_values import (
-    development_hint,
     interpolates,
     parse_url,
     runs_django,
@@ -273,7 +272,7 @@ def check_service(ctx: ServiceContext) -> Iterator[Violation]:
     keys = _names(ctx.options, "keys")
     suffixes = _names(ctx.options, "suffixes")
     names = _names_of(view.service.environment)
-    dev = development_hint(view)
+    dev = view.development_setup()
     for name, var in view.service.environment.items():
         if var.layer != "environment" or (var.value is None and not var.unset):
             continue
