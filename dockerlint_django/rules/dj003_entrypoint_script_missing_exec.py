@@ -124,10 +124,9 @@ def _traps_term(hop: ScriptHop) -> bool:
     return False
 
 
-def _runner(
-    a: Analysis, start: Start, hop: ScriptHop, previous: ScriptHop | ShellHop | None
-) -> Related:
-    """Where the script is started: the ENTRYPOINT/CMD, the Compose key, or another script."""
+def script_runner(a: Analysis, start: Start, hop: ScriptHop, it: str = "it") -> Related | None:
+    """The ENTRYPOINT/CMD or Compose key that starts the script, as a note (None: another
+    script or the start command's own words do)."""
     at = hop.word.span
     for command in (start.entrypoint, start.cmd):
         if command is None:
@@ -135,14 +134,24 @@ def _runner(
         ins = command.instruction
         if ins is not None:
             if ins.span.start <= at.start and at.end <= ins.span.end:
-                return _related(a, ins.span, f"the {command.keyword} runs it")
+                return _related(a, ins.span, f"the {command.keyword} runs {it}")
             continue
         if any(w.span.start <= at.start and at.end <= w.span.end for w in command.argv):
             key = "entrypoint" if command.keyword == "ENTRYPOINT" else "command"
-            return _related(a, at, f"the service's `{key}:` runs it")
+            return _related(a, at, f"the service's `{key}:` runs {it}")
+    return None
+
+
+def _runner(
+    a: Analysis, start: Start, hop: ScriptHop, previous: ScriptHop | ShellHop | None
+) -> Related:
+    """Where the script is started: the ENTRYPOINT/CMD, the Compose key, or another script."""
+    found = script_runner(a, start, hop)
+    if found is not None:
+        return found
     if isinstance(previous, ScriptHop):
-        return Related(at, f"{previous.path} runs it")
-    return Related(at, "the start command runs it")
+        return Related(hop.word.span, f"{previous.path} runs it")
+    return Related(hop.word.span, "the start command runs it")
 
 
 def _related(a: Analysis, span: Span, message: str) -> Related:

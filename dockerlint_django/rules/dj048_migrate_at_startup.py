@@ -46,18 +46,16 @@ from typing import TYPE_CHECKING
 from dockerlint_django.rules._base import (
     Context,
     FixAvailability,
-    Related,
     RuleMeta,
     ServiceContext,
     Severity,
     Violation,
 )
+from dockerlint_django.rules.dj003_entrypoint_script_missing_exec import script_runner
 from dockerlint_django.shell.launch import Launch, ScriptHop, ShellHop, resolve_launch
 
 if TYPE_CHECKING:
-    from dockerlint_django.analysis import Analysis, Start
     from dockerlint_django.shell.syntax import SimpleCommand
-    from dockerlint_django.source import Span
 
 META = RuleMeta(
     code="DJ048",
@@ -123,28 +121,6 @@ def _message(cmd: SimpleCommand) -> str:
     )
 
 
-def _runner(a: Analysis, start: Start, hop: ScriptHop) -> Related | None:
-    at = hop.word.span
-    for command in (start.entrypoint, start.cmd):
-        if command is None:
-            continue
-        ins = command.instruction
-        if ins is not None:
-            if ins.span.start <= at.start and at.end <= ins.span.end:
-                return _related(a, ins.span, f"the {command.keyword} runs the script")
-            continue
-        if any(w.span.start <= at.start and at.end <= w.span.end for w in command.argv):
-            key = "entrypoint" if command.keyword == "ENTRYPOINT" else "command"
-            return _related(a, at, f"the service's `{key}:` runs the script")
-    return None
-
-
-def _related(a: Analysis, span: Span, message: str) -> Related:
-    # The note names its file: a span alone would be read as one of the finding's file.
-    source, local = a.workspace.locate(span)
-    return Related(local, message, source)
-
-
 def check(ctx: Context) -> Iterator[Violation]:
     a = ctx.analysis
     final = a.dockerfile.final
@@ -154,7 +130,7 @@ def check(ctx: Context) -> Iterator[Violation]:
     if start is None:
         return
     for hop, cmd in _migrations(start.launch):
-        runner = _runner(a, start, hop) if isinstance(hop, ScriptHop) else None
+        runner = script_runner(a, start, hop, "the script") if isinstance(hop, ScriptHop) else None
         yield META.violation(
             cmd.span, _message(cmd), related=(runner,) if runner is not None else ()
         )
