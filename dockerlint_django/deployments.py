@@ -19,7 +19,6 @@ at ``info`` with the reason. Compose files take ``# dockerlint-django: ignore=â€
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,7 +43,7 @@ from dockerlint_django.rules._base import (
 )
 from dockerlint_django.service import ServiceView
 from dockerlint_django.source import SourceError, SourceFile, Span
-from dockerlint_django.suppress import Pragma, Suppressions, collect_yaml, unused
+from dockerlint_django.suppress import Suppressions, collect_yaml, unused, unused_fix
 
 if TYPE_CHECKING:
     from dockerlint_django.project.deployment import Deployment, LoadSettings
@@ -358,7 +357,7 @@ def _results(
                         u.comment.span,
                         source.position(u.comment.span.start),
                         source.position(u.comment.span.end),
-                        _unused_fix(
+                        unused_fix(
                             source,
                             u.comment.span,
                             u.code,
@@ -389,32 +388,6 @@ def _dedupe(findings: Sequence[Finding]) -> list[Finding]:
         if held is None or f.severity > held.severity:
             best[key] = f
     return list(best.values())
-
-
-def _unused_fix(
-    source: SourceFile, span: Span, code: str | None, pragma: Pragma | None
-) -> Fix | None:
-    """Drop an unused code from its pragma, or the whole pragma when nothing would be left."""
-    m = re.search(r"=\s*([^#]*?)\s*(?:#.*)?$", source.slice(span))
-    if code is not None and m is not None and pragma is not None:
-        # The pragma's codes, names already turned into codes: `ignore=from-as-casing` too.
-        remaining = [c for c in pragma.codes if c != code]
-        if remaining:
-            edit = Edit(span.start + m.start(1), span.start + m.end(1), ",".join(remaining))
-            return Fix(f"Remove {code} from the suppression", (edit,), Applicability.SAFE)
-    text = source.text
-    line_start = max(text.rfind("\n", 0, span.start), text.rfind("\r", 0, span.start)) + 1
-    if text[line_start : span.start].strip():
-        # A trailing pragma: remove it, keep the line it ends.
-        return Fix(
-            "Remove the unused suppression", (Edit(span.start, span.end, ""),), Applicability.SAFE
-        )
-    end = span.end
-    if text.startswith("\r\n", end):
-        end += 2
-    elif end < len(text) and text[end] in "\r\n":
-        end += 1
-    return Fix("Remove the unused suppression", (Edit(line_start, end, ""),), Applicability.SAFE)
 
 
 def fix_compose(

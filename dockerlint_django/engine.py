@@ -19,13 +19,13 @@ from dockerlint_django.discover import display_path
 from dockerlint_django.dockerfile import model as dfmodel
 from dockerlint_django.dockerfile.ast import ParseError, ParseResult
 from dockerlint_django.dockerfile.parser import parse
-from dockerlint_django.fix import Applicability, Edit, Fix, fix_until_stable
+from dockerlint_django.fix import Applicability, Fix, fix_until_stable
 from dockerlint_django.project.context import UNKNOWN_CONTEXT, BuildContext
 from dockerlint_django.project.workspace import Workspace
 from dockerlint_django.results import FileResult, Finding
 from dockerlint_django.rules._base import Context, Related, Rule, Severity, Violation
 from dockerlint_django.source import SourceError, SourceFile, Span, read_bounded
-from dockerlint_django.suppress import Suppressions, collect, unused
+from dockerlint_django.suppress import Suppressions, collect, unused, unused_fix
 
 if TYPE_CHECKING:
     from dockerlint_django.project.links import ImageBuild
@@ -311,7 +311,8 @@ def lint_source(
         }
         for u in unused(suppressions, enabled, registry.CODES):
             msg = f"unused suppression: {u.reason}"
-            fix = _unused_fix(source, u.comment.span, u.code, suppressions)
+            pragma = next((p for p in suppressions.pragmas if p.comment is u.comment), None)
+            fix = unused_fix(source, u.comment.span, u.code, pragma)
             f = _meta_finding(source, "DJ901", msg, u.comment.span)
             if "DJ901" in config.severity:
                 f = replace(f, severity=config.severity["DJ901"])
@@ -352,34 +353,6 @@ def _results_elsewhere(
     for r in out:
         r.findings.sort(key=Finding.sort_key)
     return out
-
-
-def _unused_fix(
-    source: SourceFile, span: Span, code: str | None, suppressions: Suppressions
-) -> Fix | None:
-    """Drop an unused code from its pragma, or the whole pragma line when nothing would be left."""
-    pragma = next((p for p in suppressions.pragmas if p.comment.span == span), None)
-    if pragma is None:
-        return None
-    # Only the reported code goes: codes of rules switched off here cannot be judged, so they stay.
-    remaining = [c for c in pragma.codes if c != code] if code else []
-    if code is not None and remaining:
-        text = source.slice(span)
-        m = re.search(r"=\s*([^#]*?)\s*(?:#.*)?$", text)
-        if m is None:
-            return None
-        start = span.start + m.start(1)
-        edit = Edit(start, span.start + m.end(1), ",".join(remaining))
-        return Fix(f"Remove {code} from the suppression", (edit,), Applicability.SAFE)
-    line_end = span.end
-    text = source.text
-    if text.startswith("\r\n", line_end):
-        line_end += 2
-    elif line_end < len(text) and text[line_end] in "\r\n":
-        line_end += 1
-    return Fix(
-        "Remove the unused suppression", (Edit(span.start, line_end, ""),), Applicability.SAFE
-    )
 
 
 def _lint_as_template(

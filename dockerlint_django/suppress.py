@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from dockerlint_django._record import field, record
 from dockerlint_django.dockerfile.ast import Comment, Instruction
-from dockerlint_django.source import Span
+from dockerlint_django.fix import Applicability, Edit, Fix
+from dockerlint_django.source import SourceFile, Span
 
 _OURS = re.compile(
     # A reason may follow after a second "#": `# dockerlint-django: ignore=DJ030  # runs gosu`.
@@ -276,3 +277,34 @@ def collect_yaml(text: str, names: Mapping[str, str] | None = None) -> Suppressi
             covers = Span(lines[first][0], lines[end][0] + len(lines[end][1]))
         pragmas.append(Pragma(comment, codes, False, covers))
     return Suppressions(pragmas)
+
+
+def unused_fix(
+    source: SourceFile, span: Span, code: str | None, pragma: Pragma | None
+) -> Fix | None:
+    """Drop an unused code from its pragma, or the whole pragma when nothing would be left: its
+    whole line, or only the comment when it ends a line of YAML."""
+    if pragma is None:
+        return None
+    # The pragma's codes, names already turned into codes: `ignore=from-as-casing` too. Only the
+    # reported code goes: codes of rules switched off here cannot be judged, so they stay.
+    remaining = [c for c in pragma.codes if c != code] if code is not None else []
+    if remaining:
+        m = re.search(r"=\s*([^#]*?)\s*(?:#.*)?$", source.slice(span))
+        if m is None:
+            return None
+        edit = Edit(span.start + m.start(1), span.start + m.end(1), ",".join(remaining))
+        return Fix(f"Remove {code} from the suppression", (edit,), Applicability.SAFE)
+    text = source.text
+    line_start = max(text.rfind("\n", 0, span.start), text.rfind("\r", 0, span.start)) + 1
+    if text[line_start : span.start].strip():
+        # A trailing pragma: remove it, keep the line it ends.
+        return Fix(
+            "Remove the unused suppression", (Edit(span.start, span.end, ""),), Applicability.SAFE
+        )
+    end = span.end
+    if text.startswith("\r\n", end):
+        end += 2
+    elif end < len(text) and text[end] in "\r\n":
+        end += 1
+    return Fix("Remove the unused suppression", (Edit(line_start, end, ""),), Applicability.SAFE)
