@@ -83,6 +83,7 @@ from dockerlint_django.shell.syntax import WordLike
 from dockerlint_django.source import Span
 
 if TYPE_CHECKING:
+    from dockerlint_django.gunicorn import GunicornSettings
     from dockerlint_django.service import ServiceView
 
 META = RuleMeta(
@@ -123,14 +124,13 @@ def gunicorn_port(address: str) -> str | None:
     return port if port is not None and port.isdigit() else None
 
 
-def _gunicorn_ports(a: Analysis, stage: Stage) -> tuple[set[str], Span | None] | None:
-    settings = a.gunicorn(stage)
-    if settings is None:
-        return None
+def bind_ports(settings: GunicornSettings) -> set[int] | None:
+    """The TCP ports of Gunicorn's effective bind list (sockets left out); None when one is
+    not known or not a valid port."""
     bind = settings.get("bind")
     if not bind.known or not isinstance(bind.value, tuple):
         return None
-    ports: set[str] = set()
+    ports: set[int] = set()
     for value in bind.value:
         if value is None:
             return None
@@ -138,8 +138,18 @@ def _gunicorn_ports(a: Analysis, stage: Stage) -> tuple[set[str], Span | None] |
         if port is None:
             return None
         if port:
-            ports.add(str(int(port)))
-    return ports, bind.span
+            ports.add(int(port))
+    return ports
+
+
+def _gunicorn_ports(a: Analysis, stage: Stage) -> tuple[set[str], Span | None] | None:
+    settings = a.gunicorn(stage)
+    if settings is None:
+        return None
+    ports = bind_ports(settings)
+    if ports is None:
+        return None
+    return {str(p) for p in ports}, settings.get("bind").span
 
 
 def scan_port(

@@ -78,7 +78,7 @@ from dockerlint_django.rules._base import (
     Severity,
     Violation,
 )
-from dockerlint_django.rules.dj021_expose_port_mismatch import gunicorn_port, scan_port
+from dockerlint_django.rules.dj021_expose_port_mismatch import bind_ports, scan_port
 from dockerlint_django.source import Span
 
 if TYPE_CHECKING:
@@ -127,30 +127,14 @@ class _Listening:
 # -- what the container listens on ------------------------------------------------------------
 
 
-def _gunicorn_port(address: str) -> int | str | None:
-    """The TCP port of a Gunicorn bind address; "" for a socket; None when not knowable."""
-    port = gunicorn_port(address)
-    if port is None or port == "":
-        return port
-    return int(port) if port.isdigit() else None
-
-
 def _gunicorn(view: ServiceView) -> _Listening | None:
     settings = view.gunicorn()
     if settings is None:
         return None
     bind = settings.get("bind")
-    if not bind.known or not isinstance(bind.value, tuple):
+    ports = bind_ports(settings)
+    if ports is None:
         return None
-    ports: set[int] = set()
-    for value in bind.value:
-        if value is None:
-            return None
-        port = _gunicorn_port(value)
-        if port is None:
-            return None
-        if isinstance(port, int):
-            ports.add(port)
     if not ports:
         return None  # only sockets: a proxy in the container may publish anything
     related: tuple[Related, ...] = ()
