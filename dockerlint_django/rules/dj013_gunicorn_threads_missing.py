@@ -54,7 +54,7 @@ from collections.abc import Iterator, Sequence
 from dockerlint_django.analysis import Start
 from dockerlint_django.fix import Applicability, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
-from dockerlint_django.rules.dj001_shell_form_server_command import (
+from dockerlint_django.rules._service_view import (
     command_span,
     from_service,
     replaced,

@@ -64,7 +64,7 @@ from dockerlint_django.rules._base import (
     Severity,
     Violation,
 )
-from dockerlint_django.rules.dj001_shell_form_server_command import file_name
+from dockerlint_django.rules._service_view import file_name
 from dockerlint_django.source import Mapped, Span
 
 META = RuleMeta(

@@ -69,7 +69,7 @@ from dockerlint_django.dockerfile.model import Stage
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.gunicorn import GunicornSettings, ParsedOption
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
-from dockerlint_django.rules.dj001_shell_form_server_command import (
+from dockerlint_django.rules._service_view import (
     command_span,
     from_service,
     replaced,

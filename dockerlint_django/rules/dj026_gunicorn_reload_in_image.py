@@ -57,7 +57,7 @@ from dockerlint_django.rules._base import (
     Severity,
     Violation,
 )
-from dockerlint_django.rules.dj001_shell_form_server_command import (
+from dockerlint_django.rules._service_view import (
     file_name,
     from_service,
     image_less_launch,

@@ -62,7 +62,7 @@ from dockerlint_django.rules._base import (
     Severity,
     Violation,
 )
-from dockerlint_django.rules.dj001_shell_form_server_command import (
+from dockerlint_django.rules._service_view import (
     from_service,
     image_less_launch,
     key_at,

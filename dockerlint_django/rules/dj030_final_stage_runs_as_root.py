@@ -66,7 +66,7 @@ from dockerlint_django.analysis import Analysis
 from dockerlint_django.dockerfile.edits import insert_line_before
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
-from dockerlint_django.rules.dj001_shell_form_server_command import (
+from dockerlint_django.rules._service_view import (
     command_span,
     replaced,
     service_key,
