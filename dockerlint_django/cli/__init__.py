@@ -1,0 +1,29 @@
+"""The command line: ``check``, ``fix``, ``rule``, ``parse``, ``init``.
+
+Exit codes: 0 nothing at or above the ``--fail-on`` threshold, 1 findings, 2 usage, configuration
+or input errors (a file that cannot be read or that BuildKit would not parse).
+
+One module a command; ``_run`` decides what a run checks, ``_common`` the shared options.
+"""
+
+from __future__ import annotations
+
+import sys
+
+# The command modules register themselves on the group when imported.
+from dockerlint_django.cli import check as _check_module
+from dockerlint_django.cli import fix as _fix_module
+from dockerlint_django.cli import info as _info_module
+from dockerlint_django.cli._common import cli, repository_root
+from dockerlint_django.cli._run import collect_results
+from dockerlint_django.cli.check import pair_outputs, run_for
+
+__all__ = ["cli", "collect_results", "main", "pair_outputs", "repository_root", "run_for"]
+_COMMANDS = (_check_module, _fix_module, _info_module)
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,128 @@
+"""Options and helpers every command shares, and the command group itself."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from dockerlint_django import __version__
+
+if TYPE_CHECKING:
+    pass
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"dockerlint-django: error: {message}", err=True)
+    sys.exit(2)
+
+
+def selector_option(name: str, help_text: str) -> Any:
+    return click.option(name, multiple=True, metavar="CODES", help=help_text)
+
+
+def env_pairs(values: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values:
+        name, eq, value = item.partition("=")
+        if not eq or not name:
+            fail(f"--env expects NAME=VALUE, got {item!r}")
+        out[name] = value
+    return out
+
+
+def compose_options(f: Any) -> Any:
+    options = [
+        click.option(
+            "-f",
+            "--file",
+            "compose_files",
+            multiple=True,
+            type=click.Path(path_type=Path, dir_okay=False, allow_dash=False),
+            help="A Compose file (repeatable: merged in order, as docker compose -f merges).",
+        ),
+        click.option(
+            "--project-directory",
+            type=click.Path(path_type=Path, file_okay=False),
+            help="Compose's project directory (default: the first file's folder).",
+        ),
+        click.option("-p", "--project-name", help="Compose's project name."),
+        click.option(
+            "--env-file",
+            "env_files",
+            multiple=True,
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Interpolation variables from this file instead of the project's .env "
+            "(repeatable).",
+        ),
+        click.option(
+            "--env",
+            "env_values",
+            multiple=True,
+            metavar="NAME=VALUE",
+            help="An interpolation variable, as if set in the shell (repeatable).",
+        ),
+        click.option(
+            "--use-shell-env",
+            is_flag=True,
+            help="Also read interpolation variables from this shell's environment, as docker "
+            "compose does (off by default, so a repository gives the same result everywhere).",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def common_options(f: Any) -> Any:
+    options = [
+        click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+        selector_option(
+            "--select", "Only these rules: codes, prefixes (DJ1) or names, comma-separated."
+        ),
+        selector_option("--extend-select", "Add these rules to the selection."),
+        selector_option("--ignore", "Skip these rules."),
+        click.option("--profile", type=click.Choice(["generic", "ocp"]), help="Rule profile."),
+        click.option(
+            "--target",
+            metavar="STAGE",
+            help="Lint as if building this stage (docker build --target).",
+        ),
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Use this configuration file instead of searching for one.",
+        ),
+        click.option(
+            "--stdin-filename", metavar="NAME", help="Name to report for '-' (standard input)."
+        ),
+        click.option("--no-suppress", is_flag=True, help="Ignore suppression comments."),
+        click.option(
+            "--template/--no-template",
+            default=None,
+            help="Lint cookiecutter templates through their rendered variants (default: for "
+            "files under a {{cookiecutter.*}} folder).",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dockerlint-django")
+def cli() -> None:
+    """Lint how Django and Gunicorn projects are containerised."""
+
+
+def repository_root(start: Path) -> Path | None:
+    """The top folder of the git repository holding ``start``, like ``git rev-parse
+    --show-toplevel`` but without starting git on every pre-commit call."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():  # a folder, or a file in worktrees and submodules
+            return folder
+    return None

@@ -1,0 +1,362 @@
+"""What a run checks: configuration lookup, the files found, Compose projects and their builds."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dockerlint_django._record import field, record, replace
+from dockerlint_django.cli._common import env_pairs, fail
+from dockerlint_django.config import (
+    Config,
+    ConfigError,
+    ConfigFinder,
+    apply_overrides,
+    split_selectors,
+)
+from dockerlint_django.discover import DEFAULT_COMPOSE_NAMES, display_path
+from dockerlint_django.engine import (
+    Options,
+    lint_path,
+    lint_source,
+)
+from dockerlint_django.results import FileResult, flatten
+from dockerlint_django.source import SourceError, SourceFile
+
+if TYPE_CHECKING:
+    from dockerlint_django.compose.nodes import ComposeError
+    from dockerlint_django.project.deployment import Deployment, LoadSettings
+    from dockerlint_django.project.links import ImageBuild
+
+
+@record
+class _Plan:
+    # Each Dockerfile with a Compose build it is linted with (None: on its own, its folder as
+    # the build context); a Dockerfile several services build differently appears once a build.
+    dockerfiles: list[tuple[Path, ImageBuild | None]]
+    deployments: list[Deployment]
+    warnings: list[str]
+    # Compose files of projects that could not be checked (they fail to load, or need values a
+    # deployment gives): their pragmas are not judged unused.
+    unchecked: list[Path] = field(default_factory=list)
+
+
+def _main_file(variant: Path, compose: Sequence[Path]) -> Path | None:
+    """The folder's default Compose file, for a variant file beside it."""
+    names = {p.name: p for p in compose if p.parent == variant.parent}
+    for name in DEFAULT_COMPOSE_NAMES:
+        if name in names and names[name] != variant:
+            return names[name]
+    return None
+
+
+_PARTIAL = (
+    "neither an image nor a build context",
+    "depends on undefined service",
+    "empty compose file",
+)
+
+
+def _is_partial(error: ComposeError) -> bool:
+    """An error that a file meant to be merged over the main one gives when read alone."""
+    return any(text in error.message for text in _PARTIAL)
+
+
+def _missing_env_files(deployment: Deployment) -> list[str]:
+    out: list[str] = []
+    if deployment.project is None:
+        return out
+    for service in deployment.project.services.values():
+        for missing in service.missing_env_files:
+            ref = next((r for r in service.env_file if r.path == missing), None)
+            where = (
+                f"{ref.origin.path}:{ref.origin.line}"
+                if ref is not None and ref.origin is not None
+                else display_path(Path(missing))
+            )
+            out.append(
+                f"{where}: env file {display_path(Path(missing))} of service {service.name} is "
+                "not here; the variables it sets are taken as not known"
+            )
+    return list(dict.fromkeys(out))
+
+
+def _sniff(path: Path, sniff: Any) -> str | None:
+    from dockerlint_django.source import read_bounded
+
+    try:
+        head = read_bounded(path)[:65536]
+    except OSError:
+        return None  # read as a Dockerfile, whose reading reports why it cannot be read
+    kind: str | None = sniff(head.decode("utf-8", errors="replace"))
+    return kind
+
+
+class Run:
+    """State shared by check and fix: configuration lookup and the file list."""
+
+    def __init__(self, kw: dict[str, Any]) -> None:
+        self.kw = kw
+        try:
+            self.finder = ConfigFinder(kw["config_path"])
+        except ConfigError as exc:
+            fail(str(exc))
+        self.overrides = {
+            "select": split_selectors(kw["select"]) if kw["select"] else None,
+            "extend_select": split_selectors(kw["extend_select"]),
+            "ignore": split_selectors(kw["ignore"]),
+            "profile": kw["profile"],
+            "target": kw["target"],
+        }
+        # The rules of every configuration a file was linted with: reports describe them all.
+        self.enabled: frozenset[str] = frozenset()
+        self._plan: _Plan | None = None
+        self.missing: list[Path] = []
+
+    def config_for(self, path: Path | None) -> Config:
+        try:
+            cfg = apply_overrides(self.finder.for_path(path), self.overrides)
+            cfg.enabled_codes()
+        except ConfigError as exc:
+            fail(str(exc))
+        return cfg
+
+    def options_for(self, path: Path | None) -> Options:
+        cfg = self.config_for(path)
+        self.enabled |= cfg.enabled_codes()
+        return Options(
+            cfg,
+            no_suppress=self.kw["no_suppress"],
+            target=self.kw["target"],
+            template=self.kw["template"],
+        )
+
+    def files(self) -> list[Path]:
+        """The Dockerfiles to check, each once (a Compose project's builds are in ``plan``)."""
+        seen: set[Path] = set()
+        out: list[Path] = []
+        for path, _ in self.plan().dockerfiles:
+            if path not in seen:
+                seen.add(path)
+                out.append(path)
+        return out
+
+    def plan(self) -> _Plan:
+        """What to check: Dockerfiles found or named, and Compose projects with their builds."""
+        if self._plan is not None:
+            return self._plan
+        from dockerlint_django.discover import compose_sets, search, sniff_kind
+
+        named_sets: tuple[Path, ...] = tuple(self.kw.get("compose_files") or ())
+        paths: Sequence[Path] = self.kw["paths"] or (() if named_sets else (Path("."),))
+        self.missing = [p for p in paths if str(p) != "-" and not p.exists()]
+        self.missing += [p for p in named_sets if not p.exists()]
+        existing = [p for p in paths if str(p) != "-" and p.exists()]
+        base = self.config_for(None)  # a bad configuration is an error even when no file is found
+        found = search(existing, exclude_for=self.excludes_in)
+        warnings: list[str] = []
+        for folder in found.empty:
+            warnings.append(f"{display_path(folder.folder)}: no Dockerfile or Compose file found")
+        for folder in found.folders:
+            warnings.extend(
+                f"{display_path(d)}: cannot be listed, skipped" for d in folder.unreadable
+            )
+        dockerfiles: list[Path] = []
+        compose: list[Path] = []
+        for target in found.targets:
+            kind: str | None = target.kind
+            if kind is None:
+                # A name that is none of ours, named on the command line: what it holds decides,
+                # so a YAML file is never read as a Dockerfile.
+                kind = _sniff(target.path, sniff_kind) or "dockerfile"
+            if kind == "dockerfile":
+                dockerfiles.append(target.path)
+            elif kind == "compose":
+                compose.append(target.path)
+            else:
+                warnings.append(
+                    f"{display_path(target.path)}: an env file is read with the Compose "
+                    "project that uses it, not on its own"
+                )
+        sets: list[tuple[Path, ...]] = []
+        for found_set in compose_sets(compose):
+            sets.append(found_set.files)
+            if found_set.default and len(found_set.files) > 1:
+                # `docker compose up` in the folder merges the override file, which is usually
+                # the development setup; deployments run the main file alone (or with their own
+                # -f files). Both are real: check each.
+                sets.append(found_set.files[:1])
+        if named_sets and named_sets not in sets:
+            sets.append(named_sets)
+        if base.root is not None:
+            for entry in base.compose_file_sets:
+                files = tuple(base.root / f for f in entry)
+                if files not in sets:
+                    sets.append(files)
+        deployments: list[Deployment] = []
+        unchecked: list[Path] = []
+        named = {named_sets} if named_sets else set()
+        if base.root is not None:
+            named.update(tuple(base.root / f for f in entry) for entry in base.compose_file_sets)
+        if sets:
+            # Only a run that reads Compose files pays for importing the Compose reader.
+            from dockerlint_django.project.deployment import load_deployment, plan_builds
+
+            settings = self.load_settings(base)
+        for files in sets:
+            d = load_deployment(files, settings)
+            if d.error is not None and len(files) == 1:
+                # `docker-compose.override.dev.yml` or `compose.ci.yaml` are often partial
+                # overrides, used as `-f compose.yaml -f <it>`: read them so when they cannot
+                # stand alone.
+                main = _main_file(files[0], compose)
+                if main is not None and _is_partial(d.error):
+                    merged = load_deployment((main, files[0]), settings)
+                    if merged.error is None or merged.needs_values:
+                        d = merged
+            if d.error is not None and not d.needs_values and files not in named:
+                shown = display_path(files[0])
+                if _is_partial(d.error):
+                    # Found by the folder search, and only a part of a project (a
+                    # `.devcontainer/` override, merged by a tool that names the main file):
+                    # not an error of the checkout.
+                    warnings.append(
+                        f"{d.error.one_line()} (not checked: {shown} looks like a part of a "
+                        "project; name its files in order with -f, or in compose.file-sets)"
+                    )
+                    unchecked.extend(files)
+                    continue
+                if "{{" in str(files[0]):
+                    warnings.append(
+                        f"{d.error.one_line()} (not checked: {shown} is a template, and "
+                        "Compose templates are not rendered yet)"
+                    )
+                    unchecked.extend(files)
+                    continue
+            deployments.append(d)
+        for d in deployments:
+            warnings.extend(_missing_env_files(d))
+            if d.error is not None and d.needs_values:
+                names = ", ".join(d.needs_values[:5]) + (", …" if len(d.needs_values) > 5 else "")
+                warnings.append(
+                    f"{d.error.one_line()} (not checked: this may only need values for {names}; "
+                    "give them with --env or --env-file)"
+                )
+        builds = plan_builds(deployments) if deployments else {}
+        planned: list[tuple[Path, ImageBuild | None]] = []
+        done: set[Path] = set()
+        for path in dockerfiles:
+            key = Path(os.path.realpath(path))
+            done.add(key)
+            entries: list[ImageBuild | None] = list(builds.get(key, ())) or [None]
+            planned.extend((path, b) for b in entries)
+        for key, built in builds.items():
+            if key in done:
+                continue
+            if not key.is_file():
+                warnings.append(f"{display_path(key)}: built by a Compose service, but not found")
+                continue
+            planned.extend((key, build) for build in built)
+        unchecked.extend(f for d in deployments if d.error is not None for f in d.files)
+        self._plan = _Plan(planned, deployments, list(dict.fromkeys(warnings)), unchecked)
+        return self._plan
+
+    def load_settings(self, base: Config) -> LoadSettings:
+        from dockerlint_django.project.deployment import LoadSettings
+
+        kw = self.kw
+        root = base.root or Path.cwd()
+        env_files = tuple(kw.get("env_files") or ()) or tuple(
+            root / f for f in base.compose_env_files
+        )
+        environment: dict[str, str] = dict(base.compose_env)
+        if kw.get("use_shell_env"):
+            environment.update(os.environ)
+        environment.update(env_pairs(kw.get("env_values") or ()))
+        return LoadSettings(
+            Path.cwd(),
+            env_files,
+            environment,
+            kw.get("project_directory"),
+            kw.get("project_name"),
+        )
+
+    def options_with(self, path: Path | None, build: ImageBuild | None) -> Options:
+        options = self.options_for(path)
+        return options if build is None else replace(options, build=build)
+
+    def excludes_in(self, directory: Path) -> tuple[tuple[str, ...], Path | None]:
+        """The ``exclude`` globs of the configuration nearest to a folder's entries."""
+        try:
+            cfg = self.finder.for_dir(directory)
+        except ConfigError as exc:
+            fail(str(exc))
+        return cfg.exclude, cfg.root
+
+    @property
+    def wants_stdin(self) -> bool:
+        return any(str(p) == "-" for p in self.kw["paths"])
+
+    @property
+    def stdin_name(self) -> str:
+        return str(self.kw["stdin_filename"] or "-")
+
+    def stdin_source(self) -> tuple[SourceFile, Path | None] | str:
+        """Standard input as a source, or the error message when it is not UTF-8."""
+        name = self.stdin_name
+        data = sys.stdin.buffer.read()
+        try:
+            return SourceFile.from_bytes(name, data), (
+                Path(name) if self.kw["stdin_filename"] else None
+            )
+        except SourceError as exc:
+            line = f":{exc.line}" if exc.line else ""
+            return f"{name}{line}: {exc.message}"
+
+
+def collect_results(run: Run) -> list[FileResult]:
+    """Everything a check finds: each Dockerfile as built, each Compose project's services."""
+    plan = run.plan()
+    # A missing path is a file that could not be read: reported, and never "All checks passed".
+    results = [
+        FileResult(str(p), None, None, error=f"{p}: no such file or directory") for p in run.missing
+    ]
+    results.extend(_compose_results(plan.deployments, run))
+    for path, build in plan.dockerfiles:
+        results.append(lint_path(path, display_path(path), run.options_with(path, build)))
+    if run.wants_stdin:
+        got = run.stdin_source()
+        if isinstance(got, str):
+            # Like an undecodable file: reported, and the other files are still checked.
+            results.append(FileResult(run.stdin_name, None, None, error=got))
+        else:
+            results.append(lint_source(got[0], run.options_for(got[1]), real_path=got[1]))
+    return flatten(results)
+
+
+def _compose_results(deployments: Sequence[Deployment], run: Run) -> list[FileResult]:
+    """A result for each Compose file read (it counts as checked), with what its services'
+    checks found, or the error that stopped it."""
+    from dockerlint_django.deployments import check_deployments
+
+    out: list[FileResult] = []
+    said: set[str] = set()
+    for d in deployments:
+        if d.error is not None and d.needs_values:
+            continue  # said as a warning: the project needs values a deployment gives
+        if d.error is not None:
+            line = d.error.one_line()
+            if line in said:
+                continue  # the same file fails in several sets: one line is enough
+            said.add(line)
+            where = d.error.path or (display_path(d.files[0]) if d.files else ".")
+            out.append(FileResult(where, None, None, error=line))
+            continue
+    checked = check_deployments(
+        (d for d in deployments if d.error is None), run.options_with, run.plan().unchecked
+    )
+    out.extend(checked)
+    return out

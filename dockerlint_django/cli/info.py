@@ -1,0 +1,214 @@
+"""``rule``, ``parse`` and ``init``: the commands that lint nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from dockerlint_django import rules as registry
+from dockerlint_django.cli._common import cli, compose_options, env_pairs, fail
+from dockerlint_django.discover import display_path
+from dockerlint_django.engine import (
+    read_source,
+)
+from dockerlint_django.source import SourceError, SourceFile
+
+if TYPE_CHECKING:
+    from dockerlint_django.compose.loader import LoadOptions
+
+
+@cli.command()
+@click.argument("code", required=False)
+@click.option("--all", "show_all", is_flag=True, help="List every rule.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def rule(code: str | None, show_all: bool, fmt: str) -> None:
+    """Show a rule's documentation (DJ001 or its name), or list all rules."""
+    if show_all or code is None:
+        rules = registry.all_rules()
+        if fmt == "json":
+            click.echo(
+                json.dumps(
+                    [
+                        {
+                            "code": r.code,
+                            "name": r.name,
+                            "severity": r.meta.severity.label,
+                            "fix": r.meta.fix.value,
+                            "profile": r.meta.profile,
+                            "summary": r.meta.summary,
+                            "default_enabled": r.meta.default_enabled,
+                        }
+                        for r in rules
+                    ],
+                    indent=2,
+                )
+            )
+            return
+        for r in rules:
+            flag = "" if r.meta.default_enabled else " (off by default)"
+            click.echo(f"{r.code}  {r.name:<40} {r.meta.severity.label:<8} {r.meta.summary}{flag}")
+        return
+    key = code.upper() if code.upper() in registry.CODES else registry.by_name().get(code)
+    if key is None:
+        fail(f"unknown rule {code!r}; `dockerlint-django rule --all` lists them")
+    r = registry.get(key)
+    from dockerlint_django.rules._pages import page
+
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "code": r.code,
+                    "name": r.name,
+                    "severity": r.meta.severity.label,
+                    "fix": r.meta.fix.value,
+                    "profile": r.meta.profile,
+                    "summary": r.meta.summary,
+                    "documentation": page(r),
+                },
+                indent=2,
+            )
+        )
+    else:
+        click.echo(page(r), nl=False)
+
+
+def _load_options(
+    files: Sequence[Path],
+    project_directory: Path | None,
+    project_name: str | None,
+    env_files: Sequence[Path],
+    env_values: Sequence[str],
+    use_shell_env: bool,
+    profiles: Sequence[str] = (),
+    interpolate: bool = True,
+) -> LoadOptions:
+    from dockerlint_django.compose.loader import LoadOptions
+
+    environment: dict[str, str] = dict(os.environ) if use_shell_env else {}
+    environment.update(env_pairs(env_values))
+    return LoadOptions(
+        working_dir=Path.cwd(),
+        files=tuple(files),
+        project_directory=project_directory,
+        project_name=project_name,
+        env_files=tuple(env_files),
+        profiles=tuple(profiles),
+        environment=environment,
+        interpolate=interpolate,
+    )
+
+
+@cli.command()
+@click.argument(
+    "file", required=False, type=click.Path(path_type=Path, dir_okay=False, allow_dash=True)
+)
+@click.option(
+    "--compose",
+    is_flag=True,
+    help="Print a Compose project as JSON, in the shape of `docker compose config --format json`.",
+)
+@compose_options
+@click.option("--profile", "profiles", multiple=True, help="Enable a Compose profile ('*': all).")
+@click.option("--no-interpolate", is_flag=True, help="Keep ${...} as written, as Compose does.")
+def parse(
+    file: Path | None,
+    compose: bool,
+    compose_files: tuple[Path, ...],
+    project_directory: Path | None,
+    project_name: str | None,
+    env_files: tuple[Path, ...],
+    env_values: tuple[str, ...],
+    use_shell_env: bool,
+    profiles: tuple[str, ...],
+    no_interpolate: bool,
+) -> None:
+    """Print a parse as JSON: a Dockerfile's BuildKit syntax tree, or (--compose) a Compose project.
+
+    With --compose and no -f, the project is what docker compose would load in this folder.
+    """
+    if compose or compose_files:
+        files = (*compose_files, *((file,) if file is not None else ()))
+        _parse_compose(
+            _load_options(
+                files,
+                project_directory,
+                project_name,
+                env_files,
+                env_values,
+                use_shell_env,
+                profiles,
+                not no_interpolate,
+            )
+        )
+        return
+    if file is None:
+        fail("parse: name a Dockerfile, or use --compose")
+    from dockerlint_django.dockerfile.ast import ParseError
+    from dockerlint_django.dockerfile.parser import parse as parse_dockerfile
+    from dockerlint_django.dockerfile.parser import to_oracle_dict
+
+    name = "-" if str(file) == "-" else display_path(file)
+    try:
+        if str(file) == "-":
+            source = SourceFile.from_bytes(name, sys.stdin.buffer.read())
+        else:
+            source = read_source(file, name)
+    except SourceError as exc:
+        line = f":{exc.line}" if exc.line else ""
+        fail(f"{name}{line}: {exc.message}")
+    try:
+        result = parse_dockerfile(source)
+    except ParseError as exc:
+        line = f":{exc.line}" if exc.line else ""
+        fail(f"{name}{line}: {exc.message}")
+    click.echo(json.dumps(to_oracle_dict(result), indent=2, ensure_ascii=False))
+
+
+def _parse_compose(options: LoadOptions) -> None:
+    from dockerlint_django.compose.config_json import config_json
+    from dockerlint_django.compose.loader import load_project
+    from dockerlint_django.compose.nodes import ComposeError
+
+    try:
+        project = load_project(options)
+    except ComposeError as exc:
+        fail(exc.one_line())
+    for warning in project.warnings:
+        click.echo(f"dockerlint-django: warning: {warning}", err=True)
+    click.echo(json.dumps(config_json(project), indent=2, ensure_ascii=False))
+
+
+_INIT_TEMPLATE = """\
+# dockerlint-django configuration. Every key is optional; see `dockerlint-django rule --all`.
+profile: generic          # or "ocp" for the Open Contracting Partnership house conventions
+# select: [DJ]            # replace the default rule set (codes, prefixes, or names)
+# extend-select: [DJ040]  # add rules that are off by default
+# ignore: [DJ106]
+# severity:
+#   DJ108: warning
+# per-file-ignores:
+#   "docker/Dockerfile.dev": [DJ030]
+# rules:
+#   DJ030: {}
+# fail-on: info           # lowest severity that makes `check` exit 1
+"""
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(force: bool) -> None:
+    """Write a starter .dockerlint-django.yaml in the current folder."""
+    path = Path(".dockerlint-django.yaml")
+    if path.exists() and not force:
+        fail(f"{path} exists; use --force to overwrite it")
+    path.write_text(_INIT_TEMPLATE, encoding="utf-8")
+    click.echo(f"Wrote {path}")
