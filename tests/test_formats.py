@@ -546,7 +546,7 @@ class TestFormatOptions:
 
             return write_
 
-        monkeypatch.setattr("dockerlint_django.cli.check.writer", capture)
+        monkeypatch.setattr("dockerlint_django.cli._output.writer", capture)
         return got
 
     def test_root_is_the_repository_top(self, project: Path, seen: list[FormatOptions]) -> None:

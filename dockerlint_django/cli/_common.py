@@ -5,14 +5,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import click
 
 from dockerlint_django import __version__
-
-if TYPE_CHECKING:
-    pass
 
 
 def fail(message: str) -> NoReturn:
