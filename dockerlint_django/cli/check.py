@@ -23,6 +23,7 @@ from dockerlint_django.cli._output import (
     split_output,
 )
 from dockerlint_django.cli._run import Run, collect_results
+from dockerlint_django.cli._show import SHOW_KEYS, before_run, show_options, split_show
 from dockerlint_django.engine import (
     exit_code,
 )
@@ -33,6 +34,7 @@ from dockerlint_django.rules._base import Severity
 @cli.command()
 @common_options
 @output_options
+@show_options
 @click.option(
     "--fail-on",
     type=click.Choice(["error", "warning", "info"]),
@@ -56,8 +58,12 @@ def check(
     PATHS are files or folders (default: the current folder); '-' reads standard input.
     """
     output = split_output(kw)
+    show = split_show(kw)
     outputs_of(output)  # a usage error before any file is read
     run = Run(kw)
+    shown = before_run(run, show)
+    if shown is not None:
+        sys.exit(shown)
     plan = run.plan()
     for warning in plan.warnings:
         click.echo(f"dockerlint-django: warning: {warning}", err=True)
@@ -98,7 +104,7 @@ def check(
     sys.exit(code)
 
 
-_CHECK_ONLY = ("show_services", "fail_on", "exit_zero", *OUTPUT_KEYS)
+_CHECK_ONLY = ("show_services", "fail_on", "exit_zero", *OUTPUT_KEYS, *SHOW_KEYS)
 
 
 def run_for(args: Sequence[str]) -> Run:
