@@ -19,7 +19,7 @@ from dockerlint_django.discover import display_path
 from dockerlint_django.dockerfile import model as dfmodel
 from dockerlint_django.dockerfile.ast import ParseError, ParseResult
 from dockerlint_django.dockerfile.parser import parse
-from dockerlint_django.fix import Applicability, Fix, fix_until_stable
+from dockerlint_django.fix import Applicability, Fix, FixOutcome, fix_until_stable
 from dockerlint_django.project.context import UNKNOWN_CONTEXT, BuildContext
 from dockerlint_django.project.workspace import Workspace
 from dockerlint_django.results import FileResult, Finding
@@ -46,11 +46,8 @@ class Options:
 
 
 def _hadolint_map() -> dict[str, tuple[str, ...]]:
-    out: dict[str, list[str]] = {}
-    for rule in registry.all_rules():
-        for dl in rule.meta.hadolint:
-            out.setdefault(dl, []).append(rule.code)
-    return {k: tuple(v) for k, v in out.items()}
+    # The registry's map, so that pragmas and `--ignore DL3025` can never disagree.
+    return registry.by_hadolint()
 
 
 def _buildkit_map() -> dict[str, tuple[str, ...]]:
@@ -426,18 +423,21 @@ def lint_path(path: Path, display: str, options: Options) -> FileResult:
 
 def fix_source(
     source: SourceFile, options: Options, unsafe: bool, real_path: Path | None = None
-) -> tuple[str, int, bool]:
-    """Apply fixes until stable. Returns the new text, how many fixes applied, and convergence."""
+) -> FixOutcome:
+    """Apply fixes until stable: the new text, how many fixes applied (by rule), convergence."""
     floor = Applicability.UNSAFE if unsafe else Applicability.SAFE
 
     def fixes_for(text: str) -> list[Fix] | None:
         res = lint_source(replace(source, text=text), options, real_path)
         if res.parse_failed:
             return None
-        return [f.fix for f in res.findings if f.fix is not None and f.fix.applicability >= floor]
+        return [
+            replace(f.fix, code=f.code)
+            for f in res.findings
+            if f.fix is not None and f.fix.applicability >= floor
+        ]
 
-    outcome = fix_until_stable(source.text, fixes_for)
-    return outcome.text, outcome.applied, outcome.converged
+    return fix_until_stable(source.text, fixes_for)
 
 
 def exit_code(results: Iterable[FileResult], fail_on: Severity) -> int:

@@ -30,7 +30,13 @@ if TYPE_CHECKING:
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 def rule(code: str | None, show_all: bool, fmt: str) -> None:
-    """Show a rule's documentation (DJ001 or its name), or list all rules."""
+    """Show a rule's documentation (DJ001 or its name), or list all rules.
+
+    Given a hadolint code (DL3025), list the rules that refine it.
+    """
+    if code is not None and not show_all and registry.is_hadolint_code(code.upper()):
+        _hadolint_rules(code.upper(), fmt)
+        return
     if show_all or code is None:
         rules = registry.all_rules()
         if fmt == "json":
@@ -45,6 +51,7 @@ def rule(code: str | None, show_all: bool, fmt: str) -> None:
                             "profile": r.meta.profile,
                             "summary": r.meta.summary,
                             "default_enabled": r.meta.default_enabled,
+                            "hadolint": list(r.meta.hadolint),
                         }
                         for r in rules
                     ],
@@ -72,6 +79,7 @@ def rule(code: str | None, show_all: bool, fmt: str) -> None:
                     "fix": r.meta.fix.value,
                     "profile": r.meta.profile,
                     "summary": r.meta.summary,
+                    "hadolint": list(r.meta.hadolint),
                     "documentation": page(r),
                 },
                 indent=2,
@@ -79,6 +87,32 @@ def rule(code: str | None, show_all: bool, fmt: str) -> None:
         )
     else:
         click.echo(page(r), nl=False)
+
+
+def _hadolint_rules(dl: str, fmt: str) -> None:
+    # Not an error when no rule refines it: the code is hadolint's, and the answer is that
+    # hadolint alone reports it.
+    rules = [registry.get(c) for c in registry.by_hadolint().get(dl, ())]
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "hadolint": dl,
+                    "rules": [
+                        {"code": r.code, "name": r.name, "summary": r.meta.summary} for r in rules
+                    ],
+                },
+                indent=2,
+            )
+        )
+        return
+    if not rules:
+        click.echo(f"No dockerlint-django rule refines hadolint's {dl}; only hadolint reports it.")
+        return
+    click.echo(f"hadolint's {dl} is refined by:")
+    width = max(len(r.name) for r in rules)
+    for r in rules:
+        click.echo(f"{r.code}  {r.name:<{width}}  {r.meta.summary}")
 
 
 def _load_options(

@@ -6,6 +6,7 @@ Codes are never reused. A removed rule stays in ``REMOVED`` so that selecting it
 from __future__ import annotations
 
 import importlib
+import re
 from functools import cache
 
 from dockerlint_django.rules._base import Rule, RuleMeta
@@ -77,6 +78,9 @@ META_CODES = frozenset({"DJ900", "DJ901", "DJ902"})
 
 REMOVED: dict[str, str] = {}
 
+# hadolint's own codes: DL and four digits (its ShellCheck findings are SC codes, never mapped).
+_HADOLINT_CODE = re.compile(r"DL[0-9]{4}")
+
 
 @cache
 def get(code: str) -> Rule:
@@ -98,3 +102,21 @@ def all_rules() -> list[Rule]:
 @cache
 def by_name() -> dict[str, str]:
     return {get(code).name: code for code in CODES}
+
+
+def is_hadolint_code(text: str) -> bool:
+    """Whether ``text`` is spelled as a hadolint code (``DL3025``), refined by a rule or not."""
+    return _HADOLINT_CODE.fullmatch(text) is not None
+
+
+@cache
+def by_hadolint() -> dict[str, tuple[str, ...]]:
+    """Each hadolint code some rule refines (its ``meta.hadolint``) -> those rules, in code order.
+
+    The one map behind ``# hadolint ignore=`` pragmas, DL codes in selections and ``rule DL3025``.
+    """
+    out: dict[str, list[str]] = {}
+    for rule in all_rules():
+        for dl in rule.meta.hadolint:
+            out.setdefault(dl, []).append(rule.code)
+    return {dl: tuple(out[dl]) for dl in sorted(out)}
