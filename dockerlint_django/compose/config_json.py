@@ -221,7 +221,13 @@ def _drop_bare_args(build: dict[str, Any]) -> None:
     args = build.get("args")
     kept: list[Any] | dict[str, Any]
     if isinstance(args, list):
-        kept = [a for a in args if not (isinstance(a, str) and "=" not in a)]
+        # Merged files concatenate the lists; Compose reads them as a mapping, so a later
+        # `A=1` replaces an earlier `A=x` in its place.
+        last: dict[str, Any] = {}
+        for a in args:
+            name = a.partition("=")[0] if isinstance(a, str) else a
+            last[name] = a
+        kept = [a for a in last.values() if not (isinstance(a, str) and "=" not in a)]
     elif isinstance(args, dict):
         kept = {k: v for k, v in args.items() if v is not None}
     else:
