@@ -8,6 +8,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"
+# The handbook's cookiecutter template as the package ships it (see dockerlint_django/handbook/
+# NOTICE.md), so the tests that need it run from a checkout with nothing beside it;
+# test_templates.py keeps it identical to ``SHARED / "handbook" / "cookiecutter-django"``.
+HANDBOOK_TEMPLATE = ROOT / "dockerlint_django" / "handbook" / "cookiecutter-django"
 
 
 def corpus_rows(kind: str | None = None) -> list[dict[str, str]]:

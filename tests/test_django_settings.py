@@ -25,12 +25,9 @@ from dockerlint_django.readers.django_settings import (
     uses_manifest_storage,
 )
 from dockerlint_django.source import SourceError, SourceFile
-from tests.conftest import CORPUS, ROOT, SHARED
+from tests.conftest import CORPUS, HANDBOOK_TEMPLATE, ROOT
 
-HANDBOOK = SHARED / "handbook" / "cookiecutter-django" / "{{cookiecutter.project_slug}}"
-needs_handbook = pytest.mark.skipif(
-    not HANDBOOK.is_dir(), reason="the handbook (../shared/handbook) is not beside this checkout"
-)
+HANDBOOK = HANDBOOK_TEMPLATE / "{{cookiecutter.project_slug}}"
 PACKAGE = ROOT / "fixtures" / "settings" / "package"
 
 # ---------------------------------------------------------------------------------------------
@@ -106,7 +103,6 @@ def known(setting: Setting[object] | Setting[str] | Setting[StaticPath] | Settin
 # the handbook's settings, both variants
 
 
-@needs_handbook
 @pytest.mark.parametrize("use_fathom", ["y", "n"])
 def test_handbook_settings(use_fathom: str) -> None:
     tree = handbook_tree(use_fathom)
@@ -149,7 +145,6 @@ def test_handbook_settings(use_fathom: str) -> None:
         assert uses_manifest_storage(s) is False
 
 
-@needs_handbook
 def test_render_helper_differs_between_variants() -> None:
     template = (HANDBOOK / "core" / "settings.py").read_text()
     y, n = render(template, "y"), render(template, "n")

@@ -18,9 +18,9 @@ from dockerlint_django.readers.requirements import (
     pinned_version,
 )
 from dockerlint_django.source import SourceFile, Span
-from tests.conftest import SHARED
+from tests.conftest import HANDBOOK_TEMPLATE
 
-TEMPLATE = SHARED / "handbook" / "cookiecutter-django" / "{{cookiecutter.project_slug}}"
+TEMPLATE = HANDBOOK_TEMPLATE / "{{cookiecutter.project_slug}}"
 
 
 def files(contents: dict[str, str]) -> Callable[[str], SourceFile | None]:
@@ -415,9 +415,6 @@ def test_not_dev_requirement_paths(path: str) -> None:
 
 
 def _template_reader() -> Callable[[str], SourceFile | None]:
-    if not TEMPLATE.is_dir():
-        pytest.skip("../shared/handbook is not present")
-
     def read(path: str) -> SourceFile | None:
         target = TEMPLATE / path
         if not target.is_file():

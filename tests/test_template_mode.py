@@ -15,12 +15,9 @@ from dockerlint_django.config import Config
 from dockerlint_django.engine import Options, lint_path
 from dockerlint_django.results import FileResult
 from dockerlint_django.rules._base import Severity
-from tests.conftest import SHARED
+from tests.conftest import HANDBOOK_TEMPLATE as TEMPLATE
 
-TEMPLATE = SHARED / "handbook" / "cookiecutter-django"
 SLUG = "{{cookiecutter.project_slug}}"
-
-pytestmark = pytest.mark.skipif(not TEMPLATE.is_dir(), reason="../shared/handbook is not present")
 
 
 def lint(path: Path) -> FileResult:

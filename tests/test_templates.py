@@ -19,9 +19,9 @@ from dockerlint_django.templates.render import (
     render,
     variants,
 )
-from tests.conftest import CORPUS, SHARED
+from tests.conftest import CORPUS, HANDBOOK_TEMPLATE, SHARED
 
-HANDBOOK = SHARED / "handbook" / "cookiecutter-django"
+HANDBOOK = HANDBOOK_TEMPLATE
 PROJECT = HANDBOOK / "{{cookiecutter.project_slug}}"
 CATALOG = SHARED / "domain" / "rules-catalog.md"
 
@@ -72,13 +72,6 @@ CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000", "--worker-tmp-dir", "/de
 """
 
 
-@pytest.fixture
-def handbook() -> Path:
-    if not (HANDBOOK / "cookiecutter.json").is_file():
-        pytest.skip("../shared/handbook is not present")
-    return HANDBOOK
-
-
 def _context() -> dict[str, Any]:
     return load_context((HANDBOOK / "cookiecutter.json").read_text(encoding="utf-8"))
 
@@ -96,14 +89,14 @@ def _django() -> str:
     return (PROJECT / "Dockerfile_django").read_text(encoding="utf-8")
 
 
-def test_context_defaults_are_rendered_in_order(handbook: Path) -> None:
+def test_context_defaults_are_rendered_in_order() -> None:
     ctx = _context()
     assert ctx["project_slug"] == "title-case"
     assert ctx["database_name"] == "title_case"
     assert ctx["application_name"] == "title_case"
     assert ctx["use_fathom"] == "y"
     assert list(ctx) == list(
-        __import__("json").loads((handbook / "cookiecutter.json").read_text(encoding="utf-8"))
+        __import__("json").loads((HANDBOOK / "cookiecutter.json").read_text(encoding="utf-8"))
     )
 
 
@@ -142,7 +135,7 @@ def test_context_errors() -> None:
         load_context('{"a": "x", "b": "{{ cookiecutter.missing }}"}')
 
 
-def test_variants_one_per_value(handbook: Path) -> None:
+def test_variants_one_per_value() -> None:
     names = [name for name, _ in variants(_context())]
     assert names == [
         "use_fathom=y, continuous_deployment=n",
@@ -169,14 +162,14 @@ def test_variants_lists_booleans_and_plain_dicts() -> None:
     assert [name for name, _ in variants({"name": "a"})] == ["defaults"]
 
 
-def test_handbook_django_with_fathom_equals_catalogue(handbook: Path) -> None:
+def test_handbook_django_with_fathom_equals_catalogue() -> None:
     rendered = _ok(render(_django(), _variant("use_fathom=y, continuous_deployment=n")))
     assert rendered.text == FATHOM_Y
     assert rendered.exact
     assert '"--name", "title-case"' in rendered.text
 
 
-def test_catalogue_shows_the_handbook_template(handbook: Path) -> None:
+def test_catalogue_shows_the_handbook_template() -> None:
     if not CATALOG.is_file():
         pytest.skip("../shared/domain is not present")
     text = CATALOG.read_text(encoding="utf-8")
@@ -186,7 +179,7 @@ def test_catalogue_shows_the_handbook_template(handbook: Path) -> None:
     assert block.group(1) == _django()
 
 
-def test_handbook_django_without_fathom(handbook: Path) -> None:
+def test_handbook_django_without_fathom() -> None:
     rendered = _ok(render(_django(), _variant("use_fathom=n")))
     assert "build-stage" not in rendered.text
     assert "staticfiles.json" not in rendered.text
@@ -196,7 +189,7 @@ def test_handbook_django_without_fathom(handbook: Path) -> None:
 
 
 @pytest.mark.parametrize("variant", ["use_fathom=y, continuous_deployment=n", "use_fathom=n"])
-def test_line_map_points_at_the_template_line(handbook: Path, variant: str) -> None:
+def test_line_map_points_at_the_template_line(variant: str) -> None:
     template = SourceFile.from_text("Dockerfile_django", _django())
     rendered = _ok(render(template.text, _variant(variant)))
     out = SourceFile.from_text("rendered", rendered.text)
@@ -226,7 +219,7 @@ def test_line_map_points_at_the_template_line(handbook: Path, variant: str) -> N
         assert rendered.template_line(28) == 31  # the empty line after ``{%- if … %}``
 
 
-def test_handbook_static_renders(handbook: Path) -> None:
+def test_handbook_static_renders() -> None:
     text = (PROJECT / "Dockerfile_static").read_text(encoding="utf-8")
     for _, ctx in variants(_context()):
         rendered = _ok(render(text, ctx))
@@ -235,7 +228,7 @@ def test_handbook_static_renders(handbook: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["Dockerfile_django", "Dockerfile_static"])
-def test_rendered_handbook_files_parse(handbook: Path, name: str) -> None:
+def test_rendered_handbook_files_parse(name: str) -> None:
     text = (PROJECT / name).read_text(encoding="utf-8")
     for variant, ctx in variants(_context()):
         rendered = _ok(render(text, ctx))
@@ -244,13 +237,13 @@ def test_rendered_handbook_files_parse(handbook: Path, name: str) -> None:
         assert not any("{{" in i.original for i in result.instructions)
 
 
-def test_referenced(handbook: Path) -> None:
+def test_referenced() -> None:
     assert referenced(_django()) == {"use_fathom", "python_version", "project_slug"}
     assert referenced("{{ cookiecutter['a'] }}{% if cookiecutter.b %}{% endif %}") == {"a", "b"}
     assert referenced("{% if %}") == set()
 
 
-def test_find_template_root(handbook: Path, tmp_path: Path) -> None:
+def test_find_template_root(tmp_path: Path) -> None:
     assert find_template_root(PROJECT / "Dockerfile_django") == HANDBOOK.absolute()
     assert find_template_root(PROJECT / "core" / "settings.py") == HANDBOOK.absolute()
     assert find_template_root(HANDBOOK / "cookiecutter.json") is None
@@ -355,7 +348,16 @@ def test_corpus_has_templates(corpus: Path) -> None:
     assert len(_corpus_templates()) >= 8
 
 
-@pytest.mark.parametrize("path", _corpus_templates(), ids=lambda p: p.name[-60:])
+# Without the corpus, one case that skips and says why (an empty list only says "empty").
+_NO_CORPUS = pytest.param(
+    Path(), id="no-corpus", marks=pytest.mark.skip(reason="../shared/corpus is not present")
+)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(p, id=p.name[-60:]) for p in _corpus_templates()] or [_NO_CORPUS],
+)
 def test_corpus_templates_render_or_fail_cleanly(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     # Without a cookiecutter.json: an undefined variable is a clean error with its line.
@@ -394,7 +396,7 @@ def test_placeholders_spans() -> None:
     assert placeholders("FROM x\nRUN echo $HOME\n") == []
 
 
-def test_placeholders_in_handbook(handbook: Path) -> None:
+def test_placeholders_in_handbook() -> None:
     text = _django()
     found = [text[s.start : s.end] for s in placeholders(text)]
     assert found == [
@@ -406,3 +408,34 @@ def test_placeholders_in_handbook(handbook: Path) -> None:
         "{%- endif %}",
         "{{ cookiecutter.project_slug }}",
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# the shipped copy of the handbook template
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_shipped_handbook_is_the_handbook_unchanged() -> None:
+    """The copy the package ships (and the tests read) cannot drift from the handbook's template."""
+    original = SHARED / "handbook" / "cookiecutter-django"
+    if not original.is_dir():
+        pytest.skip("../shared/handbook is not present: nothing to compare the shipped copy with")
+    ours, theirs = _tree(HANDBOOK), _tree(original)
+    assert sorted(ours) == sorted(theirs)
+    assert [name for name in sorted(ours) if ours[name] != theirs[name]] == []
+    # The notice names the commit the handbook's own notice names.
+    commit = re.search(r"\b[0-9a-f]{40}\b", (SHARED / "handbook" / "NOTICE.md").read_text("utf-8"))
+    assert commit is not None
+    assert commit.group() in (HANDBOOK.parent / "NOTICE.md").read_text(encoding="utf-8")
+
+
+def test_shipped_handbook_keeps_its_notice() -> None:
+    notice = (HANDBOOK.parent / "NOTICE.md").read_text(encoding="utf-8")
+    assert "Copyright 2020 Open Contracting Partnership." in notice
+    assert "Creative Commons Attribution 4.0 International" in notice
+    assert "https://creativecommons.org/licenses/by/4.0/" in notice
+    assert "open-contracting/software-development-handbook" in notice
+    assert (HANDBOOK / "cookiecutter.json").is_file()
