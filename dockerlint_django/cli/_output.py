@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,22 +15,34 @@ import click
 from dockerlint_django._record import replace
 from dockerlint_django.cli._common import fail
 from dockerlint_django.fix import write_atomic
-from dockerlint_django.formatters import AUTO, MODULES, FormatOptions, resolve, writer
+from dockerlint_django.formatters import (
+    AUTO,
+    MODULES,
+    TEXT_FORMS,
+    FormatOptions,
+    Writer,
+    resolve,
+    writer,
+)
 from dockerlint_django.results import FileResult
 
 # The keyword arguments ``output_options`` adds to a command.
-OUTPUT_KEYS = ("formats", "output_files", "category", "statistics", "quiet", "no_color")
+OUTPUT_KEYS = ("formats", "output_files", "category", "statistics", "quiet", "color", "no_color")
 
 
 def output_options(f: Any) -> Any:
     options = [
         click.option(
             "--format",
+            "--output-format",
             "formats",
             type=click.Choice([*sorted(MODULES), AUTO]),
             multiple=True,
             help="Report format; repeat it for several reports in one run. Default: text, in "
-            "GitHub Actions too (as ruff); 'auto' is github when GITHUB_ACTIONS=true, else text.",
+            "GitHub Actions too (as ruff). text is full (each finding with its source line, "
+            "carets under the span, the fix and the rule's page) on a terminal, concise (one "
+            "line a finding) when piped, written to a file or run by pre-commit; 'full' and "
+            "'concise' ask for one. 'auto' is github when GITHUB_ACTIONS=true, else text.",
         ),
         click.option(
             "--output-file",
@@ -46,9 +58,25 @@ def output_options(f: Any) -> Any:
             help="SARIF analysis category (runAutomationDetails.id); GitHub keeps one analysis "
             "each.",
         ),
-        click.option("--statistics", is_flag=True, help="Count findings per rule."),
+        click.option(
+            "--statistics",
+            is_flag=True,
+            help="Count findings per rule instead of listing them: count, code, fixable ([*] "
+            "all, [-] some, [ ] none), severity, name. In text, and in json as an array of "
+            "rules; the other formats ignore it.",
+        ),
         click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary."),
-        click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR set)."),
+        click.option(
+            "--color",
+            type=click.Choice(["auto", "always", "never"]),
+            default="auto",
+            show_default=True,
+            help="Colour in text printed to standard output (reports written to files never "
+            "have it). auto: on a terminal, off when NO_COLOR is set, on even when piped when "
+            "FORCE_COLOR is set; NO_COLOR beats FORCE_COLOR, and always/never beat both.",
+        ),
+        # The old spelling of --color never; kept working, no longer shown.
+        click.option("--no-color", is_flag=True, hidden=True),
     ]
     for option in reversed(options):
         f = option(f)
@@ -93,6 +121,44 @@ def outputs_of(output: dict[str, Any]) -> list[tuple[str, Path | None]]:
     return pair_outputs(formats, output["output_files"])
 
 
+def use_color(
+    choice: str, environ: Mapping[str, str] = os.environ, terminal: bool | None = None
+) -> bool:
+    """Whether text on standard output gets colour. An explicit --color wins; then NO_COLOR
+    (no-color.org), then FORCE_COLOR (force-color.org: CI logs that are not a terminal but show
+    colour), each counting only when set and not empty; then whether stdout is a terminal."""
+    if choice != "auto":
+        return choice == "always"
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    return _stdout_is_terminal() if terminal is None else terminal
+
+
+def text_form(
+    fmt: str,
+    output_file: Path | None,
+    environ: Mapping[str, str] = os.environ,
+    terminal: bool | None = None,
+) -> bool:
+    """Whether a text report is in its full form. Plain ``text`` is full only for a person at a
+    terminal: concise in a file, through a pipe, and under pre-commit (which sets PRE_COMMIT=1
+    and may hand its hooks a terminal), where one line a finding is what tools and logs read."""
+    if fmt != "text":
+        return fmt == "full"
+    if output_file is not None or environ.get("PRE_COMMIT"):
+        return False
+    return _stdout_is_terminal() if terminal is None else terminal
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):  # replaced or closed standard output
+        return False
+
+
 def emit_reports(results: list[FileResult], output: dict[str, Any], fopts: FormatOptions) -> None:
     """Write every report a run asked for. ``fopts`` carries what the run knows (root, enabled
     rules, fix counts); the output options decide the rest."""
@@ -102,21 +168,27 @@ def emit_reports(results: list[FileResult], output: dict[str, Any], fopts: Forma
         quiet=output["quiet"],
         category=output["category"],
     )
+    choice = "never" if output.get("no_color") else output.get("color") or "auto"
     for fmt, output_file in outputs_of(output):
-        use_color = (
-            fmt == "text"
-            and output_file is None
-            and not output["no_color"]
-            and not os.environ.get("NO_COLOR")  # no-color.org: an empty value does not count
-            and sys.stdout.isatty()
+        text = fmt in TEXT_FORMS
+        opts = replace(
+            fopts,
+            color=text and output_file is None and use_color(choice),
+            full=text and text_form(fmt, output_file),
         )
-        _emit(fmt, results, replace(fopts, color=use_color), output_file)
+        _emit(fmt, results, opts, output_file)
 
 
 def _emit(
     fmt: str, results: list[FileResult], fopts: FormatOptions, output_file: Path | None
 ) -> None:
-    write = writer(fmt)
+    write: Writer
+    if fmt == "json" and fopts.statistics:
+        from dockerlint_django.formatters.statistics import write_json
+
+        write = write_json
+    else:
+        write = writer(fmt)
     if output_file is None:
         write(results, sys.stdout, fopts)
         return

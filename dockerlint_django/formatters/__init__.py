@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from dockerlint_django._record import field, record
+from dockerlint_django._record import field, record, replace
 
 if TYPE_CHECKING:
     from dockerlint_django.results import FileResult, Finding
@@ -33,6 +33,15 @@ class FormatOptions:
     enabled: frozenset[str] = field(default_factory=frozenset)
     # SARIF runAutomationDetails.id category (GitHub keeps one analysis per category).
     category: str | None = None
+    # Text in its full form: each finding with its source line and a caret run under the span.
+    full: bool = False
+    # A fix run: how many problems the fix applied (None: a check). The summary then says
+    # "Found N problems (F fixed, R remaining)." as ruff's does.
+    fixed: int | None = None
+    # What the fix loop would fix, when the caller counted it: the "[*] N fixable" line uses it
+    # instead of counting marks, and says "(more after those)" when fixes open up further fixes.
+    fix_count: int | None = None
+    fix_more: bool = False
 
 
 Writer = Callable[[Sequence["FileResult"], TextIO, FormatOptions], None]
@@ -45,7 +54,12 @@ MODULES: dict[str, str] = {
     "github": "github",
     "gitlab": "gitlab",
     "junit": "junit",
+    # The two forms of text; plain "text" is one or the other by where it goes (cli/_output.py).
+    "full": "text",
+    "concise": "text",
 }
+
+TEXT_FORMS = frozenset({"text", "full", "concise"})
 
 
 # Not a module: picks one of the formats above from the environment (see ``resolve``).
@@ -96,4 +110,11 @@ def shown_end(f: Finding, source: SourceFile | None) -> Position:
 def writer(name: str) -> Writer:
     module = importlib.import_module(f"{__name__}.{MODULES[name]}")
     write: Writer = module.write
+    if name in ("full", "concise"):
+        full = name == "full"
+
+        def write_form(results: Sequence[FileResult], out: TextIO, options: FormatOptions) -> None:
+            write(results, out, replace(options, full=full))
+
+        return write_form
     return write
