@@ -54,6 +54,8 @@ class Config:
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
     fail_on: Severity | None = None
+    # `fail-on: none`: findings are reported and never fail the run (errors still do).
+    fail_on_none: bool = False
     target: str | None = None
     # Compose projects named in the configuration: each a list of files merged in order as
     # `docker compose -f a -f b` merges them, paths relative to the configuration file.
@@ -66,6 +68,9 @@ class Config:
     development_words: tuple[str, ...] | None = None
     development_paths: tuple[str, ...] = ()
     production_paths: tuple[str, ...] = ()
+    # The keys the file itself gave (a section's as `development.words`), so ``--show-settings``
+    # can tell a value the file chose from a default, even one the file repeats.
+    given: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     @property
     def root(self) -> Path | None:
@@ -167,17 +172,27 @@ def _glob_match(path: str, pattern: str) -> bool:
 
 
 def _specificity(selector: str) -> int:
-    """ALL < a prefix (longer is more specific) < a full code or a rule name."""
+    """ALL < a prefix (longer is more specific) < a full code, a rule name or a hadolint code."""
     s = selector.strip().upper()
     if s == "ALL":
         return 0
-    if s in registry.CODES or selector.strip() in registry.by_name():
+    # A hadolint code names the few rules that refine it, as precisely as their own codes do.
+    if (
+        s in registry.CODES
+        or registry.is_hadolint_code(s)
+        or selector.strip() in registry.by_name()
+    ):
         return 100
     return len(s)
 
 
 def expand_selectors(selectors: Iterable[str], key: str) -> list[str]:
-    """Codes (``DJ001``), prefixes (``DJ1``), names (``shell-form-server-command``), ``ALL``."""
+    """Codes (``DJ001``), prefixes (``DJ1``), names (``shell-form-server-command``), ``ALL``.
+
+    A hadolint code (``DL3025``) stands for the rules that refine it, and for none when no rule
+    does: a hadolint configuration carried over as it is names many such codes, and they are
+    not mistakes. So ``ignore: [DL3008]`` ignores nothing and ``select: [DL3008]`` selects nothing.
+    """
     out: list[str] = []
     names = registry.by_name()
     for sel in selectors:
@@ -189,6 +204,8 @@ def expand_selectors(selectors: Iterable[str], key: str) -> list[str]:
             out.append(names[s])
         elif up in registry.REMOVED:
             raise ConfigError(f"{key}: {s} was removed: {registry.REMOVED[up]}")
+        elif registry.is_hadolint_code(up):
+            out.extend(registry.by_hadolint().get(up, ()))
         else:
             matched = [c for c in registry.CODES if c.startswith(up)] if up.startswith("DJ") else []
             if not matched:
@@ -266,10 +283,13 @@ def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
     if "exclude" in data:
         cfg = replace(cfg, exclude=_str_list(data["exclude"], "exclude"))
     if "fail-on" in data:
-        try:
-            cfg = replace(cfg, fail_on=Severity.parse(str(data["fail-on"])))
-        except ValueError as exc:
-            raise ConfigError(f"fail-on: {exc}") from None
+        if str(data["fail-on"]).strip().lower() == "none":
+            cfg = replace(cfg, fail_on=None, fail_on_none=True)
+        else:
+            try:
+                cfg = replace(cfg, fail_on=Severity.parse(str(data["fail-on"])))
+            except ValueError as exc:
+                raise ConfigError(f"fail-on: {exc}; or none") from None
     if "target" in data:
         if not isinstance(data["target"], str):
             raise ConfigError("target: expected a stage name")
@@ -278,7 +298,10 @@ def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
         cfg = _compose_section(cfg, data["compose"])
     if "development" in data:
         cfg = _development_section(cfg, data["development"])
-    return cfg
+    given = {str(k) for k in data}
+    for section in ("compose", "development"):
+        given.update(f"{section}.{k}" for k in data.get(section) or {})
+    return replace(cfg, given=frozenset(given))
 
 
 def _compose_section(cfg: Config, value: Any) -> Config:
