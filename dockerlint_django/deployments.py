@@ -29,7 +29,7 @@ from dockerlint_django.analysis import Analysis
 from dockerlint_django.config import Config
 from dockerlint_django.discover import display_path, file_kind
 from dockerlint_django.engine import Options, build_analysis, parse_dockerfile, read_source
-from dockerlint_django.fix import Applicability, Edit, Fix
+from dockerlint_django.fix import Applicability, Edit, Fix, FixOutcome
 from dockerlint_django.project.view import runtime_layer
 from dockerlint_django.project.workspace import Workspace
 from dockerlint_django.results import FileResult, Finding
@@ -396,9 +396,9 @@ def fix_compose(
     options_for: OptionsFor,
     unsafe: bool,
     unchecked: Sequence[Path] = (),
-) -> list[tuple[SourceFile, Path, str, int, bool]]:
-    """The Compose files whose services' findings have fixes: ``(source, absolute path, new
-    text, fixes applied, converged)``. Each pass re-reads the projects with the edited text (in
+) -> list[tuple[SourceFile, Path, FixOutcome]]:
+    """The Compose files whose services' findings have fixes: ``(source, absolute path, what
+    the fix loop did)``. Each pass re-reads the projects with the edited text (in
     memory) and checks them again, so a fix is kept only while the files still load."""
     from dockerlint_django.fix import fix_until_stable
     from dockerlint_django.project.deployment import load_deployment
@@ -406,7 +406,7 @@ def fix_compose(
     floor = Applicability.UNSAFE if unsafe else Applicability.SAFE
     loaded = [d for d in deployments if d.project is not None]
     first = check_deployments(loaded, options_for, unchecked)
-    out: list[tuple[SourceFile, Path, str, int, bool]] = []
+    out: list[tuple[SourceFile, Path, FixOutcome]] = []
     done: set[Path] = set()
     for result in first:
         source = result.source
@@ -443,13 +443,12 @@ def fix_compose(
                 return None
             found = check_deployments(again, options_for, unchecked)
             return [
-                f.fix
+                replace(f.fix, code=f.code)
                 for r in found
                 if r.path == path
                 for f in r.findings
                 if f.fix is not None and f.fix.applicability >= floor
             ]
 
-        outcome = fix_until_stable(source.text, fixes_for)
-        out.append((source, result.real_path, outcome.text, outcome.applied, outcome.converged))
+        out.append((source, result.real_path, fix_until_stable(source.text, fixes_for)))
     return out

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from dockerlint_django._record import record
+from dockerlint_django._record import field, record
 from dockerlint_django.source import Span
 
 
@@ -51,6 +51,9 @@ class Fix:
     title: str
     edits: tuple[Edit, ...]
     applicability: Applicability = Applicability.SAFE
+    # The rule whose finding offered it, stamped by the fix loop's callers so that `fix
+    # --show-fixes` can count what was applied per rule.
+    code: str = ""
 
     def __post_init__(self) -> None:
         edits = tuple(sorted(set(self.edits)))
@@ -74,10 +77,15 @@ def apply_fixes(text: str, fixes: Iterable[Fix]) -> tuple[str, int]:
     Touching counts as a conflict because two insertions at the same offset have no defined order.
     Returns the new text and how many fixes were applied.
     """
-    out: list[str] = []
-    pos = 0
+    new, applied = apply_listed(text, fixes)
+    return new, len(applied)
+
+
+def first_pass(fixes: Iterable[Fix]) -> list[Fix]:
+    """The fixes one pass applies (each distinct set of edits once, none overlapping an earlier
+    one); the others wait for a later pass, after the text is linted again."""
+    chosen: list[Fix] = []
     last_end = -1
-    applied = 0
     seen: set[tuple[Edit, ...]] = set()
     for fix in sorted(fixes, key=lambda f: (f.start, f.end, f.title)):
         if not fix.edits or fix.edits in seen:
@@ -85,14 +93,23 @@ def apply_fixes(text: str, fixes: Iterable[Fix]) -> tuple[str, int]:
         if fix.edits[0].start <= last_end:
             continue
         seen.add(fix.edits)
+        chosen.append(fix)
+        last_end = fix.edits[-1].end
+    return chosen
+
+
+def apply_listed(text: str, fixes: Iterable[Fix]) -> tuple[str, list[Fix]]:
+    """``apply_fixes``, returning the fixes applied."""
+    chosen = first_pass(fixes)
+    out: list[str] = []
+    pos = 0
+    for fix in chosen:
         for edit in fix.edits:
             out.append(text[pos : edit.start])
             out.append(edit.content)
             pos = edit.end
-        last_end = fix.edits[-1].end
-        applied += 1
     out.append(text[pos:])
-    return "".join(out), applied
+    return "".join(out), chosen
 
 
 @record
@@ -101,6 +118,8 @@ class FixOutcome:
     applied: int  # fixes applied over all passes
     converged: bool
     passes: int
+    # How many of the applied fixes each rule offered (by Fix.code).
+    by_code: dict[str, int] = field(default_factory=dict)
 
 
 def fix_until_stable(
@@ -115,20 +134,23 @@ def fix_until_stable(
     """
     seen = {text}
     total = 0
+    by_code: dict[str, int] = {}
     fixes = fixes_for(text)
     if fixes is None:
         return FixOutcome(text, 0, True, 0)
     for passes in range(1, max_passes + 1):
-        new, n = apply_fixes(text, fixes)
-        if n == 0:
-            return FixOutcome(text, total, True, passes - 1)
+        new, applied = apply_listed(text, fixes)
+        if not applied:
+            return FixOutcome(text, total, True, passes - 1, by_code)
         new_fixes = fixes_for(new)
         if new_fixes is None or new in seen:
-            return FixOutcome(text, total, False, passes)
+            return FixOutcome(text, total, False, passes, by_code)
         seen.add(new)
-        total += n
+        total += len(applied)
+        for fix in applied:
+            by_code[fix.code] = by_code.get(fix.code, 0) + 1
         text, fixes = new, new_fixes
-    return FixOutcome(text, total, not fixes, max_passes)
+    return FixOutcome(text, total, not fixes, max_passes, by_code)
 
 
 def write_atomic(path: Path, data: bytes) -> None:

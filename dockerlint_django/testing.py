@@ -60,8 +60,8 @@ def fix_text(
 ) -> tuple[str, bool]:
     source = SourceFile.from_text(filename, text)
     config = config_for(codes, profile, options)
-    new, _applied, converged = fix_source(source, Options(config), unsafe)
-    return new, converged
+    outcome = fix_source(source, Options(config), unsafe)
+    return outcome.text, outcome.converged
 
 
 @record

@@ -94,10 +94,28 @@ class TestExitCodes:
         assert res.stdout == "All checks passed (1 file).\n"
         assert res.stderr == ""
 
-    @pytest.mark.parametrize("text", [INFO, WARNING, ERROR])
+    @pytest.mark.parametrize("text", [WARNING, ERROR])
     def test_findings_are_1(self, text: str) -> None:
         write("Dockerfile", text)
         assert run("check").exit_code == 1
+
+    def test_info_is_advice_that_does_not_fail_by_default(self) -> None:
+        write("Dockerfile", INFO)
+        res = run("check")
+        assert res.exit_code == 0
+        assert "DJ108" in res.stdout  # reported all the same
+        assert run("check", "--fail-on", "info").exit_code == 1
+        write(".dockerlint-django.yaml", "fail-on: info\n")
+        assert run("check").exit_code == 1
+
+    @pytest.mark.parametrize("command", ["check", "fix"])
+    def test_fail_on_none_reports_but_never_fails_on_findings(self, command: str) -> None:
+        write("Dockerfile", WARNING)
+        res = run(command, "--fail-on", "none")
+        assert res.exit_code == 0, res.output
+        assert "DJ030" in res.stdout
+        write("Dockerfile.bad", REJECTED)
+        assert run(command, "--fail-on", "none").exit_code == 2
 
     @pytest.mark.parametrize(
         "args",
@@ -274,7 +292,7 @@ class TestSelection:
 class TestJson:
     def test_shape(self) -> None:
         write("Dockerfile", INFO)
-        res = run("check", "--format", "json")
+        res = run("check", "--fail-on", "info", "--format", "json")
         assert res.exit_code == 1
         assert res.stdout.endswith("]\n")
         [item] = report(res)
@@ -343,7 +361,7 @@ class TestJson:
 class TestOutputOptions:
     def test_output_file(self) -> None:
         write("Dockerfile", INFO)
-        res = run("check", "--format", "json", "--output-file", "out/report.json")
+        res = run("check", "--fail-on", "info", "--format", "json", "--output-file", "out/report.json")
         assert res.exit_code == 1
         assert res.stdout == ""
         data = json.loads(Path("out/report.json").read_text(encoding="utf-8"))
@@ -352,10 +370,10 @@ class TestOutputOptions:
     def test_output_file_overwrites_and_has_no_colour(self) -> None:
         write("Dockerfile", INFO)
         write("report.txt", "old report that is much longer than the new one\n" * 50)
-        res = run("check", "--output-file", "report.txt", "--statistics")
+        res = run("check", "--fail-on", "info", "--output-file", "report.txt", "--statistics")
         assert res.exit_code == 1
         text = Path("report.txt").read_text(encoding="utf-8")
-        assert text.startswith("    1  DJ108  from-as-casing")
+        assert text.startswith("    1  DJ108  [*] [info]     from-as-casing")
         assert "old report" not in text
         assert "\x1b[" not in text
 
@@ -366,9 +384,11 @@ class TestOutputOptions:
         res = run("check", "--statistics", "--select", "DJ108,DJ101")
         lines = res.stdout.splitlines()
         # As ruff's --statistics: counts per rule instead of the findings, then the summary.
+        # Each row: the count, the code, whether `fix` fixes all of them ([*]), some ([-]) or
+        # none ([ ]) with this run's fixes, the highest severity, the name.
         assert lines[0:2] == [
-            "    2  DJ108  from-as-casing",
-            "    1  DJ101  apt-install-recommends",
+            "    2  DJ108  [*] [info]     from-as-casing",
+            "    1  DJ101  [ ] [info]     apt-install-recommends",
         ]
         assert lines[2].startswith("Found 3 problems (3 info) in 1 file.")
         assert "Dockerfile:1:" not in res.stdout
@@ -450,7 +470,7 @@ def _run_in_terminal(args: list[str], cwd: Path, env_extra: dict[str, str]) -> s
 
 class TestStdin:
     def test_stdin_with_filename(self) -> None:
-        res = run("check", "-", "--stdin-filename", "docker/Dockerfile", input=INFO)
+        res = run("check", "--fail-on", "info", "-", "--stdin-filename", "docker/Dockerfile", input=INFO)
         assert res.exit_code == 1
         assert res.stdout.startswith("docker/Dockerfile:1:18: DJ108")
 
@@ -460,9 +480,9 @@ class TestStdin:
 
     def test_stdin_filename_finds_config_and_per_file_ignores(self) -> None:
         write("svc/.dockerlint-django.yaml", 'per-file-ignores: {"Dockerfile.dev": [DJ108]}\n')
-        res = run("check", "-", "--stdin-filename", "svc/Dockerfile.dev", input=INFO)
+        res = run("check", "--fail-on", "info", "-", "--stdin-filename", "svc/Dockerfile.dev", input=INFO)
         assert res.exit_code == 0, res.output
-        res = run("check", "-", "--stdin-filename", "svc/Dockerfile", input=INFO)
+        res = run("check", "--fail-on", "info", "-", "--stdin-filename", "svc/Dockerfile", input=INFO)
         assert res.exit_code == 1
 
     def test_stdin_with_files(self) -> None:
@@ -653,6 +673,7 @@ class TestRuleCommand:
             "profile",
             "summary",
             "default_enabled",
+            "hadolint",
         }
 
     def test_unknown(self) -> None:
@@ -758,23 +779,25 @@ class TestFix:
         res = run("fix")
         assert res.exit_code == 0, res.output
         assert p.read_text() == INFO.replace(" as ", " AS ")
-        assert res.stderr == "Fixed 1 problem.\n"
-        assert res.stdout == ""
+        # As ruff: the count on standard output, nothing on stderr when all went well.
+        assert res.stdout == "Found 1 problem (1 fixed, 0 remaining).\n"
+        assert res.stderr == ""
 
     def test_remaining_findings_exit_1(self) -> None:
         p = write("Dockerfile", 'FROM python:3.11 as b\nCMD ["true"]\n')
         res = run("fix")
         assert res.exit_code == 1
         assert p.read_text() == 'FROM python:3.11 AS b\nCMD ["true"]\n'
-        assert "Fixed 1 problem." in res.stderr
-        assert "Dockerfile:1:1: DJ030" in res.stderr
+        # The findings left, then the count, on standard output.
+        assert res.stdout.startswith("Dockerfile:1:1: DJ030 [warning]")
+        assert res.stdout.endswith("Found 2 problems (1 fixed, 1 remaining).\n")
 
     def test_configured_fail_on_applies(self) -> None:
         write(".dockerlint-django.yaml", "fail-on: error\n")
         p = write("Dockerfile", 'FROM python:3.11 as b\nCMD ["true"]\n')
         res = run("fix")
         assert res.exit_code == 0, res.output
-        assert "Dockerfile:1:1: DJ030" in res.stderr
+        assert "Dockerfile:1:1: DJ030" in res.stdout
         assert p.read_text() == 'FROM python:3.11 AS b\nCMD ["true"]\n'
 
     def test_unsafe_fixes(self) -> None:
@@ -847,7 +870,7 @@ class TestFix:
         assert p.read_bytes() == once
         assert p.stat().st_ino == inode  # not even rewritten
         assert res.exit_code == 0, res.output
-        assert res.stderr == "Fixed 0 problems.\n"
+        assert res.stdout == "All checks passed (1 file).\n"
 
     @pytest.mark.parametrize(
         ("bom", "nl"), [(b"", b"\r\n"), (b"\xef\xbb\xbf", b"\n"), (b"\xef\xbb\xbf", b"\r\n")]
@@ -927,8 +950,8 @@ class TestFix:
     def test_selection_applies(self) -> None:
         p = write("Dockerfile", "FROM python:3.11 as b\nRUN apt-get install -y curl\nUSER app\n")
         # DJ101's fix is unsafe (a recommended package may be needed at run time).
-        assert run("fix", "--select", "DJ101").exit_code == 1
-        assert run("fix", "--select", "DJ101", "--unsafe-fixes").exit_code == 0
+        assert run("fix", "--select", "DJ101", "--fail-on", "info").exit_code == 1
+        assert run("fix", "--select", "DJ101", "--unsafe-fixes", "--fail-on", "info").exit_code == 0
         text = p.read_text()
         assert "--no-install-recommends" in text
         assert text.startswith("FROM python:3.11 as b\n")
@@ -966,3 +989,17 @@ class TestSubprocess:
         )
         assert res.returncode == 1
         assert res.stdout.decode().startswith("x/Dockerfile:1:1: DJ030 [warning]")
+
+
+def test_configured_fail_on_none() -> None:
+    write("Dockerfile", WARNING)
+    write(".dockerlint-django.yaml", "fail-on: none\n")
+    res = run("check")
+    assert res.exit_code == 0, res.output
+    assert "DJ030" in res.stdout
+    # The command line still decides over the file.
+    assert run("check", "--fail-on", "warning").exit_code == 1
+    write(".dockerlint-django.yaml", "fail-on: never\n")
+    res = run("check")
+    assert res.exit_code == 2
+    assert "fail-on:" in res.stderr

@@ -527,9 +527,9 @@ class TestFixCompose:
                 "  worker:\n    build: {context: ., target: other}\n",
             },
         )
-        code, _, err = run(tmp_path, "fix", "--select", "DJ030")
+        code, out, err = run(tmp_path, "fix", "--select", "DJ030")
         assert code == 1, err
-        assert "DJ030" in err  # the `other` target runs as root
+        assert "DJ030" in out  # the `other` target runs as root
 
     def test_fix_takes_the_compose_options_check_takes(self, tmp_path: Path) -> None:
         write(

@@ -10,6 +10,10 @@ from typing import Any, NoReturn
 import click
 
 from dockerlint_django import __version__
+from dockerlint_django.config import Config
+from dockerlint_django.engine import exit_code
+from dockerlint_django.results import FileResult
+from dockerlint_django.rules._base import Severity
 
 
 def fail(message: str) -> NoReturn:
@@ -78,7 +82,9 @@ def common_options(f: Any) -> Any:
     options = [
         click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
         selector_option(
-            "--select", "Only these rules: codes, prefixes (DJ1) or names, comma-separated."
+            "--select",
+            "Only these rules: codes, prefixes (DJ1), names or hadolint codes (DL3025), "
+            "comma-separated.",
         ),
         selector_option("--extend-select", "Add these rules to the selection."),
         selector_option("--ignore", "Skip these rules."),
@@ -123,3 +129,43 @@ def repository_root(start: Path) -> Path | None:
         if (folder / ".git").exists():  # a folder, or a file in worktrees and submodules
             return folder
     return None
+
+
+# With no --fail-on and no `fail-on` in the configuration: advice (`info`) is shown but does not
+# fail CI or a hook, as linters with severities do; `--fail-on info` fails on it too.
+DEFAULT_FAIL_ON = Severity.WARNING
+
+
+def exit_options(f: Any) -> Any:
+    options = [
+        click.option(
+            "--fail-on",
+            type=click.Choice(["error", "warning", "info", "none"]),
+            help="Lowest severity that fails (default: the configuration's fail-on, else "
+            "warning); 'none': findings never fail, errors still do.",
+        ),
+        click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def threshold(fail_on: str | None, cfg: Config) -> Severity | None:
+    """The lowest severity that fails the run (the command line's, the configuration's, the
+    default); None: no finding fails it."""
+    if fail_on == "none":
+        return None
+    if fail_on:
+        return Severity.parse(fail_on)
+    if cfg.fail_on_none:
+        return None
+    return cfg.fail_on or DEFAULT_FAIL_ON
+
+
+def final_code(results: Sequence[FileResult], lowest: Severity | None, exit_zero: bool) -> int:
+    """0 clean, 1 findings at or above ``lowest``, 2 when a file could not be checked."""
+    code = exit_code(results, lowest or Severity.ERROR)
+    if code == 1 and (lowest is None or exit_zero):
+        return 0
+    return code

@@ -13,7 +13,10 @@ from dockerlint_django.cli._common import (
     cli,
     common_options,
     compose_options,
+    exit_options,
+    final_code,
     repository_root,
+    threshold,
 )
 from dockerlint_django.cli._output import (
     OUTPUT_KEYS,
@@ -24,24 +27,20 @@ from dockerlint_django.cli._output import (
 )
 from dockerlint_django.cli._run import Run, collect_results
 from dockerlint_django.cli._show import SHOW_KEYS, before_run, show_options, split_show
-from dockerlint_django.engine import (
-    exit_code,
-)
+from dockerlint_django.cli.fix import FIX_KEYS, fix_options, fixable_counts, run_fix
 from dockerlint_django.formatters import FormatOptions
-from dockerlint_django.rules._base import Severity
 
 
 @cli.command()
 @common_options
 @output_options
 @show_options
-@click.option(
-    "--fail-on",
-    type=click.Choice(["error", "warning", "info"]),
-    help="Lowest severity that fails (default: info).",
-)
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@exit_options
 @compose_options
+@click.option(
+    "--fix", "apply_fixes", is_flag=True, help="Apply the fixes: `fix`, as ruff spells it."
+)
+@fix_options
 @click.option(
     "--show-services",
     is_flag=True,
@@ -49,14 +48,20 @@ from dockerlint_django.rules._base import Severity
 )
 def check(
     show_services: bool,
-    fail_on: str | None,
-    exit_zero: bool,
+    apply_fixes: bool,
     **kw: Any,
 ) -> None:
-    """Lint Dockerfiles.
+    """Lint Dockerfiles, Compose files and what they run.
 
     PATHS are files or folders (default: the current folder); '-' reads standard input.
     """
+    if apply_fixes or kw["diff"]:
+        sys.exit(run_fix(kw))
+    fail_on, exit_zero = kw.pop("fail_on"), kw.pop("exit_zero")
+    unsafe = kw.pop("unsafe_fixes")
+    if kw.pop("show_fixes"):
+        raise click.UsageError("--show-fixes lists what a fix applied: use it with --fix or fix")
+    kw.pop("diff")
     output = split_output(kw)
     show = split_show(kw)
     outputs_of(output)  # a usage error before any file is read
@@ -91,20 +96,28 @@ def check(
             )
             click.echo(f"dockerlint-django: error: {where}", err=True)
     base_cfg = run.config_for(None)
-    threshold = Severity.parse(fail_on) if fail_on else (base_cfg.fail_on or Severity.INFO)
     cwd = Path.cwd()
+    fix_count, fix_more = fixable_counts(results, unsafe)
     fopts = FormatOptions(
         root=repository_root(cwd) or cwd,
         enabled=run.enabled or base_cfg.enabled_codes(),
+        unsafe_fixes=unsafe,
+        fix_count=fix_count,
+        fix_more=fix_more,
     )
     emit_reports(results, output, fopts)
-    code = exit_code(results, threshold)
-    if exit_zero and code == 1:
-        code = 0
-    sys.exit(code)
+    sys.exit(final_code(results, threshold(fail_on, base_cfg), exit_zero))
 
 
-_CHECK_ONLY = ("show_services", "fail_on", "exit_zero", *OUTPUT_KEYS, *SHOW_KEYS)
+_CHECK_ONLY = (
+    "show_services",
+    "apply_fixes",
+    "fail_on",
+    "exit_zero",
+    *FIX_KEYS,
+    *OUTPUT_KEYS,
+    *SHOW_KEYS,
+)
 
 
 def run_for(args: Sequence[str]) -> Run:

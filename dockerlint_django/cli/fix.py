@@ -1,47 +1,102 @@
-"""``dockerlint-django fix``."""
+"""``dockerlint-django fix`` (and ``check --fix``): apply the fixes, then report what is left."""
 
 from __future__ import annotations
 
 import difflib
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from dockerlint_django.cli._common import cli, common_options, compose_options
-from dockerlint_django.cli._run import Run
-from dockerlint_django.discover import display_path
-from dockerlint_django.engine import (
-    exit_code,
-    fix_source,
-    lint_source,
-    read_source,
+from dockerlint_django.cli._common import (
+    cli,
+    common_options,
+    compose_options,
+    exit_options,
+    final_code,
+    repository_root,
+    threshold,
 )
-from dockerlint_django.fix import write_atomic
-from dockerlint_django.formatters import FormatOptions, writer
+from dockerlint_django.cli._output import emit_reports, output_options, outputs_of, split_output
+from dockerlint_django.cli._run import Run
+from dockerlint_django.cli._show import before_run, show_options, split_show
+from dockerlint_django.discover import display_path
+from dockerlint_django.engine import fix_source, lint_source, read_source
+from dockerlint_django.fix import Applicability, write_atomic
+from dockerlint_django.formatters import FormatOptions
 from dockerlint_django.results import FileResult, flatten
-from dockerlint_django.rules._base import Severity
 from dockerlint_django.source import SourceError, SourceFile
 
 if TYPE_CHECKING:
     from dockerlint_django.project.links import ImageBuild
 
+# The keyword arguments ``fix_options`` adds to a command.
+FIX_KEYS = ("unsafe_fixes", "diff", "show_fixes")
+
+
+def fix_options(f: Any) -> Any:
+    options = [
+        click.option(
+            "--unsafe-fixes", is_flag=True, help="Also apply fixes that change behaviour."
+        ),
+        click.option(
+            "--diff",
+            is_flag=True,
+            help="Print the changes as a unified diff and how many problems they fix; write "
+            "nothing.",
+        ),
+        click.option("--show-fixes", is_flag=True, help="List the fixes applied, per rule."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _error(message: str) -> None:
+    click.echo(f"dockerlint-django: error: {message}", err=True)
+
+
+def _warning(message: str) -> None:
+    click.echo(f"dockerlint-django: warning: {message}", err=True)
+
 
 @cli.command()
 @common_options
+@output_options
+@show_options
+@exit_options
 @compose_options
-@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change behaviour.")
-@click.option("--diff", is_flag=True, help="Print the changes as a unified diff; write nothing.")
-def fix(unsafe_fixes: bool, diff: bool, **kw: Any) -> None:
-    """Apply the available fixes, then report what is left."""
+@fix_options
+def fix(**kw: Any) -> None:
+    """Apply the available fixes, then report what is left.
+
+    Safe fixes keep what the image does; --unsafe-fixes also applies the ones that change it.
+    PATHS are files or folders (default: the current folder); '-' reads standard input and prints
+    the fixed text.
+    """
+    sys.exit(run_fix(kw))
+
+
+def run_fix(kw: dict[str, Any]) -> int:
+    """Fix what ``kw`` (the options of ``fix``, or of ``check --fix``) names; the exit code."""
+    output = split_output(kw)
+    show = split_show(kw)
+    fail_on, exit_zero = kw.pop("fail_on"), kw.pop("exit_zero")
+    unsafe, diff, show_fixes = (kw.pop(k) for k in FIX_KEYS)
+    outputs_of(output)  # a usage error before any file is read or written
     run = Run(kw)
+    shown = before_run(run, show)
+    if shown is not None:
+        return shown
     results: list[FileResult] = []
-    out: TextIO = sys.stdout
+    diffs: list[str] = []
     total = 0
+    # display path -> code -> fixes applied, in the order the files were fixed.
+    applied_in: dict[str, dict[str, int]] = {}
     had_error = False
-    changed = False
     # (source, its path for configuration and the build context, written back to disk?)
     targets: list[tuple[SourceFile, Path | None, bool]] = []
     plan = run.plan()
@@ -51,116 +106,188 @@ def fix(unsafe_fixes: bool, diff: bool, **kw: Any) -> None:
     for dockerfile, build in plan.dockerfiles:
         builds.setdefault(dockerfile, build)
     for warning in plan.warnings:
-        click.echo(f"dockerlint-django: warning: {warning}", err=True)
+        _warning(warning)
     for p in run.missing:
-        click.echo(f"dockerlint-django: error: {p}: no such file or directory", err=True)
+        _error(f"{p}: no such file or directory")
     for d in plan.deployments:
         if d.error is not None and not d.needs_values:
             # As check: a project that only needs values a deployment gives is a warning.
-            click.echo(f"dockerlint-django: error: {d.error.one_line()}", err=True)
+            _error(d.error.one_line())
             had_error = True
     for planned in builds:
         try:
             targets.append((read_source(planned, display_path(planned)), planned, True))
         except SourceError as exc:
             line = f":{exc.line}" if exc.line else ""
-            click.echo(
-                f"dockerlint-django: error: {display_path(planned)}{line}: {exc.message}", err=True
-            )
+            _error(f"{display_path(planned)}{line}: {exc.message}")
             had_error = True
     if run.wants_stdin:
         got = run.stdin_source()
         if isinstance(got, str):
-            click.echo(f"dockerlint-django: error: {got}", err=True)
+            _error(got)
             had_error = True
         else:
             # --stdin-filename names the file for configuration, never a file to overwrite.
             targets.append((got[0], got[1], False))
+    stdin_text: list[bytes] = []
     for source, path, on_disk in targets:
         options = run.options_with(path, builds.get(path) if path is not None else None)
-        new_text, applied, converged = fix_source(source, options, unsafe_fixes, real_path=path)
-        if not converged:
-            click.echo(
-                f"dockerlint-django: warning: {source.path}: fixes did not converge", err=True
-            )
-        total += applied
+        outcome = fix_source(source, options, unsafe, real_path=path)
+        if not outcome.converged:
+            _warning(f"{source.path}: fixes did not converge")
+        new_text = outcome.text
         fixed = SourceFile(source.path, new_text, source.bom, source.newline)
         if new_text != source.text:
-            changed = True
+            total += outcome.applied
+            _tally(applied_in, source.path, outcome.by_code)
             if diff:
-                out.writelines(_unified_diff(source.path, source.text, new_text))
-            elif not on_disk:
-                sys.stdout.buffer.write(source.encode(new_text))
-            else:
+                diffs.extend(_unified_diff(source.path, source.text, new_text))
+            elif on_disk:
                 assert path is not None
                 try:
                     write_atomic(path, source.encode(new_text))
                 except OSError as exc:
-                    click.echo(
-                        f"dockerlint-django: error: {source.path}: cannot write: {exc}", err=True
-                    )
+                    _error(f"{source.path}: cannot write: {exc.strerror or exc}")
                     had_error = True
-        elif not on_disk and not diff:
-            sys.stdout.buffer.write(source.encode())
+                    fixed = source  # what is on disk is what is left
+                    total -= outcome.applied
+                    applied_in.pop(source.path, None)
+        if not on_disk and not diff:
+            stdin_text.append(source.encode(new_text))
         # What is left, by every build of the file (a finding may be one target's alone).
         others = [b for d, b in plan.dockerfiles if d == path and b is not builds.get(path)]
         for build in [builds.get(path) if path is not None else None, *others]:
             results.append(lint_source(fixed, run.options_with(path, build), real_path=path))
     if plan.deployments:
-        from dockerlint_django.deployments import check_deployments, fix_compose
-        from dockerlint_django.project.deployment import load_deployment
+        total, had_error = _fix_compose(
+            run, unsafe, diff, results, diffs, applied_in, total, had_error
+        )
+    results = flatten(results)
+    base_cfg = run.config_for(None)
+    lowest = threshold(fail_on, base_cfg)
+    if diff:
+        # The diff alone on standard output, so that it can go straight to `git apply`; the
+        # findings left would be positioned in the fixed text, which is not on disk.
+        sys.stdout.writelines(diffs)
+        problems = f"{total} problem{'s' if total != 1 else ''}"
+        click.echo(f"Would fix {problems}." if total else "No problems to fix.", err=True)
+        code = 2 if had_error or run.missing else (1 if diffs else 0)
+        return 0 if code == 1 and exit_zero else code
+    if stdin_text:
+        # The fixed text is the output, as formatters print it; the report goes to stderr.
+        for data in stdin_text:
+            sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    cwd = Path.cwd()
+    fopts = FormatOptions(
+        root=repository_root(cwd) or cwd,
+        enabled=run.enabled or base_cfg.enabled_codes(),
+        unsafe_fixes=unsafe,
+        fixed=total,
+    )
+    if stdin_text:
+        _emit_to_stderr(results, output, fopts)
+    else:
+        emit_reports(results, output, fopts)
+    if show_fixes:
+        _show_fixes(applied_in, to_stderr=bool(stdin_text) or not _text_on_stdout(output))
+    code = final_code(results, lowest, exit_zero)
+    if had_error or run.missing:
+        code = 2
+    return code
 
-        settings = run.load_settings(run.config_for(None))
-        overlay: dict[str, str] = {}
-        for source, real, new_text, applied, converged in fix_compose(
-            plan.deployments, settings, run.options_with, unsafe_fixes, plan.unchecked
-        ):
-            if not converged:
-                click.echo(
-                    f"dockerlint-django: warning: {source.path}: fixes did not converge", err=True
-                )
-            if new_text == source.text:
-                continue
-            total += applied
-            changed = True
-            for d in plan.deployments:
-                # Under every name the projects read it by (a symlink is the same file).
-                for other in d.project.files if d.project is not None else ():
-                    if Path(other.path).resolve() == real.resolve():
-                        overlay[str(Path(other.path).absolute())] = new_text
-            overlay[str(real.absolute())] = new_text
-            if diff:
-                out.writelines(_unified_diff(source.path, source.text, new_text))
-                continue
+
+def _fix_compose(
+    run: Run,
+    unsafe: bool,
+    diff: bool,
+    results: list[FileResult],
+    diffs: list[str],
+    applied_in: dict[str, dict[str, int]],
+    total: int,
+    had_error: bool,
+) -> tuple[int, bool]:
+    from dockerlint_django.deployments import check_deployments, fix_compose
+    from dockerlint_django.project.deployment import load_deployment
+
+    plan = run.plan()
+    settings = run.load_settings(run.config_for(None))
+    overlay: dict[str, str] = {}
+    for source, real, outcome in fix_compose(
+        plan.deployments, settings, run.options_with, unsafe, plan.unchecked
+    ):
+        if not outcome.converged:
+            _warning(f"{source.path}: fixes did not converge")
+        new_text = outcome.text
+        if new_text == source.text:
+            continue
+        if diff:
+            diffs.extend(_unified_diff(source.path, source.text, new_text))
+        else:
             try:
                 write_atomic(real, source.encode(new_text))
             except OSError as exc:
-                click.echo(
-                    f"dockerlint-django: error: {source.path}: cannot write: {exc}", err=True
-                )
+                _error(f"{source.path}: cannot write: {exc.strerror or exc}")
                 had_error = True
-        again = [
-            load_deployment(d.files, settings, overlay) if overlay else d
-            for d in plan.deployments
-            if d.error is None
-        ]
-        results.extend(check_deployments(again, run.options_with, plan.unchecked))
-        targets_on_disk = True
-    else:
-        targets_on_disk = any(on_disk for _, _, on_disk in targets)
-    if not diff and targets_on_disk:
-        click.echo(f"Fixed {total} problem{'s' if total != 1 else ''}.", err=True)
-    results = flatten(results)
-    remaining = [f for r in results for f in r.findings]
-    if remaining and targets_on_disk:
-        writer("text")(results, sys.stderr, FormatOptions(quiet=True))
-    code = exit_code(results, run.config_for(None).fail_on or Severity.INFO)
-    if diff and changed and code == 0:
-        # Nothing was written, so the files on disk still have the problems the diff fixes.
-        code = 1
-    if had_error or run.missing:
-        code = 2
-    sys.exit(code)
+                continue  # what is left is checked in the text on disk
+        total += outcome.applied
+        _tally(applied_in, source.path, outcome.by_code)
+        for d in plan.deployments:
+            # Under every name the projects read it by (a symlink is the same file).
+            for other in d.project.files if d.project is not None else ():
+                if Path(other.path).resolve() == real.resolve():
+                    overlay[str(Path(other.path).absolute())] = new_text
+        overlay[str(real.absolute())] = new_text
+    again = [
+        load_deployment(d.files, settings, overlay) if overlay else d
+        for d in plan.deployments
+        if d.error is None
+    ]
+    results.extend(check_deployments(again, run.options_with, plan.unchecked))
+    return total, had_error
+
+
+def _tally(applied_in: dict[str, dict[str, int]], path: str, by_code: dict[str, int]) -> None:
+    counts = applied_in.setdefault(path, {})
+    for code, n in by_code.items():
+        counts[code] = counts.get(code, 0) + n
+
+
+def _text_on_stdout(output: dict[str, Any]) -> bool:
+    return any(
+        fmt in ("text", "full", "concise") and where is None for fmt, where in outputs_of(output)
+    )
+
+
+def _emit_to_stderr(
+    results: list[FileResult], output: dict[str, Any], fopts: FormatOptions
+) -> None:
+    # Standard output holds the fixed text: a report meant for it goes to stderr instead.
+    saved = sys.stdout
+    sys.stdout = sys.stderr
+    try:
+        emit_reports(results, output, fopts)
+    finally:
+        sys.stdout = saved
+
+
+def _show_fixes(applied_in: dict[str, dict[str, int]], to_stderr: bool) -> None:
+    """ruff's --show-fixes list: each file, then each rule with how many of its fixes applied."""
+    from dockerlint_django import rules as registry
+
+    total = sum(n for counts in applied_in.values() for n in counts.values())
+    if not total:
+        click.echo("No fixes applied.", err=to_stderr)
+        return
+    lines = [f"Fixed {total} problem{'s' if total != 1 else ''}:"]
+    for path, counts in applied_in.items():
+        if not counts:
+            continue
+        lines.append(f"- {path}:")
+        for code, n in sorted(counts.items()):
+            name = registry.get(code).name if code in registry.CODES else ""
+            lines.append(f"    {n} \N{MULTIPLICATION SIGN} {code}" + (f" ({name})" if name else ""))
+    click.echo("\n".join(lines), err=to_stderr)
 
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
@@ -174,3 +301,39 @@ def _unified_diff(path: str, old: str, new: str) -> list[str]:
         line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
         for line in lines
     ]
+
+
+def fixable_counts(results: Sequence[FileResult], unsafe: bool) -> tuple[int, bool]:
+    """How many fixes ``fix`` applies in its first pass over these findings, and whether it may
+    apply more after those: a fix that overlaps an earlier one waits for the next pass, and a
+    finding with no fix yet, of a rule that has fixes, may get one once a fix has rewritten its
+    text (DJ022's `--worker-tmp-dir` goes into the exec-form CMD that DJ001's fix writes). Fixes
+    with the same edits, offered by several findings, count once."""
+    from dockerlint_django import rules as registry
+    from dockerlint_django.fix import first_pass
+    from dockerlint_django.rules._base import FixAvailability
+
+    floor = Applicability.UNSAFE if unsafe else Applicability.SAFE
+    by_file: dict[str, list[Any]] = {}
+    waiting: dict[str, list[tuple[int, int]]] = {}
+    for r in results:
+        for f in r.findings:
+            if f.fix is not None and f.fix.applicability >= floor:
+                by_file.setdefault(f.path, []).append(f.fix)
+            elif (
+                f.fix is None
+                and f.code in registry.CODES
+                and registry.get(f.code).meta.fix is not FixAvailability.NONE
+            ):
+                waiting.setdefault(f.path, []).append((f.span.start, f.span.end))
+    count = 0
+    more = False
+    for path, fixes in by_file.items():
+        chosen = first_pass(fixes)
+        count += len(chosen)
+        more = more or len(chosen) < len({fix.edits for fix in fixes if fix.edits})
+        edits = [(e.start, e.end) for fix in chosen for e in fix.edits]
+        more = more or any(
+            a <= end and start <= b for start, end in waiting.get(path, ()) for a, b in edits
+        )
+    return count, more
