@@ -361,7 +361,9 @@ class TestJson:
 class TestOutputOptions:
     def test_output_file(self) -> None:
         write("Dockerfile", INFO)
-        res = run("check", "--fail-on", "info", "--format", "json", "--output-file", "out/report.json")
+        res = run(
+            "check", "--fail-on", "info", "--format", "json", "--output-file", "out/report.json"
+        )
         assert res.exit_code == 1
         assert res.stdout == ""
         data = json.loads(Path("out/report.json").read_text(encoding="utf-8"))
@@ -470,7 +472,9 @@ def _run_in_terminal(args: list[str], cwd: Path, env_extra: dict[str, str]) -> s
 
 class TestStdin:
     def test_stdin_with_filename(self) -> None:
-        res = run("check", "--fail-on", "info", "-", "--stdin-filename", "docker/Dockerfile", input=INFO)
+        res = run(
+            "check", "--fail-on", "info", "-", "--stdin-filename", "docker/Dockerfile", input=INFO
+        )
         assert res.exit_code == 1
         assert res.stdout.startswith("docker/Dockerfile:1:18: DJ108")
 
@@ -480,9 +484,13 @@ class TestStdin:
 
     def test_stdin_filename_finds_config_and_per_file_ignores(self) -> None:
         write("svc/.dockerlint-django.yaml", 'per-file-ignores: {"Dockerfile.dev": [DJ108]}\n')
-        res = run("check", "--fail-on", "info", "-", "--stdin-filename", "svc/Dockerfile.dev", input=INFO)
+        res = run(
+            "check", "--fail-on", "info", "-", "--stdin-filename", "svc/Dockerfile.dev", input=INFO
+        )
         assert res.exit_code == 0, res.output
-        res = run("check", "--fail-on", "info", "-", "--stdin-filename", "svc/Dockerfile", input=INFO)
+        res = run(
+            "check", "--fail-on", "info", "-", "--stdin-filename", "svc/Dockerfile", input=INFO
+        )
         assert res.exit_code == 1
 
     def test_stdin_with_files(self) -> None:

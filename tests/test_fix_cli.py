@@ -16,7 +16,7 @@ RUNNER = "RUN groupadd -r app && useradd --no-log-init -r -g app app\nUSER app:a
 # DJ108 (safe fix) and DJ030 (no user: a warning with no safe fix).
 TWO = 'FROM python:3.11 as b\nCMD ["true"]\n'
 # Two safe fixes that do not wait for each other: DJ108 and DJ107 (ADD of a local file).
-INDEPENDENT = f"FROM python:3.11 as b\nFROM python:3.11\n{RUNNER}ADD a.txt /a.txt\nCMD [\"true\"]\n"
+INDEPENDENT = f'FROM python:3.11 as b\nFROM python:3.11\n{RUNNER}ADD a.txt /a.txt\nCMD ["true"]\n'
 # DJ001's fix writes the exec-form CMD that DJ022's and DJ023's fixes then edit.
 CASCADE = (
     f"FROM python:3.11\n{RUNNER}ENV WEB_CONCURRENCY=2\nEXPOSE 8000\n"
