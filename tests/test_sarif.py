@@ -36,7 +36,9 @@ from dockerlint_django.rules._base import Severity
 from dockerlint_django.source import SourceFile
 from tests.conftest import CORPUS, ROOT, SHARED, corpus_rows
 
-SCHEMA_PATH = SHARED / "sarif" / "sarif-schema-2.1.0.json"
+# The tests carry their own copy, so that SARIF reports are validated on any checkout.
+SCHEMA_PATH = ROOT / "tests" / "data" / "sarif" / "sarif-schema-2.1.0.json"
+SHARED_SCHEMA = SHARED / "sarif" / "sarif-schema-2.1.0.json"
 PROJECTS = sorted(p.parent for p in (ROOT / "fixtures" / "projects").glob("*/input"))
 CORPUS_ROWS = corpus_rows("dockerfile")
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
@@ -130,6 +132,11 @@ def region_text(text: str, region: dict[str, Any]) -> str:
 
 
 needs_schema = pytest.mark.skipif(not SCHEMA_PATH.is_file(), reason=f"{SCHEMA_PATH} is absent")
+
+
+@pytest.mark.skipif(not SHARED_SCHEMA.is_file(), reason="../shared/sarif is not present")
+def test_carried_schema_is_the_oasis_schema_unchanged() -> None:
+    assert SCHEMA_PATH.read_bytes() == SHARED_SCHEMA.read_bytes()
 needs_corpus = pytest.mark.skipif(not CORPUS_ROWS, reason="../shared/corpus is not present")
 
 
