@@ -137,6 +137,8 @@ needs_schema = pytest.mark.skipif(not SCHEMA_PATH.is_file(), reason=f"{SCHEMA_PA
 @pytest.mark.skipif(not SHARED_SCHEMA.is_file(), reason="../shared/sarif is not present")
 def test_carried_schema_is_the_oasis_schema_unchanged() -> None:
     assert SCHEMA_PATH.read_bytes() == SHARED_SCHEMA.read_bytes()
+
+
 needs_corpus = pytest.mark.skipif(not CORPUS_ROWS, reason="../shared/corpus is not present")
 
 
