@@ -10,6 +10,7 @@ import contextlib
 import enum
 import itertools
 import os
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -153,34 +154,186 @@ def fix_until_stable(
     return FixOutcome(text, total, not fixes, max_passes, by_code)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that a crash leaves either the old file or the new one."""
-    import tempfile  # only when writing: start-up time matters in hooks
+class WriteRefused(OSError):
+    """A file that ``fix`` or a report must not write: the reason is the message."""
 
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that a crash leaves either the old file or the new one.
+
+    The file a symlink points to is the one replaced; the new file keeps the old one's mode, owner
+    (where allowed) and extended attributes. A file with several hard links is written in place,
+    since replacing it would split it from its other names.
+    """
     target = path.resolve()
-    owner: tuple[int, int] | None = None
-    if target.exists():
-        st = target.stat()
+    try:
+        st: os.stat_result | None = target.stat()
+    except FileNotFoundError:
+        st = None
+    if st is not None and st.st_nlink > 1 and stat.S_ISREG(st.st_mode):
+        _write_in_place(target, data)
+        return
+    if st is not None:
         mode = st.st_mode & 0o7777
-        owner = (st.st_uid, st.st_gid)
+        owner: tuple[int, int] | None = (st.st_uid, st.st_gid)
     else:
-        # mkstemp creates 0600; a new file should get the mode open() would have given it.
+        # A new file gets the mode open() would have given it.
         umask = os.umask(0)
         os.umask(umask)
-        mode = 0o666 & ~umask
+        mode, owner = 0o666 & ~umask, None
+    fd, tmp = _temporary(target)
+    unnamed_failed = False
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            _fill(fh.fileno(), data, target, mode, owner, st is not None)
+            if tmp is None:
+                # An unnamed file (O_TMPFILE): it gets a name only now, just before the rename,
+                # so a run killed while writing leaves nothing behind.
+                try:
+                    tmp = _link_unnamed(fh.fileno(), target)
+                except OSError:
+                    unnamed_failed = True
+        if unnamed_failed:
+            _write_named(target, data, mode, owner, st is not None)
+            return
+        assert tmp is not None
+        os.replace(tmp, target)
+    except BaseException:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _fill(
+    fd: int, data: bytes, target: Path, mode: int, owner: tuple[int, int] | None, existed: bool
+) -> None:
+    """Write the new content and give the file the old one's attributes, before it replaces it."""
+    view = memoryview(data)
+    written = 0
+    while written < len(view):
+        written += os.write(fd, view[written:])
+    if existed:
+        _copy_xattrs(target, fd)
+    if owner is not None and owner != (os.geteuid(), os.getegid()):
+        # Root fixing another user's file (a hook in a container) must not take it over. A user
+        # who may not give files away ends up owning it, as with any editor.
+        with contextlib.suppress(PermissionError):
+            os.fchown(fd, *owner)
+    os.fchmod(fd, mode)
+    os.fsync(fd)
+
+
+def _write_named(
+    target: Path, data: bytes, mode: int, owner: tuple[int, int] | None, existed: bool
+) -> None:
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if owner is not None and owner != (os.geteuid(), os.getegid()):
-            # Root fixing another user's file (a hook in a container) must not take it over. A
-            # user who may not give files away ends up owning it, as with any editor.
-            with contextlib.suppress(PermissionError):
-                os.chown(tmp, *owner)
-        os.chmod(tmp, mode)
+            _fill(fh.fileno(), data, target, mode, owner, existed)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_fixed(path: Path, original: bytes, data: bytes) -> None:
+    """Write a fixed file over the text it was fixed from, refusing what ``fix`` must leave alone:
+    a file that is not a regular file, is read-only, or changed on disk since it was read (an
+    edit saved while the run was going must not be lost)."""
+    from dockerlint_django.source import NotRegularFile, read_bounded
+
+    target = path.resolve()
+    st = target.stat()
+    if not stat.S_ISREG(st.st_mode):
+        raise WriteRefused("not a regular file; not rewritten")
+    if not st.st_mode & 0o222 or not os.access(target, os.W_OK):
+        raise WriteRefused("read-only; not rewritten")
+    try:
+        current = read_bounded(target)
+    except NotRegularFile as exc:
+        raise WriteRefused(f"{exc}; not rewritten") from None
+    if current != original:
+        raise WriteRefused("changed on disk while it was being fixed; left as it is")
+    write_atomic(path, data)
+
+
+def check_report_target(path: Path, inputs: Iterable[Path]) -> None:
+    """Refuse a report path that is not a regular file or a new one: never through a symlink (a
+    committed `report.sarif` link must not make CI overwrite what it points to), never over a
+    device, never over a file the run checks."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        st = None
+    if st is not None and stat.S_ISLNK(st.st_mode):
+        raise WriteRefused("is a symbolic link; reports are not written through links")
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise WriteRefused("is not a regular file; reports are written only to regular files")
+    real = path.resolve()
+    for given in inputs:
+        if given.resolve() == real:
+            raise WriteRefused("is a file this run checks; it would be replaced by the report")
+
+
+def _temporary(target: Path) -> tuple[int, str | None]:
+    """A file to write the new content to, beside the target: unnamed where the system allows."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if flag and Path("/proc/self/fd").is_dir():
+        try:
+            return os.open(target.parent, flag | os.O_WRONLY, 0o600), None
+        except OSError:
+            pass  # a file system without O_TMPFILE: a named temporary file instead
+    import tempfile  # only when writing: start-up time matters in hooks
+
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    return fd, name
+
+
+def _link_unnamed(fd: int, target: Path) -> str:
+    """Give an O_TMPFILE file a name beside the target, as open(2) shows: linkat with
+    AT_SYMLINK_FOLLOW on its /proc/self/fd link. (os.link does not pass that flag on Linux.)"""
+    import ctypes
+    import secrets
+
+    name = str(target.parent / f".{target.name}.{secrets.token_hex(4)}")
+    libc = ctypes.CDLL(None, use_errno=True)
+    at_fdcwd, at_symlink_follow = -100, 0x400
+    done = libc.linkat(
+        at_fdcwd, f"/proc/self/fd/{fd}".encode(), at_fdcwd, os.fsencode(name), at_symlink_follow
+    )
+    if done != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, os.strerror(errno), name)
+    return name
+
+
+def _copy_xattrs(source: Path, fd: int) -> None:
+    # Labels and ACLs kept in extended attributes (SELinux contexts, macOS quarantine, user.*)
+    # belong to the file, not to its content. Some cannot be set without privileges: skipped.
+    if not hasattr(os, "listxattr"):
+        return
+    try:
+        names = os.listxattr(source)
+    except OSError:
+        return
+    for name in names:
+        with contextlib.suppress(OSError):
+            os.setxattr(fd, name, os.getxattr(source, name))
+
+
+def _write_in_place(target: Path, data: bytes) -> None:
+    # Several hard links share one inode: writing into it keeps them together (and keeps mode,
+    # owner and attributes). The new content is written before the file is cut to its length, so
+    # a crash leaves at worst the new text followed by a tail of the old one, never an empty file.
+    fd = os.open(target, os.O_WRONLY)
+    try:
+        view = memoryview(data)
+        offset = 0
+        while offset < len(view):
+            offset += os.pwrite(fd, view[offset:], offset)
+        os.ftruncate(fd, len(data))
+        os.fsync(fd)
+    finally:
+        os.close(fd)

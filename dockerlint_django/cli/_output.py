@@ -14,7 +14,7 @@ import click
 
 from dockerlint_django._record import replace
 from dockerlint_django.cli._common import fail
-from dockerlint_django.fix import write_atomic
+from dockerlint_django.fix import WriteRefused, check_report_target, write_atomic
 from dockerlint_django.formatters import (
     AUTO,
     MODULES,
@@ -168,6 +168,7 @@ def emit_reports(results: list[FileResult], output: dict[str, Any], fopts: Forma
         quiet=output["quiet"],
         category=output["category"],
     )
+    refuse_bad_outputs(output, [r.real_path for r in results if r.real_path is not None])
     choice = "never" if output.get("no_color") else output.get("color") or "auto"
     for fmt, output_file in outputs_of(output):
         text = fmt in TEXT_FORMS
@@ -177,6 +178,18 @@ def emit_reports(results: list[FileResult], output: dict[str, Any], fopts: Forma
             full=text and text_form(fmt, output_file),
         )
         _emit(fmt, results, opts, output_file)
+
+
+def refuse_bad_outputs(output: dict[str, Any], inputs: Sequence[Path]) -> None:
+    """Exit with one line when an --output-file is a symlink, a device, or a file the run reads:
+    before anything is written, so that no report replaces what it should not."""
+    for _, output_file in outputs_of(output):
+        if output_file is None:
+            continue
+        try:
+            check_report_target(output_file, inputs)
+        except WriteRefused as exc:
+            fail(f"--output-file {output_file}: {exc}")
 
 
 def _emit(

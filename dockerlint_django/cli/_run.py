@@ -264,6 +264,17 @@ class Run:
         self._plan = _Plan(planned, deployments, list(dict.fromkeys(warnings)), unchecked)
         return self._plan
 
+    def planned_inputs(self) -> list[Path]:
+        """Every file the run reads that a report must never replace: the Dockerfiles and the
+        Compose projects' files."""
+        plan = self.plan()
+        out = [path for path, _ in plan.dockerfiles]
+        for d in plan.deployments:
+            out.extend(d.files)
+            if d.project is not None:
+                out.extend(Path(f.path) for f in d.project.files)
+        return out
+
     def load_settings(self, base: Config) -> LoadSettings:
         from dockerlint_django.project.deployment import LoadSettings
 

@@ -23,6 +23,7 @@ from dockerlint_django.cli._output import (
     emit_reports,
     output_options,
     outputs_of,
+    refuse_bad_outputs,
     split_output,
 )
 from dockerlint_django.cli._run import Run, collect_results
@@ -70,6 +71,7 @@ def check(
     if shown is not None:
         sys.exit(shown)
     plan = run.plan()
+    refuse_bad_outputs(output, run.planned_inputs())
     for warning in plan.warnings:
         click.echo(f"dockerlint-django: warning: {warning}", err=True)
     if show_services:

@@ -20,12 +20,18 @@ from dockerlint_django.cli._common import (
     repository_root,
     threshold,
 )
-from dockerlint_django.cli._output import emit_reports, output_options, outputs_of, split_output
+from dockerlint_django.cli._output import (
+    emit_reports,
+    output_options,
+    outputs_of,
+    refuse_bad_outputs,
+    split_output,
+)
 from dockerlint_django.cli._run import Run
 from dockerlint_django.cli._show import before_run, show_options, split_show
 from dockerlint_django.discover import display_path
 from dockerlint_django.engine import fix_source, lint_source, read_source
-from dockerlint_django.fix import Applicability, write_atomic
+from dockerlint_django.fix import Applicability, WriteRefused, write_fixed
 from dockerlint_django.formatters import FormatOptions
 from dockerlint_django.results import FileResult, flatten
 from dockerlint_django.source import SourceError, SourceFile
@@ -100,6 +106,7 @@ def run_fix(kw: dict[str, Any]) -> int:
     # (source, its path for configuration and the build context, written back to disk?)
     targets: list[tuple[SourceFile, Path | None, bool]] = []
     plan = run.plan()
+    refuse_bad_outputs(output, run.planned_inputs())
     # A Dockerfile several services build differently is fixed once, with its first build:
     # the text is the same, and a fix must not depend on which service is asked.
     builds: dict[Path, ImageBuild | None] = {}
@@ -133,25 +140,27 @@ def run_fix(kw: dict[str, Any]) -> int:
     for source, path, on_disk in targets:
         options = run.options_with(path, builds.get(path) if path is not None else None)
         outcome = fix_source(source, options, unsafe, real_path=path)
-        if not outcome.converged:
-            _warning(f"{source.path}: fixes did not converge")
         new_text = outcome.text
+        if not outcome.converged:
+            # Fixes that undo each other, or that would make the file unparsable: what they
+            # leave is not a text anyone asked for, so nothing of it is written.
+            _error(f"{source.path}: its fixes do not converge; the file is left as it is")
+            had_error = True
+            new_text = source.text
         fixed = SourceFile(source.path, new_text, source.bom, source.newline)
         if new_text != source.text:
-            total += outcome.applied
-            _tally(applied_in, source.path, outcome.by_code)
+            written = True
             if diff:
                 diffs.extend(_unified_diff(source.path, source.text, new_text))
             elif on_disk:
                 assert path is not None
-                try:
-                    write_atomic(path, source.encode(new_text))
-                except OSError as exc:
-                    _error(f"{source.path}: cannot write: {exc.strerror or exc}")
-                    had_error = True
-                    fixed = source  # what is on disk is what is left
-                    total -= outcome.applied
-                    applied_in.pop(source.path, None)
+                written = _write(path, source, new_text)
+                had_error = had_error or not written
+            if written:
+                total += outcome.applied
+                _tally(applied_in, source.path, outcome.by_code)
+            else:
+                fixed = source  # what is on disk is what is left
         if not on_disk and not diff:
             stdin_text.append(source.encode(new_text))
         # What is left, by every build of the file (a finding may be one target's alone).
@@ -217,19 +226,17 @@ def _fix_compose(
         plan.deployments, settings, run.options_with, unsafe, plan.unchecked
     ):
         if not outcome.converged:
-            _warning(f"{source.path}: fixes did not converge")
+            _error(f"{source.path}: its fixes do not converge; the file is left as it is")
+            had_error = True
+            continue
         new_text = outcome.text
         if new_text == source.text:
             continue
         if diff:
             diffs.extend(_unified_diff(source.path, source.text, new_text))
-        else:
-            try:
-                write_atomic(real, source.encode(new_text))
-            except OSError as exc:
-                _error(f"{source.path}: cannot write: {exc.strerror or exc}")
-                had_error = True
-                continue  # what is left is checked in the text on disk
+        elif not _write(real, source, new_text):
+            had_error = True
+            continue  # what is left is checked in the text on disk
         total += outcome.applied
         _tally(applied_in, source.path, outcome.by_code)
         for d in plan.deployments:
@@ -245,6 +252,19 @@ def _fix_compose(
     ]
     results.extend(check_deployments(again, run.options_with, plan.unchecked))
     return total, had_error
+
+
+def _write(path: Path, source: SourceFile, new_text: str) -> bool:
+    """Write a fixed file; False, with the reason said, when it is not written."""
+    try:
+        write_fixed(path, source.encode(), source.encode(new_text))
+    except WriteRefused as exc:
+        _error(f"{source.path}: {exc}")
+        return False
+    except OSError as exc:
+        _error(f"{source.path}: cannot write: {exc.strerror or exc}")
+        return False
+    return True
 
 
 def _tally(applied_in: dict[str, dict[str, int]], path: str, by_code: dict[str, int]) -> None:
