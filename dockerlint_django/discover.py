@@ -376,7 +376,28 @@ def _load_ignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
         return None
     import pathspec  # only when a folder is searched: start-up time matters in hooks
 
-    return pathspec.GitIgnoreSpec.from_lines(lines.splitlines())
+    spec = pathspec.GitIgnoreSpec.from_lines(lines.splitlines())
+    for pattern in spec.patterns:
+        regex = getattr(pattern, "regex", None)
+        if regex is not None and regex.pattern.count(_STAR) > 1:
+            pattern.regex = re.compile(_linear(regex.pattern))
+    return spec
+
+
+# A `*` of a .gitignore pattern, as pathspec writes it in a regex.
+_STAR = "[^/]*"
+# A star, the literal text (or `?`) after it, and another star: the literal's earliest occurrence is
+# always the one to take (whatever follows starts with a star that can absorb the rest), so
+# the match can be made atomic. pathspec's plain regex tries every occurrence of every literal,
+# which for a line like `*a*a*a*a*a*a*a*a*a*a*b` takes longer than a run can wait; git matches it
+# at once.
+_STAR_LITERAL_STAR = re.compile(
+    r"\[\^/\]\*((?:[^\[\](){}*+?.^$|\\/]|\\.|\[\^/\](?!\*))+)(?=\[\^/\]\*)"
+)
+
+
+def _linear(pattern: str) -> str:
+    return _STAR_LITERAL_STAR.sub(lambda m: f"(?>[^/]*?{m.group(1)})", pattern)
 
 
 def _ignored(
