@@ -199,12 +199,25 @@ class TestFixableCount:
         said = self._check_count()
         assert said.startswith("[*] 2 fixable")
 
-    def test_fixes_that_follow_other_fixes_are_announced(self) -> None:
+    def test_fixes_that_follow_other_fixes_are_counted(self) -> None:
+        # Only DJ001's fix is offered at first; DJ022's and DJ023's come once the CMD is exec
+        # form. check counts them by running the fix loop in memory for such a file.
         write("Dockerfile", CASCADE)
-        said = self._check_count()
-        assert said == "[*] 1 fixable with `dockerlint-django fix` (maybe more after those)."
+        marked = [line for line in run("check").stdout.splitlines() if " [*] " in line]
+        assert len(marked) == 1
+        assert self._check_count() == "[*] 3 fixable with `dockerlint-django fix`."
         summary = run("fix").stdout.splitlines()[-1]
         assert summary.startswith("Found ") and "(3 fixed" in summary
+
+    def test_a_finding_beside_an_edit_is_not_taken_for_a_cascade(self) -> None:
+        # DJ030 (no safe fix) reports the FROM line that DJ108's fix edits.
+        write("Dockerfile", TWO)
+        assert self._check_count() == "[*] 1 fixable with `dockerlint-django fix`."
+
+    def test_unsafe_count_names_the_unsafe_command(self) -> None:
+        write("Dockerfile", 'FROM python:3.11\nRUN useradd --no-log-init app\nCMD ["true"]\n')
+        lines = run("check", "--unsafe-fixes").stdout.splitlines()
+        assert "[*] 1 fixable with `dockerlint-django fix --unsafe-fixes`." in lines
 
 
 class TestStdin:
@@ -213,3 +226,71 @@ class TestStdin:
         assert res.stdout == TWO.replace(" as ", " AS ")
         assert "DJ030" in res.stderr
         assert "Found 2 problems (1 fixed, 1 remaining)." in res.stderr
+
+
+class TestReviewedEdges:
+    def test_diff_of_a_file_that_does_not_parse_is_an_error(self) -> None:
+        write("Dockerfile", "FROM python:3.11\nRUN <<EOF\n")
+        res = run("fix", "--diff", "--fail-on", "none")
+        assert res.exit_code == 2
+        assert "dockerlint-django: error: Dockerfile:2:" in res.stderr
+
+    @pytest.mark.parametrize("make", ["missing", "undecodable"])
+    def test_a_file_fix_cannot_read_is_never_all_checks_passed(self, make: str) -> None:
+        if make == "undecodable":
+            Path("Dockerfile").write_bytes(b"FROM python:3.11\nLABEL a=\xff\n")
+            target = "Dockerfile"
+        else:
+            target = "nonexistent"
+        res = run("fix", target)
+        assert res.exit_code == 2
+        assert "All checks passed" not in res.stdout
+        assert "could not be checked" in res.stdout
+        data = json.loads(run("fix", target, "--format", "json").stdout)
+        assert data == [] or all(d["code"] != "DJ108" for d in data)
+
+    def test_file_names_in_errors_and_diffs_are_escaped(self) -> None:
+        name = "Dockerfile.\x1b[31mred"
+        write(name, TWO)
+        res = run("fix", "--diff", name)
+        assert "\x1b" not in res.stdout
+        assert "--- a/Dockerfile.\\x1b[31mred" in res.stdout
+
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ["fix", "--diff", "--show-fixes"],
+            ["fix", "--diff", "--format", "sarif", "--output-file", "r.sarif"],
+            ["check", "--fix", "--show-services"],
+            ["check", "--show-files", "--output-file", "files.txt"],
+        ],
+    )
+    def test_options_that_would_be_ignored_are_usage_errors(self, args: list[str]) -> None:
+        write("Dockerfile", TWO)
+        res = run(*args)
+        assert res.exit_code == 2
+        assert not Path("r.sarif").exists() and not Path("files.txt").exists()
+
+    def test_fix_reports_in_checks_order(self) -> None:
+        write("Dockerfile", 'FROM python:3.11\nCMD ["true"]\n')
+        write(
+            "compose.yaml",
+            "services:\n  web:\n    build: .\n"
+            "    command: python manage.py migrate && gunicorn app.wsgi\n",
+        )
+        checked = [line.split(":")[0] for line in run("check", "-q").stdout.splitlines()]
+        fixed = [line.split(":")[0] for line in run("fix", "-q").stdout.splitlines()]
+        assert checked == fixed
+        assert checked[0] == "compose.yaml"
+
+    def test_diff_says_what_unsafe_fixes_would_add(self) -> None:
+        write("Dockerfile", 'FROM python:3.11 as b\nRUN useradd --no-log-init app\nCMD ["true"]\n')
+        res = run("fix", "--diff")
+        assert res.stderr == "Would fix 1 problem (1 more with `--unsafe-fixes`).\n"
+        assert run("fix", "--diff", "-q").stderr == ""
+
+    def test_selecting_no_rule_says_so(self) -> None:
+        write("Dockerfile", TWO)
+        res = run("check", "--select", "DL3008")
+        assert res.exit_code == 0
+        assert "no rule is selected" in res.stderr

@@ -88,7 +88,8 @@ class TestShowSettings:
         assert got["ignore"] == ("[]", "default")
         assert got["severity"] == ('{"DJ030": "error"}', here)
         assert got["rules.DJ014.max-threads"] == ("8", here)
-        assert got["fail-on"] == ('"warning"', here)
+        run_wide = f"{here} (run-wide: the configuration where the command runs)"
+        assert got["fail-on"] == ('"warning"', run_wide)
         assert got["exclude"] == ('["legacy"]', here)
         assert got["target"] == ('"runtime"', here)
         assert got["template"] == (
@@ -516,3 +517,19 @@ class TestVerbose:
         )
         assert listed.exit_code == 0
         assert listed.stdout == "svc/Dockerfile\n"
+
+
+def test_fail_on_of_a_nested_configuration_is_not_the_one_shown(project: Path) -> None:
+    # One exit code a run: the configuration where the command runs sets fail-on.
+    write("sub/.dockerlint-django.yaml", "fail-on: none\n")
+    write("sub/Dockerfile", WARNING)
+    got = rows(run("--show-settings", "sub/Dockerfile").stdout)
+    assert got["fail-on"] == ('"warning"', "default")
+    assert run("sub").exit_code == 1
+
+
+def test_file_names_are_shown_escaped(project: Path) -> None:
+    write("Dockerfile.x\nDockerfile:1:1: DJ001 [error] fake", WARNING)
+    out = run("--show-files").stdout
+    assert "Dockerfile.x\\nDockerfile:1:1: DJ001 [error] fake" in out
+    assert not any(line.startswith("Dockerfile:1:1") for line in out.splitlines())

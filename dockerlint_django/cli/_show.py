@@ -19,6 +19,7 @@ from dockerlint_django.cli._common import DEFAULT_FAIL_ON, fail
 from dockerlint_django.cli._run import Run
 from dockerlint_django.config import Config, ConfigError, apply_overrides
 from dockerlint_django.discover import display_path
+from dockerlint_django.formatters.text import visible
 
 # The keyword arguments ``show_options`` adds to a command.
 SHOW_KEYS = ("verbose", "show_settings", "show_files")
@@ -63,6 +64,16 @@ def before_run(run: Run, show: dict[str, Any]) -> int | None:
     settings_for: Path | None = show.get("show_settings")
     if settings_for is not None and show.get("show_files"):
         raise click.UsageError("--show-settings and --show-files cannot be used together")
+    ctx = click.get_current_context(silent=True)
+    if (
+        (settings_for is not None or show.get("show_files"))
+        and ctx
+        and ctx.params.get("output_files")
+    ):
+        raise click.UsageError(
+            "--show-settings and --show-files print to standard output; --output-file is for "
+            "reports of findings"
+        )
     if settings_for is not None:
         # The settings name their configuration file themselves: -v has nothing to add.
         return show_settings(run, settings_for, _wants_json())
@@ -97,7 +108,7 @@ def _checked(run: Run) -> tuple[dict[str, Path], dict[str, Path]]:
 
 def _config_name(cfg: Config) -> str:
     assert cfg.path is not None
-    shown = display_path(cfg.path)
+    shown = visible(display_path(cfg.path))
     return f"{shown} [tool.dockerlint-django]" if cfg.path.name == "pyproject.toml" else shown
 
 
@@ -128,7 +139,7 @@ def say_configuration(run: Run) -> None:
 def show_files(run: Run, as_json: bool) -> int:
     plan = run.plan()
     for warning in plan.warnings:
-        click.echo(f"dockerlint-django: warning: {warning}", err=True)
+        click.echo(f"dockerlint-django: warning: {visible(warning)}", err=True)
     # Every service that builds each Dockerfile, not only the first of each distinct build the
     # run lints it with: the list answers "what checks this file?".
     builders: dict[Path, list[dict[str, Any]]] = {}
@@ -163,11 +174,15 @@ def show_files(run: Run, as_json: bool) -> int:
             services = list(dict.fromkeys(b["service"] for b in item.get("built-by") or ()))
             if services:
                 plural = "s" if len(services) > 1 else ""
-                click.echo(f"{item['path']}  (built by service{plural} {', '.join(services)})")
+                names = ", ".join(visible(s) for s in services)
+                click.echo(f"{visible(item['path'])}  (built by service{plural} {names})")
             else:
-                click.echo(item["path"])
+                click.echo(visible(item["path"]))
     for missing in run.missing:
-        click.echo(f"dockerlint-django: error: {missing}: no such file or directory", err=True)
+        click.echo(
+            f"dockerlint-django: error: {visible(str(missing))}: no such file or directory",
+            err=True,
+        )
     return 2 if run.missing else 0
 
 
@@ -239,8 +254,18 @@ def _collect(run: Run, cfg: Config) -> _Settings:
     if fail_on is not None:
         s.add("fail-on", fail_on, _command_line("--fail-on"))
     else:
-        configured = "none" if cfg.fail_on_none else cfg.fail_on.label if cfg.fail_on else None
-        s.add("fail-on", configured or DEFAULT_FAIL_ON.label)
+        # One exit code a run: fail-on is the configuration's where the command runs, not the
+        # nearest one to the file.
+        run_cfg = run.config_for(None)
+        configured = (
+            "none" if run_cfg.fail_on_none else run_cfg.fail_on.label if run_cfg.fail_on else None
+        )
+        where = (
+            f"{_config_name(run_cfg)} (run-wide: the configuration where the command runs)"
+            if configured and run_cfg.path is not None
+            else DEFAULT
+        )
+        s.add("fail-on", configured or DEFAULT_FAIL_ON.label, where)
     s.add("exclude", list(cfg.exclude))
     template = run.kw["template"]
     if template is None:
@@ -347,8 +372,9 @@ def show_settings(run: Run, path: Path, as_json: bool) -> int:
         found = f"{s.file} (given with --config)"
     else:
         found = s.file
+    shown = visible(shown)
     click.echo(f"Settings for the files in: {shown}" if path.is_dir() else f"Settings for: {shown}")
-    click.echo(f"Configuration file: {found}")
+    click.echo(f"Configuration file: {visible(found)}")
     click.echo("")
     _rows(s.rows)
     if per_file:
@@ -361,4 +387,4 @@ def show_settings(run: Run, path: Path, as_json: bool) -> int:
 def _rows(rows: list[tuple[str, Any, str]]) -> None:
     width = max(len(key) for key, _, _ in rows)
     for key, value, source in rows:
-        click.echo(f"{key.ljust(width)} = {json.dumps(value)}  # {source}")
+        click.echo(f"{visible(key.ljust(width))} = {json.dumps(value)}  # {visible(source)}")

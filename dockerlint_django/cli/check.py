@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -29,7 +29,13 @@ from dockerlint_django.cli._output import (
 from dockerlint_django.cli._run import Run, collect_results
 from dockerlint_django.cli._show import SHOW_KEYS, before_run, show_options, split_show
 from dockerlint_django.cli.fix import FIX_KEYS, fix_options, fixable_counts, run_fix
+from dockerlint_django.engine import fix_source
 from dockerlint_django.formatters import FormatOptions
+from dockerlint_django.formatters.text import visible
+from dockerlint_django.results import FileResult
+
+if TYPE_CHECKING:
+    from dockerlint_django.project.links import ImageBuild
 
 
 @cli.command()
@@ -57,6 +63,8 @@ def check(
     PATHS are files or folders (default: the current folder); '-' reads standard input.
     """
     if apply_fixes or kw["diff"]:
+        if show_services:
+            raise click.UsageError("--show-services lists services; it does not go with --fix")
         sys.exit(run_fix(kw))
     fail_on, exit_zero = kw.pop("fail_on"), kw.pop("exit_zero")
     unsafe = kw.pop("unsafe_fixes")
@@ -88,7 +96,7 @@ def check(
     results = collect_results(run)
     for r in results:
         if r.error is not None:
-            click.echo(f"dockerlint-django: error: {r.error}", err=True)
+            click.echo(f"dockerlint-django: error: {visible(r.error)}", err=True)
         elif r.parse_failed:
             f = next((f for f in r.findings if f.code == "DJ900"), None)
             where = (
@@ -96,10 +104,16 @@ def check(
                 if f is not None
                 else f"{r.path}: parse error"
             )
-            click.echo(f"dockerlint-django: error: {where}", err=True)
+            click.echo(f"dockerlint-django: error: {visible(where)}", err=True)
     base_cfg = run.config_for(None)
+    if not run.enabled and not base_cfg.enabled_codes():
+        click.echo(
+            "dockerlint-django: warning: no rule is selected, so nothing is checked (a hadolint "
+            "code that no rule refines selects none)",
+            err=True,
+        )
     cwd = Path.cwd()
-    fix_count, fix_more = fixable_counts(results, unsafe)
+    fix_count, fix_more = fixable_counts(results, unsafe, _exact_fixes(run, unsafe))
     fopts = FormatOptions(
         root=repository_root(cwd) or cwd,
         enabled=run.enabled or base_cfg.enabled_codes(),
@@ -109,6 +123,23 @@ def check(
     )
     emit_reports(results, output, fopts)
     sys.exit(final_code(results, threshold(fail_on, base_cfg), exit_zero))
+
+
+def _exact_fixes(run: Run, unsafe: bool) -> Callable[[FileResult], int | None]:
+    """For a Dockerfile whose fixes cascade, the number the fix loop really applies, found by
+    running it in memory with the build `fix` uses (the first)."""
+    builds: dict[Path, ImageBuild | None] = {}
+    for dockerfile, build in run.plan().dockerfiles:
+        builds.setdefault(dockerfile, build)
+
+    def exact(result: FileResult) -> int | None:
+        path = result.real_path
+        if result.source is None or path is None or path not in builds:
+            return None
+        options = run.options_with(path, builds[path])
+        return fix_source(result.source, options, unsafe, real_path=path).applied
+
+    return exact
 
 
 _CHECK_ONLY = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,7 @@ from dockerlint_django.discover import display_path
 from dockerlint_django.engine import fix_source, lint_source, read_source
 from dockerlint_django.fix import Applicability, WriteRefused, write_fixed
 from dockerlint_django.formatters import FormatOptions
+from dockerlint_django.formatters.text import visible
 from dockerlint_django.results import FileResult, flatten
 from dockerlint_django.source import SourceError, SourceFile
 
@@ -62,11 +63,11 @@ def fix_options(f: Any) -> Any:
 
 
 def _error(message: str) -> None:
-    click.echo(f"dockerlint-django: error: {message}", err=True)
+    click.echo(f"dockerlint-django: error: {visible(message)}", err=True)
 
 
 def _warning(message: str) -> None:
-    click.echo(f"dockerlint-django: warning: {message}", err=True)
+    click.echo(f"dockerlint-django: warning: {visible(message)}", err=True)
 
 
 @cli.command()
@@ -92,7 +93,13 @@ def run_fix(kw: dict[str, Any]) -> int:
     show = split_show(kw)
     fail_on, exit_zero = kw.pop("fail_on"), kw.pop("exit_zero")
     unsafe, diff, show_fixes = (kw.pop(k) for k in FIX_KEYS)
-    outputs_of(output)  # a usage error before any file is read or written
+    outputs = outputs_of(output)  # a usage error before any file is read or written
+    if diff and show_fixes:
+        raise click.UsageError("--diff cannot be used with --show-fixes: a diff applies nothing")
+    if diff and any(f not in ("text", "full", "concise") or o is not None for f, o in outputs):
+        raise click.UsageError(
+            "--diff prints only the diff: --format and --output-file reports need a fix that runs"
+        )
     run = Run(kw)
     shown = before_run(run, show)
     if shown is not None:
@@ -114,8 +121,11 @@ def run_fix(kw: dict[str, Any]) -> int:
         builds.setdefault(dockerfile, build)
     for warning in plan.warnings:
         _warning(warning)
+    # A file that cannot be read is reported as one, never as "All checks passed".
+    unread: list[FileResult] = []
     for p in run.missing:
         _error(f"{p}: no such file or directory")
+        unread.append(FileResult(str(p), None, None, error=f"{p}: no such file or directory"))
     for d in plan.deployments:
         if d.error is not None and not d.needs_values:
             # As check: a project that only needs values a deployment gives is a warning.
@@ -126,12 +136,15 @@ def run_fix(kw: dict[str, Any]) -> int:
             targets.append((read_source(planned, display_path(planned)), planned, True))
         except SourceError as exc:
             line = f":{exc.line}" if exc.line else ""
-            _error(f"{display_path(planned)}{line}: {exc.message}")
+            message = f"{display_path(planned)}{line}: {exc.message}"
+            _error(message)
+            unread.append(FileResult(display_path(planned), planned, None, error=message))
             had_error = True
     if run.wants_stdin:
         got = run.stdin_source()
         if isinstance(got, str):
             _error(got)
+            unread.append(FileResult(run.stdin_name, None, None, error=got))
             had_error = True
         else:
             # --stdin-filename names the file for configuration, never a file to overwrite.
@@ -167,19 +180,26 @@ def run_fix(kw: dict[str, Any]) -> int:
         others = [b for d, b in plan.dockerfiles if d == path and b is not builds.get(path)]
         for build in [builds.get(path) if path is not None else None, *others]:
             results.append(lint_source(fixed, run.options_with(path, build), real_path=path))
+    compose_results: list[FileResult] = []
     if plan.deployments:
         total, had_error = _fix_compose(
-            run, unsafe, diff, results, diffs, applied_in, total, had_error
+            run, unsafe, diff, compose_results, diffs, applied_in, total, had_error
         )
-    results = flatten(results)
+    # The order check reports in: files that could not be read, Compose projects, Dockerfiles.
+    results = flatten([*unread, *compose_results, *results])
+    for r in results:
+        if r.parse_failed:
+            f = next((f for f in r.findings if f.code == "DJ900"), None)
+            _error(f"{r.path}:{f.start.line}: {f.message}" if f else f"{r.path}: parse error")
+            had_error = True
     base_cfg = run.config_for(None)
     lowest = threshold(fail_on, base_cfg)
     if diff:
         # The diff alone on standard output, so that it can go straight to `git apply`; the
         # findings left would be positioned in the fixed text, which is not on disk.
-        sys.stdout.writelines(diffs)
-        problems = f"{total} problem{'s' if total != 1 else ''}"
-        click.echo(f"Would fix {problems}." if total else "No problems to fix.", err=True)
+        sys.stdout.writelines(visible_diff(line) for line in diffs)
+        if not output["quiet"]:
+            click.echo(_would_fix(total, results, unsafe), err=True)
         code = 2 if had_error or run.missing else (1 if diffs else 0)
         return 0 if code == 1 and exit_zero else code
     if stdin_text:
@@ -254,6 +274,30 @@ def _fix_compose(
     return total, had_error
 
 
+def _would_fix(total: int, left: Sequence[FileResult], unsafe: bool) -> str:
+    """ruff's line for --diff: how many problems the diff fixes, and how many more unsafe fixes
+    would."""
+    more = 0
+    if not unsafe:
+        more = sum(
+            1
+            for r in left
+            for f in r.findings
+            if f.fix is not None and f.fix.applicability == Applicability.UNSAFE
+        )
+    extra = f" ({more} more with `--unsafe-fixes`)" if more else ""
+    if not total:
+        return f"No problems to fix{extra}."
+    return f"Would fix {total} problem{'s' if total != 1 else ''}{extra}."
+
+
+def visible_diff(line: str) -> str:
+    """A diff line safe for a terminal: the file's own line breaks kept, its other control
+    characters (terminal escapes in a Dockerfile or in a file name) escaped."""
+    body = line.rstrip("\r\n")
+    return visible(body) + line[len(body) :]
+
+
 def _write(path: Path, source: SourceFile, new_text: str) -> bool:
     """Write a fixed file; False, with the reason said, when it is not written."""
     try:
@@ -303,7 +347,7 @@ def _show_fixes(applied_in: dict[str, dict[str, int]], to_stderr: bool) -> None:
     for path, counts in applied_in.items():
         if not counts:
             continue
-        lines.append(f"- {path}:")
+        lines.append(f"- {visible(path)}:")
         for code, n in sorted(counts.items()):
             name = registry.get(code).name if code in registry.CODES else ""
             lines.append(f"    {n} \N{MULTIPLICATION SIGN} {code}" + (f" ({name})" if name else ""))
@@ -323,23 +367,33 @@ def _unified_diff(path: str, old: str, new: str) -> list[str]:
     ]
 
 
-def fixable_counts(results: Sequence[FileResult], unsafe: bool) -> tuple[int, bool]:
-    """How many fixes ``fix`` applies in its first pass over these findings, and whether it may
-    apply more after those: a fix that overlaps an earlier one waits for the next pass, and a
-    finding with no fix yet, of a rule that has fixes, may get one once a fix has rewritten its
-    text (DJ022's `--worker-tmp-dir` goes into the exec-form CMD that DJ001's fix writes). Fixes
-    with the same edits, offered by several findings, count once."""
+def fixable_counts(
+    results: Sequence[FileResult],
+    unsafe: bool,
+    exact: Callable[[FileResult], int | None] = lambda _result: None,
+) -> tuple[int, bool]:
+    """How many fixes ``fix`` will apply, and whether it may apply more than that.
+
+    The count is the marked findings' fixes, each distinct set of edits once (several findings,
+    or several builds of one file, can offer the same edit). More may follow when a finding with
+    no fix yet, of a rule that has fixes, lies where a fix edits: DJ022's `--worker-tmp-dir` goes
+    into the exec-form CMD that DJ001's fix writes. For such a file ``exact`` may run the fix
+    loop in memory and give the number it applies (None: it cannot), so that the count is exact.
+    """
     from dockerlint_django import rules as registry
-    from dockerlint_django.fix import first_pass
     from dockerlint_django.rules._base import FixAvailability
 
     floor = Applicability.UNSAFE if unsafe else Applicability.SAFE
-    by_file: dict[str, list[Any]] = {}
+    edits_in: dict[str, set[tuple[Any, ...]]] = {}
+    spans_in: dict[str, list[tuple[int, int]]] = {}
     waiting: dict[str, list[tuple[int, int]]] = {}
+    home: dict[str, FileResult] = {}
     for r in results:
         for f in r.findings:
-            if f.fix is not None and f.fix.applicability >= floor:
-                by_file.setdefault(f.path, []).append(f.fix)
+            home.setdefault(f.path, r)
+            if f.fix is not None and f.fix.applicability >= floor and f.fix.edits:
+                edits_in.setdefault(f.path, set()).add(f.fix.edits)
+                spans_in.setdefault(f.path, []).extend((e.start, e.end) for e in f.fix.edits)
             elif (
                 f.fix is None
                 and f.code in registry.CODES
@@ -348,12 +402,15 @@ def fixable_counts(results: Sequence[FileResult], unsafe: bool) -> tuple[int, bo
                 waiting.setdefault(f.path, []).append((f.span.start, f.span.end))
     count = 0
     more = False
-    for path, fixes in by_file.items():
-        chosen = first_pass(fixes)
-        count += len(chosen)
-        more = more or len(chosen) < len({fix.edits for fix in fixes if fix.edits})
-        edits = [(e.start, e.end) for fix in chosen for e in fix.edits]
-        more = more or any(
-            a <= end and start <= b for start, end in waiting.get(path, ()) for a, b in edits
+    for path, edits in edits_in.items():
+        spans = spans_in[path]
+        cascades = any(
+            a <= end and start <= b for start, end in waiting.get(path, ()) for a, b in spans
         )
+        applied = exact(home[path]) if cascades else None
+        if applied is not None:
+            count += applied
+        else:
+            count += len(edits)
+            more = more or cascades
     return count, more

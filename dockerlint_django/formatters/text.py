@@ -275,7 +275,10 @@ def _summary(
     count = opts.fix_count if opts.fix_count is not None else fixable
     if opts.show_fixes and count:
         more = " (maybe more after those)" if opts.fix_more else ""
-        line += f"\n[*] {count} fixable with `dockerlint-django fix`{more}."
+        command = (
+            "dockerlint-django fix --unsafe-fixes" if opts.unsafe_fixes else "dockerlint-django fix"
+        )
+        line += f"\n[*] {count} fixable with `{command}`{more}."
     if opts.show_fixes and hidden:
         line += f"\n{hidden} more fixable with `dockerlint-django fix --unsafe-fixes`."
     return line + "\n"
