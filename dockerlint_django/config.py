@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -25,6 +26,7 @@ KEYS = frozenset(
         "extend-select",
         "severity",
         "per-file-ignores",
+        "per-file-target",
         "profile",
         "rules",
         "exclude",
@@ -36,6 +38,8 @@ KEYS = frozenset(
 )
 DEVELOPMENT_KEYS = frozenset({"words", "paths", "production-paths"})
 COMPOSE_KEYS = frozenset({"file-sets", "env-files", "env"})
+# What BuildKit accepts after `FROM … AS` (instructions.parseBuildStageName).
+_STAGE_NAME = re.compile(r"^[a-z][a-z0-9_.-]*$")
 
 
 class ConfigError(Exception):
@@ -57,6 +61,9 @@ class Config:
     # `fail-on: none`: findings are reported and never fail the run (errors still do).
     fail_on_none: bool = False
     target: str | None = None
+    # `per-file-target`: (glob, stage) pairs, in the file's order; the first that matches a file
+    # names the stage it is linted as (globs relative to the configuration, as per-file-ignores).
+    per_file_target: tuple[tuple[str, str], ...] = ()
     # Compose projects named in the configuration: each a list of files merged in order as
     # `docker compose -f a -f b` merges them, paths relative to the configuration file.
     compose_file_sets: tuple[tuple[str, ...], ...] = ()
@@ -106,19 +113,46 @@ class Config:
                 codes.discard(code)
         return frozenset(codes)
 
-    def ignored_for(self, display_path: str, real_path: Path | None) -> frozenset[str]:
-        """Codes ignored for one file by ``per-file-ignores`` (globs relative to the config)."""
-        if not self.per_file_ignores:
-            return frozenset()
+    def _names(self, display_path: str, real_path: Path | None) -> set[str]:
+        """The names per-file globs match a file by: as shown, and from the configuration."""
         candidates = {display_path}
         if real_path is not None and self.root is not None:
             with contextlib.suppress(ValueError):
                 candidates.add(real_path.resolve().relative_to(self.root.resolve()).as_posix())
+        return candidates
+
+    def ignored_for(self, display_path: str, real_path: Path | None) -> frozenset[str]:
+        """Codes ignored for one file by ``per-file-ignores`` (globs relative to the config)."""
+        if not self.per_file_ignores:
+            return frozenset()
+        candidates = self._names(display_path, real_path)
         out: set[str] = set()
         for pattern, selectors in self.per_file_ignores:
             if any(_glob_match(c, pattern) for c in candidates):
                 out |= set(expand_selectors(selectors, "per-file-ignores"))
         return frozenset(out)
+
+    def target_for(self, display_path: str, real_path: Path | None) -> tuple[str, str] | None:
+        """``(glob, stage)``: the first ``per-file-target`` entry that matches the file."""
+        if not self.per_file_target:
+            return None
+        candidates = self._names(display_path, real_path)
+        for pattern, stage in self.per_file_target:
+            if any(_glob_match(c, pattern) for c in candidates):
+                return pattern, stage
+        return None
+
+    def stage_development_reason(self, stage: str | None) -> str | None:
+        """Why a build stage sets up development (its name holds a development word, as
+        ``development.words`` list them); None for any other stage."""
+        from dockerlint_django.project.development import DEVELOPMENT_WORDS, development_reason
+
+        if stage is None:
+            return None
+        words = DEVELOPMENT_WORDS if self.development_words is None else self.development_words
+        if development_reason(stage, words) is None:
+            return None
+        return f"stage {stage!r} is named for development"
 
     def development_reason(self, display_path: str, real_path: Path | None) -> str | None:
         """Why a file is a development one (``project.development``); None for production.
@@ -283,7 +317,10 @@ def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
     if "exclude" in data:
         cfg = replace(cfg, exclude=_str_list(data["exclude"], "exclude"))
     if "fail-on" in data:
-        if str(data["fail-on"]).strip().lower() == "none":
+        if not isinstance(data["fail-on"], str):
+            # YAML's `fail-on:` alone, `~` or `null` is no value, not the word "none".
+            raise ConfigError("fail-on: expected error, warning, info or none")
+        if data["fail-on"].strip().lower() == "none":
             cfg = replace(cfg, fail_on=None, fail_on_none=True)
         else:
             try:
@@ -294,6 +331,8 @@ def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
         if not isinstance(data["target"], str):
             raise ConfigError("target: expected a stage name")
         cfg = replace(cfg, target=data["target"])
+    if "per-file-target" in data:
+        cfg = replace(cfg, per_file_target=_per_file_target(data["per-file-target"]))
     if "compose" in data:
         cfg = _compose_section(cfg, data["compose"])
     if "development" in data:
@@ -302,6 +341,17 @@ def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
     for section in ("compose", "development"):
         given.update(f"{section}.{k}" for k in data.get(section) or {})
     return replace(cfg, given=frozenset(given))
+
+
+def _per_file_target(value: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, Mapping):
+        raise ConfigError("per-file-target: expected a mapping of glob to stage name")
+    pairs = []
+    for pattern, stage in value.items():
+        if not isinstance(stage, str) or not _STAGE_NAME.match(stage.lower()):
+            raise ConfigError(f"per-file-target.{pattern}: expected a stage name, got {stage!r}")
+        pairs.append((str(pattern), stage))
+    return tuple(pairs)
 
 
 def _compose_section(cfg: Config, value: Any) -> Config:

@@ -7,7 +7,7 @@ and the other rules and files go on.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,13 +17,15 @@ from dockerlint_django.analysis import Analysis
 from dockerlint_django.config import Config
 from dockerlint_django.discover import display_path
 from dockerlint_django.dockerfile import model as dfmodel
-from dockerlint_django.dockerfile.ast import ParseError, ParseResult
+from dockerlint_django.dockerfile.ast import Instruction, ParseError, ParseResult
+from dockerlint_django.dockerfile.model import Stage
 from dockerlint_django.dockerfile.parser import parse
 from dockerlint_django.fix import Applicability, Fix, FixOutcome, fix_until_stable
 from dockerlint_django.project.context import UNKNOWN_CONTEXT, BuildContext
 from dockerlint_django.project.workspace import Workspace
 from dockerlint_django.results import FileResult, Finding
 from dockerlint_django.rules._base import Context, Related, Rule, Severity, Violation
+from dockerlint_django.shell.launch import WEB_SERVERS
 from dockerlint_django.source import SourceError, SourceFile, Span, read_bounded
 from dockerlint_django.suppress import Suppressions, collect, unused, unused_fix
 
@@ -43,6 +45,10 @@ class Options:
     # How a Compose service builds this Dockerfile: its context, target and build args replace
     # the defaults (the Dockerfile's folder, the last stage, the ARG defaults).
     build: ImageBuild | None = None
+    # The file was named on the command line (or is standard input): a `--target` that names no
+    # stage of it is an error, as in `docker build`. A file a folder search found is checked
+    # without that target, so one `--target` for a repository does not break its other files.
+    target_required: bool = True
 
 
 def _hadolint_map() -> dict[str, tuple[str, ...]]:
@@ -185,6 +191,56 @@ def run_rules(analysis: Analysis, rules: Sequence[Rule], config: Config) -> list
     return out
 
 
+@record
+class TargetChoice:
+    """The stage a file is linted as, and how it was chosen."""
+
+    stage: str | None  # None: the last stage, as `docker build` without --target builds
+    # --target or the configuration named it: that one image is judged. Otherwise every other
+    # stage a build can target that starts a server is judged too (``extra_targets``).
+    explicit: bool
+    # The configuration entry that named it, for the error when the file has no such stage.
+    where: str | None = None
+
+
+def choose_target(
+    options: Options, parsed: ParseResult, display: str, real_path: Path | None
+) -> TargetChoice:
+    """A Compose build's target; else ``--target``, ``per-file-target``, ``target``, in that order.
+
+    ``--target`` counts for a file that has the stage, or that was named (``target_required``);
+    ``per-file-target`` always counts (a stage it names that the file lacks is an error); the
+    repository-wide ``target`` counts only for the files that have the stage.
+    """
+    build = options.build
+    if build is not None:
+        return TargetChoice(build.target, False)
+    names = _stage_names(parsed)
+    config = options.config
+    given = options.target
+    if given is not None and (given.lower() in names or options.target_required):
+        return TargetChoice(given, True)
+    entry = config.target_for(display, real_path)
+    if entry is not None:
+        pattern, stage = entry
+        where = f"per-file-target {pattern!r}"
+        if config.path is not None:
+            where += f" in {display_path(config.path)}"
+        return TargetChoice(stage, True, where)
+    wide = config.target
+    if wide is not None and wide != given and wide.lower() in names:
+        return TargetChoice(wide, True)
+    return TargetChoice(None, False)
+
+
+def _stage_names(parsed: ParseResult) -> frozenset[str]:
+    return frozenset(
+        ins.value[2].lower()
+        for ins in parsed.instructions
+        if ins.keyword == "FROM" and len(ins.value) == 3 and ins.value[1].lower() == "as"
+    )
+
+
 def build_analysis(
     source: SourceFile,
     parsed: ParseResult,
@@ -192,6 +248,8 @@ def build_analysis(
     real_path: Path | None,
     runtime: RuntimeLayer | None = None,
     workspace: Workspace | None = None,
+    *,
+    target: TargetChoice | None = None,
 ) -> Analysis:
     """The model of a parsed Dockerfile as built (a Compose build's target and args, if any),
     with its build context, and a Compose service's settings over it when ``runtime`` is given."""
@@ -199,7 +257,9 @@ def build_analysis(
     if build is not None:
         model = dfmodel.build(source, parsed, target=build.target, build_args=build.args)
     else:
-        model = dfmodel.build(source, parsed, target=options.target or options.config.target)
+        if target is None:
+            target = choose_target(options, parsed, source.path, real_path)
+        model = dfmodel.build(source, parsed, target=target.stage)
     # The Dockerfile's folder is the build context unless the build says otherwise.
     if build is not None:
         context = BuildContext(build.context)
@@ -209,6 +269,95 @@ def build_analysis(
         context = UNKNOWN_CONTEXT
     in_template = None if real_path is None else _in_template(real_path)
     return Analysis(source, model, context, in_template, runtime=runtime, workspace=workspace)
+
+
+def extra_targets(analysis: Analysis, config: Config) -> list[Stage]:
+    """The other images a build of this file can make that may run in production.
+
+    Besides the stage the file is linted as, a build can target any stage; the ones that are
+    images of their own are the leaves (no stage builds FROM them or copies from them) that set
+    their own start command, and it starts a web server: `prod` before a last `dev`. Under a
+    Compose build's target the last stage is one too (what a build without --target makes):
+    `docker-compose.yml` builds `dev`, the deployment the last stage. A stage named for
+    development is left out: it is judged when it is the one built (then production-only advice
+    is info there), and as another target it would only add that advice.
+    None when a FROM or ``--from`` that a variable names could be any stage.
+    """
+    df = analysis.dockerfile
+    stages = df.stages
+    primary = df.final
+    if len(stages) < 2 or primary is None:
+        return []
+    used: set[int] = set()
+    for stage in stages:
+        if stage.parent is not None:
+            used.add(stage.parent.index)
+        elif stage.base is None and not any(c in stage.from_.args.text for c in ":/@"):
+            return []  # `FROM $BASE`: perhaps a stage
+        for ins in stage.instructions:
+            for ref in _stage_refs(ins):
+                if "$" in ref:
+                    return []
+                found = df.stage_ref(ref)
+                if found is not None:
+                    used.add(found.index)
+    last = stages[-1]
+    out: list[Stage] = []
+    for stage in stages:
+        if stage is primary or stage.index in used:
+            continue
+        if config.stage_development_reason(stage.name) is not None:
+            continue
+        if stage is last:
+            out.append(stage)
+            continue
+        if stage.name is None or not any(
+            ins.keyword in ("CMD", "ENTRYPOINT") for ins in stage.instructions
+        ):
+            continue
+        start = analysis.start(stage)
+        if start is not None and start.launch.kind in WEB_SERVERS:
+            out.append(stage)
+    return out
+
+
+def _stage_refs(ins: Instruction) -> Iterator[str]:
+    """The stages (or images) an instruction reads: ``COPY --from``, ``RUN --mount=from=``."""
+    for flag in ins.flags:
+        if flag.value is None:
+            continue
+        if flag.name == "from":
+            yield flag.value
+        elif flag.name == "mount":
+            for part in flag.value.split(","):
+                key, eq, value = part.partition("=")
+                if eq and key.strip().lower() == "from":
+                    yield value.strip()
+
+
+def as_target(analysis: Analysis, stage: Stage) -> Analysis:
+    """The same file analysed as the image ``docker build --target <stage>`` makes.
+
+    The model is shared (only the target differs, and with it ``final``), and so are the build
+    context and the workspace, so that files read on the way get one offset each.
+    """
+    df = analysis.dockerfile
+    target = None if stage is df.stages[-1] else stage.name
+    model = replace(df, target=target, errors=[])
+    return Analysis(
+        analysis.source,
+        model,
+        analysis.context,
+        analysis.in_template,
+        runtime=analysis.runtime,
+        workspace=analysis.workspace,
+    )
+
+
+def _target_note(stage: Stage) -> str:
+    if stage.name is not None:
+        return f"in the image built with --target {stage.name}"
+    return "in the image of the last stage, built without --target"
 
 
 def lint_source(
@@ -225,6 +374,8 @@ def lint_source(
     enabled = config.enabled_codes()
     result = FileResult(source.path, real_path, source)
     raw: list[Finding] = []
+    # Findings of the other images a build can make (``extra_targets``), by the stage built.
+    extra: list[tuple[Stage, list[Finding]]] = []
     analysis: Analysis | None = None
     parsed, error, masks = parse_dockerfile(source)
     suppressions = Suppressions([])
@@ -237,10 +388,14 @@ def lint_source(
         raw.append(_meta_finding(source, "DJ900", error.message, span))
         result.parse_failed = True
     else:
-        analysis = build_analysis(source, parsed, options, real_path)
+        choice = choose_target(options, parsed, source.path, real_path)
+        analysis = build_analysis(source, parsed, options, real_path, target=choice)
         model = analysis.dockerfile
         for err in model.errors:
-            raw.append(_meta_finding(source, "DJ900", err.message, err.instruction.keyword_span))
+            message = err.message
+            if err.fatal and choice.where is not None:
+                message = f"{message} ({choice.where})"
+            raw.append(_meta_finding(source, "DJ900", message, err.instruction.keyword_span))
             if err.fatal:
                 result.parse_failed = True
         selected = (
@@ -253,6 +408,9 @@ def lint_source(
             ]
         )
         raw.extend(run_rules(analysis, selected, config))
+        if not choice.explicit:
+            for stage in extra_targets(analysis, config):
+                extra.append((stage, run_rules(as_target(analysis, stage), selected, config)))
         if not options.no_suppress:
             suppressions = collect(
                 parsed.comments,
@@ -265,35 +423,66 @@ def lint_source(
 
     ignored = config.ignored_for(source.path, real_path)
     development: list[str | None] = []  # computed once, when a production-only rule reports
+    judged = analysis.dockerfile.final if analysis is not None else None
 
-    def downgraded(f: Finding) -> Finding:
-        if f.severity <= Severity.INFO or not registry.get(f.code).meta.production_only:
-            return f
-        if not development:
-            development.append(config.development_reason(source.path, real_path))
-        reason = development[0]
-        if reason is None:
-            return f
-        return replace(f, severity=Severity.INFO, message=f"{f.message} (info here: {reason})")
+    def settled(f: Finding, stage: Stage | None) -> Finding:
+        """Severity as configured, info where the image is a development one, and the target
+        named when it is not the one the file is linted as."""
+        if f.code in config.severity:
+            f = replace(f, severity=config.severity[f.code])
+        notes: list[str] = []
+        if stage is not None:
+            notes.append(_target_note(stage))
+            f = replace(f, other_target=stage.name or "")
+        if f.severity > Severity.INFO and registry.get(f.code).meta.production_only:
+            reason = None
+            if f.path == source.path:
+                if not development:
+                    development.append(config.development_reason(source.path, real_path))
+                reason = development[0]
+            if reason is None:
+                built = stage if stage is not None else judged
+                reason = config.stage_development_reason(built.name if built else None)
+            if reason is not None:
+                f = replace(f, severity=Severity.INFO)
+                notes.append(f"info here: {reason}")
+        if notes:
+            f = replace(f, message=f"{f.message} ({'; '.join(notes)})")
+        return f
+
+    def wanted(f: Finding) -> bool:
+        if f.code not in enabled and f.code not in ("DJ900", "DJ902"):
+            return False
+        if f.path != source.path:
+            # In a file the check read on the way (an entrypoint script): its own ignores apply.
+            return f.code not in config.ignored_for(f.path, None)
+        return f.code not in ignored
+
+    found = [settled(f, None) for f in raw if wanted(f)]
+    if extra:
+        # One finding a rule and place: another image's finding is new only where the file's own
+        # image has none, and replaces it where it is more severe (`prod`'s warning over the
+        # info a `dev` image gets).
+        at = {_place(f): i for i, f in enumerate(found)}
+        for stage, findings in extra:
+            for f in findings:
+                if not wanted(f):
+                    continue
+                f = settled(f, stage)
+                i = at.get(_place(f))
+                if i is None:
+                    at[_place(f)] = len(found)
+                    found.append(f)
+                elif f.severity > found[i].severity:
+                    found[i] = f
 
     kept: list[Finding] = []
     elsewhere: list[Finding] = []
-    for f in raw:
-        if f.code not in enabled and f.code not in ("DJ900", "DJ902"):
-            continue
+    for f in found:
         if f.path != source.path:
-            # In a file the check read on the way (an entrypoint script): its own ignores apply;
-            # the Dockerfile's pragmas do not (their spans are of another text).
-            if f.code not in config.ignored_for(f.path, None):
-                if f.code in config.severity:
-                    f = replace(f, severity=config.severity[f.code])
-                elsewhere.append(f)
+            # The Dockerfile's pragmas do not apply in another file (their spans are of its text).
+            elsewhere.append(f)
             continue
-        if f.code in ignored:
-            continue
-        if f.code in config.severity:
-            f = replace(f, severity=config.severity[f.code])
-        f = downgraded(f)
         if f.code not in ("DJ900",) and suppressions.suppress(f.code, f.span):
             result.suppressed.append(replace(f, suppressed=True))
             continue
@@ -325,6 +514,10 @@ def lint_source(
     if elsewhere and analysis is not None:
         result.others = _results_elsewhere(elsewhere, analysis.workspace, analysis.context)
     return result
+
+
+def _place(f: Finding) -> tuple[str, str, int, int]:
+    return (f.path, f.code, f.span.start, f.span.end)
 
 
 def _results_elsewhere(

@@ -30,6 +30,9 @@ class Finding:
     fix: Fix | None = None
     related: tuple[Related, ...] = ()
     suppressed: bool = False
+    # Found in the image another build target makes (its stage name; "" for the last stage),
+    # not in the one the file is linted as: the message names it.
+    other_target: str | None = None
 
     @property
     def url(self) -> str:
@@ -59,46 +62,65 @@ def flatten(results: Iterable[FileResult]) -> list[FileResult]:
 
     Two Dockerfiles that run the same entrypoint script both report its findings, and a
     Dockerfile built several ways is checked once a build; a file that is also checked on its own
-    keeps its own result, with the other findings added.
+    keeps its own result, with the other findings added. One finding a rule and place: where two
+    builds word it differently (each names the other's target), the most severe reading is kept,
+    else the first.
     """
     out: list[FileResult] = []
     index: dict[str, FileResult] = {}
-    seen: dict[str, set[tuple[object, ...]]] = {}
+    seen: dict[str, dict[tuple[object, ...], int]] = {}
+
+    def merge(home: FileResult, findings: Iterable[Finding]) -> None:
+        at = seen[home.path]
+        for f in findings:
+            i = at.get(_key(f))
+            if i is None:
+                at[_key(f)] = len(home.findings)
+                home.findings.append(f)
+            elif _better(f, home.findings[i]):
+                home.findings[i] = f
+
     pending: list[FileResult] = []
     for r in results:
         home = index.get(r.path) if r.error is None else None
         if home is not None:
             # The same file checked again (a Dockerfile that several Compose services build
             # differently): one result, each finding once.
-            for f in r.findings:
-                if _key(f) not in seen[r.path]:
-                    seen[r.path].add(_key(f))
-                    home.findings.append(f)
+            merge(home, r.findings)
             known = {_key(f) for f in home.suppressed}
             home.suppressed.extend(f for f in r.suppressed if _key(f) not in known)
             home.parse_failed = home.parse_failed or r.parse_failed
-            home.findings.sort(key=Finding.sort_key)
             pending.extend(r.others)
             continue
         out.append(r)
         if r.error is None:
             index[r.path] = r
-            seen[r.path] = {_key(f) for f in r.findings}
+            seen[r.path] = {}
+            # A result's own findings are each kept (two parse errors may share a place).
+            for i, f in enumerate(r.findings):
+                seen[r.path].setdefault(_key(f), i)
         pending.extend(r.others)
     for extra in pending:
         home = index.get(extra.path)
         if home is None:
             home = FileResult(extra.path, extra.real_path, extra.source)
             index[extra.path] = home
-            seen[extra.path] = set()
+            seen[extra.path] = {}
             out.append(home)
-        for f in extra.findings:
-            if _key(f) not in seen[extra.path]:
-                seen[extra.path].add(_key(f))
-                home.findings.append(f)
-        home.findings.sort(key=Finding.sort_key)
+        merge(home, extra.findings)
+    for r in out:
+        if r.path in seen:
+            r.findings.sort(key=Finding.sort_key)
     return out
 
 
+def _better(f: Finding, held: Finding) -> bool:
+    """More severe; or as severe, and found in the image the build makes rather than worded for
+    another of the file's targets."""
+    if f.severity != held.severity:
+        return f.severity > held.severity
+    return f.other_target is None and held.other_target is not None
+
+
 def _key(f: Finding) -> tuple[object, ...]:
-    return (f.code, f.span.start, f.span.end, f.message)
+    return (f.code, f.span.start, f.span.end)

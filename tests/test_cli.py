@@ -1007,7 +1007,8 @@ def test_configured_fail_on_none() -> None:
     assert "DJ030" in res.stdout
     # The command line still decides over the file.
     assert run("check", "--fail-on", "warning").exit_code == 1
-    write(".dockerlint-django.yaml", "fail-on: never\n")
-    res = run("check")
-    assert res.exit_code == 2
-    assert "fail-on:" in res.stderr
+    for bad in ("never", "null", "~", ""):
+        write(".dockerlint-django.yaml", f"fail-on: {bad}\n")
+        res = run("check")
+        assert res.exit_code == 2, bad
+        assert "fail-on:" in res.stderr

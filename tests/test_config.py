@@ -122,6 +122,7 @@ class TestKeys:
             "extend-select",
             "severity",
             "per-file-ignores",
+            "per-file-target",
             "profile",
             "rules",
             "exclude",
@@ -477,8 +478,9 @@ class TestCommandLineOverrides:
         assert run(["check", "--fail-on", "info"]).exit_code == 1
 
     def test_target_option_beats_the_file(self, tree: Path) -> None:
-        write(tree / "Dockerfile", "FROM python:3.11 AS app\nUSER app\nFROM python:3.11 AS debug\n")
-        write(tree / ".dockerlint-django.yaml", "select: [DJ030]\ntarget: debug\n")
+        # `web`, not a development name: a stage named for development gets info, not warnings.
+        write(tree / "Dockerfile", "FROM python:3.11 AS app\nUSER app\nFROM python:3.11 AS web\n")
+        write(tree / ".dockerlint-django.yaml", "select: [DJ030]\ntarget: web\n")
         assert run(["check"]).exit_code == 1
         assert run(["check", "--target", "app"]).exit_code == 0
 

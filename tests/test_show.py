@@ -133,14 +133,17 @@ class TestShowSettings:
         got = rows(res.stdout)
         assert got["select"] == ("null", "default: the rules the profile turns on")
         assert got["fail-on"] == ('"warning"', "default")
-        assert got["target"] == ("null", "default: the last stage")
+        assert got["target"] == (
+            "null",
+            "default: the last stage, and every other stage a build can target that serves",
+        )
         settings = settings_json("Dockerfile")
         assert settings["configuration"] is None
         assert {v["source"] for v in settings["settings"].values()} <= {
             "default",
             "default: the rules the profile turns on",
             "default: for files under a {{cookiecutter.*}} folder",
-            "default: the last stage",
+            "default: the last stage, and every other stage a build can target that serves",
         }
 
     def test_pyproject_table(self, project: Path) -> None:

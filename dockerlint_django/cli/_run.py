@@ -114,6 +114,7 @@ class Run:
         # The rules of every configuration a file was linted with: reports describe them all.
         self.enabled: frozenset[str] = frozenset()
         self._plan: _Plan | None = None
+        self._named_files: set[Path] | None = None
         self.missing: list[Path] = []
 
     def config_for(self, path: Path | None) -> Config:
@@ -132,7 +133,18 @@ class Run:
             no_suppress=self.kw["no_suppress"],
             target=self.kw["target"],
             template=self.kw["template"],
+            # `--target` must name a stage of a file named on the command line (as `docker
+            # build --target` must); a file a folder search found that lacks it is linted as
+            # without it.
+            target_required=path is None or self._named(path),
         )
+
+    def _named(self, path: Path) -> bool:
+        if self._named_files is None:
+            self._named_files = {
+                Path(os.path.realpath(p)) for p in self.kw["paths"] if str(p) != "-" and p.is_file()
+            }
+        return Path(os.path.realpath(path)) in self._named_files
 
     def files(self) -> list[Path]:
         """The Dockerfiles to check, each once (a Compose project's builds are in ``plan``)."""

@@ -275,9 +275,14 @@ def _collect(run: Run, cfg: Config) -> _Settings:
     if overrides["target"] is not None:
         s.add("target", cfg.target, _command_line("--target"))
     elif cfg.target is None:
-        s.add("target", None, f"{DEFAULT}: the last stage")
+        s.add(
+            "target",
+            None,
+            f"{DEFAULT}: the last stage, and every other stage a build can target that serves",
+        )
     else:
         s.add("target", cfg.target)
+    s.add("per-file-target", {p: stage for p, stage in cfg.per_file_target})
     words = DEVELOPMENT_WORDS if cfg.development_words is None else cfg.development_words
     s.add("development.words", list(words))
     s.add("development.paths", list(cfg.development_paths))
@@ -317,6 +322,9 @@ def _for_file(cfg: Config, path: Path) -> list[tuple[str, Any, str]]:
     else:
         rows.append(("per-file-ignored", [], "no per-file-ignores pattern matches"))
     rows.append(("checked-with", here, f"{_rules(len(here))}: enabled, less per-file-ignored"))
+    entry = cfg.target_for(shown, path)
+    if entry is not None:
+        rows.append(("target", entry[1], f"per-file-target {json.dumps(entry[0])}"))
     reason = cfg.development_reason(shown, path)
     if reason is not None:
         rows.append(("development", True, reason))

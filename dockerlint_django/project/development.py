@@ -29,6 +29,8 @@ DEVELOPMENT_WORDS: tuple[str, ...] = (
     "devcontainer",
     "override",
     "debug",
+    # Open edX's name for its development images and stages.
+    "devstack",
 )
 _SPLIT = re.compile(r"[.\-_]+")
 
