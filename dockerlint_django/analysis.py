@@ -26,7 +26,7 @@ from dockerlint_django.gunicorn import (
     parse_args,
     resolve_settings,
 )
-from dockerlint_django.project.context import UNKNOWN_CONTEXT, BuildContext
+from dockerlint_django.project.context import UNKNOWN_CONTEXT, BuildContext, has_wildcards
 from dockerlint_django.project.workspace import Workspace
 from dockerlint_django.readers.gunicorn_config import (
     GunicornConfig,
@@ -434,26 +434,32 @@ class Analysis:
         }
         return resolve_settings(cli, env=env, config=values, config_unknown=config.unknown)
 
-    def context_file_at(self, stage: Stage, image_path: str) -> tuple[str | None, bool]:
+    def context_file_at(
+        self, stage: Stage, image_path: str, *, before: Instruction | None = None
+    ) -> tuple[str | None, bool]:
         """The build-context file a COPY/ADD put at ``image_path`` in the stage.
 
         Returns ``(context path, known)``: ``(path, True)`` when a copy brings it, ``(None, True)``
         when no copy can, ``(None, False)`` when it cannot be known (another stage's files,
-        variables or globs in a source, no readable build context).
+        variables in a source, no readable build context). ``before``: only the copies that run
+        before that instruction of the stage (what a RUN finds).
 
         Sources and destinations are read as BuildKit expands them (quotes removed, variables
         replaced); one whose value is not known then (a build argument, a variable the base
-        image may set) is unknown. "No copy can" is only said when every copy's destination is
-        known: a copy to an unknown place may have put the file anywhere.
+        image may set) is unknown. A source with wildcards copies what it matches in the build
+        context (``BuildContext.glob``), nothing when it matches nothing. "No copy can" is only
+        said when every copy's destination is known: a copy to an unknown place may have put the
+        file anywhere.
         """
         target = posixpath.normpath(image_path)
         escape = self.dockerfile.escape
-        copies = [
-            (ins, state)
-            for s in stage.chain
-            for ins, state in s.steps()
-            if ins.keyword in ("COPY", "ADD") and len(ins.value) >= 2
-        ]
+        copies: list[tuple[Instruction, State]] = []
+        for s in stage.chain:
+            for ins, state in s.steps():
+                if ins is before:
+                    break
+                if ins.keyword in ("COPY", "ADD") and len(ins.value) >= 2:
+                    copies.append((ins, state))
         # WORKDIR creates its directory: a copy to one of them puts files inside it.
         dirs = {st.workdir for s in stage.chain for st in (*s.states, s.final_state)} - {None}
         for ins, state in reversed(copies):  # the last copy to a place wins
@@ -474,18 +480,13 @@ class Analysis:
             # source, also when it already is a directory in the image.
             into_dir = raw_dest.endswith(("/", "/.")) or raw_dest == "." or len(ins.value) > 2
             is_dir = into_dir or dest in _IMAGE_DIRS or dest in dirs
-            opaque_copy = any(f.name in ("from", "parents", "exclude") for f in ins.flags) or bool(
-                ins.heredocs
-            )
-            for raw_src in ins.value[:-1]:
-                src = _copy_word(raw_src, state, escape)
-                if (
-                    opaque_copy
-                    or src is None
-                    or any(c in src for c in "*?[")
-                    or (ins.keyword == "ADD" and _remote_or_archive(src))
-                ):
-                    return None, False  # it writes under the target's place, from elsewhere
+            sources = self._copy_sources(ins, state)
+            if sources is None:
+                return None, False  # it writes under the target's place, from elsewhere
+            if len(sources) > 1 and not is_dir:
+                return None, False  # matches copied one over the other, or the build stops
+            into_dir = into_dir or len(sources) > 1
+            for src in reversed(sources):  # a later source overwrites an earlier one
                 if rel is not None:
                     # A folder's contents land in the destination: `COPY . /app/`.
                     candidate = posixpath.join(src, rel)
@@ -508,6 +509,63 @@ class Analysis:
                     if found:
                         return src, True
         return None, True
+
+    def _copy_sources(self, ins: Instruction, state: State) -> list[str] | None:
+        """The build-context paths a COPY/ADD copies, in order, wildcards matched; None when
+        they are not known (another stage or image, a variable, a URL or an archive ADD unpacks,
+        a heredoc, `--parents`/`--exclude`, a pattern without a readable context)."""
+        if any(f.name in ("from", "parents", "exclude") for f in ins.flags) or ins.heredocs:
+            return None
+        out: list[str] = []
+        for raw_src in ins.value[:-1]:
+            src = _copy_word(raw_src, state, self.dockerfile.escape)
+            if src is None:
+                return None
+            if has_wildcards(src):
+                if ins.keyword == "ADD" and "://" in src:
+                    return None
+                matches = self.context.glob(src)
+                if matches is None:
+                    return None
+                out.extend(matches)
+            else:
+                out.append(src)
+        if ins.keyword == "ADD" and any(_remote_or_archive(src) for src in out):
+            return None
+        return out
+
+    def run_file(self, run: RunStep, image_path: str) -> tuple[str | None, bool]:
+        """The build-context file at ``image_path`` while ``run`` executes, as
+        ``context_file_at`` answers it: a ``--mount=type=bind`` of the build context on the RUN
+        (``source=pyproject.toml,target=pyproject.toml``, as uv's Docker guide writes it) first,
+        else what the COPY/ADD before the RUN put there. Any other mount over the path (another
+        stage's files, a cache, a secret) is unknown."""
+        if run.stage is None or run.state is None:
+            return None, False
+        target = posixpath.normpath(image_path)
+        workdir = run.state.workdir
+        for mount in reversed(mounts(run.instruction)):
+            where = mount.get("target", mount.get("dst", mount.get("destination")))
+            if where is None or "$" in where:
+                return None, False
+            if not where.startswith("/"):
+                if workdir is None:
+                    return None, False
+                where = posixpath.join(workdir, where)
+            where = posixpath.normpath(where)
+            inside = "/" if where == "/" else where + "/"
+            if target != where and not target.startswith(inside):
+                continue
+            source = mount.get("source", mount.get("src", "."))
+            if mount.get("type") != "bind" or "from" in mount or "$" in source:
+                return None, False
+            rel = target[len(inside) :] if target != where else ""
+            candidate = posixpath.normpath(posixpath.join(source.lstrip("/") or ".", rel))
+            found = self.context.exists(candidate)
+            if found is None:
+                return None, False
+            return (candidate, True) if found else (None, True)
+        return self.context_file_at(run.stage, target, before=run.instruction)
 
     def _gunicorn_config(self, stage: Stage, ref: str | None) -> GunicornConfig | None:
         """The config file Gunicorn loads, read from the build context; None when unknown.

@@ -261,10 +261,12 @@ def build_analysis(
             target = choose_target(options, parsed, source.path, real_path)
         model = dfmodel.build(source, parsed, target=target.stage)
     # The Dockerfile's folder is the build context unless the build says otherwise.
+    # The Dockerfile decides which ignore file applies (BuildKit reads `<Dockerfile>.dockerignore`
+    # beside it before the context's `.dockerignore`).
     if build is not None:
-        context = BuildContext(build.context)
+        context = BuildContext(build.context, dockerfile=real_path)
     elif real_path is not None:
-        context = BuildContext(real_path.resolve().parent)
+        context = BuildContext(real_path.resolve().parent, dockerfile=real_path)
     else:
         context = UNKNOWN_CONTEXT
     in_template = None if real_path is None else _in_template(real_path)
