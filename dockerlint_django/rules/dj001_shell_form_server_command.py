@@ -1,7 +1,8 @@
 """
 ## What it does
-Checks that the command that starts the server in the final stage (`CMD` or `ENTRYPOINT`) is in
-exec form, a JSON array, rather than shell form.
+Checks that the command that starts the server (`CMD` or `ENTRYPOINT`) is in exec form, a JSON
+array, rather than shell form: in the final stage, and in any other stage a build can target that
+starts a web server (the finding then names that target).
 
 ## Why is this bad?
 The handbook: "The shell form, `CMD command param1`, runs the command as a subcommand of
@@ -10,11 +11,18 @@ gracefully, the exec form, `CMD ["command", "param1"]`, is used." With shell for
 container's PID 1; Debian's `dash` neither forwards `SIGTERM` nor replaces itself with the command,
 so `docker stop` waits out its grace period and then kills Gunicorn mid-request.
 
-Only the effective start command of the final stage is checked, after looking through launchers
+Only the effective start command of such a stage is checked, after looking through launchers
 (`tini --`, `python -m gunicorn`, `uv run`, …): a shell-form `ENTRYPOINT` (which makes Docker ignore
 `CMD`), or a shell-form `CMD` that an exec-form `ENTRYPOINT` such as `["tini", "--"]` runs. A web
 server (Gunicorn, uvicorn, Daphne, Hypercorn, uWSGI, runserver) is an error; any other program is a
 warning. A command inherited from a local parent stage is reported where that stage sets it.
+
+A variable in front of the server does not change this: `CMD $PREFIX gunicorn app.wsgi` is run by
+`/bin/sh -c` whatever `PREFIX` holds (empty, `ddtrace-run`, `newrelic-admin run-program`), and the
+shell stays in front of what it starts, so it is reported as if the variable were a launcher,
+naming it. Only a variable that could *be* the server is unknown: `CMD $START_COMMAND` and
+`CMD $PREFIX --flag gunicorn` (the word after the variable may be its argument) are not reported.
+(A variable holding `exec` would hand the process over; write `exec` itself, which is read.)
 
 `CMD exec gunicorn …` does deliver signals (the shell replaces itself), so it is only info: BuildKit's
 `JSONArgsRecommended` check and hadolint's DL3025 still flag it, and the same fix applies. When a
@@ -39,10 +47,30 @@ CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000", "--threads", "2"]
 ```
 
 ## Fix safety
-Safe when the command (after a leading `exec`) is plain words, with no variables, globs, quotes
-that hide expansions, operators or redirections: it is rewritten as the equivalent JSON array. A
-command that needs the shell (`$PORT`, `&&`) has no automatic fix; converting it would stop the
-expansion (see DJ004) — wrap it as `["sh", "-c", "exec …"]` by hand instead.
+The command (after a leading `exec`) is rewritten as the equivalent JSON array when it is plain
+words, with no variables, globs, quotes that hide expansions, operators or redirections, and its
+program is not a shell builtin or keyword (`cd`, `echo`, `set`, `time`, …, which the JSON form
+would run as a program, or not find). A command that needs the shell (`$PORT`, `&&`) has no
+automatic fix; converting it would stop the expansion (see DJ004): wrap it as
+`["sh", "-c", "exec …"]` by hand instead.
+
+The fix is safe (the same program runs, with the same arguments, environment and working
+directory, now as PID 1) when all of these hold for every stage that starts with the instruction:
+- the shell is `/bin/sh -c`, or a `SHELL` of `sh`, `dash`, `bash` or `ash` with only `-c`, `-e`,
+  `-u` or `-o pipefail`: a login or interactive shell (`-l`, `-i`), bash with `BASH_ENV` set, a
+  trace (`-x`) or any other program (`SHELL ["conda", "run", …]`) does something before the
+  command that the JSON form would not;
+- for a `CMD`, no `ENTRYPOINT` script receives it: an `ENTRYPOINT` such as `["tini", "--"]` runs
+  its arguments as given, but a script would see `gunicorn …` where it saw `/bin/sh -c …` (and
+  may test `$1`). A base image whose start command is not known (not in the data file) may have
+  such an `ENTRYPOINT`, so the fix is unsafe on one unless the Dockerfile sets its own;
+- the program is not a script without a `#!` line (or one whose first line cannot be read): the
+  shell runs such a file itself, while Docker cannot execute it.
+
+Otherwise it is unsafe. A shell-form `ENTRYPOINT` is always unsafe: Docker ignores `CMD` and the
+arguments of `docker run` (or a Compose `command:`) today, and would pass them on in exec form.
+One difference remains even when safe: `/bin/sh` exports `PWD` to what it runs, and the JSON form
+does not, so a program that reads `$PWD` itself (rather than its working directory) sees none.
 
 ## References
 - [OCP handbook: Dockerfile for Django](https://ocp-software-handbook.readthedocs.io/en/latest/docker/django.html#gunicorn)
@@ -56,9 +84,7 @@ import json
 import posixpath
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-from dockerlint_django._record import replace
 from dockerlint_django.analysis import script_commands
 from dockerlint_django.dockerfile.model import Command
 from dockerlint_django.fix import Applicability, Edit, Fix
@@ -69,10 +95,15 @@ from dockerlint_django.rules._base import (
     Severity,
     Violation,
 )
-from dockerlint_django.shell.launch import WEB_SERVERS
-
-if TYPE_CHECKING:
-    pass
+from dockerlint_django.shell.launch import (
+    WEB_SERVERS,
+    Launch,
+    ServerKind,
+    ShellHop,
+    WordLike,
+    resolve_launch,
+)
+from dockerlint_django.shell.scripts import read_shebang
 
 META = RuleMeta(
     code="DJ001",
@@ -86,6 +117,100 @@ META = RuleMeta(
 
 _SPECIAL = set("$`|&;<>()*?[]{}~#\\'\"\n")
 _LONG_RUNNING = frozenset({"celery", "django-command", "other", "script"})
+# Names the shell runs itself: as a JSON array they would be looked up as programs (or missing).
+_BUILTINS = frozenset(
+    {".", ":", "alias", "bg", "break", "cd", "command", "continue", "echo", "eval", "exit"}
+    | {"export", "false", "fc", "fg", "getopts", "hash", "jobs", "kill", "local", "printf", "pwd"}
+    | {"read", "readonly", "return", "set", "shift", "source", "test", "times", "trap", "true"}
+    | {"type", "ulimit", "umask", "unalias", "unset", "wait", "time", "!", "if", "for", "while"}
+    | {"until", "case", "function", "select", "coproc", "declare", "typeset", "let", "builtin"}
+)
+# Shell flags that change nothing but error handling before the command runs: `-e`, `-u`,
+# `-o pipefail` (also clustered, `-eo pipefail`), and the `-c` (`-ec`) that ends them.
+_PLAIN_CLUSTER = re.compile(r"-[euo]+\Z")
+_LAST_CLUSTER = re.compile(r"-[eu]*c\Z")
+_PLAIN_OPTIONS = frozenset({"pipefail", "errexit", "nounset"})
+
+
+def _plain_shell(words: list[str | None], env: dict[str, str | None]) -> bool:
+    """`/bin/sh -c`, or a SHELL that runs the string as that would (no startup files, no trace)."""
+    if len(words) < 2 or any(w is None for w in words):
+        return False
+    name = posixpath.basename(words[0] or "")
+    if name not in ("sh", "dash", "bash", "ash") or not _LAST_CLUSTER.match(words[-1] or ""):
+        return False
+    if name == "bash" and "BASH_ENV" in env:
+        return False
+    flags = [w or "" for w in words[1:-1]]
+    i = 0
+    while i < len(flags):
+        flag = flags[i]
+        if not _PLAIN_CLUSTER.match(flag):
+            return False
+        if "o" in flag:
+            if i + 1 >= len(flags) or flags[i + 1] not in _PLAIN_OPTIONS:
+                return False
+            i += 1
+        i += 1
+    return True
+
+
+def _runs_without_shell(launch: Launch, command: Command) -> bool:
+    """The program the shell line names can be executed directly: not a script without `#!`
+    (the shell runs one itself; `exec` refuses it), nor one whose first line cannot be read."""
+    hop = next(
+        (
+            h
+            for h in launch.shells
+            if command.script is not None and h.script_word.span == command.script.span
+        ),
+        None,
+    )
+    if hop is None or hop.command is None or not hop.command.words:
+        return False
+    first = hop.command.words[0].span
+    for script in launch.scripts:
+        if script.word.span == first:
+            return script.shell_word is None and read_shebang(script.source) is not None
+    opaque = launch.opaque
+    if opaque is not None and opaque.word.span == first:
+        return opaque.code == "not-shell"  # a `#!` line that names another program
+    return True
+
+
+def _fix_keeps_behaviour(ctx: Context, command: Command) -> bool:
+    """Every stage that starts with ``command`` runs the same program once it is a JSON array."""
+    a = ctx.analysis
+    ins = command.instruction
+    if command.keyword == "ENTRYPOINT":
+        return False  # CMD and `docker run` arguments are ignored today, passed on after
+    for stage in a.dockerfile.stages:
+        state = stage.final_state
+        own = state.cmd if command.keyword == "CMD" else state.entrypoint
+        if own is None or own.instruction is not ins:
+            continue
+        if not _plain_shell([w.value for w in command.argv[:-1]], dict(state.env)):
+            return False
+        start = a.start(stage)
+        if start is None:
+            return False
+        if not _runs_without_shell(start.launch, command):
+            return False
+        root = stage.root_known
+        if start.entrypoint is None and (root is None or not root.command_known):
+            return False  # the base image may have an ENTRYPOINT that receives the command
+        if start.entrypoint is not None and start.entrypoint is not command:
+            # The ENTRYPOINT gets the command as its arguments: only launchers that run them
+            # as given (`tini --`, `gosu app`) are the same either way.
+            hop = next((h for h in start.launch.hops), None)
+            script = command.script
+            if (
+                script is None
+                or not isinstance(hop, ShellHop)
+                or hop.script_word.span != script.span
+            ):
+                return False
+    return True
 
 
 def _json_fix(ctx: Context, command: Command) -> Fix | None:
@@ -103,6 +228,8 @@ def _json_fix(ctx: Context, command: Command) -> Fix | None:
     if re.match(r"exec\s+-", text):
         # `exec -a NAME cmd` renames the process; the JSON form cannot say that.
         return None
+    if text.split(None, 1)[0] in _BUILTINS:
+        return None
     parsed = script_commands(script)
     if len(parsed.commands) != 1 or parsed.errors:
         return None
@@ -110,12 +237,46 @@ def _json_fix(ctx: Context, command: Command) -> Fix | None:
     if cmd.assignments or cmd.redirects or not cmd.words:
         return None
     values = [w.value for w in cmd.words]
-    if any(v is None for v in values):
+    if any(v is None for v in values) or values[0] in _BUILTINS:
         return None
     array = "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in values) + "]"
+    safe = _fix_keeps_behaviour(ctx, command)
+    title = "Write the command in exec (JSON) form"
+    if not safe:
+        title += (
+            " (the CMD and arguments Docker ignores today would become its arguments)"
+            if command.keyword == "ENTRYPOINT"
+            else " (check that the shell or ENTRYPOINT it runs under does nothing else first)"
+        )
     return Fix(
-        "Write the command in exec (JSON) form", (Edit.replace(span, array),), Applicability.SAFE
+        title,
+        (Edit.replace(span, array),),
+        Applicability.SAFE if safe else Applicability.UNSAFE,
     )
+
+
+def _server_after_variable(launch: Launch, hop: ShellHop) -> tuple[ServerKind, WordLike] | None:
+    """``CMD $PREFIX gunicorn …``: the word the launch could not read is a variable in the shell
+    line's own command, and the first known word after it (and any more variables) starts a
+    server. What is found is only what runs when the variable is a launcher or empty; with
+    ``$PREFIX --flag gunicorn`` the flag may be the variable's own, and nothing is said."""
+    unknown = launch.program
+    cmd = hop.command
+    if unknown is None or cmd is None:
+        return None
+    words = list(cmd.words)
+    at = next((i for i, w in enumerate(words) if w.span == unknown.span), None)
+    if at is None:
+        return None
+    j = at + 1
+    while j < len(words) and words[j].value is None:
+        j += 1
+    if j >= len(words):
+        return None
+    rest = resolve_launch(words[j:])
+    if rest.kind in WEB_SERVERS or rest.kind == "celery":
+        return rest.kind, unknown
+    return None
 
 
 # An array of plain quoted strings, single or double quotes, commas between, one trailing comma
@@ -179,7 +340,12 @@ def check(ctx: Context) -> Iterator[Violation]:
     )
     if hop is None:
         return
-    if launch.kind in WEB_SERVERS:
+    behind = _server_after_variable(launch, hop) if launch.kind == "unknown" else None
+    if behind is not None:
+        kind, word = behind
+        severity = Severity.ERROR if kind in WEB_SERVERS else Severity.WARNING
+        what = f"starts {kind} (after `{ctx.analysis.text(word.span)}`, whatever it holds)"
+    elif launch.kind in WEB_SERVERS:
         severity = Severity.ERROR
         what = f"starts {launch.kind}"
     elif launch.kind in _LONG_RUNNING or launch.scripts or launch.opaque is not None:
@@ -215,11 +381,4 @@ def check(ctx: Context) -> Iterator[Violation]:
     if notes:
         message += " (" + "; ".join(notes) + ")"
     fix = _json_fix(ctx, command)
-    if fix is not None and command.keyword == "ENTRYPOINT" and start.cmd is not None:
-        # Docker ignores CMD after a shell-form ENTRYPOINT; in exec form CMD becomes its arguments.
-        fix = replace(
-            fix,
-            title=f"{fix.title} (the CMD Docker ignores today would become its arguments)",
-            applicability=Applicability.UNSAFE,
-        )
     yield META.violation(command.instruction.span, message, severity=severity, fix=fix)

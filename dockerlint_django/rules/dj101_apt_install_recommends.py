@@ -9,8 +9,19 @@ The handbook's package block is `apt-get install -y --no-install-recommends`, fo
 best practices. Without the flag apt installs every "recommended" package as well, often tens of
 megabytes the image never uses, each one more thing to patch.
 
-`-o APT::Install-Recommends=false` (or `=0`) means the same and is accepted. `aptitude` is checked
-for `-R`/`--without-recommends`.
+`-o APT::Install-Recommends=false` (or `=0`) means the same and is accepted, and so is an earlier
+`RUN` of the stage (or its parents) that writes `APT::Install-Recommends "0";` (or `"false"`) into
+apt's configuration (`/etc/apt/apt.conf.d/…`). `aptitude` is checked for
+`-R`/`--without-recommends`.
+
+Variables are read as the shell reads them. One that `ENV` or `ARG` (with a default) gives a value
+is expanded. One whose value is unknown matters only if it could supply the option:
+`apt-get install $APT_OPTS gettext` is not reported, while `apt-get install -y $PACKAGES`,
+`apt-get install -y $BUILD_DEPS` and `apt-get install -y postgresql-$PG_MAJOR` are (a word with
+text of its own next to the variable is a package, and so is a variable whose name says it holds
+packages: `…PACKAGES`, `…PKGS`, `…DEPS`, `…DEPENDENCIES`, `…LIBS`; one named for options,
+`…OPTS`, `…FLAGS`, `…ARGS`, or for nothing in particular may hold the option). The word after
+`-o` or `-c` is a setting that can say anything, so an unknown one is not reported either.
 
 ## Example
 ```dockerfile
@@ -37,12 +48,14 @@ applying it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
+from dockerlint_django.analysis import Analysis, RunStep
 from dockerlint_django.dockerfile.edits import insert_word_after
-from dockerlint_django.fix import Applicability, Fix
+from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
-from dockerlint_django.shell.commands import apt
+from dockerlint_django.shell.commands import apt, from_expansion, run_environment
 
 META = RuleMeta(
     code="DJ101",
@@ -63,21 +76,62 @@ def _option_value(v: str | None) -> str | None:
     return v
 
 
+# `APT::Install-Recommends "0";` (or `false`), as written into /etc/apt/apt.conf.d/.
+_CONFIGURED = re.compile(r"APT::Install-Recommends\s*\\?[\"']?\s*(?:0|false|no)\b", re.I)
+
+
+def _configuring(a: Analysis) -> list[RunStep]:
+    """The RUNs that write apt's configuration to leave recommends out."""
+    out = []
+    for run in a.runs:
+        ins = run.instruction
+        if run.onbuild or run.stage is None:
+            continue
+        text = "\n".join([ins.args.text, *(d.content for d in ins.heredocs)])
+        if "apt.conf" in text and _CONFIGURED.search(text):
+            out.append(run)
+    return out
+
+
+def _configured_off(configuring: list[RunStep], run: RunStep) -> bool:
+    """A RUN before this one, in its stage or a parent, configured apt so (an ONBUILD trigger
+    runs after all of the parent's RUNs)."""
+    if run.stage is None or not configuring:
+        return False
+    chain = {s.index for s in run.stage.chain}
+    at = run.instruction.span.start
+    return any(
+        c.stage is not None
+        and c.stage.index in chain
+        and (run.onbuild or c.instruction.span.start < at)
+        for c in configuring
+    )
+
+
 def check(ctx: Context) -> Iterator[Violation]:
-    a_source = ctx.analysis.source
-    for run in ctx.analysis.runs:
-        if not ctx.analysis.ships(run):
+    a = ctx.analysis
+    a_source = a.source
+    configuring = _configuring(a)
+    for run in a.runs:
+        if not a.ships(run):
             continue  # a builder stage's layers never reach the image (only what is copied out)
+        if _configured_off(configuring, run):
+            continue
+        state = run.state
+        env = run_environment(
+            run.instruction,
+            run.commands,
+            state.variables if state is not None else {},
+            state.shell if state is not None else None,
+        )
         for cmd in run.commands:
-            a = apt(cmd)
-            if a is None or not a.installs_packages or a.action_word is None:
+            apt_cmd = apt(cmd, env)
+            if apt_cmd is None or not apt_cmd.installs_packages or apt_cmd.action_word is None:
                 continue
-            values = [w.value for w in a.options]
-            # An unknown word may be an option (`$APT_OPTS`): say nothing rather than guess.
-            if any(v is None for v in values) or any(w.value is None for w in a.packages):
-                continue
-            values = [_option_value(v) for v in values]
-            if a.tool == "aptitude":
+            if apt_cmd.hidden:
+                continue  # `$APT_OPTS` may hold the option
+            values = [_option_value(w.value) for w in apt_cmd.options]
+            if apt_cmd.tool == "aptitude":
                 if "-R" in values or "--without-recommends" in values:
                     continue
             elif "--no-install-recommends" in values or any(
@@ -87,10 +141,16 @@ def check(ctx: Context) -> Iterator[Violation]:
                 for v in values
             ):
                 continue
-            flag = "--without-recommends" if a.tool == "aptitude" else "--no-install-recommends"
-            edit = insert_word_after(a_source, run.instruction, a.action_word.span, flag)
+            tool = apt_cmd.tool
+            flag = "--without-recommends" if tool == "aptitude" else "--no-install-recommends"
+            action = apt_cmd.action_word
+            if from_expansion(action):
+                # `apt-get $APT_INSTALL gettext`: apt takes options before the action too.
+                edit = Edit.insert(action.span.start, f"{flag} ")
+            else:
+                edit = insert_word_after(a_source, run.instruction, action.span, flag)
             yield META.violation(
-                a.action_word.span,
-                f"{a.tool} install without {flag} also installs recommended packages",
+                action.span,
+                f"{tool} install without {flag} also installs recommended packages",
                 fix=Fix(f"Add {flag}", (edit,), Applicability.UNSAFE),
             )

@@ -1,13 +1,21 @@
 """
 ## What it does
 Checks that `apt-get install` (and `upgrade`, `remove`, …) is told to answer its confirmation
-prompt: `-y`, `--yes`, `--assume-yes`, or quiet level 2 (`-qq`, `-q=2`), which implies yes.
+prompt: `-y`, `--yes`, `--assume-yes`, quiet level 2 (`-qq`, `-q=2`), which implies yes, or
+`-o APT::Get::Assume-Yes=true`, or an earlier `RUN` of the stage (or its parents) that writes
+`APT::Get::Assume-Yes "true";` into apt's configuration.
 
 ## Why is this bad?
 `docker build` has no terminal. When apt-get asks "Do you want to continue? [Y/n]" it reads end of
 input, aborts, and the build fails; when it does not ask (nothing to confirm) the build passes, so
 the failure appears only once the package list changes. The handbook always writes
 `apt-get install -y`.
+
+Variables are read as the shell reads them. One that `ENV` or `ARG` (with a default) gives a value
+is expanded (`ARG APT_FLAGS=-y` counts). One whose value is unknown matters only if it could
+supply the option: `apt-get install $APT_OPTS gettext` is not reported, while
+`apt-get install $PACKAGES` and `apt-get install postgresql-$PG_MAJOR` are (see DJ101 for which
+words count as packages).
 
 ## Example
 ```dockerfile
@@ -22,22 +30,39 @@ RUN apt-get update && apt-get install -y --no-install-recommends gettext && rm -
 ```
 
 ## Fix safety
-Safe: inserts `-y` after the action, which answers the prompt the build could not answer anyway.
+Inserts `-y` after the action (before it, when a variable spells the action). Where the build
+passes today apt never asked, so `-y` changes nothing; where it asked, the build failed and there
+was no image. That holds only when apt's failure fails the `RUN`, so the fix is safe when the
+command is a top-level step whose failure ends the script: the last step of an `&&` chain,
+followed only by `&& …` or `|| exit 1`, or under `set -e` (or a `SHELL` with `-e`) the last
+command of its list. It is unsafe anywhere else: `apt-get purge vim || true`,
+`apt-get install x; echo done`, or inside `if`, a pipeline or a `sh -c` string, where the
+aborted install was silently skipped and `-y` would now install or remove the packages.
 
 ## References
 - [apt-get(8)](https://manpages.debian.org/apt-get.8) (`-y`, `-q`)
 - [Docker best practices: apt-get](https://docs.docker.com/build/building/best-practices/#apt-get)
+- [hadolint DL3014](https://github.com/hadolint/hadolint/wiki/DL3014)
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 
+from dockerlint_django.analysis import Analysis, RunStep, script_commands
 from dockerlint_django.dockerfile.edits import insert_word_after
-from dockerlint_django.fix import Applicability, Fix
+from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
-from dockerlint_django.shell.commands import apt
+from dockerlint_django.shell.commands import (
+    apt,
+    failure_fails_script,
+    from_expansion,
+    run_environment,
+    shell_errexit,
+)
+from dockerlint_django.shell.syntax import Script, SimpleCommand
 
 META = RuleMeta(
     code="DJ104",
@@ -86,29 +111,108 @@ def _says_yes(options: list[str]) -> bool:
     return quiet >= 2
 
 
+# `APT::Get::Assume-Yes "true";`, as written into /etc/apt/apt.conf.d/.
+_CONFIGURED = re.compile(r"APT::Get::Assume-Yes\s*\\?[\"']?\s*(?:true|yes|1)\b", re.I)
+_HEREDOC_ONLY = re.compile(r"\s*<<-?\s*(?:\"[^\"]*\"|'[^']*'|\S+)\s*\Z")
+
+
+def _configuring(a: Analysis) -> list[RunStep]:
+    """The RUNs that write apt's configuration to assume yes."""
+    out = []
+    for run in a.runs:
+        ins = run.instruction
+        if run.onbuild or run.stage is None:
+            continue
+        text = "\n".join([ins.args.text, *(d.content for d in ins.heredocs)])
+        if "apt.conf" in text and _CONFIGURED.search(text):
+            out.append(run)
+    return out
+
+
+def _configured_yes(configuring: list[RunStep], run: RunStep) -> bool:
+    """A RUN before this one, in its stage or a parent, configured apt so (an ONBUILD trigger
+    runs after all of the parent's RUNs)."""
+    if run.stage is None or not configuring:
+        return False
+    chain = {s.index for s in run.stage.chain}
+    at = run.instruction.span.start
+    return any(
+        c.stage is not None
+        and c.stage.index in chain
+        and (run.onbuild or c.instruction.span.start < at)
+        for c in configuring
+    )
+
+
+def _script_of(run: RunStep, cmd: SimpleCommand) -> Script | None:
+    """The script whose exit status is the RUN's, when ``cmd`` is one of its commands."""
+    ins = run.instruction
+    if ins.json:
+        return None
+    shell = run.state.shell if run.state is not None else None
+    name = posixpath.basename(shell[0]) if shell else "sh"
+    scripts = [script_commands(ins.args, name)]
+    if len(ins.heredocs) == 1 and _HEREDOC_ONLY.match(ins.args.text):
+        scripts.append(script_commands(ins.heredocs[0].body, name))
+    return next((s for s in scripts if any(c.span == cmd.span for c in s.commands)), None)
+
+
+def _failure_fails_build(run: RunStep, cmd: SimpleCommand) -> bool:
+    if run.instruction.json:
+        # `RUN ["apt-get", "install", …]`: the RUN is this one command.
+        return cmd.span == run.instruction.args.span()
+    script = _script_of(run, cmd)
+    if script is None:
+        return False  # inside a `sh -c` string, or a heredoc another command reads
+    shell = run.state.shell if run.state is not None else None
+    return failure_fails_script(script, cmd, shell_errexit(shell))
+
+
 def check(ctx: Context) -> Iterator[Violation]:
-    a_source = ctx.analysis.source
-    for run in ctx.analysis.runs:
+    a = ctx.analysis
+    a_source = a.source
+    configuring = _configuring(a)
+    for run in a.runs:
+        if _configured_yes(configuring, run):
+            continue
+        state = run.state
+        env = run_environment(
+            run.instruction,
+            run.commands,
+            state.variables if state is not None else {},
+            state.shell if state is not None else None,
+        )
         for cmd in run.commands:
-            a = apt(cmd)
+            apt_cmd = apt(cmd, env)
             if (
-                a is None
-                or a.tool == "aptitude"
-                or a.action not in _CONFIRMING
-                or a.action_word is None
+                apt_cmd is None
+                or apt_cmd.tool == "aptitude"
+                or apt_cmd.action not in _CONFIRMING
+                or apt_cmd.action_word is None
             ):
                 continue
-            values = [w.value for w in a.options]
-            if any(v is None for v in values) or any(w.value is None for w in a.packages):
-                continue
+            if apt_cmd.hidden:
+                continue  # `$APT_OPTS` may hold -y
+            values = [w.value for w in apt_cmd.options]
             if _says_yes([v for v in values if v is not None]):
                 continue
+            action = apt_cmd.action_word
+            if from_expansion(action):
+                # `apt-get $APT_ACTION …`: apt takes options before the action too.
+                edit = Edit.insert(action.span.start, "-y ")
+            else:
+                edit = insert_word_after(a_source, run.instruction, action.span, "-y")
+            safe = _failure_fails_build(run, cmd)
             yield META.violation(
-                a.action_word.span,
-                f"{a.tool} {a.action} without -y: the build has no terminal to answer its prompt",
+                action.span,
+                f"{apt_cmd.tool} {apt_cmd.action} without -y: the build has no terminal to answer "
+                "its prompt",
                 fix=Fix(
-                    "Add -y",
-                    (insert_word_after(a_source, run.instruction, a.action_word.span, "-y"),),
-                    Applicability.SAFE,
+                    "Add -y"
+                    if safe
+                    else "Add -y (the RUN goes on when apt fails, so this may "
+                    "install or remove what the build skips today)",
+                    (edit,),
+                    Applicability.SAFE if safe else Applicability.UNSAFE,
                 ),
             )

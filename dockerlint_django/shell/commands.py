@@ -2,14 +2,26 @@
 
 Each recogniser takes a parsed simple command and returns what it does, or None when it is not
 that command. Words whose value is unknown are kept as ``None`` so rules can stay silent on them.
+
+A word whose value is unknown does not make every question unknown. ``hidden`` on a recognised
+command lists only the unknown words that could stand for options (``$PIP_FLAGS``, ``-$Q``); a
+word that is the argument of an option (``-r ${APP_DIR}/requirements.txt``), one with literal text
+besides its variables (``${APP_DIR}/requirements.txt``, ``postgresql-$PG_MAJOR``) or a variable
+whose name says it holds operands (``$BUILD_DEPS``, ``$PACKAGES``, ``"$CODE_DIR"``) cannot.
+``known_environment`` and ``expand_known`` give the words the values ``ENV`` and ``ARG`` give the
+shell, so that ``ARG PIP_FLAGS=--no-cache-dir`` is read as written.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
+from collections.abc import Iterable, Mapping, Sequence
 
-from dockerlint_django._record import record
-from dockerlint_django.shell.syntax import SimpleCommand, Word
+from dockerlint_django._record import record, replace
+from dockerlint_django.dockerfile.ast import Instruction
+from dockerlint_django.shell.syntax import Script, SimpleCommand, Word
+from dockerlint_django.source import Mapped
 
 _PYTHON = re.compile(r"^python(\d(\.\d+)?)?$")
 _PIP = re.compile(r"^pip(\d(\.\d+)?)?$")
@@ -17,6 +29,223 @@ _PIP = re.compile(r"^pip(\d(\.\d+)?)?$")
 
 def _base(word: Word) -> str | None:
     return None if word.value is None else word.value.rsplit("/", 1)[-1]
+
+
+# -- words whose value is unknown ------------------------------------------------------------------
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# Name parts that say a variable holds options, and parts that say it holds operands.
+_OPTION_PARTS = frozenset(
+    {"opt", "opts", "option", "options", "flag", "flags", "arg", "args", "argument", "arguments"}
+    | {"param", "params", "parameters"}
+)
+_OPERAND_PARTS = frozenset(
+    {"package", "packages", "pkg", "pkgs", "dep", "deps", "dependency", "dependencies"}
+    | {"requirement", "requirements", "req", "reqs", "lib", "libs", "libraries", "wheel", "wheels"}
+    | {"dir", "directory", "path", "file", "files", "src", "source", "sources", "url", "version"}
+)
+_NAME_PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def names_operands(name: str) -> bool:
+    """The variable's name says it holds operands: ``BUILD_DEPS``, ``buildDeps``, ``CODE_DIR``.
+
+    A name with an option-like part (``PIP_INSTALL_ARGS``, ``APT_OPTS``, ``EXTRA_DEPS_FLAGS``) or
+    none of the operand parts (``X``, ``STUFF``) may hold options.
+    """
+    parts = {p.lower() for p in _NAME_PARTS.findall(name)}
+    return not (parts & _OPTION_PARTS) and bool(parts & _OPERAND_PARTS)
+
+
+def _literal_besides_expansions(word: Word) -> bool:
+    """The word has source text of its own next to its expansions (quotes aside)."""
+    spans = [e.span for e in word.expansions]
+    raw = word.raw
+    for ch, at in zip(raw.text, raw.starts, strict=True):
+        if ch in "\"'":
+            continue
+        if not any(s.start <= at < s.end for s in spans):
+            return True
+    return False
+
+
+def could_hold_options(
+    word: Word,
+    value_options: frozenset[str] = frozenset(),
+    settings: frozenset[str] = frozenset(),
+) -> bool:
+    """Whether an unknown word could supply an option the command is checked for.
+
+    ``value_options`` are the options whose argument is the rest of a short option
+    (``-rfile``); ``settings`` the options whose argument can itself set anything (apt's
+    ``-oAPT::Get::Assume-Yes=…``). A known word is judged by its value, not here.
+    """
+    if word.value is not None:
+        return False
+    prefix = word.prefix.text
+    if prefix:
+        if not prefix.startswith("-"):
+            return False  # `postgresql-$PG_MAJOR`, `/wheels/*`: an operand whatever follows
+        if prefix.startswith("--"):
+            name = prefix.split("=", 1)[0]
+            return "=" not in prefix or name in settings
+        short = prefix[:2]
+        return len(prefix) < 2 or short not in value_options or short in settings
+    if _literal_besides_expansions(word):
+        return False  # `${APP_DIR}/requirements.txt`
+    return not all(
+        e.kind == "parameter" and e.name is not None and names_operands(e.name)
+        for e in word.expansions
+    )
+
+
+def hidden_options(
+    words: Sequence[Word],
+    value_options: frozenset[str],
+    settings: frozenset[str] = frozenset(),
+) -> tuple[Word, ...]:
+    """The unknown words among ``words`` (a command's arguments) that could be options.
+
+    The word after an option that takes a value is that option's argument, and cannot be one,
+    unless the option is one of ``settings``.
+    """
+    out: list[Word] = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        v = w.value
+        if v is not None:
+            if v in value_options and i + 1 < len(words):
+                nxt = words[i + 1]
+                if v in settings and nxt.value is None:
+                    out.append(nxt)
+                i += 2
+                continue
+        elif could_hold_options(w, value_options, settings):
+            out.append(w)
+        i += 1
+    return tuple(out)
+
+
+# -- what ENV and ARG give the shell ---------------------------------------------------------------
+
+_SHELLS = frozenset({"sh", "bash", "dash", "ash"})
+_SIMPLE_PARAMETER = re.compile(
+    r"\$(?:(?P<bare>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-+])(?P<word>[^$`\\'\"{}]*))?\})\Z"
+)
+_GLOB = frozenset("*?[")
+
+
+def known_environment(
+    variables: Mapping[str, str | None],
+    commands: Iterable[SimpleCommand],
+    script_text: str,
+    shell: Sequence[str] | None = None,
+) -> dict[str, str]:
+    """The variables whose value a RUN's shell sees for certain: ENV and ARG values with a known
+    value (an ARG with a default, in scope) that nothing in the RUN may change.
+
+    A variable the script names other than to expand it (``X=…``, ``for X``, ``read X``,
+    ``export X``) is left out, and so is everything when the script sources or evals something,
+    or when the SHELL reads startup files (``bash -l``, ``BASH_ENV``) or is not a POSIX shell.
+    """
+    if shell:
+        name = posixpath.basename(shell[0])
+        if name not in _SHELLS:
+            return {}
+        for flag in shell[1:]:
+            if flag.startswith("--") or (flag.startswith("-") and ("l" in flag or "i" in flag)):
+                return {}
+        if name == "bash" and "BASH_ENV" in variables:
+            return {}
+    for cmd in commands:
+        if cmd.name in (".", "source", "eval"):
+            return {}
+    out: dict[str, str] = {}
+    for key, value in variables.items():
+        if value is None or not _IDENT.match(key):
+            continue
+        if re.search(rf"(?<![\w$])(?<!\$\{{){re.escape(key)}(?!\w)", script_text):
+            continue
+        out[key] = value
+    return out
+
+
+def _parameter_value(raw: str, env: Mapping[str, str]) -> str | None:
+    m = _SIMPLE_PARAMETER.match(raw)
+    if m is None:
+        return None
+    name = m["bare"] or m["name"]
+    if name not in env:
+        return None  # unset, or set by the base image: unknown either way
+    value = env[name]
+    op = m["op"]
+    if op is None:
+        return value
+    word = m["word"] or ""
+    if op in ("-", ":-"):
+        return word if op == ":-" and value == "" else value
+    return word if (op == "+" or value != "") else ""
+
+
+def _expanded(word: Word, env: Mapping[str, str]) -> list[Word] | None:
+    """The fields ``word`` expands to with ``env``; None when that is not known."""
+    if word.value is not None or not word.expansions:
+        return None
+    raw = word.raw
+    if "\\" in raw.text or "'" in raw.text:
+        return None
+    values: dict[int, str] = {}
+    for e in word.expansions:
+        if e.kind != "parameter":
+            return None
+        value = _parameter_value(e.raw.text, env)
+        if value is None:
+            return None
+        values[e.span.start] = value
+    quoted = [e.quoted for e in word.expansions]
+    split = not any(quoted)
+    if any(quoted) != all(quoted) or (split and word.quoted):
+        return None  # quoted and unquoted parts in one word: not worth modelling
+    spans = [e.span for e in word.expansions]
+    text: list[str] = []
+    for ch, at in zip(raw.text, raw.starts, strict=True):
+        if at in values:
+            text.append(values[at])
+        elif any(s.start <= at < s.end for s in spans) or ch == '"':
+            continue
+        else:
+            text.append(ch)
+    joined = "".join(text)
+    fields = joined.split() if split else [joined]
+    if split and any(_GLOB & set(f) for f in fields):
+        return None  # pathname expansion of the value: depends on the files there
+    span = word.span
+    out: list[Word] = []
+    for f in fields:
+        n = len(f)
+        m = Mapped(f, [span.start] * n, [span.end] * n) if n else Mapped.empty_at(span.start)
+        out.append(Word(raw, f, m, m, word.expansions, word.quoted))
+    return out
+
+
+def expand_known(cmd: SimpleCommand, env: Mapping[str, str]) -> SimpleCommand:
+    """``cmd`` with the words that only ``env``'s variables make unknown expanded as the shell
+    does (unquoted values split into fields). Each new word keeps the span of the word it came
+    from and its ``expansions``, so that edits can tell it was not written out."""
+    if not env:
+        return cmd
+    words: list[Word] = []
+    changed = False
+    for w in cmd.words:
+        fields = _expanded(w, env)
+        if fields is None:
+            words.append(w)
+        else:
+            words.extend(fields)
+            changed = True
+    return replace(cmd, words=tuple(words)) if changed else cmd
 
 
 @record
@@ -28,6 +257,8 @@ class AptCommand:
     options: tuple[Word, ...]  # every word starting with "-" (and the values of -o)
     packages: tuple[Word, ...]
     command: SimpleCommand
+    # Unknown words that could be options (`$APT_OPTS`, `-o $CONF`); see `hidden_options`.
+    hidden: tuple[Word, ...] = ()
 
     @property
     def installs_packages(self) -> bool:
@@ -37,9 +268,15 @@ class AptCommand:
 
 
 _APT_VALUE_OPTS = frozenset({"-o", "--option", "-c", "--config-file", "-t", "--target-release"})
+# A configuration item or file can set anything, `APT::Get::Assume-Yes` included.
+_APT_SETTINGS = frozenset({"-o", "--option", "-c", "--config-file"})
 
 
-def apt(cmd: SimpleCommand) -> AptCommand | None:
+def apt(cmd: SimpleCommand, env: Mapping[str, str] | None = None) -> AptCommand | None:
+    """``apt-get``/``apt``/``aptitude``; with ``env`` (see ``known_environment``) its words are
+    read with those variables expanded."""
+    if env:
+        cmd = expand_known(cmd, env)
     words = cmd.words
     if not words or _base(words[0]) not in ("apt-get", "apt", "aptitude"):
         return None
@@ -63,7 +300,10 @@ def apt(cmd: SimpleCommand) -> AptCommand | None:
         else:
             packages.append(w)
         i += 1
-    return AptCommand(tool, words[0], action, action_word, tuple(options), tuple(packages), cmd)
+    hidden = hidden_options(words[1:], _APT_VALUE_OPTS, _APT_SETTINGS)
+    return AptCommand(
+        tool, words[0], action, action_word, tuple(options), tuple(packages), cmd, hidden
+    )
 
 
 @record
@@ -76,6 +316,8 @@ class PipInstall:
     options: tuple[Word, ...]
     requirement_files: tuple[Word, ...]  # values of -r/--requirement (and uv pip sync's files)
     packages: tuple[Word, ...]
+    # Unknown words that could be options (`$PIP_FLAGS`); see `hidden_options`.
+    hidden: tuple[Word, ...] = ()
 
     def has_option(self, *names: str) -> bool:
         for w in self.options:
@@ -124,11 +366,27 @@ _PIP_VALUE_OPTS = frozenset(
         "-C",
         "--python",
         "--report",
+        "--no-binary",
+        "--only-binary",
+        "--group",
+        "--root-user-action",
+        "--exists-action",
+        "--keyring-provider",
+        "--use-feature",
+        "--use-deprecated",
+        "--log-file",
+        "--resume-retries",
+        "--build-option",
+        "--install-option",
     ]
 )
 
 
-def pip_install(cmd: SimpleCommand) -> PipInstall | None:
+def pip_install(cmd: SimpleCommand, env: Mapping[str, str] | None = None) -> PipInstall | None:
+    """``pip install``; with ``env`` (see ``known_environment``) its words are read with those
+    variables expanded."""
+    if env:
+        cmd = expand_known(cmd, env)
     words = list(cmd.words)
     if not words:
         return None
@@ -182,7 +440,10 @@ def pip_install(cmd: SimpleCommand) -> PipInstall | None:
         else:
             packages.append(w)
         k += 1
-    return PipInstall(cmd, rest[idx], tool, tuple(options), tuple(req_files), tuple(packages))
+    hidden = hidden_options(rest, _PIP_VALUE_OPTS)
+    return PipInstall(
+        cmd, rest[idx], tool, tuple(options), tuple(req_files), tuple(packages), hidden
+    )
 
 
 @record
@@ -224,3 +485,97 @@ def django_command(cmd: SimpleCommand) -> DjangoCommand | None:
     if i >= len(words):
         return None
     return DjangoCommand(cmd, words[i].value, words[i], tuple(words[i + 1 :]))
+
+
+# -- whether a command's failure fails the build ---------------------------------------------------
+
+
+def _sets_errexit(cmd: SimpleCommand) -> bool | None:
+    """``set -e`` (True), ``set +e`` (False), or None for any other command."""
+    if cmd.name != "set":
+        return None
+    state: bool | None = None
+    words = [w.value or "" for w in cmd.words[1:]]
+    for i, v in enumerate(words):
+        if v in ("-o", "+o") and i + 1 < len(words) and words[i + 1] == "errexit":
+            state = v == "-o"
+        elif len(v) > 1 and v[0] in "-+" and v[1:].isalpha() and "e" in v[1:]:
+            state = v[0] == "-"
+    return state
+
+
+def shell_errexit(shell: Sequence[str] | None) -> bool:
+    """A ``SHELL`` such as ``["/bin/bash", "-eo", "pipefail", "-c"]`` exits on the first error."""
+    if not shell:
+        return False
+    flags = list(shell[1:])
+    for i, v in enumerate(flags):
+        if v == "-o" and i + 1 < len(flags) and flags[i + 1] == "errexit":
+            return True
+        if len(v) > 1 and v[0] == "-" and v[1] != "-" and v[1:].isalpha() and "e" in v[1:]:
+            return True
+    return False
+
+
+def _exits_with_failure(cmd: SimpleCommand) -> bool:
+    """``exit 1`` (or a bare ``exit``, which keeps the failed status)."""
+    if cmd.name != "exit" or cmd.context:
+        return False
+    code = cmd.words[1].value if len(cmd.words) > 1 else ""
+    return code is not None and (code == "" or (code.isdigit() and int(code) % 256 != 0))
+
+
+def failure_fails_script(script: Script, cmd: SimpleCommand, errexit: bool = False) -> bool:
+    """Whether ``cmd`` failing (when it runs) makes ``script`` exit with an error.
+
+    ``cmd`` must be a top-level step, not negated, piped or backgrounded. What follows it in its
+    and-or list decides: ``&& …`` is skipped, ``|| exit 1`` exits, ``|| false`` keeps the failure,
+    anything else after ``||`` may recover. The failure then ends the script when that list is its
+    last step, or when errexit is on (``SHELL … -e``, an earlier top-level ``set -e``) and the
+    failed command is the list's last. ``cmd || true``, ``cmd; echo done`` and a step inside
+    ``if`` keep the script going: a build may rely on that failure being ignored.
+    """
+    commands = list(script.commands)
+    idx = next((i for i, c in enumerate(commands) if c.span == cmd.span), None)
+    if idx is None:
+        return False
+    if cmd.context or cmd.negated or cmd.in_pipeline or cmd.background:
+        return False
+    for earlier in commands[:idx]:
+        if earlier.top_level and not earlier.background:
+            state = _sets_errexit(earlier)
+            if state is not None:
+                errexit = state
+    k = last_run = idx
+    while commands[k].connector_after in ("&&", "||"):
+        if k + 1 >= len(commands) or not commands[k + 1].top_level:
+            return False
+        nxt = commands[k + 1]
+        if commands[k].connector_after == "||":
+            if _exits_with_failure(nxt):
+                return True
+            if nxt.name != "false" or nxt.in_pipeline or nxt.negated:
+                return False
+            last_run = k + 1
+        k += 1
+    if k == len(commands) - 1:
+        return True
+    return errexit and last_run == k
+
+
+def run_environment(
+    ins: Instruction,
+    commands: Sequence[SimpleCommand],
+    variables: Mapping[str, str | None],
+    shell: Sequence[str] | None,
+) -> dict[str, str]:
+    """``known_environment`` for a RUN: its text (heredoc bodies included) is what is searched
+    for other uses of each variable."""
+    text = "\n".join([ins.args.text, *(doc.content for doc in ins.heredocs)])
+    return known_environment(variables, commands, text, shell)
+
+
+def from_expansion(word: Word) -> bool:
+    """The word is a field ``expand_known`` made: its span is the whole word it came from, so an
+    edit placed after it could land inside the other fields (``ARG APT="install -t"``)."""
+    return word.value is not None and bool(word.expansions)
