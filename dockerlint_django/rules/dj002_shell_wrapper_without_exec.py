@@ -23,9 +23,12 @@ The last top-level command of the script is the one that must be `exec`'d (after
 `python manage.py check && …`, for instance). Starting it in the background and `wait`ing for it
 has the same problem: the shell gets the signal, not the server.
 
-`sh`, `dash` and `ash` are a warning. `bash` is info: current versions exec the last simple
-command of `-c` implicitly, but relying on that optimisation is fragile; it is a warning when the
-command is backgrounded, since bash cannot exec it then. Shell-form commands are DJ001's.
+`sh`, `dash` and `ash` are a warning. bash replaces itself with the command of a `-c` string
+that is a single simple command (no redirection, no `trap`), in every version: that is not
+reported. bash 5.1 and later also exec the last command of a list (`cd /app && celery …`) by
+themselves, but bash 5.0 and earlier (Ubuntu 20.04, Debian 10) do not: that is info. When bash
+cannot exec the command (in the background, with a redirection, inside a compound command, after
+a `trap`), it is a warning as for `sh`. Shell-form commands are DJ001's.
 
 ## Example
 ```dockerfile
@@ -42,11 +45,16 @@ CMD ["sh", "-c", "exec gunicorn core.wsgi --bind 0.0.0.0:${PORT:-8000}"]
 ## Fix safety
 Safe when the last top-level command is a plain simple command that runs a program: not in a
 pipeline, subshell, `if`, loop or function, not negated, not backgrounded, and not a shell
-builtin. `exec ` is inserted before its program word (after any `NAME=value` prefixes, which
-`exec` then passes on), inside the JSON string; `exec ` needs no JSON escaping. In a Compose file
-it is inserted only where the script is written character for character (a plain scalar, or
-quotes with nothing escaped or interpolated inside); comments, quoting and layout stay. Anything
-else is reported without a fix.
+builtin. The same program runs with the same arguments, environment and exit status; what
+changes is that it replaces the shell, so it receives `docker stop`'s signal, which is the point.
+`exec ` is inserted before its program word (after any `NAME=value` prefixes, which `exec` then
+passes on), inside the JSON string; `exec ` needs no JSON escaping. In a Compose file it is
+inserted only where the script is written character for character (a plain scalar, or quotes
+with nothing escaped or interpolated inside); comments, quoting and layout stay.
+
+Unsafe when the script sets a `trap`: once the shell has replaced itself, its `EXIT` handler
+(a clean-up, a final log line) never runs, and a handler for `TERM` no longer forwards anything.
+Anything else is reported without a fix.
 
 ## References
 - [Dockerfile reference: ENTRYPOINT, exec form and signals](https://docs.docker.com/reference/dockerfile/#entrypoint)
@@ -110,6 +118,29 @@ def _json_instruction(instructions: list[Instruction], span: Span) -> Instructio
     return None
 
 
+def _traps(hop: ShellHop) -> bool:
+    """The script installs a signal or EXIT handler, which ``exec`` would drop."""
+    return any(c.name == "trap" for c in hop.script.commands)
+
+
+def bash_execs_itself(hop: ShellHop) -> str | None:
+    """Whether bash replaces itself with the hop's command although it has no ``exec``:
+    "always" for a script that is that one simple command (every bash version), "5.1" for the
+    last command of a list (bash 5.1 and later); None when bash cannot (redirections, a
+    ``trap``, a pipeline, the background, a compound command)."""
+    cmd = hop.command
+    if hop.shell != "bash" or cmd is None or not cmd.words or not hop.final:
+        return None
+    if not cmd.top_level or cmd.in_pipeline or cmd.background or cmd.negated or cmd.redirects:
+        return None
+    commands = hop.script.commands
+    if hop.followed_by_wait or hop.script.errors or not commands or commands[-1] is not cmd:
+        return None
+    if _traps(hop):
+        return None
+    return "always" if len(commands) == 1 else "5.1"
+
+
 def _fix(hop: ShellHop) -> Fix | None:
     cmd = hop.command
     if cmd is None or not cmd.words or not hop.final:
@@ -125,7 +156,9 @@ def _fix(hop: ShellHop) -> Fix | None:
     if not first.is_all_args and (first.value is None or first.value in _BUILTINS):
         return None
     at = first.span.start
-    return Fix("Start the last command with exec", (Edit.insert(at, "exec "),), Applicability.SAFE)
+    # A trap is the shell's own: exec'ing away from it drops the clean-up it would run.
+    safety = Applicability.UNSAFE if _traps(hop) else Applicability.SAFE
+    return Fix("Start the last command with exec", (Edit.insert(at, "exec "),), safety)
 
 
 def _exact_command(text: Callable[[Span], str], hop: ShellHop) -> SimpleCommand | None:
@@ -163,13 +196,14 @@ def _exact_command(text: Callable[[Span], str], hop: ShellHop) -> SimpleCommand 
 
 def _yaml_fix(text: Callable[[Span], str], hop: ShellHop) -> Fix | None:
     """``exec `` inserted into the Compose string that holds the script, at its exact place."""
-    cmd = _exact_command(text, hop) if _fix(hop) is not None else None
-    if cmd is None:
+    fix = _fix(hop)
+    cmd = _exact_command(text, hop) if fix is not None else None
+    if fix is None or cmd is None:
         return None
     return Fix(
         "Start the last command with exec",
         (Edit.insert(cmd.words[0].span.start, "exec "),),
-        Applicability.SAFE,
+        fix.applicability,
     )
 
 
@@ -189,6 +223,9 @@ def _violation(
     waited = hop.background or hop.followed_by_wait
     if hop.exec_prefixed and not waited:
         return None
+    itself = bash_execs_itself(hop)
+    if itself == "always":
+        return None  # bash execs a lone simple command itself, in every version
     name = cmd.words[0].value or cmd.words[0].raw.text
     advice = "start it with `exec`"
     if waited:
@@ -203,15 +240,22 @@ def _violation(
             "never reaches it"
         )
         advice = "drop the loop and start it with `exec` (a restart policy restarts it)"
+    elif itself == "5.1":
+        problem = (
+            f"runs `{name}` after other commands without exec: bash 5.1 and later exec it by "
+            "themselves, but bash 5.0 and earlier (Ubuntu 20.04, Debian 10) stay PID 1, and "
+            "SIGTERM from docker stop never reaches it"
+        )
     else:
         problem = (
             f"runs `{name}` without exec, so the shell stays PID 1 and SIGTERM from "
             "docker stop never reaches it"
         )
-    severity = Severity.INFO if hop.shell == "bash" and not waited else Severity.WARNING
+    looped = any(c in ("while", "until", "for") for c in cmd.context)
+    # A bash restart loop stays info, as it always was: the loop is a choice, not an oversight.
+    info = itself == "5.1" or (hop.shell == "bash" and looped and not waited)
+    severity = Severity.INFO if info else Severity.WARNING
     message = f"`{hop.shell} -c`{where} {problem}; {advice}"
-    if severity is Severity.INFO:
-        message += " (bash usually execs the last command itself, but that is not guaranteed)"
     return META.violation(at, message, severity=severity, fix=fix, related=related)
 
 

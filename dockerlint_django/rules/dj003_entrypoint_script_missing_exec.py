@@ -67,9 +67,11 @@ services:
 
 ## Fix safety
 No fix is offered yet. The repair is to insert `exec ` before the command when it is a top-level
-simple command on its own line, which would be safe (the process tree changes, not what runs);
-but it edits the script, not the Dockerfile or Compose file being checked, and fixes are applied
-to one checked file at a time.
+simple command on its own line. That would be safe only in a script without a `trap`: the same
+program runs, now as PID 1, but a shell that has replaced itself never runs its `EXIT` handler
+(clean-up, a last log line), so with a trap it changes what happens at stop. It also edits the
+script, not the Dockerfile or Compose file being checked, and fixes are applied to one checked
+file at a time.
 
 ## References
 - [Docker best practices: ENTRYPOINT](https://docs.docker.com/build/building/best-practices/#entrypoint)

@@ -30,8 +30,19 @@ CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
 ```
 
 ## Fix safety
-Safe: in the Dockerfile the `STOPSIGNAL` value becomes `SIGTERM` (Docker's default), unless a
-stage other than the final one (and those it builds on) is built on the stage that sets it. In a
+Safe when the signal reaches Gunicorn: it is PID 1, or every step on the way `exec`s into the
+next or forwards signals unchanged (`tini`, `dumb-init` without `--rewrite`, `gosu`, `su-exec`,
+`env`…). Only what happens at `docker stop` changes, and only as the rule means it to: Gunicorn
+finishes the requests in flight instead of dropping them (or stopping at all), within the same
+grace period, after which Docker kills the container as before.
+
+Unsafe otherwise: a shell that stays PID 1, or a runner that may not forward signals
+(`poetry run`, `uv run`, `dumb-init --rewrite`…), decides what the signal does, and one that
+handled `SIGQUIT` or `SIGKILL` quickly may ignore `SIGTERM`, so every stop would wait out the
+grace period.
+
+In the Dockerfile the `STOPSIGNAL` value becomes `SIGTERM` (Docker's default), unless a stage
+other than the final one (and those it builds on) is built on the stage that sets it. In a
 Compose file the `stop_signal:` line is deleted when the image is built here and sends `SIGTERM`
 by itself, and set to `SIGTERM` when the image's own `STOPSIGNAL` is another signal or is not
 known here; either only when the key and its value are alone on one line of the service's own
@@ -58,11 +69,14 @@ from dockerlint_django.rules._base import (
     Severity,
     Violation,
 )
-from dockerlint_django.rules.dj007_stop_grace_shorter_than_graceful_timeout import own_key_line
+from dockerlint_django.rules.dj007_stop_grace_shorter_than_graceful_timeout import (
+    own_key_line,
+    signal_reaches_server,
+)
 from dockerlint_django.shell.launch import resolve_launch
 
 if TYPE_CHECKING:
-    from dockerlint_django.analysis import Analysis
+    from dockerlint_django.analysis import Analysis, Start
     from dockerlint_django.dockerfile.ast import Instruction
     from dockerlint_django.dockerfile.model import Stage
     from dockerlint_django.project.view import RuntimeValue
@@ -139,7 +153,17 @@ def _stopsignal_instruction(stage: Stage) -> tuple[Stage, Instruction] | None:
     return None
 
 
-def _dockerfile_fix(a: Analysis, stage: Stage, owner: Stage, ins: Instruction) -> Fix | None:
+def _safety(start: Start | None) -> Applicability:
+    """Safe only when the stop signal goes to Gunicorn itself, not to a shell or runner that
+    decides what it does."""
+    if start is not None and signal_reaches_server(start.launch):
+        return Applicability.SAFE
+    return Applicability.UNSAFE
+
+
+def _dockerfile_fix(
+    a: Analysis, stage: Stage, owner: Stage, ins: Instruction, start: Start
+) -> Fix | None:
     if not ins.value_mapped or len(ins.value_mapped) != 1 or "$" in ins.args.text:
         return None
     # The STOPSIGNAL is every descendant's: only when none is built on it but the final stage
@@ -150,25 +174,26 @@ def _dockerfile_fix(a: Analysis, stage: Stage, owner: Stage, ins: Instruction) -
         if any(s is owner for s in other.chain):
             return None
     value = ins.value_mapped[0].span()
-    return Fix("Stop with SIGTERM", (Edit.replace(value, "SIGTERM"),), Applicability.SAFE)
+    return Fix("Stop with SIGTERM", (Edit.replace(value, "SIGTERM"),), _safety(start))
 
 
 def _compose_fix(view: ServiceView, rv: RuntimeValue) -> Fix | None:
     written = view.text(rv.span)
     if "$" in written:
         return None
+    safety = _safety(view.start())
     stage = view.stage
     image = stage.final_state.stopsignal if stage is not None else None
     if stage is None or (image is not None and _name(image) != "TERM"):
         # Without the key the image's own signal would be sent: another one, or not known here.
         if own_key_line(view, "stop_signal") is None:
             return None
-        return Fix("Stop with SIGTERM", (Edit.replace(rv.span, "SIGTERM"),), Applicability.SAFE)
+        return Fix("Stop with SIGTERM", (Edit.replace(rv.span, "SIGTERM"),), safety)
     line = own_key_line(view, "stop_signal")
     if line is None:
         return None
     edit = Edit.delete(line)
-    return Fix("Remove stop_signal (Compose then sends SIGTERM)", (edit,), Applicability.SAFE)
+    return Fix("Remove stop_signal (Compose then sends SIGTERM)", (edit,), safety)
 
 
 def check(ctx: Context) -> Iterator[Violation]:
@@ -194,7 +219,7 @@ def check(ctx: Context) -> Iterator[Violation]:
     yield META.violation(
         ins.span,
         f"docker stop sends {signal} ({where}), but {problem}; {_ADVICE}",
-        fix=_dockerfile_fix(a, stage, owner, ins),
+        fix=_dockerfile_fix(a, stage, owner, ins, start),
     )
 
 

@@ -45,12 +45,21 @@ services:
 ```
 
 ## Fix safety
-Safe: it only lengthens how long Compose waits before `SIGKILL`; a container that stops sooner
-stops as soon as before. A `stop_grace_period:` written as a plain value is set to
-`graceful_timeout` (in seconds); a service without one gets `stop_grace_period: <n>s` as a new
-line after its last key, at the indentation of its other keys. Services written in flow style
-(`web: {build: .}`), values that use variables, and keys merged in from an anchor or another
-file are reported without a fix.
+Safe when `SIGTERM` reaches Gunicorn: it is PID 1, or every step on the way `exec`s into the
+next or forwards signals (`tini`, `dumb-init`, `gosu`, `su-exec`, `env`…). The fix then only
+lengthens how long Compose waits before `SIGKILL`: what the container does while it runs is
+unchanged, one that stops sooner stops as soon as before, and requests that run longer than the
+old period now finish instead of being cut, which is the point.
+
+Unsafe otherwise: when a shell that does not `exec` stays PID 1, or a runner that may not pass
+signals on (`poetry run`, `uv run`, `pipenv run`…) sits between, `SIGTERM` may never reach
+Gunicorn, and every stop then waits the whole new period instead of 10 seconds before the same
+`SIGKILL` (fix DJ002/DJ003 first).
+
+A `stop_grace_period:` written as a plain value is set to `graceful_timeout` (in seconds); a
+service without one gets `stop_grace_period: <n>s` as a new line after its last key, at the
+indentation of its other keys. Services written in flow style (`web: {build: .}`), values that
+use variables, and keys merged in from an anchor or another file are reported without a fix.
 
 ## References
 - [Gunicorn signals](https://docs.gunicorn.org/en/stable/signals.html)
@@ -79,6 +88,7 @@ from dockerlint_django.source import SourceFile, Span
 if TYPE_CHECKING:
     from dockerlint_django.gunicorn import Resolved
     from dockerlint_django.service import ServiceView
+    from dockerlint_django.shell.launch import Launch
 
 META = RuleMeta(
     code="DJ007",
@@ -219,6 +229,36 @@ def insert_key(view: ServiceView, block: Block, line: str) -> Edit | None:
     return Edit.insert(view.workspace.to_workspace(block.source, Span(at, at)).start, content)
 
 
+# -- whether docker stop's signal reaches the server (shared with DJ006) --------------------------
+
+# Wrappers that exec the next program (it keeps PID 1) or pass every signal on to it; the
+# Python interpreter of `python -m gunicorn` is the server itself.
+_PASS_SIGNALS = frozenset(
+    {"exec", "tini", "gosu", "su-exec", "setpriv", "nohup", "env", "ddtrace-run"}
+    | {"newrelic-admin run-program", "opentelemetry-instrument", "python", "python -m"}
+)
+_SHELL_NAMES = frozenset({"sh", "bash", "dash", "ash"})
+
+
+def signal_reaches_server(launch: Launch) -> bool:
+    """The stop signal the container gets reaches the server itself: every shell and script on
+    the way execs into the next step, nothing runs in the background, and each wrapper execs or
+    forwards signals unchanged (not ``dumb-init --rewrite``, not ``poetry run``)."""
+    if launch.exec_prefixed is False or launch.background:
+        return False
+    for launcher in launch.launchers:
+        name = launcher.name
+        if name in _SHELL_NAMES or name.endswith(" -c"):
+            continue  # a shell: its hop says whether it execs
+        if name == "dumb-init":
+            if any((w.value or "-r").startswith(("-r", "--rewrite")) for w in launcher.words[1:]):
+                return False  # it may turn SIGTERM into another signal
+            continue
+        if name not in _PASS_SIGNALS:
+            return False
+    return True
+
+
 # -- the rule -------------------------------------------------------------------------------------
 
 
@@ -271,6 +311,14 @@ def check_service(ctx: ServiceContext) -> Iterator[Violation]:
         return
     n = _n(graceful)
     wanted = f"{n}s"
+    start = view.start()
+    # Safe only when Gunicorn gets the SIGTERM: otherwise every stop would wait the longer
+    # period, for nothing.
+    safety = (
+        Applicability.SAFE
+        if start is not None and signal_reaches_server(start.launch)
+        else Applicability.UNSAFE
+    )
     who = _who(resolved, n)
     related: tuple[Related, ...] = ()
     if resolved.layer != "default" and resolved.span is not None:
@@ -284,7 +332,7 @@ def check_service(ctx: ServiceContext) -> Iterator[Violation]:
             f"{_n(seconds)} seconds, but {who}: requests still running then are cut; set "
             f"`stop_grace_period: {wanted}`"
         )
-        fix = _replace_fix(view, span, wanted)
+        fix = _replace_fix(view, span, wanted, safety)
     else:
         span, block = _anchor(view)
         message = (
@@ -293,7 +341,7 @@ def check_service(ctx: ServiceContext) -> Iterator[Violation]:
             f"`stop_grace_period: {wanted}`"
         )
         edit = None if block is None else insert_key(view, block, f"stop_grace_period: {wanted}")
-        fix = None if edit is None else Fix(f"Set stop_grace_period: {wanted}", (edit,))
+        fix = None if edit is None else Fix(f"Set stop_grace_period: {wanted}", (edit,), safety)
     yield META.violation(span, message, fix=fix, related=related)
 
 
@@ -312,7 +360,7 @@ def _anchor(view: ServiceView) -> tuple[Span, Block | None]:
     return view.anchor, None
 
 
-def _replace_fix(view: ServiceView, span: Span, wanted: str) -> Fix | None:
+def _replace_fix(view: ServiceView, span: Span, wanted: str, safety: Applicability) -> Fix | None:
     from dockerlint_django.compose.nodes import Scalar
 
     node = view.service.get("stop_grace_period")
@@ -322,8 +370,4 @@ def _replace_fix(view: ServiceView, span: Span, wanted: str) -> Fix | None:
         return None
     if "$" in view.text(span):
         return None  # interpolated: the variable decides
-    return Fix(
-        f"Set stop_grace_period: {wanted}",
-        (Edit.replace(span, wanted),),
-        Applicability.SAFE,
-    )
+    return Fix(f"Set stop_grace_period: {wanted}", (Edit.replace(span, wanted),), safety)

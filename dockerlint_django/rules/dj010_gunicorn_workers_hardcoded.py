@@ -15,8 +15,12 @@ environment variable (lowest level). Docker Compose can then set a
 Gunicorn reads the command line last, so once `--workers` is there, neither `GUNICORN_CMD_ARGS`
 nor `WEB_CONCURRENCY` set at deploy time changes anything, silently.
 
-A value computed by the shell (`--workers $(nproc)`, `-w ${WORKERS:-3}`) is still on the command
-line and still beats `GUNICORN_CMD_ARGS`: it is reported too, without a fix.
+A count the shell reads from an environment variable (`-w $WORKERS`,
+`--workers "${GUNICORN_WORKERS:-3}"`) is not reported: the deployment sets the count through that
+variable, as with a variable Compose substitutes; unless a script on the way replaces the
+environment's value at its top level (`WORKERS=4`, `export WORKERS=$(nproc)`). A value the shell
+computes (`--workers $(nproc)`) is still on the command line and still beats
+`GUNICORN_CMD_ARGS`: it is reported, without a fix.
 
 ## Example
 ```dockerfile
@@ -47,7 +51,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from dockerlint_django.analysis import Analysis
+from dockerlint_django.analysis import Analysis, Start
 from dockerlint_django.dockerfile.edits import element_index, insert_line_before, json_delete
 from dockerlint_django.fix import Applicability, Fix
 from dockerlint_django.gunicorn import ParsedOption, parse_args
@@ -68,6 +72,7 @@ from dockerlint_django.rules._service_view import (
     service_label,
     view_file_name,
 )
+from dockerlint_django.shell.syntax import Word
 
 META = RuleMeta(
     code="DJ010",
@@ -80,6 +85,12 @@ META = RuleMeta(
 )
 
 _VARIABLE = re.compile(r"\$(?:\{|[A-Za-z_])")
+# A word that is one parameter expansion: `$WORKERS`, `"${WORKERS:-3}"` (no command substitution).
+_PARAMETER = re.compile(
+    r'"?\$(?:(?P<plain>[A-Za-z_][A-Za-z0-9_]*)|\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)'
+    r'(?::?[-=][^}$`"]*)?\})"?'
+)
+_DECLARE = frozenset({"export", "readonly", "declare", "typeset"})
 
 
 def _interpolated(a: Analysis, opt: ParsedOption) -> bool:
@@ -87,6 +98,36 @@ def _interpolated(a: Analysis, opt: ParsedOption) -> bool:
     or may: a deployment sets the count through that variable."""
     written = a.text(opt.value_span or opt.span)
     return bool(_VARIABLE.search(written.replace("$$", "")))
+
+
+def _overrides(word: Word, name: str) -> bool:
+    """An assignment's value that ignores the environment's ``name`` (``4``, ``$(nproc)``), not
+    one that defaults from it (``${WORKERS:-4}``)."""
+    return not any(e.kind == "parameter" and e.name == name for e in word.expansions)
+
+
+def _environment_variable(written: str, start: Start) -> str | None:
+    """The variable a worker count is read from at run time (``$WORKERS``), when the value is
+    that one variable and no script on the way replaces the environment's value at its top
+    level (``WORKERS=4``, ``export WORKERS=$(nproc)``); None otherwise."""
+    m = _PARAMETER.fullmatch(written)
+    if m is None:
+        return None
+    name = m.group("plain") or m.group("braced")
+    for hop in start.launch.hops:
+        for cmd in hop.script.commands:
+            if not cmd.top_level:
+                continue  # set in an `if`: the environment's value may still be the one used
+            fixed = not cmd.words and any(
+                asg.name == name and _overrides(asg.value, name) for asg in cmd.assignments
+            )
+            if cmd.name in _DECLARE:
+                fixed = fixed or any(
+                    w.raw.text.startswith(f"{name}=") and _overrides(w, name) for w in cmd.words[1:]
+                )
+            if fixed:
+                return None
+    return name
 
 
 def check(ctx: Context) -> Iterator[Violation]:
@@ -121,11 +162,13 @@ def check(ctx: Context) -> Iterator[Violation]:
                 related=replaced(a, command),
             )
             continue
+        if value is None and _environment_variable(shown, start) is not None:
+            continue  # `-w $WORKERS`: the deployment sets the count through that variable
         fix = None
         if value is not None and value.isdigit() and len(options) == 1:
             fix = _fix(ctx, opt, value)
-        # A value the shell computes (`$WORKERS`) can still be changed through that variable,
-        # just not through the two settings Gunicorn documents for it.
+        # A value the shell computes (`$(nproc)`), or a variable a script fixes, cannot be
+        # changed through the two settings Gunicorn documents for it.
         effect = (
             "so a deployment cannot change the worker count"
             if value is not None

@@ -58,6 +58,7 @@ META = RuleMeta(
     severity=Severity.WARNING,
     summary="Gunicorn runs one worker: the image sets no WEB_CONCURRENCY default.",
     fix=FixAvailability.SOMETIMES,
+    production_only=True,
 )
 
 

@@ -38,8 +38,11 @@ CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000", "--threads", "2"]
 
 ## Fix safety
 Unsafe: appends `"--threads", "2"` to an exec-form command whose last element is Gunicorn's last
-argument (not a `sh -c` string, no `--`), when the command line sets no thread count. Running two
-threads per worker needs thread-safe application code, which the handbook also warns about.
+argument (not a `sh -c` string, no `--`), when the command line sets no thread count. With
+`--threads` above 1 Gunicorn runs the `gthread` worker instead of `sync`: two requests share a
+process at a time, and `--timeout` stops applying to a long request the same way (the worker
+keeps its heartbeat). That needs thread-safe application code, which the handbook also warns
+about, and more memory per worker.
 
 ## References
 - [OCP handbook: Dockerfile for Django, Gunicorn](https://ocp-software-handbook.readthedocs.io/en/latest/docker/django.html#gunicorn)

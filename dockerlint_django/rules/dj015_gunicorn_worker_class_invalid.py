@@ -37,9 +37,10 @@ CMD ["gunicorn", "core.wsgi", "--threads", "2"]
 
 ## Fix safety
 Safe for the known misspellings of `gthread`: the value is replaced with `gthread` where it is
-written (an exec-form element, `--worker-class=…`, or a word of a shell command), which is what
-the author meant and what Gunicorn would otherwise refuse to start with. No fix for `eventlet`
-(moving to another worker is a code change) or for other unknown names.
+written (an exec-form element, `--worker-class=…`, or a word of a shell command). Gunicorn looks
+a short name up only among its own workers, so with the misspelling it never started: there is
+no working behaviour to change, and `gthread` is the worker the name was meant to pick. No fix
+for `eventlet` (moving to another worker is a code change) or for other unknown names.
 
 ## References
 - [Gunicorn settings: worker_class](https://docs.gunicorn.org/en/stable/settings.html#worker-class)

@@ -75,6 +75,7 @@ META = RuleMeta(
     fix=FixAvailability.SOMETIMES,
     origin="extension",
     kind=("dockerfile", "compose"),
+    production_only=True,
 )
 
 _NAME = "GUNICORN_CMD_ARGS"

@@ -45,12 +45,18 @@ CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
 ```
 
 ## Fix safety
-Safe, for Gunicorn in an exec-form command (not inside a `sh -c` string, which DJ001/DJ002 are
-about): when nothing sets the address, `"--bind", "0.0.0.0:<port>"` is appended, with the stage's
-`EXPOSE` port if it exposes exactly one and 8000 otherwise (Gunicorn's own default port); when
-`--bind` names a loopback host, only the host is replaced with `0.0.0.0` and the port is kept.
-Either way the server keeps its port and becomes reachable through it. uvicorn, Daphne and
-`runserver` findings, and addresses set in `GUNICORN_CMD_ARGS`, have no fix.
+Unsafe: listening on every interface is a change of behaviour by definition, and not always a
+wanted one. A container that shares its network namespace (`network_mode: service:…`, a
+Kubernetes pod with a proxy sidecar) may bind 127.0.0.1 on purpose so that only the proxy next
+to it reaches the server; with `--network host`, 0.0.0.0 opens the server on the host's own
+interfaces. When nothing sets the address, the appended port is the stage's single `EXPOSE`d
+one, which may not be Gunicorn's default 8000 that it listened on before.
+
+For Gunicorn in an exec-form command (not inside a `sh -c` string, which DJ001/DJ002 are about):
+when nothing sets the address, `"--bind", "0.0.0.0:<port>"` is appended, with the stage's `EXPOSE`
+port if it exposes exactly one and 8000 otherwise (Gunicorn's own default port); when `--bind`
+names a loopback host, only the host is replaced with `0.0.0.0` and the port is kept. uvicorn,
+Daphne and `runserver` findings, and addresses set in `GUNICORN_CMD_ARGS`, have no fix.
 
 ## References
 - [OCP handbook: Dockerfile for Django, Gunicorn](https://ocp-software-handbook.readthedocs.io/en/latest/docker/django.html#gunicorn)
@@ -160,7 +166,7 @@ def _check_gunicorn(
             _anchor(ctx.analysis, start, stage),
             f"{_nothing_binds(ctx.analysis, start)}, so it listens on 127.0.0.1:8000, which is not "
             f"reachable from outside the container; add --bind {address}",
-            fix=None if edit is None else Fix("Bind to 0.0.0.0", (edit,), Applicability.SAFE),
+            fix=None if edit is None else Fix("Bind to 0.0.0.0", (edit,), Applicability.UNSAFE),
         )
         return
     hosts: list[str] = []
@@ -211,7 +217,7 @@ def _replace_hosts(ctx: Context, start: Start, options: Sequence[ParsedOption]) 
             return None
         host, at = parsed
         edits.append(Edit(span.start + at, span.start + at + len(host), _ALL))
-    return Fix("Bind to 0.0.0.0", tuple(edits), Applicability.SAFE) if edits else None
+    return Fix("Bind to 0.0.0.0", tuple(edits), Applicability.UNSAFE) if edits else None
 
 
 def _option_value(

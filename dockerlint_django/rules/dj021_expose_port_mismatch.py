@@ -39,11 +39,16 @@ CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
 ```
 
 ## Fix safety
-Safe, when the server listens on exactly one port: a single exposed port written as a literal is
+Unsafe. `EXPOSE` does not change where the server listens, but it is not only documentation:
+`docker run -P` publishes the exposed ports, and Traefik, Dokku and other deployment tools route
+to them (Dokku sets `PORT` and routes to port 5000 when the image exposes nothing). A port another
+process in the container serves (an nginx an entrypoint script starts), or one the platform's
+`PORT` moves the server to, would stop being published or routed to.
+
+When the server listens on exactly one port, a single exposed port written as a literal is
 rewritten to it (a `/tcp` suffix is kept), and a missing `EXPOSE` is inserted on the line before
-the final stage's start command. `EXPOSE` is metadata: the server keeps listening where it did,
-and only what the image declares changes. Several exposed ports, or one written with a variable,
-get no fix.
+the final stage's start command. Several exposed ports, or one written with a variable, get no
+fix.
 
 ## References
 - [OCP handbook: Dockerfile for Django, Gunicorn](https://ocp-software-handbook.readthedocs.io/en/latest/docker/django.html#gunicorn)
@@ -266,7 +271,7 @@ def _rewrite(ctx: Context, ins: Instruction, index: int, port: str) -> Fix | Non
     if raw != ins.value[index] or not number.isdigit():
         return None  # written with a variable or quotes: rewriting could change more
     edit = Edit(span.start, span.start + len(number), port)
-    return Fix(f"Expose port {port}", (edit,), Applicability.SAFE)
+    return Fix(f"Expose port {port}", (edit,), Applicability.UNSAFE)
 
 
 def check(ctx: Context) -> Iterator[Violation]:
@@ -304,7 +309,7 @@ def check(ctx: Context) -> Iterator[Violation]:
         ):
             (port,) = ports
             edit = insert_line_before(a.source, ins, f"EXPOSE {port}")
-            fix = Fix(f"Expose port {port}", (edit,), Applicability.SAFE)
+            fix = Fix(f"Expose port {port}", (edit,), Applicability.UNSAFE)
         anchor = ins.span if ins is not None else final.from_.span
         yield META.violation(
             anchor,

@@ -40,10 +40,14 @@ CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000", "--worker-tmp-dir", "/de
 ```
 
 ## Fix safety
-Safe: appends `"--worker-tmp-dir", "/dev/shm"` to an exec-form command that sets no heartbeat
-directory. `/dev/shm` exists in every Linux container and the heartbeat files are empty. A
-directory set to something else is reported without a fix, since it may be deliberate; so is a
-command with a `--` (what follows it is positional) or Gunicorn inside a `sh -c` string.
+Unsafe: appends `"--worker-tmp-dir", "/dev/shm"` to an exec-form command that sets no heartbeat
+directory. Docker, Podman and Kubernetes give every container a `/dev/shm` (64 MB by default,
+plenty for the empty heartbeat files), but not every runtime does: `docker run --ipc=none` mounts
+none, and AWS Lambda (running the image through the Lambda Web Adapter) has no `/dev/shm` at all.
+There every worker fails to boot with "… doesn't exist. Can't create workertmp", where the image
+started before. A directory set to something else is reported without a fix, since it may be
+deliberate; so is a command with a `--` (what follows it is positional) or Gunicorn inside a
+`sh -c` string.
 
 ## References
 - [OCP handbook: Dockerfile for Django, Gunicorn](https://ocp-software-handbook.readthedocs.io/en/latest/docker/django.html#gunicorn)
@@ -158,7 +162,9 @@ def _created_dirs(a: Analysis, stage: Stage) -> set[str]:
 def _fix_for_missing(ctx: Context, start: Start) -> Fix | None:
     edit = ctx.analysis.append_to_server(start, ["--worker-tmp-dir", "/dev/shm"])
     return (
-        None if edit is None else Fix("Add --worker-tmp-dir /dev/shm", (edit,), Applicability.SAFE)
+        None
+        if edit is None
+        else Fix("Add --worker-tmp-dir /dev/shm", (edit,), Applicability.UNSAFE)
     )
 
 

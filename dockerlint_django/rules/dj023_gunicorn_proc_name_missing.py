@@ -10,7 +10,10 @@ line.
 The handbook's command line has `--name PROJECTNAME`, which "helps to distinguish processes of
 different applications on the same server." Gunicorn's settings (`proc_name`): "If you're going to
 be running more than one instance of Gunicorn you'll probably want to set a name to tell them
-apart." Without it every server on the host shows up as plain `gunicorn` in `ps` and `top`.
+apart." Without it Gunicorn names its processes after the app it loads: with `setproctitle`
+they are `gunicorn: master [core.wsgi:application]` in `ps` and `top`, without it the command
+line is all there is. `config.wsgi` or `core.wsgi` is every other project's module too, so two
+apps on one host cannot be told apart.
 
 The name may come from the command line, `GUNICORN_CMD_ARGS` in the image's `ENV`, or
 `proc_name` in a config file. A config file the image may load (`-c`, or a `gunicorn.conf.py` that
@@ -30,11 +33,16 @@ CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000", "--name", "data-registry
 ```
 
 ## Fix safety
-Safe (cosmetic). The name is the rule option `project-name` when it is configured, else the name
-of the build context's folder (the Dockerfile's folder), else the package of the WSGI module
-Gunicorn loads (`polls.wsgi` → `polls`). Names that say where a file lives or what it is rather
-than which project it is (`docker`, `deploy`, `compose`, `production`, `django`, `src`, `app`,
-`config`, `core`, …) are skipped, and when nothing else is left there is no fix:
+Unsafe: it renames the processes (with `setproctitle`) and Gunicorn's syslog tag (with
+`--log-syslog` and no `--log-syslog-prefix`), so anything that finds the server by its title
+(`pgrep -f core.wsgi` in a `HEALTHCHECK`, a process monitor) or filters its syslog lines by the
+old name stops matching.
+
+The name is the rule option `project-name` when it is configured, else the package of a Django
+WSGI or ASGI module Gunicorn loads (`polls.wsgi` → `polls`, `polls.asgi:application` → `polls`),
+unless that name says what a package is rather than which project it is (`config`, `core`,
+`project`, `app`, `src`, …): then there is no fix. The folder the Dockerfile or the checkout is
+in is not used: `docker/`, `deploy/` or a clone's folder name names no project.
 
 ```toml
 [tool.dockerlint-django.rules.DJ023]
@@ -52,6 +60,7 @@ last argument (not a `sh -c` string, no `--`), with the name lower-cased and spa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 from dockerlint_django.analysis import Start
@@ -78,7 +87,8 @@ META = RuleMeta(
 
 def _append(ctx: Context, start: Start, words: Sequence[str], title: str) -> Fix | None:
     edit = ctx.analysis.append_to_server(start, words)
-    return None if edit is None else Fix(title, (edit,), Applicability.SAFE)
+    # What finds the server by its process title or syslog tag would stop matching.
+    return None if edit is None else Fix(title, (edit,), Applicability.UNSAFE)
 
 
 def slug(name: str) -> str:
@@ -86,28 +96,42 @@ def slug(name: str) -> str:
     return "-".join(name.strip().lower().split())
 
 
-# Folder and module names that say where a file lives or what it is, not which project it is:
-# `--name docker` from `docker/Dockerfile` names nothing.
+# Package names that say what a package is, not which project it is: `--name core` from
+# `core.wsgi` names nothing (the process title already shows `core.wsgi`).
 _GENERIC = frozenset(
     {"docker", "dockerfiles", "deploy", "deployment", "deployments", "compose", "production"}
     | {"prod", "django", "build", "src", "app", "apps", "config", "conf", "core", "project"}
-    | {"main", "web", "site", "server", "backend", "api", "wsgi", "settings", "containers"}
+    | {"main", "web", "site", "server", "backend", "api", "wsgi", "asgi", "settings"}
     | {"container", "images", "image", "infra", "ops", "etc", "tools", "scripts", "workdir"}
+    | {"containers", "gunicorn", "application", "mysite", "myproject", "website", "webapp"}
 )
+# A Django project's WSGI/ASGI module: `<package>.wsgi`, optionally `:callable`.
+_DJANGO_MODULE = re.compile(r"(?P<package>[A-Za-z_][A-Za-z0-9_]*)\.[wa]sgi(?::[A-Za-z_]\w*)?")
 
 
-def _guessed_name(ctx: Context, start: Start) -> str:
-    """The build context's folder, else the WSGI module's package, as cookiecutter would slug
-    it; "" when both are names any project could have."""
-    root = ctx.analysis.context.root
-    candidates = [root.name] if root is not None else []
+def _app(start: Start) -> str | None:
+    """The app Gunicorn loads, as written (``core.wsgi:application``), when it is known."""
     from dockerlint_django.gunicorn import parse_args
 
     parsed = parse_args(start.launch.args)
-    app = parsed.words[parsed.positionals[0]].value if parsed.positionals else None
-    if app:
-        candidates.append(app.split(":", 1)[0].split(".", 1)[0])
-    return next((c for c in candidates if slug(c) and slug(c) not in _GENERIC), "")
+    return parsed.words[parsed.positionals[0]].value if parsed.positionals else None
+
+
+def _guessed_name(start: Start) -> str:
+    """The package of the Django WSGI/ASGI module Gunicorn loads, as cookiecutter would slug it;
+    "" when there is none or it is a name any project could have."""
+    app = _app(start)
+    m = _DJANGO_MODULE.fullmatch(app or "")
+    if m is None:
+        return ""
+    package = m.group("package")
+    return package if slug(package) not in _GENERIC else ""
+
+
+def _titled(start: Start) -> str:
+    """How the processes are named without --name, for the message."""
+    app = _app(start)
+    return f"the app it loads (`{app}`)" if app else "the app it loads"
 
 
 def check(ctx: Context) -> Iterator[Violation]:
@@ -130,20 +154,21 @@ def check(ctx: Context) -> Iterator[Violation]:
             return
         yield META.violation(
             anchor,
-            f"{service_label(a, command)} starts Gunicorn with no --name, so its processes "
-            "show up as plain 'gunicorn'; add --name <project> (or set it in GUNICORN_CMD_ARGS)",
+            f"{service_label(a, command)} starts Gunicorn with no --name, so its processes are "
+            f"named after {_titled(start)}, not the project; add --name <project> (or set it "
+            "in GUNICORN_CMD_ARGS)",
             related=replaced(a, command),
         )
         return
     project = ctx.options.get("project-name")
     if not (isinstance(project, str) and project):
-        project = _guessed_name(ctx, start)
+        project = _guessed_name(start)
     fix = None
     if isinstance(project, str) and slug(project):
         fix = _append(ctx, start, ["--name", slug(project)], f"Add --name {slug(project)}")
     yield META.violation(
         anchor,
-        "Gunicorn has no --name, so its processes show up as plain 'gunicorn'; "
-        "add --name <project>",
+        f"Gunicorn has no --name, so its processes are named after {_titled(start)}, not the "
+        "project; add --name <project>",
         fix=fix,
     )

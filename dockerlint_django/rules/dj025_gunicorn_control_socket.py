@@ -58,12 +58,15 @@ CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000", "--no-control-socket"]
 ```
 
 ## Fix safety
-Safe, and only when the image pins Gunicorn 25.2 or later (or, with the option `assume-latest`,
-installs it unpinned): `"--no-control-socket"` is appended to an exec-form command whose last
-element is Gunicorn's last argument. The socket could not be opened anyway, so Gunicorn behaves
-the same, without the warning. For an option an older pinned Gunicorn does not know, the fix
-removes it from an exec-form command (safe: Gunicorn has no control socket before 25.1, and the
-option only made it exit).
+Safe when the image pins Gunicorn 25.2 or later: `"--no-control-socket"` is appended to an
+exec-form command whose last element is Gunicorn's last argument. The socket could not be opened
+anyway, so Gunicorn serves the same, without the error at every start. With the option
+`assume-latest` and Gunicorn installed unpinned, the same fix is unsafe: the release is a guess,
+and a Gunicorn older than 25.1 that the resolver picks (another requirement caps it, an index
+mirror lags) exits at startup on the unknown option.
+
+For an option an older pinned Gunicorn does not know, the fix removes it from an exec-form
+command (safe: Gunicorn has no control socket before 25.1, and the option only made it exit).
 
 ## Options
 `assume-latest` (default `false`): offer the fix when Gunicorn is installed without a pin, taking
@@ -431,7 +434,9 @@ def check(ctx: Context) -> Iterator[Violation]:
     fix = None
     if version is not None or bool(ctx.options.get("assume-latest", False)):
         edit = a.append_to_server(start, ["--no-control-socket"])
+        # Unpinned, the release is a guess: an older Gunicorn exits on the unknown option.
+        safety = Applicability.SAFE if version is not None else Applicability.UNSAFE
         if edit is not None:
-            fix = Fix("Add --no-control-socket", (edit,), Applicability.SAFE)
+            fix = Fix("Add --no-control-socket", (edit,), safety)
     why = () if home.span is None else (Related(home.span, home.note),)
     yield META.violation(start_span, message, fix=fix, related=(*why, *related))

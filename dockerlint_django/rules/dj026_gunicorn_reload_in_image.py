@@ -32,9 +32,11 @@ CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
 ```
 
 ## Fix safety
-Unsafe: deletes the `--reload` element from an exec-form command. The option may have been left on
-purpose for an image used only in development. A `--reload` in a shell-form command, inside a
-`sh -c` string or in `GUNICORN_CMD_ARGS` is reported without a fix.
+Unsafe: deletes the `--reload` element from an exec-form command. Gunicorn then no longer restarts
+its workers when a file changes, so an image used in development with the source mounted over it
+stops picking up edits; the option may have been left on purpose for such an image. A `--reload`
+in a shell-form command, inside a `sh -c` string or in `GUNICORN_CMD_ARGS` is reported without a
+fix.
 
 ## References
 - [Gunicorn settings: reload](https://docs.gunicorn.org/en/stable/settings.html#reload)
