@@ -1,122 +1,24 @@
-"""Image references and what the linter knows about common base images.
+"""Image references, and what the linter knows about the base images they name.
 
-A base image's default user, command and users decide several findings (a final stage with no
-``USER`` on ``python:3.12`` runs as root; on ``nginxinc/nginx-unprivileged`` it does not).
-Images not
-in this table are *unknown*: rules that depend on them stay silent.
+A base image's defaults decide many findings: a final stage with no ``USER`` on ``python:3.12``
+runs as root, on ``nginxinc/nginx-unprivileged`` it does not; ``COPY --chown=app`` needs an ``app``
+account, which neither ``node`` nor ``debian`` has. What is known of each image (its
+configuration, its distribution, package manager, shell, Python and accounts) is data, with the
+build file it was read from: ``base-images.toml`` beside this module, read the first time a rule
+asks. An image that is not there is *unknown*, and so is any field its entry leaves unknown; rules
+that depend on it stay silent.
 """
 
 from __future__ import annotations
 
 import re
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
 
 from dockerlint_django._record import record
 
-_DEBIAN_USERS = frozenset(
-    [
-        "root",
-        "daemon",
-        "bin",
-        "sys",
-        "sync",
-        "games",
-        "man",
-        "lp",
-        "mail",
-        "news",
-        "uucp",
-        "proxy",
-        "www-data",
-        "backup",
-        "list",
-        "irc",
-        "_apt",
-        "nobody",
-    ]
-)
-_DEBIAN_GROUPS = _DEBIAN_USERS - {"sync", "_apt"} | frozenset(
-    [
-        "adm",
-        "tty",
-        "disk",
-        "kmem",
-        "dialout",
-        "fax",
-        "voice",
-        "cdrom",
-        "floppy",
-        "tape",
-        "sudo",
-        "audio",
-        "dip",
-        "operator",
-        "src",
-        "shadow",
-        "utmp",
-        "video",
-        "sasl",
-        "plugdev",
-        "staff",
-        "users",
-        "nogroup",
-    ]
-)
-_ALPINE_USERS = frozenset(
-    [
-        "root",
-        "bin",
-        "daemon",
-        "adm",
-        "lp",
-        "sync",
-        "shutdown",
-        "halt",
-        "mail",
-        "news",
-        "uucp",
-        "operator",
-        "man",
-        "postmaster",
-        "cron",
-        "ftp",
-        "sshd",
-        "at",
-        "squid",
-        "xfs",
-        "games",
-        "cyrus",
-        "vpopmail",
-        "ntp",
-        "smmsp",
-        "guest",
-        "nobody",
-    ]
-)
-_ALPINE_GROUPS = _ALPINE_USERS - {"sync", "shutdown", "halt", "operator", "postmaster", "sshd"} | (
-    frozenset(
-        [
-            "sys",
-            "tty",
-            "disk",
-            "mem",
-            "kmem",
-            "wheel",
-            "floppy",
-            "audio",
-            "cdrom",
-            "dialout",
-            "tape",
-            "video",
-            "netdev",
-            "kvm",
-            "abuild",
-            "utmp",
-            "ping",
-            "www-data",
-            "users",
-        ]
-    )
-)
+DATA_PATH = Path(__file__).with_name("base-images.toml")
 
 
 @record
@@ -166,81 +68,326 @@ def parse_image_ref(text: str) -> ImageRef | None:
 
 @record
 class KnownImage:
-    """Defaults an image sets. ``None`` fields are not set by the image (Docker's apply)."""
+    """What an image sets and holds, from ``base-images.toml``; ``None`` is unknown.
 
-    family: str  # "debian", "alpine", "rhel", or "" when unknown
-    user: str = "root"
+    ``cmd`` and ``entrypoint`` are None when the image sets none, or when its start command is not
+    known (``command_known`` False): the model of a stage built on it sees no start command either
+    way. ``users``/``groups`` list the image's accounts only when ``accounts_known``.
+    """
+
+    distribution: str | None  # family: "debian" (Ubuntu too), "alpine", "rhel", "wolfi", …
+    user: str | None = "root"
     cmd: tuple[str, ...] | None = None
     entrypoint: tuple[str, ...] | None = None
-    workdir: str = "/"
+    command_known: bool = True
+    workdir: str | None = "/"
     expose: tuple[str, ...] = ()
     stopsignal: str | None = None
+    os: str | None = None  # "debian", "ubuntu", "alpine", "fedora", "amazonlinux", …
+    package_manager: str | None = None  # "apt", "apk", "dnf", "microdnf", "yum", "none"
+    shell: bool | None = None  # /bin/sh exists
+    python: bool | None = None
+    python_version: str | None = None
+    has_gettext: bool = False
+    accounts_known: bool = False
     users: frozenset[str] = frozenset()
     groups: frozenset[str] = frozenset()
-    has_gettext: bool = False
-    # uid -> name, for images whose default user is numeric
+    # uid -> name, for a numeric USER
     uid_names: tuple[tuple[str, str], ...] = ()
+    # The image's ENTRYPOINT script switches to this user for these commands (its first argument).
+    steps_down_user: str | None = None
+    steps_down_commands: tuple[str, ...] = ()
+    source: str = ""
 
+    @property
+    def family(self) -> str:
+        """The family whose accounts ``users``/``groups`` hold; "" when they are not known.
 
-_PYTHON_DEBIAN = KnownImage("debian", cmd=("python3",), users=_DEBIAN_USERS, groups=_DEBIAN_GROUPS)
-_PYTHON_ALPINE = KnownImage("alpine", cmd=("python3",), users=_ALPINE_USERS, groups=_ALPINE_GROUPS)
-_NGINX_UNPRIVILEGED = KnownImage(
-    "debian",
-    user="101",
-    cmd=("nginx", "-g", "daemon off;"),
-    entrypoint=("/docker-entrypoint.sh",),
-    expose=("8080",),
-    stopsignal="SIGQUIT",
-    users=_DEBIAN_USERS | {"nginx"},
-    groups=_DEBIAN_GROUPS | {"nginx"},
-    uid_names=(("101", "nginx"),),
-)
+        Rules that look names up (DJ031, DJ035, ``accounts.exists``) read "" as "any name may
+        exist"; ``distribution`` is the family whatever is known of the accounts.
+        """
+        if not self.accounts_known or self.distribution is None:
+            return ""
+        return self.distribution
+
+    def steps_down_for(self, command: str | None) -> str | None:
+        """The user the image's own ENTRYPOINT script runs ``command`` as, when it switches to
+        one (postgres's ``exec gosu postgres "$BASH_SOURCE" "$@"``); None otherwise or unknown."""
+        if self.steps_down_user is None or command is None:
+            return None
+        if any(fnmatchcase(command, pattern) for pattern in self.steps_down_commands):
+            return self.steps_down_user
+        return None
 
 
 def known_image(ref: ImageRef) -> KnownImage | None:
-    repo = ref.name
-    tag = ref.tag or "latest"
-    alpine = "alpine" in tag
-    if repo == "python":
-        return _PYTHON_ALPINE if alpine else _PYTHON_DEBIAN
-    if repo in (
-        "nginxinc/nginx-unprivileged",
-        "nginx/nginx-unprivileged",
-        "ghcr.io/nginx/nginx-unprivileged",
-        "ghcr.io/nginxinc/nginx-unprivileged",
+    """What ``base-images.toml`` says of this image and tag; None when it is not there."""
+    name = ref.name
+    tag = (ref.tag or "latest").lower()
+    key = (name, tag)
+    if key not in _CACHE:
+        _CACHE[key] = _lookup(_data(), name, tag)
+    return _CACHE[key]
+
+
+# -- the data file ------------------------------------------------------------------------------
+
+_CACHE: dict[tuple[str, str], KnownImage | None] = {}
+_LOADED: list[_Data] = []
+
+# Fields of an entry or variant, and what each must be.
+_CONFIG_LISTS = ("cmd", "entrypoint")
+_STRINGS = frozenset(
+    {"source", "user", "workdir", "stopsignal", "family", "os", "package_manager"}
+    | {"python_version", "python_version_from_tag", "accounts"}
+)
+_BOOLS = frozenset({"shell", "python", "has_gettext", "known"})
+_LISTS = frozenset({"expose", "users", "groups"})
+_ENTRY_ONLY = frozenset({"names", "variant"})
+_FIELDS = _STRINGS | _BOOLS | _LISTS | frozenset(_CONFIG_LISTS) | {"uids", "steps_down"}
+_ACCOUNT_FIELDS = frozenset({"source", "base", "users", "groups", "uids"})
+_PACKAGE_MANAGERS = frozenset({"apt", "apk", "dnf", "microdnf", "yum", "zypper", "none"})
+_FAMILIES = frozenset({"debian", "alpine", "rhel", "wolfi", "busybox", "distroless", "scratch"})
+
+
+@record
+class _Accounts:
+    users: frozenset[str]
+    groups: frozenset[str]
+    uids: tuple[tuple[str, str], ...]
+
+
+@record
+class _Entry:
+    position: int  # in the file: the first entry that names an image wins
+    names: tuple[str, ...]
+    fields: dict[str, Any]
+    variants: tuple[tuple[tuple[str, ...], dict[str, Any]], ...]
+
+
+@record
+class _Data:
+    mirrors: tuple[str, ...]
+    accounts: dict[str, _Accounts]
+    exact: dict[str, list[_Entry]]
+    globbed: tuple[_Entry, ...]
+
+
+class DataError(ValueError):
+    """``base-images.toml`` does not have the shape this module reads."""
+
+
+def _data() -> _Data:
+    if not _LOADED:
+        _LOADED.append(load(DATA_PATH.read_text(encoding="utf-8")))
+    return _LOADED[0]
+
+
+def load(text: str) -> _Data:
+    """Parse and check a ``base-images.toml``; a mistake in it is a DataError, not a silent miss."""
+    import tomllib
+
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(str(exc)) from exc
+    mirrors = tuple(_str_list(doc.get("mirrors", {}).get("docker_hub_library", []), "mirrors"))
+    raw_accounts = doc.get("accounts", {})
+    if not isinstance(raw_accounts, dict):
+        raise DataError("[accounts] must be a table")
+    accounts: dict[str, _Accounts] = {}
+    for name in raw_accounts:
+        accounts[name] = _accounts(raw_accounts, name, ())
+    exact: dict[str, list[_Entry]] = {}
+    globbed: list[_Entry] = []
+    images = doc.get("image", [])
+    if not isinstance(images, list):
+        raise DataError("[[image]] must be an array of tables")
+    for position, raw in enumerate(images):
+        entry = _entry(raw, position, accounts)
+        if any(any(c in name for c in "*?[") for name in entry.names):
+            globbed.append(entry)
+        for name in entry.names:
+            exact.setdefault(name, []).append(entry)
+    return _Data(mirrors, accounts, exact, tuple(globbed))
+
+
+def _accounts(raw: dict[str, Any], name: str, seen: tuple[str, ...]) -> _Accounts:
+    table = raw.get(name)
+    if not isinstance(table, dict):
+        raise DataError(f"no [accounts.{name}] table")
+    if name in seen:
+        raise DataError(f"[accounts.{name}] is its own base")
+    unknown = set(table) - _ACCOUNT_FIELDS
+    if unknown:
+        raise DataError(f"[accounts.{name}]: unknown keys {sorted(unknown)}")
+    if not isinstance(table.get("source"), str):
+        raise DataError(f"[accounts.{name}] needs a source")
+    users = set(_str_list(table.get("users", []), f"accounts.{name}.users"))
+    groups = set(_str_list(table.get("groups", []), f"accounts.{name}.groups"))
+    uids = _uids(table.get("uids", {}), f"accounts.{name}")
+    base = table.get("base")
+    if base is not None:
+        parent = _accounts(raw, str(base), (*seen, name))
+        users |= parent.users
+        groups |= parent.groups
+        uids = parent.uids + uids
+    return _Accounts(frozenset(users), frozenset(groups), uids)
+
+
+def _entry(raw: object, position: int, accounts: dict[str, _Accounts]) -> _Entry:
+    where = f"[[image]] #{position + 1}"
+    if not isinstance(raw, dict):
+        raise DataError(f"{where} must be a table")
+    names = tuple(_str_list(raw.get("names"), f"{where}.names"))
+    if not names:
+        raise DataError(f"{where} needs names")
+    where = f"[[image]] {names[0]}"
+    fields = {k: v for k, v in raw.items() if k not in _ENTRY_ONLY}
+    _check_fields(fields, where, accounts)
+    variants: list[tuple[tuple[str, ...], dict[str, Any]]] = []
+    raw_variants = raw.get("variant", [])
+    if not isinstance(raw_variants, list):
+        raise DataError(f"{where}: variant must be an array of tables")
+    for i, variant in enumerate(raw_variants):
+        if not isinstance(variant, dict):
+            raise DataError(f"{where} variant #{i + 1} must be a table")
+        tags = tuple(_str_list(variant.get("tags"), f"{where} variant #{i + 1}.tags"))
+        if not tags:
+            raise DataError(f"{where} variant #{i + 1} needs tags")
+        own = {k: v for k, v in variant.items() if k != "tags"}
+        _check_fields(own, f"{where} variant {tags[0]}", accounts)
+        variants.append((tags, own))
+    has_source = "source" in fields or (
+        bool(variants) and all("source" in own or own.get("known") is False for _, own in variants)
+    )
+    if not has_source:
+        raise DataError(f"{where} needs a source")
+    return _Entry(position, names, fields, tuple(variants))
+
+
+def _check_fields(fields: dict[str, Any], where: str, accounts: dict[str, _Accounts]) -> None:
+    unknown = set(fields) - _FIELDS
+    if unknown:
+        raise DataError(f"{where}: unknown keys {sorted(unknown)}")
+    for key, value in fields.items():
+        if key in _STRINGS and not isinstance(value, str):
+            raise DataError(f"{where}: {key} must be a string")
+        if key in _BOOLS and not isinstance(value, bool):
+            raise DataError(f"{where}: {key} must be true or false")
+        if key in _LISTS:
+            _str_list(value, f"{where}.{key}")
+        if key in _CONFIG_LISTS and value not in ("none", "unknown"):
+            _str_list(value, f"{where}.{key}")
+        if key == "uids":
+            _uids(value, where)
+    steps = fields.get("steps_down")
+    if steps is not None and (
+        not isinstance(steps, dict)
+        or set(steps) != {"user", "commands"}
+        or not isinstance(steps["user"], str)
     ):
-        return _NGINX_UNPRIVILEGED
-    if repo == "nginx":
-        return KnownImage(
-            "alpine" if alpine else "debian",
-            cmd=("nginx", "-g", "daemon off;"),
-            entrypoint=("/docker-entrypoint.sh",),
-            expose=("80",),
-            stopsignal="SIGQUIT",
-            users=(_ALPINE_USERS if alpine else _DEBIAN_USERS) | {"nginx"},
-            groups=(_ALPINE_GROUPS if alpine else _DEBIAN_GROUPS) | {"nginx"},
-        )
-    if repo == "ghcr.io/benoitc/gunicorn":
-        return KnownImage(
-            "debian",
-            user="gunicorn",
-            entrypoint=("docker-entrypoint.sh",),
-            workdir="/app",
-            expose=("8000",),
-            users=_DEBIAN_USERS | {"gunicorn"},
-            groups=_DEBIAN_GROUPS | {"gunicorn"},
-        )
-    if repo == "ubuntu":
-        # Ubuntu 23.04 and later ship a default `ubuntu` user (uid 1000); older tags do not, but
-        # an extra known name only keeps a finding from firing.
-        return KnownImage(
-            "debian",
-            cmd=("bash",),
-            users=_DEBIAN_USERS | {"ubuntu"},
-            groups=_DEBIAN_GROUPS | {"ubuntu"},
-        )
-    if repo in ("debian", "buildpack-deps"):
-        return KnownImage("debian", cmd=("bash",), users=_DEBIAN_USERS, groups=_DEBIAN_GROUPS)
-    if repo == "alpine":
-        return KnownImage("alpine", cmd=("/bin/sh",), users=_ALPINE_USERS, groups=_ALPINE_GROUPS)
-    return None
+        raise DataError(f"{where}: steps_down must be {{ user = …, commands = […] }}")
+    if steps is not None:
+        _str_list(steps["commands"], f"{where}.steps_down.commands")
+    if "accounts" in fields and fields["accounts"] not in accounts:
+        raise DataError(f"{where}: no [accounts.{fields['accounts']}] table")
+    if fields.get("package_manager", "none") not in _PACKAGE_MANAGERS:
+        raise DataError(f"{where}: unknown package manager {fields['package_manager']!r}")
+    if fields.get("family", "debian") not in _FAMILIES:
+        raise DataError(f"{where}: unknown family {fields['family']!r}")
+    pattern = fields.get("python_version_from_tag")
+    if isinstance(pattern, str):
+        try:
+            compiled = re.compile(pattern)
+        except re.error as exc:
+            raise DataError(f"{where}: python_version_from_tag: {exc}") from exc
+        if compiled.groups < 1:
+            raise DataError(f"{where}: python_version_from_tag needs a group")
+
+
+def _str_list(value: object, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise DataError(f"{where} must be a list of strings")
+    return list(value)
+
+
+def _uids(value: object, where: str) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict):
+        raise DataError(f"{where}: uids must be a table")
+    out: list[tuple[str, str]] = []
+    for uid, name in value.items():
+        if not uid.isdigit() or not isinstance(name, str):
+            raise DataError(f"{where}: uids maps a number to a name")
+        out.append((uid, name))
+    return tuple(out)
+
+
+def _lookup(data: _Data, name: str, tag: str) -> KnownImage | None:
+    for prefix in data.mirrors:
+        if name.startswith(prefix) and "/" not in name[len(prefix) :]:
+            name = name[len(prefix) :]
+            break
+    candidates = list(data.exact.get(name, ()))
+    candidates += [e for e in data.globbed if any(fnmatchcase(name, n) for n in e.names)]
+    if not candidates:
+        return None
+    entry = min(candidates, key=lambda e: e.position)
+    fields = dict(entry.fields)
+    if entry.variants:
+        for tags, own in entry.variants:
+            if any(fnmatchcase(tag, t) for t in tags):
+                fields.update(own)
+                break
+        else:
+            return None
+    if fields.get("known") is False:
+        return None
+    return _build(fields, tag, data)
+
+
+def _config(value: object) -> tuple[str, ...] | None:
+    return tuple(value) if isinstance(value, list) else None
+
+
+def _build(fields: dict[str, Any], tag: str, data: _Data) -> KnownImage:
+    cmd, entrypoint = fields.get("cmd", "none"), fields.get("entrypoint", "none")
+    user = fields.get("user", "root")
+    workdir = fields.get("workdir", "/")
+    version = fields.get("python_version")
+    pattern = fields.get("python_version_from_tag")
+    if version is None and pattern is not None:
+        found = re.search(pattern, tag)
+        version = found.group(1) if found else None
+    accounts = data.accounts.get(fields["accounts"]) if "accounts" in fields else None
+    users = frozenset(fields.get("users", ()))
+    groups = frozenset(fields.get("groups", ()))
+    uids = _uids(fields.get("uids", {}), "")
+    if accounts is not None:
+        users |= accounts.users
+        groups |= accounts.groups
+        uids = accounts.uids + uids
+    steps = fields.get("steps_down")
+    return KnownImage(
+        distribution=fields.get("family"),
+        user=None if user == "unknown" else user,
+        cmd=_config(cmd),
+        entrypoint=_config(entrypoint),
+        command_known="unknown" not in (cmd, entrypoint),
+        workdir=None if workdir == "unknown" else workdir,
+        expose=tuple(fields.get("expose", ())),
+        stopsignal=fields.get("stopsignal"),
+        os=fields.get("os"),
+        package_manager=fields.get("package_manager"),
+        shell=fields.get("shell"),
+        python=fields.get("python"),
+        python_version=version,
+        has_gettext=bool(fields.get("has_gettext", False)),
+        accounts_known=accounts is not None,
+        users=users,
+        groups=groups,
+        uid_names=uids,
+        steps_down_user=steps["user"] if steps is not None else None,
+        steps_down_commands=tuple(steps["commands"]) if steps is not None else (),
+        source=str(fields.get("source", "")),
+    )

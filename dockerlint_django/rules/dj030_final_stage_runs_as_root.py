@@ -19,15 +19,23 @@ hadolint's DL3002 only reports an explicit final `USER root`; a Dockerfile that 
 on a root base image is the more common case, and it is reported here too. `USER root` left at the
 end (after switching to root to install something) is the classic mistake.
 
-The user is looked up through local parent stages (`FROM build AS final`) and, for base images this
-tool knows (`python`, `debian`, `ubuntu`, `alpine`, `nginx`, `nginxinc/nginx-unprivileged`,
-`ghcr.io/benoitc/gunicorn`), the image's own default. An unknown base image, or a `USER $NAME` whose
-value cannot be known, is never reported. A start command that drops privileges itself
-(`gosu app gunicorn …`, `su-exec`, `setpriv`, `runuser`, `su`) is not reported, nor one whose
-entrypoint script ends by doing so (`exec gosu app "$@"`). One that starts through an entrypoint
-script that runs such a program elsewhere (`exec gosu postgres "$0" "$@"` in a branch), or through
-any entrypoint script in an image that installs `gosu` or `su-exec`, is only info, since such
-scripts usually step down before they `exec` the server.
+The user is looked up through local parent stages (`FROM build AS final`) and, for the base images
+this tool knows, the image's own default: `python`, `ghcr.io/astral-sh/uv`, the devcontainer,
+distroless, Chainguard and Red Hat Python images, `node`, `postgres`, `redis`, `nginx`,
+`nginxinc/nginx-unprivileged`, `debian`, `ubuntu`, `alpine`, `fedora`, `almalinux`, `rockylinux`,
+`centos`, `amazonlinux`, UBI (the list, with where each fact comes from, is
+`dockerlint_django/dockerfile/base-images.toml`). An unknown base image, or a `USER $NAME` whose
+value cannot be known, is never reported.
+
+The rule is about the process the container runs, not the user the container starts as: an image
+whose start command hands the server to another user does not run it as root. So a start command
+that drops privileges itself is not reported (`gosu app gunicorn …`, `su-exec`, `setpriv`,
+`runuser -u app`, `su app -c`, `chroot --userspec=app`, `s6-setuidgid`, `sudo -u app`), nor one
+whose entrypoint script ends by doing so (`exec gosu app "$@"`), nor a base image whose own
+entrypoint script does it for the command given (`postgres`, `redis-server`). One that starts
+through an entrypoint script that runs such a program elsewhere (`exec gosu postgres "$0" "$@"` in a
+branch), or through any entrypoint script in an image that installs `gosu` or `su-exec`, is only
+info, since such scripts usually step down before they `exec` the server.
 
 ## Example
 ```dockerfile
@@ -47,9 +55,18 @@ CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
 ```
 
 ## Fix safety
-Unsafe, and offered only when the stage already creates a non-root user with `useradd`/`adduser`:
-the fix inserts `USER <user>:<group>` (or replaces the final `USER root`) before the start
-command. Files the process writes at run time may need new ownership, which only a person can judge.
+Unsafe, and offered only when the stage creates a non-root user with `useradd`/`adduser` before the
+place the `USER` goes: the fix replaces the final stage's `USER root` with `USER <user>:<group>`
+when no `RUN` follows it, and otherwise inserts that line before the start command (a `RUN` after
+it would run as the new user). The group is written only when the command that created the user
+settles it and gives no other groups (`adduser --system` puts the user in `nogroup`, and `USER
+user:group` drops supplementary groups); otherwise the line is `USER <user>`. Files the process
+writes at run time may need new ownership, which only a person can judge.
+
+No fix is offered when the start command may step down itself (the info findings above), nor when
+it runs an entrypoint script that cannot be read or that runs something only root can (`chown`,
+`gosu`, `usermod`, a package manager): under a `USER` line that script fails and the container
+does not start.
 
 ## References
 - [OCP handbook: Dockerfile](https://ocp-software-handbook.readthedocs.io/en/latest/docker/dockerfile.html)
@@ -62,8 +79,11 @@ import posixpath
 import re
 from collections.abc import Iterator, Sequence
 
-from dockerlint_django.analysis import Analysis
+from dockerlint_django import accounts
+from dockerlint_django.analysis import Analysis, Start
+from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.edits import insert_line_before
+from dockerlint_django.dockerfile.model import Stage, UserValue
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
 from dockerlint_django.rules._service_view import (
@@ -89,14 +109,27 @@ META = RuleMeta(
 )
 
 
-_STEP_DOWN = frozenset({"gosu", "su-exec", "setpriv", "runuser", "chpst", "s6-setuidgid", "su"})
+# Programs that run a command as another user.
+_STEP_DOWN = frozenset(
+    {"gosu", "su-exec", "setpriv", "runuser", "chpst", "s6-setuidgid", "s6-applyuidgid", "su"}
+    | {"setuidgid", "chroot", "sudo", "doas"}
+)
 _STEP_DOWN_WORD = re.compile(r"(^|/)(gosu|su-exec)(\b|$)")
+# Commands a start script can only run as root: with a USER inserted before it, it fails.
+_NEEDS_ROOT = _STEP_DOWN | frozenset(
+    {"chown", "chgrp", "usermod", "groupmod", "useradd", "adduser", "groupadd", "addgroup"}
+    | {"userdel", "deluser", "apt-get", "apt", "apk", "dnf", "microdnf", "yum", "setcap"}
+    | {"update-ca-certificates", "mount", "sysctl"}
+)
 
 
-def _level(ctx: Context, launch: Launch | None) -> tuple[Severity | None, str] | None:
-    """How sure it is that the process runs as root, started by ``launch`` in a root image:
+def _level(ctx: Context, start: Start | None) -> tuple[Severity | None, str] | None:
+    """How sure it is that the process runs as root, started by ``start`` in a root image:
     None when it drops privileges itself; else the severity (None: the rule's) and a note."""
+    launch = start.launch if start is not None else None
     if launch is not None and _steps_down(launch):
+        return None
+    if start is not None and _base_steps_down(start):
         return None
     if launch is not None and (
         launch.scripts or launch.opaque is not None or launch.kind == "script"
@@ -133,12 +166,11 @@ def _service(ctx: Context) -> Iterator[Violation]:
     command = start.command if start is not None else None
     if start is None or command is None or service_key(a, command) is None:
         return
-    service = _level(ctx, start.launch)
+    service = _level(ctx, start)
     if service is None:
         return
     image = Analysis(a.source, a.dockerfile, a.context, a.in_template, workspace=a.workspace)
-    own = image.start(final)
-    before = _level(ctx, own.launch if own is not None else None)
+    before = _level(ctx, image.start(final))
     rank = {None: 0, Severity.INFO: 1}
     if before is not None and rank.get(before[0], 2) >= rank.get(service[0], 2):
         return  # the image runs as root as surely without the service: the Dockerfile's finding
@@ -166,13 +198,13 @@ def check(ctx: Context) -> Iterator[Violation]:
     if user.is_root is not True:
         return
     start = a.start(final)
-    launch = start.launch if start is not None else None
-    level = _level(ctx, launch)
+    level = _level(ctx, start)
     if level is None:
         return
     severity, note = level
-    created = a.created_users(final)
-    fix = None
+    # A start command that may step down itself, or runs a script that needs root, breaks under
+    # a USER line: no fix then.
+    fixable = severity is None and not (start is not None and _needs_root(start.launch))
     if user.instruction is not None:
         span = user.instruction.span
         where = (
@@ -181,26 +213,56 @@ def check(ctx: Context) -> Iterator[Violation]:
             else f" (set in stage '{a.dockerfile.stages[user.stage or 0].label()}')"
         )
         message = f"the final stage runs as {user.value}{where}; switch to a non-root user"
-        if created and user.stage == final.index:
-            name, group = created[-1]
-            fix = Fix(
-                f"Switch to {name}:{group}",
-                (Edit.replace(user.instruction.args.span(), f"{name}:{group}"),),
-                Applicability.UNSAFE,
-            )
     else:
         span = final.from_.span
         image = final.root_image.raw if final.root_image is not None else "the base image"
         message = f"no USER is set, so the final stage runs as root (the default of {image})"
-        anchor = a.start_instruction(final)
-        if created and anchor is not None:
-            name, group = created[-1]
-            fix = Fix(
-                f"Add USER {name}:{group}",
-                (insert_line_before(a.source, anchor, f"USER {name}:{group}"),),
-                Applicability.UNSAFE,
-            )
+    fix = _fix(a, final, user) if fixable else None
     yield META.violation(span, message + note, fix=fix, severity=severity)
+
+
+def _fix(a: Analysis, final: Stage, user: UserValue) -> Fix | None:
+    """``USER <user>[:<group>]`` for the last user the stage chain creates, where that user
+    exists: in place of the final stage's ``USER root`` when no RUN follows it, else before the
+    start command."""
+    anchor = a.start_instruction(final)
+    replace_at = user.instruction if user.stage == final.index else None
+    if replace_at is not None and any(
+        ins.keyword in ("RUN", "ONBUILD") for ins in _after(final, replace_at)
+    ):
+        replace_at = None  # those RUNs would run as the new user
+    if replace_at is None and (anchor is None or user.stage not in (None, final.index)):
+        return None
+    at = replace_at if replace_at is not None else anchor
+    assert at is not None
+    acc = accounts.accounts_before(a, final, at)
+    if acc is None or acc.edited:
+        return None
+    created = [(name, group) for name, group in acc.created if not name.startswith("uid:")]
+    if not created:
+        return None
+    name, group = created[-1]
+    # `USER name` keeps the user's primary and supplementary groups; `name:group` (the handbook's
+    # spelling) only when that changes nothing.
+    value = name if group is None or acc.extra_groups(name) != frozenset() else f"{name}:{group}"
+    if replace_at is not None:
+        return Fix(
+            f"Switch to {value}",
+            (Edit.replace(replace_at.args.span(), value),),
+            Applicability.UNSAFE,
+        )
+    return Fix(
+        f"Add USER {value}",
+        (insert_line_before(a.source, at, f"USER {value}"),),
+        Applicability.UNSAFE,
+    )
+
+
+def _after(stage: Stage, ins: Instruction) -> list[Instruction]:
+    for i, step in enumerate(stage.instructions):
+        if step is ins:
+            return stage.instructions[i + 1 :]
+    return []
 
 
 def _steps_down(launch: Launch) -> bool:
@@ -220,11 +282,26 @@ def _steps_down(launch: Launch) -> bool:
     )
 
 
+def _base_steps_down(start: Start) -> bool:
+    """The base image's own ENTRYPOINT script runs this command as its service user (postgres's
+    and redis's ``exec gosu postgres "$BASH_SOURCE" "$@"`` for ``postgres``, ``-c …``)."""
+    known = start.stage.root_known
+    entry = start.entrypoint
+    if known is None or known.entrypoint is None or entry is None or entry.instruction is not None:
+        return False
+    if tuple(w.value for w in entry.argv) != known.entrypoint:
+        return False
+    cmd = start.cmd
+    first = cmd.argv[0].value if cmd is not None and cmd.json and cmd.argv else None
+    return known.steps_down_for(first) is not None
+
+
 # `su`/`runuser` options that take a value; the first operand is the user (root when none).
 _SU_VALUE_OPTS = frozenset(
     {"-c", "-s", "-g", "-G", "-w", "-u", "--command", "--shell", "--group", "--supp-group"}
     | {"--whitelist-environment", "--user"}
 )
+_ROOT = ("root", "0")
 
 
 def _drops(program: WordLike, args: Sequence[WordLike]) -> bool:
@@ -232,6 +309,14 @@ def _drops(program: WordLike, args: Sequence[WordLike]) -> bool:
     name = _program(program.value)
     if name not in _STEP_DOWN:
         return False
+    if name == "chroot":
+        return _option_user(args, (), ("--userspec",)) is not False
+    if name in ("sudo", "doas"):
+        return _option_user(args, ("-u",), ("--user",)) is not False
+    if name == "chpst":
+        return _option_user(args, ("-u",), ()) is not False
+    if name == "s6-applyuidgid":
+        return _option_user(args, ("-u", "-U"), ()) is not False
     if name not in ("su", "runuser"):
         return True
     i = 0
@@ -241,9 +326,9 @@ def _drops(program: WordLike, args: Sequence[WordLike]) -> bool:
             return True  # a user we cannot read: not known to be root
         if v in ("-u", "--user") and i + 1 < len(args):
             user = args[i + 1].value
-            return user is None or user not in ("root", "0")
+            return user is None or user not in _ROOT
         if v.startswith("--user="):
-            return v[len("--user=") :] not in ("root", "0")
+            return v[len("--user=") :] not in _ROOT
         if v == "--":
             break
         if v in _SU_VALUE_OPTS:
@@ -252,8 +337,29 @@ def _drops(program: WordLike, args: Sequence[WordLike]) -> bool:
         if v.startswith("-"):
             i += 1
             continue
-        return v not in ("root", "0")
+        return v not in _ROOT
     return False  # `su -c cmd` runs it as root
+
+
+def _option_user(args: Sequence[WordLike], short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    """Whether the user an option names (``-u app``, ``--userspec=app:app``) is not root; True
+    too when a word on the way cannot be read, False when no such option comes first."""
+    for i, word in enumerate(args):
+        v = word.value
+        if v is None:
+            return True
+        if not v.startswith("-") or v == "--":
+            return False
+        for opt in long:
+            if v.startswith(opt + "="):
+                return v[len(opt) + 1 :].partition(":")[0] not in _ROOT
+        if v in short or v in long:
+            following = args[i + 1].value if i + 1 < len(args) else None
+            return following is None or following.partition(":")[0] not in _ROOT
+        for opt in short:
+            if v.startswith(opt) and len(v) > len(opt):
+                return v[len(opt) :] not in _ROOT
+    return False
 
 
 def _script_step_down(launch: Launch) -> tuple[str, str] | None:
@@ -267,9 +373,24 @@ def _script_step_down(launch: Launch) -> tuple[str, str] | None:
         for cmd in hop.script.commands:
             for i, word in enumerate(cmd.words):
                 program = _program(word.value)
-                if program in _STEP_DOWN and not (i == 0 and cmd.span in returns):
-                    return program, hop.path
+                if program not in _STEP_DOWN or (i == 0 and cmd.span in returns):
+                    continue
+                if i == 0 and not _drops(word, cmd.words[1:]):
+                    continue  # `sudo apt-get …`, `chroot /x cmd`: root all the same
+                return program, hop.path
     return None
+
+
+def _needs_root(launch: Launch) -> bool:
+    """The start command runs a script that cannot be read, or a shell or script that runs
+    something only root can (``chown -R app /data``, ``gosu``, ``apk add``)."""
+    if launch.opaque is not None or launch.kind == "script":
+        return True
+    for hop in launch.hops:
+        for cmd in hop.script.commands:
+            if any(_program(w.value) in _NEEDS_ROOT for w in cmd.words[:1]):
+                return True
+    return False
 
 
 def _program(value: str | None) -> str | None:
