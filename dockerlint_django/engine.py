@@ -437,11 +437,13 @@ def lint_source(
             notes.append(_target_note(stage))
             f = replace(f, other_target=stage.name or "")
         if f.severity > Severity.INFO and registry.get(f.code).meta.production_only:
-            reason = None
-            if f.path == source.path:
-                if not development:
-                    development.append(config.development_reason(source.path, real_path))
-                reason = development[0]
+            # The image is a development one when its Dockerfile is; a script it runs (found
+            # on the way) can also say so by its own name (`entrypoints/local.sh`).
+            if not development:
+                development.append(config.development_reason(source.path, real_path))
+            reason = development[0]
+            if reason is None and f.path != source.path:
+                reason = config.development_reason(f.path, None)
             if reason is None:
                 built = stage if stage is not None else judged
                 reason = config.stage_development_reason(built.name if built else None)

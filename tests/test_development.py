@@ -134,3 +134,13 @@ def test_production_only_rule_is_info_in_a_development_dockerfile() -> None:
     assert dev.message.endswith(
         "(info here: Dockerfile.dev is named as a development file ('dev'))"
     )
+
+
+def test_the_docs_list_the_production_only_rules() -> None:
+    from dockerlint_django import rules as registry
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "compose.md").read_text(encoding="utf-8")
+    listed = text[text.index("production-only rules (") :].split(")", 1)[0]
+    codes = {c.strip(" \n(") for c in listed.split("(", 1)[1].split(",")}
+    assert codes == {r.code for r in registry.all_rules() if r.meta.production_only}

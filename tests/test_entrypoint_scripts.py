@@ -611,7 +611,7 @@ def test_dj010_shows_a_value_written_in_a_script() -> None:
     [(path, line, _, message)] = findings_of("workers-variable", "DJ010")
     assert (path, line) == ("start.sh", 3)
     assert 'sets --workers "$WORKERS";' in message
-    # A shell variable can still change it: only GUNICORN_CMD_ARGS and WEB_CONCURRENCY cannot.
+    # The script sets the variable itself (from nproc), so a deployment cannot change it.
     assert "setting those at deploy time does not change the worker count" in message
 
 

@@ -17,10 +17,12 @@ RUNNER = "RUN groupadd -r app && useradd --no-log-init -r -g app app\nUSER app:a
 TWO = 'FROM python:3.11 as b\nCMD ["true"]\n'
 # Two safe fixes that do not wait for each other: DJ108 and DJ107 (ADD of a local file).
 INDEPENDENT = f'FROM python:3.11 as b\nFROM python:3.11\n{RUNNER}ADD a.txt /a.txt\nCMD ["true"]\n'
-# DJ001's fix writes the exec-form CMD that DJ022's and DJ023's fixes then edit.
+# DJ006's fix (STOPSIGNAL SIGTERM) is safe only once SIGTERM reaches Gunicorn, which DJ001's fix
+# (exec form) makes so.
 CASCADE = (
-    f"FROM python:3.11\n{RUNNER}ENV WEB_CONCURRENCY=2\nEXPOSE 8000\n"
-    "CMD gunicorn core.wsgi --bind 0.0.0.0:8000 --threads 2\n"
+    f"FROM python:3.11\n{RUNNER}ENV WEB_CONCURRENCY=2\nEXPOSE 8000\nSTOPSIGNAL SIGINT\n"
+    "CMD gunicorn core.wsgi --bind 0.0.0.0:8000 --threads 2 --worker-tmp-dir /dev/shm "
+    "--name web\n"
 )
 
 
@@ -200,14 +202,14 @@ class TestFixableCount:
         assert said.startswith("[*] 2 fixable")
 
     def test_fixes_that_follow_other_fixes_are_counted(self) -> None:
-        # Only DJ001's fix is offered at first; DJ022's and DJ023's come once the CMD is exec
-        # form. check counts them by running the fix loop in memory for such a file.
+        # Only DJ001's fix is safe at first; DJ006's becomes safe once the CMD is exec form.
+        # check counts it by running the fix loop in memory for such a file.
         write("Dockerfile", CASCADE)
         marked = [line for line in run("check").stdout.splitlines() if " [*] " in line]
         assert len(marked) == 1
-        assert self._check_count() == "[*] 3 fixable with `dockerlint-django fix`."
+        assert self._check_count() == "[*] 2 fixable with `dockerlint-django fix`."
         summary = run("fix").stdout.splitlines()[-1]
-        assert summary.startswith("Found ") and "(3 fixed" in summary
+        assert summary.startswith("Found ") and "(2 fixed" in summary
 
     def test_a_finding_beside_an_edit_is_not_taken_for_a_cascade(self) -> None:
         # DJ030 (no safe fix) reports the FROM line that DJ108's fix edits.
@@ -249,12 +251,23 @@ class TestReviewedEdges:
         data = json.loads(run("fix", target, "--format", "json").stdout)
         assert data == [] or all(d["code"] != "DJ108" for d in data)
 
-    def test_file_names_in_errors_and_diffs_are_escaped(self) -> None:
+    def test_diff_lines_are_escaped_for_a_terminal_only(self) -> None:
+        from dockerlint_django.cli.fix import visible_diff
+
+        line = "--- a/Dockerfile.\x1b[31mred\n"
+        assert visible_diff(line) == "--- a/Dockerfile.\\x1b[31mred\n"
+        marked = "-FROM x as b\n\\ No newline at end of file\n"
+        assert visible_diff(marked) == marked
+        # Piped, the diff stays byte for byte what `git apply` needs.
         name = "Dockerfile.\x1b[31mred"
         write(name, TWO)
-        res = run("fix", "--diff", name)
-        assert "\x1b" not in res.stdout
-        assert "--- a/Dockerfile.\\x1b[31mred" in res.stdout
+        assert "--- a/Dockerfile.\x1b[31mred" in run("fix", "--diff", name).stdout
+
+    def test_errors_name_files_escaped(self) -> None:
+        Path("Dockerfile.\x1b[2Jbad").write_bytes(b"FROM python:3.11\nLABEL a=\xff\n")
+        res = run("fix", "Dockerfile.\x1b[2Jbad")
+        assert "\x1b" not in res.stderr
+        assert "Dockerfile.\\x1b[2Jbad" in res.stderr
 
     @pytest.mark.parametrize(
         "args",

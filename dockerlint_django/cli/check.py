@@ -113,7 +113,12 @@ def check(
             err=True,
         )
     cwd = Path.cwd()
-    fix_count, fix_more = fixable_counts(results, unsafe, _exact_fixes(run, unsafe))
+    # Only the text summary says how many `fix` would fix: other reports skip the fix loop.
+    says_count = not output["quiet"] and any(
+        fmt in ("text", "full", "concise") for fmt, _ in outputs_of(output)
+    )
+    exact = _exact_fixes(run, unsafe) if says_count else (lambda _result: None)
+    fix_count, fix_more = fixable_counts(results, unsafe, exact)
     fopts = FormatOptions(
         root=repository_root(cwd) or cwd,
         enabled=run.enabled or base_cfg.enabled_codes(),

@@ -197,7 +197,10 @@ def run_fix(kw: dict[str, Any]) -> int:
     if diff:
         # The diff alone on standard output, so that it can go straight to `git apply`; the
         # findings left would be positioned in the fixed text, which is not on disk.
-        sys.stdout.writelines(visible_diff(line) for line in diffs)
+        # Byte for byte when piped (for `git apply`); on a terminal, escapes in the files' lines
+        # and names must not drive it.
+        on_terminal = sys.stdout.isatty()
+        sys.stdout.writelines(visible_diff(line) if on_terminal else line for line in diffs)
         if not output["quiet"]:
             click.echo(_would_fix(total, results, unsafe), err=True)
         code = 2 if had_error or run.missing else (1 if diffs else 0)
@@ -292,10 +295,13 @@ def _would_fix(total: int, left: Sequence[FileResult], unsafe: bool) -> str:
 
 
 def visible_diff(line: str) -> str:
-    """A diff line safe for a terminal: the file's own line breaks kept, its other control
-    characters (terminal escapes in a Dockerfile or in a file name) escaped."""
-    body = line.rstrip("\r\n")
-    return visible(body) + line[len(body) :]
+    """A diff line safe for a terminal: the line breaks kept, other control characters (terminal
+    escapes in a Dockerfile or in a file name) escaped."""
+    out: list[str] = []
+    for piece in line.splitlines(keepends=True):
+        body = piece.rstrip("\r\n")
+        out.append(visible(body) + piece[len(body) :])
+    return "".join(out)
 
 
 def _write(path: Path, source: SourceFile, new_text: str) -> bool:
@@ -375,38 +381,34 @@ def fixable_counts(
     """How many fixes ``fix`` will apply, and whether it may apply more than that.
 
     The count is the marked findings' fixes, each distinct set of edits once (several findings,
-    or several builds of one file, can offer the same edit). More may follow when a finding with
-    no fix yet, of a rule that has fixes, lies where a fix edits: DJ022's `--worker-tmp-dir` goes
-    into the exec-form CMD that DJ001's fix writes. For such a file ``exact`` may run the fix
-    loop in memory and give the number it applies (None: it cannot), so that the count is exact.
+    or several builds of one file, can offer the same edit). More may follow when the file also
+    has a finding with no fix at this floor yet, of a rule that has fixes: DJ006's STOPSIGNAL fix
+    is safe only once DJ001's fix has made the CMD exec form. For such a file ``exact`` may run
+    the fix loop in memory and give the number it applies (None: it cannot), so that the count
+    is exact.
     """
     from dockerlint_django import rules as registry
     from dockerlint_django.rules._base import FixAvailability
 
     floor = Applicability.UNSAFE if unsafe else Applicability.SAFE
     edits_in: dict[str, set[tuple[Any, ...]]] = {}
-    spans_in: dict[str, list[tuple[int, int]]] = {}
-    waiting: dict[str, list[tuple[int, int]]] = {}
+    waiting: set[str] = set()
     home: dict[str, FileResult] = {}
     for r in results:
         for f in r.findings:
             home.setdefault(f.path, r)
             if f.fix is not None and f.fix.applicability >= floor and f.fix.edits:
                 edits_in.setdefault(f.path, set()).add(f.fix.edits)
-                spans_in.setdefault(f.path, []).extend((e.start, e.end) for e in f.fix.edits)
-            elif (
-                f.fix is None
-                and f.code in registry.CODES
-                and registry.get(f.code).meta.fix is not FixAvailability.NONE
+            elif f.code in registry.CODES and registry.get(f.code).meta.fix is not (
+                FixAvailability.NONE
             ):
-                waiting.setdefault(f.path, []).append((f.span.start, f.span.end))
+                # No fix at this floor yet; another fix may bring one (or make an unsafe one
+                # safe: DJ006's STOPSIGNAL fix once DJ001's exec form lets SIGTERM through).
+                waiting.add(f.path)
     count = 0
     more = False
     for path, edits in edits_in.items():
-        spans = spans_in[path]
-        cascades = any(
-            a <= end and start <= b for start, end in waiting.get(path, ()) for a, b in spans
-        )
+        cascades = path in waiting
         applied = exact(home[path]) if cascades else None
         if applied is not None:
             count += applied

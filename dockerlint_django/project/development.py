@@ -29,8 +29,9 @@ DEVELOPMENT_WORDS: tuple[str, ...] = (
     "devcontainer",
     "override",
     "debug",
-    # Open edX's name for its development images and stages.
+    # Open edX's names for its development images and stages (`devstack`, `legacy_devapp`).
     "devstack",
+    "devapp",
 )
 _SPLIT = re.compile(r"[.\-_]+")
 
