@@ -421,6 +421,7 @@ def lint_source(
                 _buildkit_map(),
                 parsed.directives.check,
                 registry.by_name(),
+                source_text=source.text,
             )
 
     ignored = config.ignored_for(source.path, real_path)

@@ -6,7 +6,8 @@
 - ``# dockerlint-django: ignore-file=DJ001`` (or bare ``ignore-file``) covers the whole file.
 - ``# hadolint ignore=DL3025`` / ``# hadolint global ignore=…`` suppress the DJ rules mapped to
   those DL codes, so teams moving from hadolint keep their pragmas.
-- ``# check=skip=FromAsCasing`` (BuildKit) skips the DJ rules that mirror that check.
+- ``# check=skip=FromAsCasing`` (BuildKit) skips the DJ rules that mirror that check, where
+  BuildKit reads it: a parser directive at the top of the file (see ``buildkit_check``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from dockerlint_django._record import field, record
-from dockerlint_django.dockerfile.ast import Comment, Instruction
+from dockerlint_django.dockerfile.ast import Comment, Instruction, ParseError
+from dockerlint_django.dockerfile.parser import parse
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.source import SourceFile, Span
 
@@ -75,7 +77,12 @@ def collect(
     buildkit_map: Mapping[str, tuple[str, ...]],
     check_directive: str | None,
     names: Mapping[str, str] | None = None,
+    *,
+    source_text: str | None = None,
 ) -> Suppressions:
+    """``check_directive`` is the ``# check=`` value the parser read among the parser directives;
+    with ``source_text`` (the file's text, BOM removed) it is also held to where BuildKit's
+    check reader looks (``buildkit_check``)."""
     pragmas: list[Pragma] = []
     for comment in comments:
         text = comment.text
@@ -96,28 +103,98 @@ def collect(
             covers = None if file_wide else _covered(comment, instructions)
             if file_wide or covers is not None:
                 pragmas.append(Pragma(comment, dj, file_wide, covers, foreign=True))
-    if check_directive:
-        skipped = _check_skips(check_directive, buildkit_map)
+    found = buildkit_check(check_directive, comments, source_text)
+    if found is not None:
+        value, where = found
+        skipped = _check_skips(value, buildkit_map)
         if skipped:
-            anchor = comments[0] if comments else Comment("", 1, Span(0, 0))
+            anchor = where or (comments[0] if comments else Comment("", 1, Span(0, 0)))
             pragmas.append(Pragma(anchor, skipped, True, None, foreign=True))
     return Suppressions(pragmas)
 
 
+_CHECK_KEY = re.compile(r"^check\s*=", re.IGNORECASE)
+
+
+def buildkit_check(
+    check_directive: str | None, comments: Sequence[Comment], source_text: str | None
+) -> tuple[str, Comment | None] | None:
+    """The ``# check=`` options BuildKit applies to the file, and the comment that holds them.
+
+    BuildKit (1.8 and later) reads them with ``parser.ParseDirective("check", …)``: the parser
+    directives at the top of the file, as the parser reads ``syntax`` and ``escape`` (the value
+    ``check_directive`` comes from our port of it), with three differences of its own: a first
+    line starting with ``#!`` is skipped, a directive line must start with ``#`` (an indented
+    one ends the directives), and only the value's first word is used (``skip=A, B`` skips
+    ``A``). The last two need ``source_text``; without it the parser's reading is taken as it is.
+    """
+    if source_text is None:
+        return (_first_word(check_directive), None) if check_directive else None
+    offset = 0
+    if check_directive is None and source_text.startswith("#!"):
+        # The shebang ends the parser's directives, not BuildKit's check reader: read the
+        # directives of the rest of the file with the parser again.
+        newline = source_text.find("\n")
+        if newline < 0:
+            return None
+        rest = source_text[newline + 1 :]
+        try:
+            check_directive = parse(SourceFile.from_text("", rest)).directives.check
+        except ParseError:
+            return None
+        offset = newline + 1
+    if not check_directive:
+        return None
+    comment = next((c for c in comments if _CHECK_KEY.match(c.text)), None)
+    if comment is None:
+        return None
+    # Every directive line up to the check's starts with `#` itself.
+    lines = source_text[offset : comment.span.start].split("\n")[:-1]
+    if source_text[comment.span.start : comment.span.start + 1] != "#" or any(
+        not line.startswith("#") for line in lines
+    ):
+        return None
+    return _first_word(check_directive), comment
+
+
+def _first_word(value: str) -> str:
+    # detectDirectiveFromParser: `p, _, _ := strings.Cut(d.Value, " ")`.
+    return value.partition(" ")[0]
+
+
 def _check_skips(directive: str, buildkit_map: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
-    # BuildKit: `# check=skip=A,B;error=true`
+    """The DJ codes a ``# check=`` value skips, read as BuildKit's ``ParseLintOptions`` reads it:
+    ``skip=A,B;error=true``. Keys and check names are case-sensitive, ``all`` must be the whole
+    value; options BuildKit rejects fail the build, so they skip nothing."""
+    directive = directive.strip()
+    if not directive:
+        return ()
     out: list[str] = []
-    for part in directive.split(";"):
-        key, _, value = part.partition("=")
-        if key.strip().lower() != "skip":
-            continue
-        for name in value.split(","):
-            name = name.strip()
-            if name.lower() == "all":
+    for part in directive.split(";", 2):
+        key, eq, value = part.partition("=")
+        if not eq:
+            return ()
+        key = key.strip()
+        value = value.strip()
+        if key == "skip":
+            if value == "all":
                 out.extend(c for codes in buildkit_map.values() for c in codes)
             else:
-                out.extend(buildkit_map.get(name, ()))
+                out.extend(
+                    c for name in value.split(",") for c in buildkit_map.get(name.strip(), ())
+                )
+        elif key == "error":
+            if value not in _GO_BOOLS:
+                return ()
+        elif key != "experimental":
+            return ()
     return tuple(dict.fromkeys(out))
+
+
+# strconv.ParseBool
+_GO_BOOLS = frozenset(
+    {"1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"}
+)
 
 
 def _covered(comment: Comment, instructions: Sequence[Instruction]) -> Span | None:

@@ -258,7 +258,7 @@ class TestSelection:
     @pytest.fixture(autouse=True)
     def mixed(self) -> None:
         # DJ108 info, DJ101/DJ102 info, DJ104 warning, DJ030 warning.
-        write("Dockerfile", "FROM python:3.11 as b\nRUN apt-get install curl\n")
+        write("Dockerfile", "FROM python:3.11 as b\nRUN apt-get update && apt-get install curl\n")
 
     def codes(self, *args: str) -> list[str]:
         res = run("check", "--format", "json", *args)

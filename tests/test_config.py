@@ -428,7 +428,7 @@ class TestSelectors:
 
 
 # Four findings of known severity: DJ108 info, DJ101 info, DJ104 warning, DJ030 warning.
-MIXED = "FROM python:3.11 as b\nRUN apt-get install curl\n"
+MIXED = "FROM python:3.11 as b\nRUN apt-get update && apt-get install curl\n"
 
 
 def run(args: list[str]) -> Result:

@@ -239,6 +239,111 @@ class TestBuildKitCheckDirective:
         r = lint_text(text, ["DJ108", "DJ901"])
         assert codes_at(r) == [("DJ108", 1)]
 
+    @pytest.mark.parametrize(
+        "header",
+        [
+            "# my image\n# check=skip=FromAsCasing\n",
+            "\n# check=skip=FromAsCasing\n",
+            "# foo=bar\n# check=skip=FromAsCasing\n",
+            "# syntax=docker/dockerfile:1\n\n# check=skip=FromAsCasing\n",
+        ],
+        ids=["after-a-comment", "after-a-blank-line", "after-an-unknown-directive", "after-a-gap"],
+    )
+    def test_directive_after_what_ends_the_directives_is_just_a_comment(self, header: str) -> None:
+        r = lint_text(header + "FROM python:3.11 as build\n", ["DJ108", "DJ901"])
+        assert codes_at(r) == [("DJ108", header.count("\n") + 1)]
+
+    def test_after_syntax_and_escape(self) -> None:
+        text = (
+            "# syntax=docker/dockerfile:1\n"
+            "# escape=`\n"
+            "# check=skip=FromAsCasing\n"
+            "FROM python:3.11 as build\n"
+        )
+        r = lint_text(text, ["DJ108", "DJ901"])
+        assert codes_at(r) == []
+        assert suppressed_at(r) == [("DJ108", 4)]
+
+    def test_only_the_first_word_of_the_value_counts(self) -> None:
+        # BuildKit's ParseDirective keeps the value up to its first space.
+        text = (
+            "# check=skip=JSONArgsRecommended, FromAsCasing\n"
+            "FROM python:3.11 as build\n"
+            "CMD gunicorn core.wsgi\n"
+        )
+        r = lint_text(text, ["DJ001", "DJ108", "DJ901"])
+        assert codes_at(r) == [("DJ108", 2)]
+        assert suppressed_at(r) == [("DJ001", 3)]
+
+    @pytest.mark.parametrize(
+        "value",
+        ["Skip=FromAsCasing", "skip=ALL", "skip=fromascasing", "skip", "skip=all;error=maybe"],
+    )
+    def test_what_buildkit_does_not_read_as_a_skip(self, value: str) -> None:
+        # Keys, `all` and check names are case-sensitive; an option BuildKit rejects fails the
+        # build's check setup, and skips nothing.
+        r = lint_text(f"# check={value}\nFROM python:3.11 as build\n", ["DJ108", "DJ901"])
+        assert codes_at(r) == [("DJ108", 2)]
+
+    def test_skip_with_error_and_experimental(self) -> None:
+        text = "# check=error=true;skip=FromAsCasing;experimental=all\nFROM python:3.11 as b\n"
+        r = lint_text(text, ["DJ108", "DJ901"])
+        assert codes_at(r) == []
+
+
+def _skipped(text: str) -> list[str]:
+    """The codes the file's check directive skips, read with the file's text."""
+    source = SourceFile.from_text("Dockerfile", text)
+    parsed = parse(source)
+    sup = collect(
+        parsed.comments,
+        parsed.instructions,
+        _hadolint_map(),
+        _buildkit_map(),
+        parsed.directives.check,
+        source_text=source.text,
+    )
+    return sorted({c for p in sup.pragmas if p.foreign for c in p.codes})
+
+
+class TestBuildKitCheckReader:
+    """What BuildKit's ``ParseDirective("check", …)`` reads beyond our parser port's directives."""
+
+    def test_at_the_top(self) -> None:
+        assert _skipped("# check=skip=FromAsCasing\nFROM python:3.11 as b\n") == ["DJ108"]
+
+    def test_indented_directive_is_not_read(self) -> None:
+        # The reader cuts `#` off the raw line: leading white space ends the directives.
+        assert _skipped("  # check=skip=FromAsCasing\nFROM python:3.11 as b\n") == []
+
+    def test_indented_directive_before_it_ends_the_directives(self) -> None:
+        text = "  # syntax=docker/dockerfile:1\n# check=skip=FromAsCasing\nFROM python:3.11 as b\n"
+        assert _skipped(text) == []
+
+    def test_after_a_shebang(self) -> None:
+        text = (
+            "#!/usr/bin/env -S docker build -f\n# check=skip=FromAsCasing\nFROM python:3.11 as b\n"
+        )
+        assert _skipped(text) == ["DJ108"]
+
+    def test_shebang_then_blank_line(self) -> None:
+        text = "#!/bin/sh\n\n# check=skip=FromAsCasing\nFROM python:3.11 as b\n"
+        assert _skipped(text) == []
+
+    def test_byte_order_mark(self) -> None:
+        assert _skipped("\ufeff# check=skip=FromAsCasing\nFROM python:3.11 as b\n") == ["DJ108"]
+
+    def test_crlf(self) -> None:
+        assert _skipped("# check=skip=FromAsCasing\r\nFROM python:3.11 as b\r\n") == ["DJ108"]
+
+    def test_without_the_text_the_parser_reading_stands(self) -> None:
+        source = SourceFile.from_text("Dockerfile", "  # check=skip=FromAsCasing\nFROM a as b\n")
+        parsed = parse(source)
+        sup = collect(
+            parsed.comments, parsed.instructions, {}, _buildkit_map(), parsed.directives.check
+        )
+        assert [c for p in sup.pragmas for c in p.codes] == ["DJ108"]
+
 
 class TestNoSuppress:
     TEXT = (

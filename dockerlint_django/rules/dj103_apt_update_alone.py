@@ -23,9 +23,17 @@ RUN apt-get update && apt-get install -y --no-install-recommends gettext \
 ```
 
 ## Fix safety
-Unsafe: when the next instruction is a shell-form `RUN` that installs with apt, the two `RUN`s are
-merged into one `&&` chain. This changes the layers and the build cache, which a person should
-review.
+Unsafe: when the next instruction is a shell-form `RUN` of the same stage that installs with apt,
+the two `RUN`s are merged into one `&&` chain, so that the install always runs on lists fetched in
+the same step. That is the point, and it changes the image: the build no longer reuses the cached
+update, so the packages installed can be newer than a cached build would give, and two layers
+become one. A person should review it.
+
+The merge keeps what each command does otherwise, and is only offered where it can: both `RUN`s
+are `&&` chains (the second may hold pipelines) with nothing in the background, so that
+`update && install || true` cannot hide a failed update; the first changes no shell state the
+second would then inherit (`cd`, `export`, `set`, a variable assignment, `source`, …); neither has
+flags such as `--mount`; and nothing, not even a comment, stands between them.
 
 ## References
 - [Docker best practices: apt-get](https://docs.docker.com/build/building/best-practices/#apt-get)
@@ -40,6 +48,7 @@ from dockerlint_django.dockerfile.edits import ends_cleanly
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
 from dockerlint_django.shell.commands import apt
+from dockerlint_django.shell.syntax import SimpleCommand
 
 META = RuleMeta(
     code="DJ103",
@@ -79,6 +88,8 @@ def check(ctx: Context) -> Iterator[Violation]:
             and not nxt.instruction.flags
             and not ins.flags
             and run.commands
+            and _joinable(run.commands, first=True)
+            and _joinable(nxt.commands, first=False)
             and ends_cleanly(a.source, ins, run.commands[-1].span.end)
             and _follows(stage.instructions, ins, nxt.instruction)
             and any((x := apt(c)) is not None and x.action == "install" for c in nxt.commands)
@@ -104,6 +115,47 @@ def check(ctx: Context) -> Iterator[Violation]:
             f"{updates[0].tool} update without an install in the same RUN caches stale package lists",
             fix=fix,
         )
+
+
+# Commands whose effect outlives them in the shell: merged, they would change what the next RUN's
+# commands see (its working directory, environment, options).
+_SHELL_STATE = frozenset(
+    {
+        "cd",
+        "pushd",
+        "popd",
+        "export",
+        "unset",
+        "set",
+        "shopt",
+        "source",
+        ".",
+        "alias",
+        "umask",
+        "ulimit",
+        "trap",
+        "eval",
+        "exec",
+        "declare",
+        "typeset",
+        "local",
+        "readonly",
+        "read",
+    }
+)
+
+
+def _joinable(commands: Sequence[SimpleCommand], *, first: bool) -> bool:
+    """The RUN can be one side of `A && B` and mean the same: an `&&` chain (pipelines inside it
+    allowed for the second), nothing in the background, and for the first nothing that changes
+    the shell for what follows. `A || B` or `A; B` would change which failure fails the build."""
+    allowed = ("&&", None) if first else ("&&", "|", "|&", None)
+    for c in commands:
+        if not c.top_level or c.background or c.connector_after not in allowed:
+            return False
+        if first and (c.name is None or c.name in _SHELL_STATE):
+            return False
+    return True
 
 
 def _only_keyword_between(text: str, start: int, end: int) -> bool:

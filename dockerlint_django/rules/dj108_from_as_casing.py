@@ -22,7 +22,10 @@ RUN pip install --no-cache-dir -r /tmp/requirements.txt
 ```
 
 ## Fix safety
-Safe: the keyword is case-insensitive; only its spelling changes.
+Safe: Docker reads the `AS` keyword without regard to case (BuildKit and the classic builder
+compare it case-insensitively), and the fix only rewrites that word's letters. The stage name, the
+image and every other word stay as written; the build differs only in the warning it no longer
+prints (or, under `# check=error=true`, in no longer failing on it).
 
 ## References
 - [BuildKit build checks: FromAsCasing](https://docs.docker.com/reference/build-checks/from-as-casing/)
