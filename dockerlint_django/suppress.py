@@ -28,6 +28,7 @@ _OURS = re.compile(
 )
 _HADOLINT = re.compile(r"^hadolint\s+(?P<global>global\s+)?ignore\s*=\s*(?P<codes>[\w,\s-]+?)\s*$")
 _CODE = re.compile(r"^[A-Za-z]+\d+$")
+_HADOLINT_CODE = re.compile(r"^DL\d{4}$")
 
 
 @record(frozen=False)
@@ -88,7 +89,12 @@ def collect(
         text = comment.text
         m = _OURS.match(text)
         if m:
-            codes = _split_codes(m.group("codes"), names)
+            # A hadolint code stands for the rules that refine it, as in --ignore.
+            codes = tuple(
+                c
+                for code in _split_codes(m.group("codes"), names)
+                for c in hadolint_map.get(code, (code,))
+            )
             file_wide = m.group("kind").lower() == "ignore-file"
             covers = None if file_wide else _covered(comment, instructions)
             # Kept even when no instruction follows, so that it is reported as unused.
@@ -228,7 +234,9 @@ def unused(
                 out.append(Unused(p.comment, None, "suppresses nothing"))
             continue
         for code in p.codes:
-            if not _CODE.match(code) or code not in known_set:
+            if _HADOLINT_CODE.match(code) and code not in known_set:
+                out.append(Unused(p.comment, code, f"{code} is a hadolint code no rule refines"))
+            elif not _CODE.match(code) or code not in known_set:
                 out.append(Unused(p.comment, code, f"names unknown rule {code}"))
             elif code in enabled_set and code not in p.used:
                 out.append(Unused(p.comment, code, f"{code} reported nothing here"))
