@@ -44,13 +44,38 @@ class Accounts:
     # Something created accounts in a way we cannot read (an unknown name, an edited
     # /etc/passwd, a copied passwd file): any name may exist.
     open: bool = False
+    # Accounts or group lists changed in a way not read here other than by installing packages
+    # (an edited /etc/group, `usermod -l`, a copied passwd file): memberships are not known.
+    edited: bool = False
     # Packages installed so far: a package's maintainer scripts may create a system user named
     # after it (Debian's `unit`, `postgresql` -> postgres, Alpine's `nginx`).
     packages: set[str] = field(default_factory=set)
+    # Supplementary groups given to users (`useradd -G`, `usermod -aG`, `adduser USER GROUP`,
+    # `gpasswd -a`); None when some were given but which is not known.
+    extra: dict[str, frozenset[str] | None] = field(default_factory=dict)
+    uid_users: dict[str, str] = field(default_factory=dict)  # uid -> the user created with it
 
     def from_package(self, name: str) -> bool:
         """A package installed so far may have created this account."""
         return any(p.startswith(name) or name.startswith(p) for p in self.packages if p)
+
+    def mark_edited(self) -> None:
+        self.open = True
+        self.edited = True
+
+    def extra_groups(self, user: str) -> frozenset[str] | None:
+        """The supplementary groups given to a user here (empty: none); None when unknown."""
+        if user.isdigit():
+            user = self.uid_users.get(user, user)
+        return self.extra.get(user, frozenset())
+
+    def add_extra(self, user: str, groups: frozenset[str] | None) -> None:
+        if user in self.extra and self.extra[user] is None:
+            return
+        if groups is None:
+            self.extra[user] = None
+            return
+        self.extra[user] = (self.extra.get(user) or frozenset()) | groups
 
     def primary_group(self, user: str) -> str | None:
         """The primary group of a user created here, when the command line settles it."""
@@ -62,38 +87,41 @@ class Accounts:
         return None
 
 
-def _groupadd_name(cmd: SimpleCommand) -> tuple[str | None, bool]:
-    """The group ``groupadd``/``addgroup`` creates: ``(name, known)``."""
+def _groupadd_operands(cmd: SimpleCommand) -> list[str] | None:
+    """The operands of ``groupadd``/``addgroup``; None when a word is not known."""
     words = cmd.words[1:]
-    operands: list[str | None] = []
+    operands: list[str] = []
     i = 0
     while i < len(words):
         v = words[i].value
         i += 1
         if v is None:
-            return None, False
+            return None
         if v.startswith("-") and v != "-":
             if v in _GROUPADD_VALUE:
                 i += 1
             continue
         operands.append(v)
-    if len(operands) == 1:
-        return operands[0], True
-    # `addgroup USER GROUP` (Debian and BusyBox) adds an existing user to a group.
-    return None, len(operands) >= 2
+    return operands
 
 
-def _apply_command(acc: Accounts, cmd: SimpleCommand) -> None:
+def _apply_command(acc: Accounts, cmd: SimpleCommand, family: str = "") -> None:
     name = basename(cmd.name)
     if name in ("useradd", "adduser"):
-        add = useradd.parse(cmd)
-        if add is None:
+        add = useradd.parse(cmd, family)
+        if add is None or not add.creates_user:
+            return
+        if add.tool == "adduser" and len(add.operands) >= 2:
+            # `adduser USER GROUP` (Debian and BusyBox) adds an existing user to a group.
+            member, group = add.operands[0].value, add.operands[1].value
+            if add.unknown or member is None:
+                acc.mark_edited()
+            else:
+                acc.add_extra(member, None if group is None else frozenset({group}))
             return
         user = add.user
-        if add.tool == "adduser" and len(add.operands) >= 2:
-            return  # adds an existing user to a group
         if user is None or add.unknown:
-            acc.open = True
+            acc.mark_edited()
             return
         group = add.primary_group
         acc.users.add(user)
@@ -101,29 +129,127 @@ def _apply_command(acc: Accounts, cmd: SimpleCommand) -> None:
         uid = add.value("--uid")
         if uid is not None:
             acc.uids[uid] = group
+            acc.uid_users[uid] = user
+        extra = add.extra_groups
+        if extra is None or extra:
+            acc.add_extra(user, extra)
         # A user-private group is made alongside: useradd without -g/-N, adduser --group or a
         # non-system adduser.
         if group == user:
             acc.groups.add(user)
         return
     if name in _GROUPADD:
-        group_name, known = _groupadd_name(cmd)
-        if not known:
-            acc.open = True
-        elif group_name is not None:
-            acc.groups.add(group_name)
+        operands = _groupadd_operands(cmd)
+        if operands is None or not 1 <= len(operands) <= 2:
+            acc.mark_edited()
+        elif len(operands) == 1:
+            acc.groups.add(operands[0])
+        else:
+            # `addgroup USER GROUP` (Debian and BusyBox) adds an existing user to a group.
+            acc.add_extra(operands[0], frozenset({operands[1]}))
         return
     if name in _INSTALLERS:
         _note_packages(acc, cmd)
         return
-    if name in ("usermod", "groupmod", "newusers", "vipw", "vigr"):
-        acc.open = True
+    if name == "usermod":
+        _usermod(acc, cmd)
+        return
+    if name == "gpasswd":
+        _gpasswd(acc, cmd)
+        return
+    if name in ("groupmod", "newusers", "vipw", "vigr"):
+        acc.mark_edited()
         return
     touched = [w.value for w in cmd.words[1:]] + [
         r.target.value for r in cmd.redirects if r.target is not None
     ]
     if any(v is not None and v.startswith(_ACCOUNT_FILES) for v in touched):
-        acc.open = True
+        acc.mark_edited()
+
+
+# usermod(8): options that take a value (short and long), and those this module follows.
+_USERMOD_SHORT_VALUE = frozenset("cdefgGlpsuRPZ")
+_USERMOD_LONG_VALUE = frozenset(
+    {"--comment", "--home", "--expiredate", "--inactive", "--gid", "--groups", "--login"}
+    | {"--password", "--shell", "--uid", "--root", "--prefix", "--selinux-user"}
+    | {"--selinux-range", "--add-subuids", "--del-subuids", "--add-subgids", "--del-subgids"}
+)
+_USERMOD_SHORT_NAMES = {"g": "--gid", "G": "--groups", "u": "--uid", "l": "--login"}
+
+
+def _usermod(acc: Accounts, cmd: SimpleCommand) -> None:
+    """``usermod``: its primary group (-g), supplementary groups (-G) and uid (-u) changes."""
+    found: dict[str, str | None] = {}
+    operands: list[str | None] = []
+    words = cmd.words[1:]
+    i = 0
+    while i < len(words):
+        v = words[i].value
+        i += 1
+        if v is None:
+            acc.mark_edited()
+            return
+        if not v.startswith("-") or v == "-":
+            operands.append(v)
+            continue
+        if v.startswith("--"):
+            given, eq, inline = v.partition("=")
+            if given in _USERMOD_LONG_VALUE:
+                if eq:
+                    found[given] = inline
+                else:
+                    found[given] = words[i].value if i < len(words) else None
+                    i += 1
+            else:
+                found[given] = None
+            continue
+        for k, c in enumerate(v[1:], start=1):
+            long = _USERMOD_SHORT_NAMES.get(c, f"-{c}")
+            if c in _USERMOD_SHORT_VALUE:
+                rest = v[k + 1 :]
+                if rest:
+                    found[long] = rest
+                else:
+                    found[long] = words[i].value if i < len(words) else None
+                    i += 1
+                break
+            found[long] = None
+    if len(operands) != 1 or operands[0] is None or "--login" in found:
+        acc.mark_edited()  # a renamed login, or not one known user
+        return
+    user = operands[0]
+    if "--groups" in found:
+        value = found["--groups"]
+        groups = None if value is None else frozenset(g for g in value.split(",") if g)
+        if "-a" not in found and "--append" not in found and groups is not None:
+            acc.extra[user] = groups  # without -a, -G replaces the list
+        else:
+            acc.add_extra(user, groups)
+    if "--gid" in found:
+        acc.created.append((user, found["--gid"]))
+    uid = found.get("--uid")
+    if "--uid" in found:
+        if uid is None:
+            acc.mark_edited()
+        else:
+            acc.uids[uid] = acc.primary_group(user)
+            acc.uid_users[uid] = user
+
+
+def _gpasswd(acc: Accounts, cmd: SimpleCommand) -> None:
+    """``gpasswd -a USER GROUP`` and ``gpasswd -M USER,… GROUP`` add members to a group."""
+    values = [w.value for w in cmd.words[1:]]
+    flag = next((v for v in values if v in ("-a", "--add", "-M", "--members")), None)
+    if flag is None:
+        return  # removes members, or sets a password or administrators
+    at = values.index(flag)
+    if any(v is None for v in values) or len(values) < at + 3:
+        acc.mark_edited()
+        return
+    group = values[-1]
+    for user in (values[at + 1] or "").split(","):
+        if user:
+            acc.add_extra(user, None if group is None else frozenset({group}))
 
 
 def _note_packages(acc: Accounts, cmd: SimpleCommand) -> None:
@@ -134,20 +260,35 @@ def _note_packages(acc: Accounts, cmd: SimpleCommand) -> None:
     for w in words[actions[0] + 1 :]:
         v = w.value
         if v is None:
-            acc.open = True  # `apt-get install $PACKAGES`: anything may be installed
+            acc.open = True  # `apt-get install $PACKAGES`: any package may be installed
         elif not v.startswith("-"):
             # `pkg=1.2`, `pkg/bookworm`, `pkg>=1`: the name is what comes first.
             acc.packages.add(re.split(r"[=<>/~@:]", v, maxsplit=1)[0])
 
 
+_ARCHIVES = (".tar", ".tgz", ".tbz", ".tbz2", ".txz", ".tzst", ".gz", ".bz2", ".xz", ".zst")
+
+
 def _copies_account_files(ins: Instruction, state: State) -> bool:
+    """The COPY/ADD may replace /etc/passwd or /etc/group: it writes them, or a folder into
+    ``/`` or ``/etc`` that may hold them (a file with an extension, ``entrypoint.sh``, cannot)."""
     if ins.keyword not in ("COPY", "ADD") or len(ins.value) < 2:
         return False
     dest = ins.value[-1]
     if not dest.startswith("/"):
         dest = posixpath.join(state.workdir or "/", dest)
     dest = posixpath.normpath(dest)
-    return dest in ("/", "/etc") or dest.startswith(_ACCOUNT_FILES)
+    if dest.startswith(_ACCOUNT_FILES):
+        return True
+    if dest not in ("/", "/etc"):
+        return False
+    for src in ins.value[:-1]:
+        base = posixpath.basename(src.rstrip("/"))
+        if ins.keyword == "ADD" and base.endswith(_ARCHIVES):
+            return True  # ADD unpacks a local archive over the folder
+        if base in ("passwd", "group") or "." not in base.strip(".") or "$" in base:
+            return True  # a folder (or a name not known) may hold etc/passwd
+    return False
 
 
 def walk(analysis: Analysis, stage: Stage) -> Iterator[tuple[Instruction, State, Accounts]]:
@@ -168,11 +309,18 @@ def at_end(analysis: Analysis, stage: Stage) -> Accounts:
     raise AssertionError("unreachable")
 
 
+def _family(stage: Stage) -> str:
+    """The base image's distribution: which `adduser` runs (accounts known or not)."""
+    known = stage.root_known
+    return (known.distribution or "") if known is not None else ""
+
+
 def _walk(
     analysis: Analysis, stage: Stage
 ) -> Iterator[tuple[Instruction | None, State | None, Accounts]]:
     acc = Accounts()
     runs = {id(r.instruction): r for r in analysis.runs if not r.onbuild}
+    family = _family(stage)
     for s in stage.chain:
         for ins, state in s.steps():
             if s is stage:
@@ -181,9 +329,9 @@ def _walk(
                 run = runs.get(id(ins))
                 if run is not None:
                     for cmd in run.commands:
-                        _apply_command(acc, cmd)
+                        _apply_command(acc, cmd, family)
             elif _copies_account_files(ins, state):
-                acc.open = True
+                acc.mark_edited()
     yield None, None, _snapshot(acc)
 
 
@@ -194,20 +342,24 @@ def within_run(
     acc = _snapshot(before)
     for run in analysis.runs:
         if run.instruction is ins:
+            family = _family(run.stage) if run.stage is not None else ""
             for cmd in run.commands:
                 yield cmd, _snapshot(acc)
-                _apply_command(acc, cmd)
+                _apply_command(acc, cmd, family)
             return
 
 
 def _snapshot(acc: Accounts) -> Accounts:
     return Accounts(
-        set(acc.users),
-        set(acc.groups),
-        list(acc.created),
-        dict(acc.uids),
-        acc.open,
-        set(acc.packages),
+        users=set(acc.users),
+        groups=set(acc.groups),
+        created=list(acc.created),
+        uids=dict(acc.uids),
+        open=acc.open,
+        edited=acc.edited,
+        packages=set(acc.packages),
+        extra=dict(acc.extra),
+        uid_users=dict(acc.uid_users),
     )
 
 
@@ -257,12 +409,12 @@ def chown_fix(
     stage: Stage,
     escape: str,
     user_state: State | None = None,
-    applicability: Applicability = Applicability.SAFE,
 ) -> Fix | None:
     """``--chown=<user>:<group>`` added to a COPY/ADD, when both names exist at that COPY.
 
     The owner is the USER in force at ``user_state`` (by default the COPY's own ``state``), as
     written in its USER instruction; it must expand to the same names at the COPY as there.
+    Always unsafe: the app's user can then write files that were root's, which may be on purpose.
     """
     user = (user_state or state).user
     if user.value is None or user.instruction is None or not user.instruction.value:
@@ -284,5 +436,5 @@ def chown_fix(
     return Fix(
         f"Add --chown={owner}",
         (Edit.insert(ins.keyword_span.end, f" --chown={owner}"),),
-        applicability,
+        Applicability.UNSAFE,
     )

@@ -11,8 +11,17 @@ A named user (`USER runner`) already gets its primary group from `/etc/passwd`, 
 only hides which group that is: info. A bare numeric uid that the image never creates
 (`useradd -u`/`adduser -u` in the stage or its parents, or a user the base image ships) has no
 `/etc/passwd` entry and therefore no primary group: the process runs as group 0, `root`, and can
-write every root-group-writable file. That is a warning. On a base image this tool does not know,
-the uid may exist there, so it stays info.
+write every root-group-writable file. That is a warning.
+
+The same reference says the other side: "when specifying a group for the user, the user will have
+only the specified group membership. Any other configured group memberships will be ignored." So
+a user given supplementary groups (`useradd -G`, `usermod -aG`, `adduser USER GROUP`,
+`addgroup USER GROUP`, `gpasswd -a`) is not reported: `USER user` is the form that keeps them.
+Neither is a user whose groups cannot be known: one the base image ships (other than Debian's
+system users and nginx-unprivileged's `nginx`, which are in no other group), a uid on a base
+image this tool does not know, or a stage whose account files change in ways not read here.
+`adduser` is read as the base image's distribution runs it: shadow-utils' `useradd` on
+Fedora/RHEL, Debian's wrapper (which takes `-system` as `--system`), or BusyBox's applet.
 
 `root` and `0` are skipped (DJ030 is about those), as is a `USER` whose value cannot be known.
 
@@ -34,9 +43,10 @@ USER runner:runner
 Unsafe. The fix appends `:<group>`, taking the primary group from `useradd -g`/`adduser -G`/
 `--ingroup` in the stage chain, the user's own name when `useradd` ran without `-g` or `-N`
 (Debian's user-private groups), or `nginx` for nginx-unprivileged's `nginx`. Docker documents that
-`USER user:group` runs the process with that group only: the user's supplementary groups are
-dropped, so a process that relied on one of them loses its access. A numeric uid without a known
-primary group gets `USER <uid>:<uid>`, whose gid may not exist.
+`USER user:group` runs the process with that group only: supplementary groups the image gives the
+user in ways not read here (a script, a package's maintainer scripts) would be dropped. A numeric
+uid without a known primary group gets `USER <uid>:<uid>`, which changes the group the process
+runs as from root to that gid: the point, and a change of behaviour.
 
 ## References
 - [OCP handbook: Dockerfile](https://ocp-software-handbook.readthedocs.io/en/latest/docker/dockerfile.html)
@@ -47,9 +57,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dockerlint_django import accounts
+from dockerlint_django.dockerfile.ast import Instruction
+from dockerlint_django.dockerfile.images import KnownImage
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
-from dockerlint_django.shell import useradd
 
 META = RuleMeta(
     code="DJ031",
@@ -66,6 +78,13 @@ _SYSTEM_UIDS = {
     "alpine": frozenset(range(0, 12))
     | {13, 14, 16, 21, 22, 25, 31, 33, 35, 85, 89, 123, 209, 405, 65534},
 }
+# Debian's base-passwd users: in no group but their own (its group.master lists no members).
+_DEBIAN_SYSTEM_USERS = frozenset(
+    {"root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp"}
+    | {"proxy", "www-data", "backup", "list", "irc", "gnats", "_apt", "nobody"}
+)
+# Packages create system users below this uid (Debian's and Alpine's FIRST_UID is 1000).
+_FIRST_REGULAR_UID = 1000
 
 
 def check(ctx: Context) -> Iterator[Violation]:
@@ -80,48 +99,27 @@ def check(ctx: Context) -> Iterator[Violation]:
         return
     if not ins.value_mapped:
         return
-    adds = [
-        add
-        for run in a.runs_in(final, chain=True)
-        for cmd in run.commands
-        if (add := useradd.parse(cmd)) is not None
-    ]
+    acc = accounts.at_end(a, final)
+    if acc.edited:
+        return  # accounts or group lists changed in ways not read here
+    if acc.extra_groups(value) != frozenset():
+        # `USER name:group` would drop the supplementary groups the image gives the user.
+        return
     at = ins.value_mapped[0].span().end
     known = final.root_known
+    family = known.family if known is not None else ""
     if value.isdigit():
-        created = [add for add in adds if add.value("--uid") == value]
-        base_has = known is not None and (
-            int(value) in _SYSTEM_UIDS.get(known.family, frozenset())
-            or any(uid == value for uid, _ in known.uid_names)
-        )
-        group = created[-1].primary_group if created else None
-        if group is not None:
-            fix = Fix(f"Add :{group}", (Edit.insert(at, f":{group}"),), Applicability.UNSAFE)
-        else:
-            # Repeat the uid as written, so `USER ${UID}` keeps following its build argument.
-            raw = ins.value[0]
-            fix = Fix(f"Add :{raw}", (Edit.insert(at, f":{raw}"),), Applicability.UNSAFE)
-        if created or base_has or known is None:
-            yield META.violation(
-                ins.args.span(),
-                f"USER {value} has no group; name it (USER {value}:<group>) so the group the "
-                "process runs as is explicit",
-                fix=fix,
-            )
-            return
-        yield META.violation(
-            ins.args.span(),
-            f"USER {value} has no group and uid {value} is not created in the image, so it has no "
-            "primary group and the process runs as group root (gid 0)",
-            severity=Severity.WARNING,
-            fix=fix,
-        )
+        yield from _numeric(ins, value, acc, known, family, at)
         return
-    named = [add for add in adds if add.user == value]
-    group = named[-1].primary_group if named else None
-    if group is None and value == "nginx" and known is not None and "nginx" in known.groups:
-        group = "nginx"
-    named_fix = (
+    if value in acc.users:
+        group = acc.primary_group(value)
+    elif _alone_in_own_group(value, known, family):
+        if acc.from_package(value):
+            return  # a package's maintainer scripts may have added it to groups
+        group = "nginx" if value == "nginx" else None
+    else:
+        return  # a base image's user: which groups it is in is not known here
+    fix = (
         None
         if group is None
         else Fix(f"Add :{group}", (Edit.insert(at, f":{group}"),), Applicability.UNSAFE)
@@ -131,5 +129,61 @@ def check(ctx: Context) -> Iterator[Violation]:
         ins.args.span(),
         f"USER {value} has no group; use USER {shown} so the group is explicit, as the handbook "
         "does",
-        fix=named_fix,
+        fix=fix,
+    )
+
+
+def _alone_in_own_group(name: str, known: KnownImage | None, family: str) -> bool:
+    """A base image's user known to be in its primary group only."""
+    if known is None or name not in known.users:
+        return False
+    if family == "debian" and name in _DEBIAN_SYSTEM_USERS:
+        return True
+    # The nginx images' `nginx` (useradd --system --gid nginx): no other group.
+    return name == "nginx" and "nginx" in known.groups
+
+
+def _numeric(
+    ins: Instruction,
+    value: str,
+    acc: accounts.Accounts,
+    known: KnownImage | None,
+    family: str,
+    at: int,
+) -> Iterator[Violation]:
+    created = value in acc.uids
+    group = acc.uids.get(value)
+    if group is not None:
+        fix = Fix(f"Add :{group}", (Edit.insert(at, f":{group}"),), Applicability.UNSAFE)
+    else:
+        # Repeat the uid as written, so `USER ${UID}` keeps following its build argument.
+        raw = ins.value[0]
+        fix = Fix(f"Add :{raw}", (Edit.insert(at, f":{raw}"),), Applicability.UNSAFE)
+    if not created:
+        if known is None or not family:
+            return  # the base image may have this uid, in groups not known here
+        name = next((n for uid, n in known.uid_names if uid == value), None)
+        base_has = name is not None
+        if name is not None and not _alone_in_own_group(name, known, family):
+            return  # the base image's user, in groups not known here
+        if family == "debian" and int(value) in _SYSTEM_UIDS["debian"]:
+            base_has = True
+        elif not base_has and int(value) in _SYSTEM_UIDS.get(family, frozenset()):
+            return  # a system user of the base image, which may be in other groups
+        if not base_has and int(value) < _FIRST_REGULAR_UID and (acc.packages or acc.open):
+            return  # an installed package may have created a system user with this uid
+        if not base_has:
+            yield META.violation(
+                ins.args.span(),
+                f"USER {value} has no group and uid {value} is not created in the image, so it "
+                "has no primary group and the process runs as group root (gid 0)",
+                severity=Severity.WARNING,
+                fix=fix,
+            )
+            return
+    yield META.violation(
+        ins.args.span(),
+        f"USER {value} has no group; name it (USER {value}:{group or '<group>'}) so the group "
+        "the process runs as is explicit",
+        fix=fix,
     )

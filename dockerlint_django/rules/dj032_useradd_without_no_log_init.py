@@ -15,9 +15,12 @@ gigabytes.
 
 Short options may be clustered (`-rl`, `-lr`), and getopt's abbreviations (`--no-log`) count. An
 `l` that is another option's value (`-g l`, `-gl`) does not. Commands in heredocs, `sh -c` strings
-and `ONBUILD RUN` are checked too. `adduser` is not checked: Debian's wrapper and BusyBox's applet
-have no such flag. A `useradd` whose options are not all known (`useradd $FLAGS app`) is not
-reported.
+and `ONBUILD RUN` are checked too. `useradd -D` (which changes defaults and creates no user) is
+not reported, nor, with a small uid, a `useradd` in a build stage whose layers no image ships (a
+stage only `COPY --from` reads). `adduser` is checked only where it is shadow-utils' `useradd`
+under another name (Fedora, RHEL and their kin): Debian's wrapper and BusyBox's applet have no
+such flag. A `useradd` whose options are not all known (`useradd $FLAGS app`, an option this tool
+does not know) is not reported.
 
 ## Example
 ```dockerfile
@@ -33,7 +36,11 @@ RUN groupadd -r runner && useradd --no-log-init -r -g runner runner
 
 ## Fix safety
 Safe: inserts `--no-log-init` right after the `useradd` word (a new element in an exec-form
-array). The user is created exactly as before, without lastlog and faillog entries.
+array). The user is created exactly as before, with the same uid, groups, home and shell; only
+its lastlog and faillog records are not written, which nothing in a container reads (no login
+prints a last login, no PAM module counts failures). Every shadow-utils `useradd` has the flag,
+and the fix is offered only for `useradd` itself or an `adduser` that is it: BusyBox's `adduser`
+(Alpine) would stop at an unknown option.
 
 ## References
 - [OCP handbook: Dockerfile](https://ocp-software-handbook.readthedocs.io/en/latest/docker/dockerfile.html)
@@ -64,23 +71,33 @@ _LARGE_UID_DIGITS = 5
 
 
 def check(ctx: Context) -> Iterator[Violation]:
-    source = ctx.analysis.source
-    for run in ctx.analysis.runs:
+    a = ctx.analysis
+    source = a.source
+    for run in a.runs:
+        known = run.stage.root_known if run.stage is not None else None
+        family = (known.distribution or "") if known is not None else ""
         for cmd in run.commands:
-            add = useradd.parse(cmd)
-            if add is None or add.tool != "useradd" or add.unknown:
+            add = useradd.parse(cmd, family)
+            if add is None or add.tool != "useradd" or add.unknown or not add.creates_user:
                 continue
             if add.has("--no-log-init"):
                 continue
             uid = add.value("--uid")
             large = uid is not None and uid.isdigit() and len(uid) > _LARGE_UID_DIGITS
+            if not large and not a.ships(run):
+                # A few bytes in a layer no image keeps; a large uid's faillog can still fill
+                # the builder's disk.
+                continue
+            written = (add.tool_word.value or "useradd").rsplit("/", 1)[-1]
+            # On Fedora/RHEL `adduser` is useradd under another name.
+            tool = "useradd" if written == "useradd" else f"{written} (useradd on this image)"
             if large:
                 message = (
-                    f"useradd with uid {uid} and without --no-log-init: the sparse "
+                    f"{tool} with uid {uid} and without --no-log-init: the sparse "
                     "/var/log/faillog for such a uid can fill the layer"
                 )
             else:
-                message = "useradd without --no-log-init writes lastlog and faillog entries"
+                message = f"{tool} without --no-log-init writes lastlog and faillog entries"
             yield META.violation(
                 add.tool_word.span,
                 message,

@@ -18,6 +18,10 @@ the failure.
 Only copies into the `WORKDIR` (the one in force at the copy, or the stage's last one) are
 considered; a `WORKDIR` of `/` or an unknown one makes no finding, nor does a `USER` whose value
 cannot be known. Stages the final stage builds `FROM` are checked too, since their layers ship.
+Not reported either: a copy whose files a later `COPY --chown=<user> . <folder>` writes again
+(`COPY requirements.txt ./` before `COPY --chown=app . .`), and a copy under a comment, above it
+or above the `USER` in force, that says the files stay root's on purpose ("Code is owned by root
+so it cannot be modified by the application user").
 
 ## Example
 ```dockerfile
@@ -53,12 +57,12 @@ user or group does not exist yet at that `COPY` (the build would fail, see DJ035
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterator
 
 from dockerlint_django import accounts
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.model import State, expand_in
-from dockerlint_django.fix import Applicability
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
 
 META = RuleMeta(
@@ -88,6 +92,70 @@ def inside(path: str, tree: str) -> bool:
     return path == tree or path.startswith(tree.rstrip("/") + "/")
 
 
+# A comment saying the files are root's on purpose: "Code is owned by root so it cannot be
+# modified by the application user."
+_ROOT_ON_PURPOSE = re.compile(
+    r"owned by root|root[- ]owned|belongs? to root|read[- ]only|"
+    r"(cannot|can't|can ?not|must not|should not|shouldn't|won't) be (modified|changed|written)|"
+    r"not (be )?(writable|modifiable)",
+    re.IGNORECASE,
+)
+_ROOT_OWNERS = frozenset({"root", "0"})
+
+
+def _root_on_purpose(ins: Instruction, state: State) -> bool:
+    """A comment above the COPY, or above the USER in force, says the files stay root's."""
+    comments = list(ins.comments)
+    if state.user.instruction is not None:
+        comments += state.user.instruction.comments
+    return any(_ROOT_ON_PURPOSE.search(c.text) for c in comments)
+
+
+def _lands(ins: Instruction, dest: str) -> list[tuple[str, str]] | None:
+    """``(context path, image path)`` for each source a context COPY writes; None when unknown."""
+    if any(f.name == "from" for f in ins.flags) or ins.keyword != "COPY" or ins.heredocs:
+        return None
+    sources = ins.value[:-1]
+    into = ins.value[-1].endswith("/") or len(sources) > 1
+    out = []
+    for src in sources:
+        if "$" in src or any(c in src for c in "*?[\\") or src.startswith("/"):
+            return None
+        rel = posixpath.normpath(src)
+        if rel.startswith(".."):
+            return None
+        if rel == ".":
+            return None  # the whole context: only a later copy of it to the same place replaces it
+        out.append((rel, posixpath.join(dest, posixpath.basename(rel)) if into else dest))
+    return out
+
+
+def _replaced_later(
+    later: list[tuple[Instruction, State]], ins: Instruction, dest: str, escape: str
+) -> bool:
+    """A later ``COPY --chown=<user> . <folder>`` writes the same files again, with an owner."""
+    landed = _lands(ins, dest)
+    if not landed:
+        return False
+    for other, state in later:
+        if other.keyword != "COPY" or any(f.name == "from" for f in other.flags):
+            continue
+        chown = next((f.value for f in other.flags if f.name == "chown"), None)
+        if chown is None:
+            continue
+        owner = expand_in(state, chown, escape)
+        if owner is None or owner.partition(":")[0] in _ROOT_OWNERS:
+            continue
+        if not any(posixpath.normpath(src) == "." for src in other.value[:-1]):
+            continue
+        again = destination(other, state, escape)
+        if again is None:
+            continue
+        if all(posixpath.join(again, rel) == lands for rel, lands in landed):
+            return True
+    return False
+
+
 def check(ctx: Context) -> Iterator[Violation]:
     a = ctx.analysis
     final = a.dockerfile.final
@@ -95,6 +163,8 @@ def check(ctx: Context) -> Iterator[Violation]:
         return
     escape = a.dockerfile.escape
     last_workdir = final.final_state.workdir
+    steps = [(ins, state) for stage in final.chain for ins, state in stage.steps()]
+    index = {id(ins): i for i, (ins, _) in enumerate(steps)}
     for stage in final.chain:
         for ins, state, acc in accounts.walk(a, stage):
             if ins.keyword not in ("COPY", "ADD"):
@@ -109,10 +179,12 @@ def check(ctx: Context) -> Iterator[Violation]:
             trees = {w for w in (state.workdir, last_workdir) if w is not None and w != "/"}
             if not any(inside(dest, tree) for tree in trees):
                 continue
-            # Unsafe here: the image builds either way, and the owner changes what runs can do.
-            fix = accounts.chown_fix(
-                ins, state, acc, stage, escape, applicability=Applicability.UNSAFE
-            )
+            if _root_on_purpose(ins, state):
+                continue  # the comment says the process must not write these files
+            if _replaced_later(steps[index[id(ins)] + 1 :], ins, dest, escape):
+                continue  # `COPY --chown=app . .` copies these files again, with an owner
+            # Unsafe: the image builds either way, and the owner changes what runs can do.
+            fix = accounts.chown_fix(ins, state, acc, stage, escape)
             yield META.violation(
                 ins.keyword_span,
                 f"{ins.keyword} into {dest} after USER {state.user.value} has no --chown: the "

@@ -41,9 +41,14 @@ RUN python manage.py compilemessages
 ```
 
 ## Fix safety
-Safe: the fix adds `--chown=<user>:<group>` to that `COPY`, naming the `USER` the step runs as
-(the group from `USER user:group`, or as DJ031 derives it). It is offered only when the group is
-known and both names exist at the `COPY` (otherwise the build would fail there, see DJ035).
+Unsafe: the fix adds `--chown=<user>:<group>` to that `COPY`, naming the `USER` the step runs as
+(the group from `USER user:group`, or as DJ031 derives it). The build then succeeds, but the
+whole copied tree belongs to the app's user at run time too, so the process can change its own
+code; a project that keeps its code root's on purpose fixes the build otherwise (run the step
+before `USER`, or `chown` only the folder it writes). A step whose failure is ignored
+(`compilemessages || true`) built an image before, which now differs. It is offered only when
+the group is known and both names exist at the `COPY` (otherwise the build would fail there, see
+DJ035).
 
 ## References
 - [OCP handbook: Dockerfile](https://ocp-software-handbook.readthedocs.io/en/latest/docker/dockerfile.html)

@@ -9,7 +9,10 @@ it, or when the base image ships it (`python`, `debian`, `alpine`, `nginx`,
 ## Why is this bad?
 Docker's reference on `COPY --chown`: "When using names instead of numeric IDs, BuildKit resolves
 them using `/etc/passwd` and `/etc/group` in the container's root filesystem. If these files are
-missing or don't contain the specified names, the build fails." A `USER` naming a user that does
+missing or don't contain the specified names, the build fails." BuildKit's code does otherwise: a
+name it cannot find leaves the id at 0, so the files silently belong to root, which is not what
+the `--chown` says; the legacy builder, Podman/Buildah and kaniko do stop the build ("unable to
+convert uid/gid chown string to host mapping", "unknown user"). A `USER` naming a user that does
 not exist fails the next `RUN` and, in the final stage, the container's start ("unable to find
 user"); `chown` fails with "invalid user".
 
@@ -65,7 +68,7 @@ META = RuleMeta(
     code="DJ035",
     name="unknown-user-or-group",
     severity=Severity.ERROR,
-    summary="A user or group is named before it exists (or never is): the build or start fails.",
+    summary="A user or group is named before it exists (or never is): the build, the start or the --chown fails.",
     origin="extension",
 )
 
@@ -74,7 +77,14 @@ META = RuleMeta(
 _CHOWN_SKIP = ("--reference",)
 
 
-_FAILS = {"USER": "the next RUN, or the container's start, fails with 'unable to find user'"}
+_FAILS = {
+    "USER": "the next RUN, or the container's start, fails with 'unable to find user'",
+    # BuildKit's readUser leaves the id at 0 when the name is not in /etc/passwd or /etc/group.
+    "COPY --chown": "BuildKit gives the files to root instead, and the legacy builder, Podman "
+    "and kaniko stop the build",
+    "ADD --chown": "BuildKit gives the files to root instead, and the legacy builder, Podman "
+    "and kaniko stop the build",
+}
 
 
 def _split(spec: str) -> tuple[str | None, str | None]:

@@ -116,11 +116,13 @@ def _venv_before(ctx: Context, run: RunStep) -> bool:
 
 def _home_exists(ctx: Context, run: RunStep, name: str | None) -> bool:
     assert run.stage is not None
+    known = run.stage.root_known
+    family = (known.distribution or "") if known is not None else ""
     adds = [
         add
         for earlier in ctx.analysis.runs_in(run.stage, chain=True)
         for cmd in earlier.commands
-        if (add := useradd.parse(cmd)) is not None and add.user == name
+        if (add := useradd.parse(cmd, family)) is not None and add.user == name
     ]
     if not adds:
         return True  # not created here: the base image's user may well have a home

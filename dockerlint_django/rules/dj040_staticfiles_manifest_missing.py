@@ -14,7 +14,10 @@ Without it every page that uses `{% static %}` fails with a server error in prod
 The final stage is checked when it is a Django stage (it starts a Django or Gunicorn server, or
 runs `manage.py`), does not run `collectstatic` itself, and no `COPY --from=` brings the manifest,
 the static root, or a folder above it from the stage that collected. A final nginx stage, which
-serves the collected files itself, is not checked.
+serves the collected files itself, is not checked, nor is a stage that starts a development
+server (`runserver`, or a server with `--reload`, as a `dev` build target does): with `DEBUG` on,
+Django's manifest storage serves the plain names and never reads the manifest. This is production
+advice: in a development file it is info.
 
 The project's settings are read from the build context (the `DJANGO_SETTINGS_MODULE` the image
 sets, else `manage.py`'s default): with a manifest storage (`ManifestStaticFilesStorage`,
@@ -75,7 +78,25 @@ META = RuleMeta(
     name="staticfiles-manifest-missing",
     severity=Severity.ERROR,
     summary="The final stage lacks the staticfiles.json manifest that collectstatic wrote in a build stage.",
+    production_only=True,
 )
+
+
+def _development_server(ctx: Context, stage: Stage) -> bool:
+    """The stage starts a development server (`runserver`, a `--reload` server): it runs with
+    DEBUG on, where the manifest storage serves unhashed names and reads no manifest."""
+    start = ctx.analysis.start(stage)
+    if start is None:
+        return False
+    launch = start.launch
+    if launch.kind == "runserver":
+        return True
+    sub = launch.subcommand
+    if sub is not None and sub.value in ("runserver", "runserver_plus"):
+        return True
+    return launch.is_web_server and any(
+        (w.value or "").partition("=")[0] == "--reload" for w in launch.args
+    )
 
 
 def _collects(ctx: Context, stage: Stage, chain: bool) -> bool:
@@ -134,6 +155,8 @@ def check(ctx: Context) -> Iterator[Violation]:
     df = a.dockerfile
     final = df.final
     if final is None or not a.is_django_stage(final):
+        return
+    if _development_server(ctx, final):
         return
     image = final.root_image
     if image is not None and "nginx" in image.name:

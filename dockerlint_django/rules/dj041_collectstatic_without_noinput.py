@@ -34,8 +34,16 @@ RUN python manage.py collectstatic --noinput
 ```
 
 ## Fix safety
-Safe: appends `--noinput` after the command's last word (a new element in an exec-form array).
-The only difference is that Django no longer asks before overwriting, which is what a build wants.
+Appends `--noinput` after the command's last word (a new element in an exec-form array). In a
+`RUN` there is no terminal, so the prompt either does not appear (the result is the same), is
+answered by a pipe (`echo yes |`: the same, or a cancelled command), or fails at end of input:
+where the build went on before, it goes on identically. So the fix is safe when the command's
+failure stops the build: an exec-form `RUN`, the end of the script or of an `&&` chain to its end,
+or a shell with `-e` (`SHELL ["/bin/bash", "-eo", "pipefail", "-c"]`, `set -e`), also through
+`sh -c`. Anywhere else it is unsafe: after `collectstatic … || true`, in a branch, or piped into
+`tee`, the build used to go on without the static files, and now collects (or uploads) them; a
+start command may meet a terminal (`docker run -it`) whose operator was asked before
+`--clear` deleted files.
 
 ## References
 - [OCP handbook: Dockerfile for Django](https://ocp-software-handbook.readthedocs.io/en/latest/docker/django.html)
@@ -44,9 +52,9 @@ The only difference is that Django no longer asks before overwriting, which is w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from dockerlint_django.analysis import run_commands
+from dockerlint_django.analysis import RunStep, basename, run_commands
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.edits import insert_word_after
 from dockerlint_django.fix import Applicability, Fix
@@ -63,6 +71,9 @@ META = RuleMeta(
 )
 
 
+_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
+
+
 def _is_noinput(arg: str) -> bool:
     # argparse accepts a prefix of one option only: `--noi` is --noinput, `--no-i` is --no-input;
     # `--no` and `--no-` also start --no-color, --no-post-process and --no-default-ignore.
@@ -73,22 +84,93 @@ def _is_noinput(arg: str) -> bool:
     )
 
 
-def _commands(ctx: Context) -> Iterator[tuple[Instruction, SimpleCommand]]:
+def _errexit(options: Sequence[str | None], current: bool = False) -> bool:
+    """Whether ``-e`` is on after these shell options (a shell's, before ``-c``, or ``set``'s)."""
+    for i, v in enumerate(options):
+        if v is None or v == "-c" or not v.startswith(("-", "+")) or v.startswith("--"):
+            break
+        on = v.startswith("-")
+        flags = v[1:]
+        named = i + 1 < len(options) and options[i + 1] == "errexit"
+        if "e" in flags.replace("o", "") or ("o" in flags and named):
+            current = on
+    return current
+
+
+def _wrapper(cmd: SimpleCommand) -> bool:
+    """``sh -c SCRIPT`` and its kin: a script whose commands the analysis lists too."""
+    name = basename(cmd.name)
+    return name in _SHELLS and any(w.value == "-c" for w in cmd.words[1:])
+
+
+def _container(commands: Sequence[SimpleCommand], cmd: SimpleCommand) -> SimpleCommand | None:
+    """The innermost ``sh -c`` command whose script holds ``cmd``; None for the RUN's own."""
+    found: SimpleCommand | None = None
+    for c in commands:
+        if c is cmd or not _wrapper(c):
+            continue
+        inside = c.span.start <= cmd.span.start and cmd.span.end <= c.span.end
+        if inside and (found is None or found.span.start <= c.span.start):
+            found = c
+    return found
+
+
+def failure_stops_run(run: RunStep, cmd: SimpleCommand) -> bool:
+    """Whether ``cmd`` failing makes the RUN fail: nothing after it ignores its exit status.
+
+    True when it is a top-level command, not negated, not in the background, not piped into
+    another, and every command after it in its script follows `&&` (or the shell runs with
+    ``-e`` and ``cmd`` ends its and-or list); inside ``sh -c``, the ``sh`` command must stop the
+    RUN in turn. Anything else (`|| true`, a branch, a loop) is False: not known to stop it.
+    """
+    commands = run.commands
+    container = _container(commands, cmd)
+    script = sorted(
+        (c for c in commands if _container(commands, c) is container), key=lambda c: c.span.start
+    )
+    if container is None:
+        if run.instruction.json:
+            return len(script) == 1 and script[0] is cmd
+        shell = run.state.shell if run.state is not None else None
+        errexit = _errexit(shell[1:]) if shell else False
+    else:
+        errexit = _errexit([w.value for w in container.words[1:]])
+    if cmd.context or cmd.negated or cmd.background or cmd.connector_after in ("|", "|&"):
+        return False
+    at = next(i for i, c in enumerate(script) if c is cmd)
+    for earlier in script[:at]:
+        if basename(earlier.name) == "set" and not earlier.context:
+            errexit = _errexit([w.value for w in earlier.words[1:]], errexit)
+    rest = script[at + 1 :]
+    if rest:
+        stops = cmd.connector_after == "&&" and all(
+            c.connector_before == "&&" and not c.context for c in rest
+        )
+    else:
+        stops = cmd.connector_after not in ("||", "&")
+    if not stops and errexit and cmd.connector_after in (None, ";", "\n"):
+        stops = cmd.connector_before not in ("&&", "||")
+    if not stops:
+        return False
+    return container is None or failure_stops_run(run, container)
+
+
+def _commands(ctx: Context) -> Iterator[tuple[Instruction, SimpleCommand, RunStep | None]]:
     for run in ctx.analysis.runs:
         for cmd in run.commands:
-            yield run.instruction, cmd
+            yield run.instruction, cmd, run
     # Start commands that collect static files at start-up (`sh -c "manage.py collectstatic &&
     # gunicorn …"`) have no terminal either.
     for stage in ctx.analysis.dockerfile.stages:
         for ins, state in stage.steps():
             if ins.keyword in ("CMD", "ENTRYPOINT"):
                 for cmd in run_commands(ins, state.shell):
-                    yield ins, cmd
+                    yield ins, cmd, None
 
 
 def check(ctx: Context) -> Iterator[Violation]:
     source = ctx.analysis.source
-    for ins, cmd in _commands(ctx):
+    for ins, cmd, run in _commands(ctx):
         if not cmd.words:
             continue
         # Launchers (`poetry run`, `uv run`, `env K=V`) are unwrapped; a `sh -c` string is left
@@ -109,13 +191,19 @@ def check(ctx: Context) -> Iterator[Violation]:
         if "--" in values:
             continue  # what follows `--` is positional: appending there would not be an option
         last = cmd.words[-1]
+        # Safe where the prompt could only ever fail the build: in a RUN (no terminal) whose
+        # failure stops it. A failure the script ignores built an image without the files, and
+        # a start command may meet a terminal (`docker run -it`) that answers.
+        safe = run is not None and failure_stops_run(run, cmd)
+        where = "the build" if run is not None else "the container's start"
         yield META.violation(
             launch.subcommand.span,
-            "collectstatic without --noinput prompts for confirmation, which fails without a "
-            "terminal",
+            "collectstatic without --noinput asks for confirmation when STATIC_ROOT already "
+            f"holds files or the storage is remote, and with no terminal to answer, {where} "
+            "fails there",
             fix=Fix(
                 "Add --noinput",
                 (insert_word_after(source, ins, last.span, "--noinput"),),
-                Applicability.SAFE,
+                Applicability.SAFE if safe else Applicability.UNSAFE,
             ),
         )

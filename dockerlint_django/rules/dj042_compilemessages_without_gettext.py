@@ -35,14 +35,19 @@ RUN python manage.py compilemessages
 ```
 
 ## Fix safety
-Safe, in two cases. When an earlier shell-form `RUN` of the stage chain runs
-`apt-get install` as root, `gettext` is added to its package list: in sort position when the list
-is sorted, at its end otherwise, on a line of its own when the packages are one per line. Without
-one, on a Debian-based base image this tool knows and with root as the user after `FROM`, the
-handbook's `apt-get` block is inserted right after `FROM`. Either way one more package is
-installed and nothing else changes. There is no fix on an Alpine, other or unknown base image, or
-when the install would run after a non-root `USER`: the right package manager or user is not
-known.
+When an earlier shell-form `RUN` of the stage chain runs `apt-get install` as root, `gettext` is
+added to its package list: in sort position when the list is sorted, at its end otherwise, on a
+line of its own when the packages are one per line. Without one, on a Debian-based base image this
+tool knows and with root as the user after `FROM`, the handbook's `apt-get` block is inserted right
+after `FROM`. There is no fix on an Alpine, other or unknown base image, or when the install would
+run after a non-root `USER`: the right package manager or user is not known.
+
+The fix installs a package, so it is safe only where there was no image before: on a base image
+known to lack gettext, where `compilemessages` always stops with "Can't find msgfmt", its failure
+stops the build (not `compilemessages || true`, not in a branch; see DJ041), and the edit is in
+the same stage. It is unsafe otherwise: on an unknown base image gettext may be there already
+(and `apt-get install` may upgrade it), an ignored failure built an image without the compiled
+messages, and a parent stage's package list ships in every other target built from it.
 
 ## References
 - [OCP handbook: Dockerfile for Django](https://ocp-software-handbook.readthedocs.io/en/latest/docker/django.html)
@@ -59,6 +64,7 @@ from dockerlint_django.dockerfile.edits import insert_line_before
 from dockerlint_django.dockerfile.model import Stage
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+from dockerlint_django.rules.dj041_collectstatic_without_noinput import failure_stops_run
 from dockerlint_django.shell.commands import AptCommand, apt, django_command
 from dockerlint_django.shell.syntax import SimpleCommand, Word
 
@@ -161,7 +167,9 @@ def _apt_install(run: RunStep) -> AptCommand | None:
     return None
 
 
-def _add_to_list(ctx: Context, run: RunStep, install: AptCommand) -> Fix | None:
+def _add_to_list(
+    ctx: Context, run: RunStep, install: AptCommand, applicability: Applicability
+) -> Fix | None:
     ins = run.instruction
     if ins.json or ins.heredocs:
         return None
@@ -189,10 +197,10 @@ def _add_to_list(ctx: Context, run: RunStep, install: AptCommand) -> Fix | None:
     else:
         text = f" {escape}{nl}{indent}gettext" if own_line else " gettext"
         edit = Edit.insert(anchor.span.end, text)
-    return Fix("Install gettext", (edit,), Applicability.SAFE)
+    return Fix("Install gettext", (edit,), applicability)
 
 
-def _insert_block(ctx: Context, stage: Stage) -> Fix | None:
+def _insert_block(ctx: Context, stage: Stage, applicability: Applicability) -> Fix | None:
     known = stage.root_known
     if known is None or known.family != "debian" or not stage.instructions:
         return None
@@ -206,21 +214,30 @@ def _insert_block(ctx: Context, stage: Stage) -> Fix | None:
         "    && rm -rf /var/lib/apt/lists/*"
     )
     edit = insert_line_before(ctx.analysis.source, stage.instructions[0], block)
-    return Fix("Install gettext after FROM", (edit,), Applicability.SAFE)
+    return Fix("Install gettext after FROM", (edit,), applicability)
 
 
-def _fix(ctx: Context, run: RunStep, earlier: list[RunStep]) -> Fix | None:
+def _fix(
+    ctx: Context, run: RunStep, cmd: SimpleCommand, earlier: list[RunStep], known_base: bool
+) -> Fix | None:
     stage = run.stage
     if stage is None or run.onbuild:
         return None
+    # Safe only where no image was built before: the base has no msgfmt, compilemessages then
+    # always fails, and that failure stops the build. The edit must be in this stage too: a
+    # parent stage's package list is also in other targets built from it.
+    stops = known_base and failure_stops_run(run, cmd)
     for other in reversed(earlier):
         install = _apt_install(other)
         if install is None:
             continue
         if other.state is None or other.state.user.is_root is not True:
             return None
-        return _add_to_list(ctx, other, install)
-    return _insert_block(ctx, stage)
+        safe = stops and other.stage is stage
+        return _add_to_list(
+            ctx, other, install, Applicability.SAFE if safe else Applicability.UNSAFE
+        )
+    return _insert_block(ctx, stage, Applicability.SAFE if stops else Applicability.UNSAFE)
 
 
 def check(ctx: Context) -> Iterator[Violation]:
@@ -255,6 +272,6 @@ def check(ctx: Context) -> Iterator[Violation]:
                     else f" and the {family} base image does not contain it"
                 ),
                 severity=Severity.INFO if unknown_base else Severity.ERROR,
-                fix=_fix(ctx, run, earlier),
+                fix=_fix(ctx, run, cmd, earlier, not unknown_base),
             )
             break

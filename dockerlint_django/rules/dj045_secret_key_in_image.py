@@ -235,7 +235,7 @@ def _finding(
         )
         return META.violation(
             span,
-            f"{where} {key} sets Django's secret key to a literal that {persisted} and is "
+            f"{where} {key} sets the app's secret key to a literal that {persisted} and is "
             "committed with the Dockerfile; set it at deploy time instead",
         )
     if _is_placeholder(value):

@@ -47,10 +47,12 @@ services:
 ```
 
 ## Fix safety
-Safe, when the service has exactly one mapping and the server listens on exactly one port: only
-the container part is rewritten (`"8003:80"` → `"8003:8080"`, or the `target:` value), keeping
-the host port, the IP, the protocol and the quoting. The host port keeps its number and now
-reaches the server; before, it reached nothing. Services with several mappings, ranges,
+Unsafe, when the service has exactly one mapping and the server listens on exactly one port:
+only the container part is rewritten (`"8003:80"` → `"8003:8080"`, or the `target:` value),
+keeping the host port, the IP, the protocol and the quoting. The host port then reaches the
+server, which changes what the service does on purpose, and it rests on the port read from the
+image: a process this tool does not see (a second server started by an entrypoint, a sidecar in
+the same container) may be what listens on the old port. Services with several mappings, ranges,
 container parts written with a variable, mappings shared with other services (an anchor, a merge
 key, `extends`, `include`), and ports known only from the image's `EXPOSE` are reported without
 a fix.
@@ -583,7 +585,7 @@ def check_service(ctx: ServiceContext) -> Iterator[Violation]:
             fix = Fix(
                 f"Map to container port {port}",
                 (Edit(found[0].start, found[0].end, str(port)),),
-                Applicability.SAFE,
+                Applicability.UNSAFE,
             )
         targets = sorted({p.target for p in tcp})
         target_text = str(targets[0]) if len(targets) == 1 else f"{targets[0]}-{targets[-1]}"

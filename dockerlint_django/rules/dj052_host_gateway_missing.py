@@ -39,12 +39,14 @@ services:
 ```
 
 ## Fix safety
-Safe: the fix adds `extra_hosts:` with `"host.docker.internal:host-gateway"` at the end of the
+Unsafe: the fix adds `extra_hosts:` with `"host.docker.internal:host-gateway"` at the end of the
 service's block, at the indentation of its keys, or appends that item to the service's own
-`extra_hosts` list or map; nothing else in the file changes. On Docker Desktop the name already
-pointed at the host, so the container behaves as before; on a Linux engine it now resolves.
-It is offered when the service's block is written in block style in the same file as the value
-(not through an alias or a merge key).
+`extra_hosts` list or map; nothing else in the file changes. On a Linux engine the name now
+resolves, which is the point and a change. Elsewhere it can change what the name means: Docker
+Desktop answered through its own DNS, and `/etc/hosts` now answers first with the engine's
+`host-gateway` address; Rancher Desktop's `host-gateway` is the VM's bridge (`172.17.0.1`), not
+the host, so a container that reached the host before may no longer. It is offered when the service's block is written in
+block style in the same file as the value (not through an alias or a merge key).
 
 ## References
 - [OCP deploy docs: Docker](https://ocp-deploy.readthedocs.io/en/latest/develop/update/docker.html)
@@ -163,7 +165,7 @@ def _fix(view: ServiceView, anchor: Origin | None) -> Fix | None:
     return Fix(
         f"Map {_NAME} to the host gateway",
         (Edit(start + base, end + base, content),),
-        Applicability.SAFE,
+        Applicability.UNSAFE,
     )
 
 

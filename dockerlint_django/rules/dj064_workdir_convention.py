@@ -31,9 +31,14 @@ WORKDIR /workdir
 ```
 
 ## Fix safety
-None for a relative `WORKDIR`: the absolute folder it should be depends on what the base image's
-`WORKDIR` was meant to be. Unsafe for the `ocp` convention: the fix renames the folder to
-`/workdir`, and paths in `COPY`, settings or scripts may depend on the old name.
+Safe for a relative `WORKDIR` whose previous folder the Dockerfile itself sets: after a literal
+absolute `WORKDIR` in the stage or a stage it builds `FROM` (`WORKDIR /app` … `WORKDIR src`
+becomes `WORKDIR /app/src`), the absolute path written is exactly the folder Docker resolved, so
+every later step runs where it did. There is no fix when the previous folder is the base image's
+(what it should be is what the base image's `WORKDIR` was meant to be, which may change), or when
+a variable is involved (writing its value in would stop `--build-arg` from changing it). Unsafe
+for the `ocp` convention: the fix renames the folder to `/workdir`, and paths in `COPY`, settings
+or scripts may depend on the old name.
 
 ## References
 - [OCP handbook: Dockerfile](https://ocp-software-handbook.readthedocs.io/en/latest/docker/dockerfile.html)
@@ -44,6 +49,7 @@ None for a relative `WORKDIR`: the absolute folder it should be depends on what 
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterator
 
 from dockerlint_django.dockerfile.model import expand_in
@@ -74,24 +80,48 @@ def check(ctx: Context) -> Iterator[Violation]:
         yield from _ocp_convention(ctx)
 
 
+# A WORKDIR value the fix may combine: no variable, quote, escape or space to interpret.
+_LITERAL = re.compile(r"[A-Za-z0-9._/@+=,-]+\Z")
+
+
 def _relative(ctx: Context) -> Iterator[Violation]:
     dockerfile = ctx.analysis.dockerfile
+    # The folder the Dockerfile itself last set in each stage, from literal absolute WORKDIRs
+    # (and literal relative ones after them); None when it comes from the base image or a
+    # variable.
+    set_here: dict[int, str | None] = {}
     for stage in dockerfile.stages:
+        here = set_here.get(stage.parent.index) if stage.parent is not None else None
         for ins, state in stage.steps():
             if ins.keyword != "WORKDIR" or not ins.value:
                 continue
             raw = ins.value[0]
+            literal = _LITERAL.match(raw) is not None
+            before = here
+            here = None
             if _is_absolute(raw):
+                if literal:
+                    here = posixpath.normpath(raw)
                 continue  # `C:\app` as written, before the escape character eats its backslash
             value = expand_in(state, raw, dockerfile.escape)
             if value is None or value == "" or _is_absolute(value):
                 continue
+            fix = None
+            if literal and before is not None and state.workdir == before:
+                here = posixpath.normpath(posixpath.join(before, raw))
+                fix = Fix(
+                    f"Use WORKDIR {here}",
+                    (Edit.replace(ins.value_mapped[0].span(), here),),
+                    Applicability.SAFE,
+                )
             shown = raw if value == raw else f"{raw} ({value})"
             yield META.violation(
                 ins.args.span(),
                 f"WORKDIR {shown} is relative: it depends on the previous WORKDIR; use an "
-                "absolute path",
+                "absolute path" + (f" ({here})" if fix is not None else ""),
+                fix=fix,
             )
+        set_here[stage.index] = here
 
 
 def _ocp_convention(ctx: Context) -> Iterator[Violation]:

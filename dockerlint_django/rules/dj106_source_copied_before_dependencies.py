@@ -13,7 +13,11 @@ dependencies … 8. Copy project files", as its template does:
 Installing the project itself (`pip install .`, `pip install -e .`) after `COPY . .` is not
 reported: that install needs the code. Nor is a second install after the copy when the
 dependencies were already installed before it, as uv's and Poetry's documented pattern does
-(`uv sync --no-install-project`, then `COPY . .`, then `uv sync`).
+(`uv sync --no-install-project`, then `COPY . .`, then `uv sync`): in the same stage, in a stage
+it builds `FROM`, or in a stage whose files a `COPY --from` brings in (a virtualenv built in a
+builder stage). An install after the copy that leaves the project out on purpose
+(`uv sync --no-install-project`, `poetry install --no-root`) is there for the dependencies, and is
+reported whatever came before.
 
 ## Example
 ```dockerfile
@@ -46,6 +50,7 @@ from collections.abc import Iterator
 
 from dockerlint_django.analysis import basename
 from dockerlint_django.dockerfile.ast import Instruction
+from dockerlint_django.dockerfile.model import Stage, expand_in
 from dockerlint_django.rules._base import Context, Related, RuleMeta, Severity, Violation
 from dockerlint_django.shell.commands import pip_install
 from dockerlint_django.shell.syntax import SimpleCommand
@@ -58,6 +63,8 @@ META = RuleMeta(
 )
 
 _PROJECT_INSTALLERS = {"poetry": "install", "pipenv": "install", "pdm": "install", "uv": "sync"}
+# Options that install the dependencies without the project (uv, Poetry, PDM).
+_DEPENDENCIES_ONLY = frozenset({"--no-install-project", "--no-root", "--no-self"})
 
 
 def _copies_context(ins: Instruction) -> bool:
@@ -76,14 +83,40 @@ def _installs_dependencies(cmd: SimpleCommand) -> bool:
     return verb is not None and len(cmd.words) > 1 and cmd.words[1].value == verb
 
 
+def _dependencies_only(cmd: SimpleCommand) -> bool:
+    """An install that leaves the project out on purpose: it is there for the dependencies."""
+    values = {w.value for w in cmd.words[2:]}
+    return bool(values & _DEPENDENCIES_ONLY)
+
+
+def _installs_in(ctx: Context, stage: Stage) -> bool:
+    """Some RUN of the stage or a stage it builds FROM installs dependencies."""
+    return any(
+        _installs_dependencies(c)
+        for r in ctx.analysis.runs_in(stage, chain=True)
+        for c in r.commands
+    )
+
+
 def check(ctx: Context) -> Iterator[Violation]:
     a = ctx.analysis
-    for stage in a.dockerfile.stages:
+    df = a.dockerfile
+    for stage in df.stages:
         copy: Instruction | None = None
-        installed_first = False
-        for ins in stage.instructions:
+        # Dependencies a parent stage installed: an install after the copy only adds the project.
+        installed_first = stage.parent is not None and _installs_in(ctx, stage.parent)
+        for ins, state in stage.steps():
             if copy is None and _copies_context(ins):
                 copy = ins
+                continue
+            if ins.keyword in ("COPY", "ADD"):
+                # `COPY --from=builder /app/.venv …`: a stage that installed the dependencies,
+                # cached apart from the code.
+                ref = next((f.value for f in ins.flags if f.name == "from"), None)
+                value = expand_in(state, ref, df.escape) if ref is not None else None
+                source = df.stage_ref(value) if value is not None else None
+                if source is not None and _installs_in(ctx, source):
+                    installed_first = True
                 continue
             if ins.keyword != "RUN":
                 continue
@@ -98,7 +131,7 @@ def check(ctx: Context) -> Iterator[Violation]:
                 # the project installed after it: the cache-friendly order, nothing to report.
                 installed_first = True
                 continue
-            if installed_first:
+            if installed_first and not _dependencies_only(installer):
                 break
             yield META.violation(
                 copy.span,

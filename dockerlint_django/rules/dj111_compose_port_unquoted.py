@@ -36,9 +36,14 @@ services:
 ```
 
 ## Fix safety
-Safe: double quotes are put around the scalar as written. Compose v2 reads the quoted string
-exactly as it read the plain one (the same text, interpolated the same way), and YAML 1.1 readers
-now read it as a string too. A scalar that holds a `"` or a `\\` is reported without a fix.
+Double quotes are put around the scalar as written; a scalar that holds a `"` or a `\\` is
+reported without a fix. For a mapping that is no base-60 number (`8000:8000`, `127.0.0.1:80:80`,
+`${PORT}:8000`) the fix is safe: every reader, YAML 1.1 or 1.2, read the plain scalar as that
+string, and reads the quoted one as the same string, interpolated the same way. For a base-60
+one (`2222:22`) it is unsafe: Compose v2 reads the same string before and after, but a YAML 1.1
+reader (docker-compose v1, a PyYAML deployment script) read the number 133342 and now reads the
+mapping. That is the mapping the file means and the one Compose v2 already runs, but for that
+reader the behaviour changes (a port is published where an error, or container port 133342, was).
 
 ## References
 - [Compose file reference: ports, short syntax](https://docs.docker.com/reference/compose-file/services/#short-syntax-3)
@@ -109,14 +114,15 @@ def check_service(ctx: ServiceContext) -> Iterator[Violation]:
         line_start = source.text.rfind("\n", 0, local.start) + 1
         if _TAG_BEFORE.search(source.text[line_start : local.start]):
             continue  # `!!str 2222:22`: a string for every reader
+        number = _base60(written)
         fix = None
         if '"' not in written and "\\" not in written:
+            # Quoting keeps what every reader reads, unless a YAML 1.1 reader took it as a number.
             fix = Fix(
                 "Quote the port mapping",
                 (Edit(span.start, span.end, f'"{written}"'),),
-                Applicability.SAFE,
+                Applicability.SAFE if number is None else Applicability.UNSAFE,
             )
-        number = _base60(written)
         if number is not None:
             yield META.violation(
                 span,

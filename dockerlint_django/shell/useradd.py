@@ -1,9 +1,16 @@
 """Reading ``useradd`` and ``adduser`` command lines the way their option parsers do.
 
-Both parse with getopt: short options cluster (``-rl``), and an option that takes a value swallows
-the rest of its cluster or the next word (``-gl`` is group ``l``, not ``-g`` plus ``-l``). Rules
-about the users an image creates (DJ031, DJ032, DJ036) share this reading so that they agree on
-what a command line means.
+Three programs answer to these names. ``useradd`` is shadow-utils' everywhere; so is ``adduser`` on
+Fedora, RHEL and their kin, where it is a link to ``useradd``. Debian's ``adduser`` is a Perl
+wrapper whose Getopt::Long takes long options with one dash or two (``-system`` is
+``--system``) and unique abbreviations. BusyBox's (Alpine) parses with getopt: short options
+cluster (``-SD``), and an option that takes a value swallows the rest of its cluster or the next
+word (``-gl`` is group ``l``, not ``-g`` plus ``-l``); so does shadow's ``useradd``.
+
+``family`` is the base image's distribution family when it is known; without it, an ``adduser``
+word that Debian and BusyBox would read differently (``-system``) makes the command unknown, and
+so does an option neither of them has. Rules about the users an image creates (DJ031, DJ032,
+DJ036, and ``accounts``) share this reading so that they agree on what a command line means.
 """
 
 from __future__ import annotations
@@ -11,16 +18,23 @@ from __future__ import annotations
 from dockerlint_django._record import record
 from dockerlint_django.shell.syntax import SimpleCommand, Word
 
+# Families whose `adduser` is shadow-utils' useradd under another name, and BusyBox's applet.
+USERADD_FAMILIES = frozenset({"rhel", "fedora", "centos", "amazonlinux"})
+_BUSYBOX_FAMILIES = frozenset({"alpine", "wolfi", "busybox"})
+
 # useradd(8) (shadow-utils): short options that take a value.
 _USERADD_SHORT_VALUE = frozenset("bcdefgGkKpRPsuZF")
 _USERADD_LONG = {
     # name -> takes a value
+    "--add-subids-for-system": False,
+    "--badname": False,
     "--base-dir": True,
     "--btrfs-subvolume-home": False,
     "--comment": True,
     "--home-dir": True,
     "--defaults": False,
     "--expiredate": True,
+    "--extrausers": False,
     "--inactive": True,
     "--gid": True,
     "--groups": True,
@@ -43,24 +57,42 @@ _USERADD_LONG = {
     "--selinux-range": True,
 }
 _USERADD_SHORT_LONG = {
+    "b": "--base-dir",
+    "c": "--comment",
+    "d": "--home-dir",
+    "D": "--defaults",
+    "e": "--expiredate",
+    "f": "--inactive",
+    "F": "--add-subids-for-system",
+    "g": "--gid",
+    "G": "--groups",
+    "h": "--help",
+    "k": "--skel",
+    "K": "--key",
     "l": "--no-log-init",
     "m": "--create-home",
     "M": "--no-create-home",
     "N": "--no-user-group",
+    "o": "--non-unique",
+    "p": "--password",
+    "P": "--prefix",
     "r": "--system",
+    "R": "--root",
+    "s": "--shell",
     "u": "--uid",
-    "g": "--gid",
-    "d": "--home-dir",
+    "U": "--user-group",
+    "Z": "--selinux-user",
 }
-# adduser: Debian's Perl wrapper (long options) and BusyBox's applet (short options).
-_ADDUSER_SHORT_VALUE = frozenset("hgsGuk")
-_ADDUSER_LONG = {
+# Debian's adduser (Getopt::Long): every option is long; `-c` is --conf, `-q` --quiet.
+_DEBIAN_LONG = {
     "--home": True,
     "--shell": True,
     "--no-create-home": False,
     "--uid": True,
     "--firstuid": True,
     "--lastuid": True,
+    "--firstgid": True,
+    "--lastgid": True,
     "--gecos": True,
     "--comment": True,
     "--ingroup": True,
@@ -73,20 +105,45 @@ _ADDUSER_LONG = {
     "--add_extra_groups": False,
     "--conf": True,
     "--quiet": False,
+    "--verbose": False,
     "--debug": False,
+    "--help": False,
+    "--version": False,
     "--force-badname": False,
     "--allow-badname": False,
+    "--allow-bad-names": False,
     "--allow-all-names": False,
     "--encrypt-home": False,
     "--extrausers": False,
+    "--stdoutmsglevel": True,
+    "--stderrmsglevel": True,
+    "--logmsglevel": True,
 }
-_ADDUSER_SHORT_LONG = {
-    "u": "--uid",
-    "G": "--ingroup",
+_DEBIAN_SHORT_LONG = {"c": "--conf", "q": "--quiet", "h": "--help", "v": "--verbose"}
+# BusyBox's adduser: getopt_long with these long names.
+_BUSYBOX_SHORT_VALUE = frozenset("hgsGuk")
+_BUSYBOX_LONG = {
+    "--home": True,
+    "--gecos": True,
+    "--shell": True,
+    "--ingroup": True,
+    "--disabled-password": False,
+    "--empty-password": False,
+    "--system": False,
+    "--no-create-home": False,
+    "--uid": True,
+    "--skel": True,
+}
+_BUSYBOX_SHORT_LONG = {
     "h": "--home",
-    "H": "--no-create-home",
-    "S": "--system",
+    "g": "--gecos",
+    "s": "--shell",
+    "G": "--ingroup",
     "D": "--disabled-password",
+    "S": "--system",
+    "H": "--no-create-home",
+    "u": "--uid",
+    "k": "--skel",
 }
 
 
@@ -101,7 +158,9 @@ class Option:
 class UserAdd:
     """One ``useradd``/``adduser`` invocation."""
 
-    tool: str  # "useradd" or "adduser"
+    # What parses the command line: "useradd" (shadow-utils, also `adduser` on Fedora/RHEL) or
+    # "adduser" (Debian's or BusyBox's).
+    tool: str
     command: SimpleCommand
     tool_word: Word
     options: tuple[Option, ...]
@@ -120,9 +179,14 @@ class UserAdd:
         return found[-1] if found else None
 
     @property
+    def creates_user(self) -> bool:
+        """The command creates an account (``useradd -D`` only prints or sets defaults)."""
+        return not (self.has("--defaults") or self.has("--help") or self.has("--version"))
+
+    @property
     def user(self) -> str | None:
         """The login created; None when unknown or when ``adduser USER GROUP`` creates nobody."""
-        if not self.operands or self.operands[0].value is None:
+        if not self.operands or self.operands[0].value is None or not self.creates_user:
             return None
         if self.tool == "adduser" and len(self.operands) >= 2:
             return None
@@ -162,6 +226,27 @@ class UserAdd:
             return None
         return self.user
 
+    @property
+    def extra_groups(self) -> frozenset[str] | None:
+        """The supplementary groups the command gives the user; None when not known.
+
+        ``useradd -G a,b``; Debian's ``adduser --add-extra-groups`` adds adduser.conf's
+        EXTRA_GROUPS, which are not known here. BusyBox's ``-G`` is the primary group.
+        """
+        if self.unknown:
+            return None
+        if self.tool == "useradd":
+            found = [o for o in self.options if o.name == "--groups"]
+            if not found:
+                return frozenset()
+            value = found[-1].value
+            if value is None:
+                return None
+            return frozenset(g for g in value.split(",") if g)
+        if self.has("--add-extra-groups") or self.has("--add_extra_groups"):
+            return None
+        return frozenset()
+
 
 def _basename(word: Word) -> str | None:
     return None if word.value is None else word.value.rsplit("/", 1)[-1]
@@ -175,15 +260,54 @@ def _long_name(given: str, table: dict[str, bool]) -> str | None:
     return matches[0] if len(matches) == 1 else None
 
 
-def parse(cmd: SimpleCommand) -> UserAdd | None:
+def parse(cmd: SimpleCommand, family: str = "") -> UserAdd | None:
+    """The command as ``useradd``/``adduser`` reads it; None for another command.
+
+    ``family`` is the base image's distribution family ("debian", "alpine", "rhel", …; "" when
+    unknown): it decides which ``adduser`` runs.
+    """
     if not cmd.words:
         return None
-    tool = _basename(cmd.words[0])
-    if tool not in ("useradd", "adduser"):
+    name = _basename(cmd.words[0])
+    if name not in ("useradd", "adduser"):
         return None
-    short_value = _USERADD_SHORT_VALUE if tool == "useradd" else _ADDUSER_SHORT_VALUE
-    long_table = _USERADD_LONG if tool == "useradd" else _ADDUSER_LONG
-    short_long = _USERADD_SHORT_LONG if tool == "useradd" else _ADDUSER_SHORT_LONG
+    if name == "useradd" or family in USERADD_FAMILIES:
+        return _parse_getopt(
+            cmd, "useradd", _USERADD_SHORT_VALUE, _USERADD_LONG, _USERADD_SHORT_LONG
+        )
+    if family == "debian":
+        return _parse_debian(cmd)
+    if family in _BUSYBOX_FAMILIES:
+        return _parse_getopt(
+            cmd, "adduser", _BUSYBOX_SHORT_VALUE, _BUSYBOX_LONG, _BUSYBOX_SHORT_LONG
+        )
+    # Either wrapper may run: read it as both, and trust only what they agree on.
+    busybox = _parse_getopt(
+        cmd, "adduser", _BUSYBOX_SHORT_VALUE, _BUSYBOX_LONG | _DEBIAN_LONG, _BUSYBOX_SHORT_LONG
+    )
+    if busybox.unknown:
+        return busybox
+    for w in cmd.words[1:]:
+        v = w.value or ""
+        if v == "--":
+            break
+        if len(v) > 2 and v.startswith("-") and not v.startswith("--"):
+            # `-system`: Debian's --system, BusyBox's `-s ystem` (a shell).
+            given = "--" + v[1:].partition("=")[0].lower()
+            if _long_name(given, _DEBIAN_LONG) is not None:
+                return UserAdd(
+                    "adduser", cmd, cmd.words[0], busybox.options, busybox.operands, True
+                )
+    return busybox
+
+
+def _parse_getopt(
+    cmd: SimpleCommand,
+    tool: str,
+    short_value: frozenset[str],
+    long_table: dict[str, bool],
+    short_long: dict[str, str],
+) -> UserAdd:
     options: list[Option] = []
     operands: list[Word] = []
     unknown = False
@@ -208,6 +332,9 @@ def parse(cmd: SimpleCommand) -> UserAdd | None:
             given, eq, inline = v.partition("=")
             name = _long_name(given, long_table)
             if name is None:
+                # An option this reading does not have: whether it takes a value, and so which
+                # words are operands, is not known.
+                unknown = True
                 options.append(Option(given, inline if eq else None, w))
                 continue
             value: str | None = None
@@ -237,3 +364,44 @@ def parse(cmd: SimpleCommand) -> UserAdd | None:
             options.append(Option(name, None, w))
             k += 1
     return UserAdd(tool, cmd, cmd.words[0], tuple(options), tuple(operands), unknown)
+
+
+def _parse_debian(cmd: SimpleCommand) -> UserAdd:
+    """Debian's adduser: Getopt::Long, one dash or two, unique abbreviations, any case."""
+    options: list[Option] = []
+    operands: list[Word] = []
+    unknown = False
+    words = cmd.words[1:]
+    i = 0
+    only_operands = False
+    while i < len(words):
+        w = words[i]
+        v = w.value
+        i += 1
+        if v is None:
+            unknown = True
+            operands.append(w)
+            continue
+        if only_operands or not v.startswith("-") or v == "-":
+            operands.append(w)
+            continue
+        if v == "--":
+            only_operands = True
+            continue
+        body, eq, inline = v.lstrip("-").partition("=")
+        name = _DEBIAN_SHORT_LONG.get(body) if len(body) == 1 else None
+        if name is None:
+            name = _long_name("--" + body.lower(), _DEBIAN_LONG)
+        if name is None:
+            unknown = True  # adduser stops with an error, or an option this tool does not know
+            options.append(Option(v, inline if eq else None, w))
+            continue
+        value: str | None = None
+        if _DEBIAN_LONG[name]:
+            if eq:
+                value = inline
+            elif i < len(words):
+                value = words[i].value
+                i += 1
+        options.append(Option(name, value, w))
+    return UserAdd("adduser", cmd, cmd.words[0], tuple(options), tuple(operands), unknown)
