@@ -216,6 +216,18 @@ def config_json(project: Project) -> dict[str, Any]:
     return doc
 
 
+def _go_numbers(value: Any) -> Any:
+    """The raw model as Go's encoding/json prints it: a whole float64 (a YAML `1.0`) has no
+    fraction (`1`)."""
+    if isinstance(value, dict):
+        return {k: _go_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_go_numbers(v) for v in value]
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return int(value)
+    return value
+
+
 def _drop_bare_args(build: dict[str, Any]) -> None:
     """Compose leaves out a build argument that has no value (the model keeps it as unknown)."""
     args = build.get("args")
@@ -255,6 +267,7 @@ def _raw(project: Project) -> dict[str, Any]:
             build = printed.get("build")
             if isinstance(build, dict):
                 _drop_bare_args(build)
+            printed = _go_numbers(printed)
             services[name] = printed
     doc["name"] = project.name
     return doc
