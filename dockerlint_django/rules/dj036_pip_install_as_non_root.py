@@ -62,7 +62,7 @@ from dockerlint_django.rules._base import (
     Violation,
 )
 from dockerlint_django.shell import useradd
-from dockerlint_django.shell.commands import PipInstall, pip_install
+from dockerlint_django.shell.commands import PipInstall, pip_install, run_environment
 from dockerlint_django.shell.syntax import SimpleCommand
 
 META = RuleMeta(
@@ -149,14 +149,15 @@ def check(ctx: Context) -> Iterator[Violation]:
         if "VIRTUAL_ENV" in variables:
             continue
         venv_here = False
+        env = run_environment(run.instruction, run.commands, variables, state.shell)
         for cmd in run.commands:
             if _creates_venv(cmd) or _activates_venv(cmd):
                 venv_here = True
-            pip = pip_install(cmd)
+            pip = pip_install(cmd, env)
             if pip is None or venv_here or _own_interpreter(cmd):
                 continue
-            if any(w.value is None for w in (*pip.options, *pip.packages)):
-                continue  # `$PIP_ARGS` may hold --target or --user
+            if pip.hidden:
+                continue  # `$PIP_ARGS` may hold --target or --user; `-r $DIR/x.txt` cannot
             if _writes_elsewhere(pip, variables):
                 continue
             if pip.tool == "uv" and not (
