@@ -253,8 +253,7 @@ class TestCheck:
         # stage named for development); the production build is clean.
         assert code == 0
         found = {
-            (f["filename"], f["code"], f["location"]["row"], f["severity"])
-            for f in json.loads(out)
+            (f["filename"], f["code"], f["location"]["row"], f["severity"]) for f in json.loads(out)
         }
         assert ("docker/Dockerfile", "DJ027", 16, "info") in found
 
