@@ -51,9 +51,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from dockerlint_django.analysis import Analysis, RunStep
 from dockerlint_django.dockerfile.edits import insert_word_after
 from dockerlint_django.fix import Applicability, Edit, Fix
+from dockerlint_django.rules._apt_config import configured_before
+from dockerlint_django.rules._apt_config import configuring as apt_configuring
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
 from dockerlint_django.shell.commands import apt, from_expansion, run_environment
 
@@ -80,42 +81,14 @@ def _option_value(v: str | None) -> str | None:
 _CONFIGURED = re.compile(r"APT::Install-Recommends\s*\\?[\"']?\s*(?:0|false|no)\b", re.I)
 
 
-def _configuring(a: Analysis) -> list[RunStep]:
-    """The RUNs that write apt's configuration to leave recommends out."""
-    out = []
-    for run in a.runs:
-        ins = run.instruction
-        if run.onbuild or run.stage is None:
-            continue
-        text = "\n".join([ins.args.text, *(d.content for d in ins.heredocs)])
-        if "apt.conf" in text and _CONFIGURED.search(text):
-            out.append(run)
-    return out
-
-
-def _configured_off(configuring: list[RunStep], run: RunStep) -> bool:
-    """A RUN before this one, in its stage or a parent, configured apt so (an ONBUILD trigger
-    runs after all of the parent's RUNs)."""
-    if run.stage is None or not configuring:
-        return False
-    chain = {s.index for s in run.stage.chain}
-    at = run.instruction.span.start
-    return any(
-        c.stage is not None
-        and c.stage.index in chain
-        and (run.onbuild or c.instruction.span.start < at)
-        for c in configuring
-    )
-
-
 def check(ctx: Context) -> Iterator[Violation]:
     a = ctx.analysis
     a_source = a.source
-    configuring = _configuring(a)
+    configuring = apt_configuring(a, _CONFIGURED)
     for run in a.runs:
         if not a.ships(run):
             continue  # a builder stage's layers never reach the image (only what is copied out)
-        if _configured_off(configuring, run):
+        if configured_before(configuring, run):
             continue
         state = run.state
         env = run_environment(

@@ -51,9 +51,11 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from dockerlint_django.analysis import Analysis, RunStep, script_commands
+from dockerlint_django.analysis import RunStep, script_commands
 from dockerlint_django.dockerfile.edits import insert_word_after
 from dockerlint_django.fix import Applicability, Edit, Fix
+from dockerlint_django.rules._apt_config import configured_before
+from dockerlint_django.rules._apt_config import configuring as apt_configuring
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
 from dockerlint_django.shell.commands import (
     apt,
@@ -116,34 +118,6 @@ _CONFIGURED = re.compile(r"APT::Get::Assume-Yes\s*\\?[\"']?\s*(?:true|yes|1)\b",
 _HEREDOC_ONLY = re.compile(r"\s*<<-?\s*(?:\"[^\"]*\"|'[^']*'|\S+)\s*\Z")
 
 
-def _configuring(a: Analysis) -> list[RunStep]:
-    """The RUNs that write apt's configuration to assume yes."""
-    out = []
-    for run in a.runs:
-        ins = run.instruction
-        if run.onbuild or run.stage is None:
-            continue
-        text = "\n".join([ins.args.text, *(d.content for d in ins.heredocs)])
-        if "apt.conf" in text and _CONFIGURED.search(text):
-            out.append(run)
-    return out
-
-
-def _configured_yes(configuring: list[RunStep], run: RunStep) -> bool:
-    """A RUN before this one, in its stage or a parent, configured apt so (an ONBUILD trigger
-    runs after all of the parent's RUNs)."""
-    if run.stage is None or not configuring:
-        return False
-    chain = {s.index for s in run.stage.chain}
-    at = run.instruction.span.start
-    return any(
-        c.stage is not None
-        and c.stage.index in chain
-        and (run.onbuild or c.instruction.span.start < at)
-        for c in configuring
-    )
-
-
 def _script_of(run: RunStep, cmd: SimpleCommand) -> Script | None:
     """The script whose exit status is the RUN's, when ``cmd`` is one of its commands."""
     ins = run.instruction
@@ -171,9 +145,9 @@ def _failure_fails_build(run: RunStep, cmd: SimpleCommand) -> bool:
 def check(ctx: Context) -> Iterator[Violation]:
     a = ctx.analysis
     a_source = a.source
-    configuring = _configuring(a)
+    configuring = apt_configuring(a, _CONFIGURED)
     for run in a.runs:
-        if _configured_yes(configuring, run):
+        if configured_before(configuring, run):
             continue
         state = run.state
         env = run_environment(
