@@ -1,6 +1,11 @@
 from __future__ import annotations
 
 import csv
+import os
+import pty
+import select
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,3 +61,41 @@ def corpus_tree(dest: Path, projects: set[str] | None = None) -> Path:
         # Each project is the root of its repository, as in a checkout: paths count from there.
         (dest / project / ".git").mkdir(exist_ok=True)
     return dest
+
+
+# Environment variables that change what the command prints: left out of terminal runs.
+ENV_KNOBS = ("NO_COLOR", "FORCE_COLOR", "PRE_COMMIT", "GITHUB_ACTIONS")
+
+
+def in_terminal(args: list[str], cwd: Path, env_extra: dict[str, str] | None = None) -> str:
+    """What ``dockerlint-django ARGS`` prints to a terminal."""
+    env = {k: v for k, v in os.environ.items() if k not in ENV_KNOBS}
+    env.update(env_extra or {})
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dockerlint_django", *args],
+            stdout=follower,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            cwd=cwd,
+            env=env,
+        )
+        os.close(follower)
+        chunks: list[bytes] = []
+        while True:
+            ready, _, _ = select.select([leader], [], [], 30)
+            if not ready:
+                break
+            try:
+                data = os.read(leader, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        proc.wait(timeout=30)
+    finally:
+        os.close(leader)
+    # The terminal turns each line break into CR LF.
+    return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")

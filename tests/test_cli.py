@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
-import select
 import stat
 import subprocess
 import sys
@@ -24,6 +22,7 @@ from dockerlint_django import __version__
 from dockerlint_django import rules as registry
 from dockerlint_django.cli import cli
 from dockerlint_django.config import load_file
+from tests.conftest import in_terminal
 
 # A user that exists, with its group: what the user rules (DJ030/DJ031/DJ035) want.
 RUNNER = "RUN groupadd -r app && useradd --no-log-init -r -g app app\nUSER app:app\n"
@@ -432,42 +431,10 @@ class TestOutputOptions:
         self, project: Path, extra: list[str], env: dict[str, str], coloured: bool
     ) -> None:
         write("Dockerfile", ERROR)
-        out = _run_in_terminal(["check", *extra], project, env)
+        out = in_terminal(["check", *extra], project, env)
         assert ("\x1b[" in out) is coloured
         assert "Dockerfile:6:1:" in ANSI.sub("", out)
         assert "DJ001" in ANSI.sub("", out)
-
-
-def _run_in_terminal(args: list[str], cwd: Path, env_extra: dict[str, str]) -> str:
-    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
-    env.update(env_extra)
-    leader, follower = pty.openpty()
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "dockerlint_django", *args],
-            stdout=follower,
-            stderr=subprocess.DEVNULL,
-            stdin=subprocess.DEVNULL,
-            cwd=cwd,
-            env=env,
-        )
-        os.close(follower)
-        chunks: list[bytes] = []
-        while True:
-            ready, _, _ = select.select([leader], [], [], 30)
-            if not ready:
-                break
-            try:
-                data = os.read(leader, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not data:
-                break
-            chunks.append(data)
-        proc.wait(timeout=30)
-    finally:
-        os.close(leader)
-    return b"".join(chunks).decode("utf-8")
 
 
 class TestStdin:

@@ -8,8 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
-from tests.test_text_output import in_terminal
+from tests.conftest import ROOT, in_terminal
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

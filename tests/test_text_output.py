@@ -9,12 +9,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import pty
 import re
-import select
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +24,10 @@ from dockerlint_django.formatters import FormatOptions, writer
 from dockerlint_django.results import FileResult, Finding
 from dockerlint_django.rules._base import Severity
 from dockerlint_django.source import SourceFile, Span
+from tests.conftest import ENV_KNOBS, in_terminal
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 DOCS = "https://github.com/dockerlint-django/dockerlint-django/blob/main/rules/"
-ENV_KNOBS = ("NO_COLOR", "FORCE_COLOR", "PRE_COMMIT", "GITHUB_ACTIONS")
 
 CASING = "FROM python:3.11 as build\nFROM python:3.11\n"
 DJ108_LINE = "Dockerfile:1:18: DJ108 [*] [info] 'as' does not match the case of 'FROM'; write 'AS'"
@@ -61,40 +56,6 @@ def write(path: str, text: str) -> None:
 
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner().invoke(cli, list(args), env=env)
-
-
-def in_terminal(args: list[str], cwd: Path, env_extra: dict[str, str] | None = None) -> str:
-    """What ``dockerlint-django ARGS`` prints to a terminal."""
-    env = {k: v for k, v in os.environ.items() if k not in ENV_KNOBS}
-    env.update(env_extra or {})
-    leader, follower = pty.openpty()
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "dockerlint_django", *args],
-            stdout=follower,
-            stderr=subprocess.DEVNULL,
-            stdin=subprocess.DEVNULL,
-            cwd=cwd,
-            env=env,
-        )
-        os.close(follower)
-        chunks: list[bytes] = []
-        while True:
-            ready, _, _ = select.select([leader], [], [], 30)
-            if not ready:
-                break
-            try:
-                data = os.read(leader, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not data:
-                break
-            chunks.append(data)
-        proc.wait(timeout=30)
-    finally:
-        os.close(leader)
-    # The terminal turns each line break into CR LF.
-    return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
 
 
 def block(stdout: str) -> str:
