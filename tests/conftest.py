@@ -9,6 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Generated tests explore the same examples on every run, so that CI's verdict depends on the
+# code and not on the draw; `HYPOTHESIS_PROFILE=explore` draws new ones, to hunt for bugs (each
+# one found becomes a regular test).
+settings.register_profile("default", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
