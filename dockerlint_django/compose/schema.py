@@ -149,8 +149,10 @@ class _Compiler:
         if "required" in schema:
             checks.append(self._required(schema["required"]))
         if "items" in schema:
-            # uniqueItems is not enforced: Compose accepts `dns: [a, a]` and `args: [a=1, a=1]`.
-            checks.append(self._array(schema.get("items"), False))
+            # uniqueItems holds only where Compose was seen to enforce it (_UNIQUE): it accepts
+            # `dns: [a, a]`, `ports: [80, 80]` and `args: [a=1, a=1]`, which its loader reads
+            # into other shapes before validating.
+            checks.append(self._array(schema.get("items"), bool(schema.get(_UNIQUE_MARK))))
         if "oneOf" in schema:
             checks.append(self._one_of([self.compile(s) for s in schema["oneOf"]]))
         if "anyOf" in schema:
@@ -343,10 +345,19 @@ def _scalar_of(value: Any) -> Scalar:
 _validator: Check | None = None
 
 
+# Service keys whose duplicate items `docker compose config` rejects ("items at 0 and 1 are
+# equal"), checked one by one against the oracle; the other uniqueItems of the schema it accepts.
+_UNIQUE = ("external_links", "group_add", "security_opt", "volumes_from")
+_UNIQUE_MARK = "x-dockerlint-unique"
+
+
 def _compiled() -> Check:
     global _validator
     if _validator is None:
         root = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+        service = root["definitions"]["service"]["properties"]
+        for key in _UNIQUE:
+            service[key][_UNIQUE_MARK] = True
         _validator = _Compiler(root).compile(root)
     return _validator
 
