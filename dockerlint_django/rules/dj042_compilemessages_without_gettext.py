@@ -64,7 +64,7 @@ from dockerlint_django.dockerfile.edits import insert_line_before
 from dockerlint_django.dockerfile.model import Stage
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
-from dockerlint_django.rules.dj041_collectstatic_without_noinput import failure_stops_run
+from dockerlint_django.rules._failure import failure_stops_run
 from dockerlint_django.shell.commands import AptCommand, apt, django_command
 from dockerlint_django.shell.syntax import SimpleCommand, Word
 
