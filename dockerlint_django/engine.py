@@ -278,7 +278,8 @@ def extra_targets(analysis: Analysis, config: Config) -> list[Stage]:
 
     Besides the stage the file is linted as, a build can target any stage; the ones that are
     images of their own are the leaves (no stage builds FROM them or copies from them) that set
-    their own start command, and it starts a web server: `prod` before a last `dev`. Under a
+    their own start command, and it starts a web server: `prod` before a last `dev` (stages only
+    development stages build on count as leaves). Under a
     Compose build's target the last stage is one too (what a build without --target makes):
     `docker-compose.yml` builds `dev`, the deployment the last stage. A stage named for
     development is left out: it is judged when it is the one built (then production-only advice
@@ -290,10 +291,14 @@ def extra_targets(analysis: Analysis, config: Config) -> list[Stage]:
     primary = df.final
     if len(stages) < 2 or primary is None:
         return []
+    # Stages another image is built from. A stage only development stages build on is still an
+    # image of its own (`production`, then `dev FROM production`): what the deployment builds.
     used: set[int] = set()
     for stage in stages:
+        for_production = config.stage_development_reason(stage.name) is None
         if stage.parent is not None:
-            used.add(stage.parent.index)
+            if for_production:
+                used.add(stage.parent.index)
         elif stage.base is None and not any(c in stage.from_.args.text for c in ":/@"):
             return []  # `FROM $BASE`: perhaps a stage
         for ins in stage.instructions:
@@ -301,7 +306,7 @@ def extra_targets(analysis: Analysis, config: Config) -> list[Stage]:
                 if "$" in ref:
                     return []
                 found = df.stage_ref(ref)
-                if found is not None:
+                if found is not None and for_production:
                     used.add(found.index)
     last = stages[-1]
     out: list[Stage] = []

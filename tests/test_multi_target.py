@@ -474,3 +474,19 @@ class TestFlatten:
         second = replace(first, message="unknown flag: b")
         (result,) = flatten([FileResult("Dockerfile", None, None, findings=[first, second])])
         assert len(result.findings) == 2
+
+
+def test_a_stage_only_development_stages_build_on_is_a_target_of_its_own() -> None:
+    # torchbox's shape: the deployment builds `production`; `dev` adds tooling on top of it.
+    text = (
+        "FROM python:3.12 AS production\n"
+        "RUN useradd --no-log-init -r app\nUSER app\n"
+        "CMD gunicorn app.wsgi\n"
+        "FROM production AS dev\n"
+        'CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]\n'
+    )
+    finding = only(lint(text, Config(select=("DJ001",))), "DJ001", 4)
+    assert finding.message.endswith("(in the image built with --target production)")
+    # A production stage built on it makes it a base, not an image of its own.
+    based = text.replace("AS dev", "AS web")
+    assert found(lint(based, Config(select=("DJ001",))), "DJ001") == []
