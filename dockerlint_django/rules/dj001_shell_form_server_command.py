@@ -213,6 +213,23 @@ def _fix_keeps_behaviour(ctx: Context, command: Command) -> bool:
     return True
 
 
+def _needs_shell(command: Command) -> str:
+    """How the command line uses the shell, which a JSON array would hand to the program as
+    words: "several" commands (`migrate && gunicorn`), "one" with expansions, redirections or
+    assignments (`$PORT`, `2>&1`), or "" for none."""
+    ins = command.instruction
+    if ins is None:
+        return ""
+    parsed = script_commands(ins.args)
+    if len(parsed.commands) > 1:
+        return "several"
+    text = ins.args.text
+    if "$" in text or "`" in text or parsed.errors:
+        return "one"
+    cmd = parsed.commands[0] if parsed.commands else None
+    return "one" if cmd is not None and (cmd.assignments or cmd.redirects) else ""
+
+
 def _json_fix(ctx: Context, command: Command) -> Fix | None:
     ins = command.instruction
     if ins is None or ins.heredocs:
@@ -365,13 +382,25 @@ def check(ctx: Context) -> Iterator[Violation]:
     if not shell or posixpath.basename(shell[0]) not in ("sh", "dash"):
         severity = Severity.INFO
         notes.append("a SHELL instruction replaced /bin/sh; whether it passes signals is unknown")
+    needs_shell = _needs_shell(command)
     text = command.instruction.args.text if command.instruction is not None else ""
-    if ("$" in text or "`" in text) and hop.exec_prefixed:
+    if needs_shell and re.search(r"(?:^|[;&|\s])(?:while|until|for)\s", text):
+        # A restart loop: `exec` would end it. The platform's restart policy does its job.
+        advice = (
+            "the loop keeps the shell in front of the server; start the server in exec form and "
+            "let the restart policy (Compose `restart:`, `docker run --restart`) restart it"
+        )
+    elif needs_shell and hop.exec_prefixed:
         advice = 'the JSON form would need `["sh", "-c", "exec …"]` here'
-    elif "$" in text or "`" in text:
-        # The command needs the shell (`$PORT`): a JSON array would pass `$PORT` literally
-        # (DJ004), so the advice keeps the shell and hands the server the process.
-        advice = f'start the server with `exec` ({keyword} exec …, or ["sh", "-c", "exec …"])'
+    elif needs_shell:
+        # The command needs the shell (`$PORT`, `migrate && gunicorn`, `2>&1`): a JSON array
+        # would pass those to the program as words (DJ004), so the advice keeps the shell and
+        # hands the server the process.
+        advice = (
+            f'put `exec` before the server ({keyword} … && exec …, or ["sh", "-c", "… && exec …"])'
+            if needs_shell == "several"
+            else f'start the server with `exec` ({keyword} exec …, or ["sh", "-c", "exec …"])'
+        )
     else:
         advice = "write it as a JSON array"
     message = (

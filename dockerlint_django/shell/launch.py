@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 from typing import Literal, Protocol
 
-from dockerlint_django._record import record
+from dockerlint_django._record import record, replace
 from dockerlint_django.shell.scripts import (
     ScriptHow,
     ScriptNotFound,
@@ -319,6 +319,24 @@ def resolve_shell_form(
     return resolve_launch([*shell, Word.literal(script)])
 
 
+# `$VENV/bin/gunicorn`, `${APP_HOME}/.venv/bin/uvicorn`: a server whose folder a variable names.
+_SERVER_IN_FOLDER = re.compile(
+    r"\$\{?[A-Za-z_]\w*\}?(?:/[\w.+-]+)*/(gunicorn|uvicorn|daphne|hypercorn|granian|uwsgi)"
+)
+
+
+def _server_behind_a_folder(word: Word) -> Word | None:
+    """The program is known whatever the folder variable holds (programs are compared by
+    basename): the word with that name as its value. An unquoted variable holding spaces would
+    split the word, which a folder path does not do."""
+    if word.quoted or len(word.expansions) != 1 or word.expansions[0].kind != "parameter":
+        return None
+    m = _SERVER_IN_FOLDER.fullmatch(word.raw.text)
+    if m is None:
+        return None
+    return replace(word, value=m.group(1))
+
+
 def basename(value: str) -> str:
     """Programs are compared by basename: ``/venv/bin/gunicorn`` is ``gunicorn``."""
     return value.rstrip("/").rsplit("/", 1)[-1]
@@ -452,6 +470,9 @@ class _Resolver:
             if i >= len(words):
                 return self.result("empty", None, ())
             word = words[i]
+            if word.value is None and isinstance(word, Word):
+                word = _server_behind_a_folder(word) or word
+                words[i] = word
             if word.value is None or self.hops > MAX_HOPS:
                 raise _Unknown(word)
             name = basename(word.value)
