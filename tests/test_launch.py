@@ -192,6 +192,11 @@ def test_python_without_module() -> None:
             ["setpriv"],
         ),
         (["setpriv", "--reuid", "1000", "gunicorn", "app"], ["setpriv"]),
+        (["runuser", "-u", "app", "--", "gunicorn", "app"], ["runuser"]),
+        (["runuser", "--user=app", "-g", "app", "gunicorn", "app"], ["runuser"]),
+        (["chpst", "-u", "app:app", "gunicorn", "app"], ["chpst"]),
+        (["chpst", "-uapp", "-e", "/etc/env", "-v", "gunicorn", "app"], ["chpst"]),
+        (["s6-setuidgid", "app", "gunicorn", "app"], ["s6-setuidgid"]),
         (["uv", "run", "gunicorn", "app"], ["uv run"]),
         (["uv", "run", "--frozen", "--no-dev", "--with", "x", "gunicorn", "app"], ["uv run"]),
         (["uv", "run", "--", "gunicorn", "app"], ["uv run"]),
@@ -427,6 +432,20 @@ def test_unknown_words_in_launcher_position() -> None:
     assert shell_form("env -S 'gunicorn app'").kind == "unknown"
     unknown = shell_form("${SERVER} app")
     assert unknown.program is not None and unknown.program.value is None
+
+
+def test_runuser_forms_that_run_a_string_or_a_shell_are_not_followed() -> None:
+    assert launch("runuser", "app", "-c", "gunicorn app").kind == "unknown"
+    assert launch("runuser", "-l", "app", "-c", "gunicorn app").kind == "unknown"
+    assert launch("runuser", "-u", "app", "-c", "gunicorn app").kind == "unknown"
+
+
+def test_a_server_in_a_folder_a_variable_names_is_known() -> None:
+    assert shell_form("$VENV/bin/gunicorn app").kind == "gunicorn"
+    assert shell_form("${APP_HOME}/.venv/bin/uvicorn app:app").kind == "uvicorn"
+    # Quoted, or with a default the variable might replace, it stays what it was.
+    assert shell_form('"$VENV/bin/gunicorn" app').kind == "unknown"
+    assert shell_form("${VENV:-/x}/bin/gunicorn app").kind == "unknown"
 
 
 def test_unknown_server_arguments_do_not_matter() -> None:

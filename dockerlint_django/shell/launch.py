@@ -368,6 +368,23 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Options that take a separate argument, per launcher ("-x" letters, "--long" names).
 _TINI_ARGS = "pe"
 _DUMB_INIT_ARGS = ("r", frozenset({"--rewrite"}))
+# runit's chpst: the letters whose option takes a value (-u user, -e dir, -/ root, …).
+_CHPST_ARGS = "uUbe/nlLmdopfcrt"
+_RUNUSER_ARGS = frozenset({"--user", "--group", "--supplementary-group", "--shell"})
+
+
+def _runuser_command(words: Sequence[WordLike], j: int) -> int:
+    """Where ``runuser -u USER [--] COMMAND`` puts its command. The other forms (``runuser USER
+    -c 'string'``, a login shell) run a string or a shell: not followed."""
+    end = _skip_options(words, j, "ugGs", _RUNUSER_ARGS | {"--whitelist-environment"})
+    options = [w.value or "" for w in words[j:end]]
+    if any(o in ("-c", "--command", "-l", "--login", "-") for o in options) or not any(
+        o.startswith(("-u", "--user")) for o in options
+    ):
+        raise _Unknown(words[j] if j < len(words) else words[j - 1])
+    return end
+
+
 _SETPRIV_ARGS = frozenset(
     {"--reuid", "--regid", "--ruid", "--euid", "--rgid", "--egid", "--groups", "--inh-caps"}
     | {"--ambient-caps", "--bounding-set", "--securebits", "--pdeathsig", "--selinux-label"}
@@ -489,10 +506,15 @@ class _Resolver:
                 i = self.launcher(
                     "dumb-init", words, i, _skip_options(words, i + 1, *_DUMB_INIT_ARGS)
                 )
-            elif name in ("gosu", "su-exec"):
+            elif name in ("gosu", "su-exec", "s6-setuidgid"):
+                # USER then the command.
                 if i + 1 < n and words[i + 1].value is None:
                     raise _Unknown(words[i + 1])
                 i = self.launcher(name, words, i, min(n, i + 2))
+            elif name == "chpst":
+                i = self.launcher(name, words, i, _skip_options(words, i + 1, _CHPST_ARGS))
+            elif name == "runuser":
+                i = self.launcher(name, words, i, _runuser_command(words, i + 1))
             elif name == "setpriv":
                 i = self.launcher(
                     "setpriv", words, i, _skip_options(words, i + 1, "", _SETPRIV_ARGS)
