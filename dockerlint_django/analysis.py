@@ -33,7 +33,7 @@ from dockerlint_django.readers.gunicorn_config import (
     read_config,
     resolve_config_ref,
 )
-from dockerlint_django.shell.commands import django_command, pip_install
+from dockerlint_django.shell.commands import django_command, pip_install, run_environment
 from dockerlint_django.shell.launch import WEB_SERVERS, Launch, resolve_launch
 from dockerlint_django.shell.scripts import DEFAULT_PATH, ImageScripts
 from dockerlint_django.shell.syntax import Script, SimpleCommand, Word, parse_script
@@ -61,6 +61,17 @@ class RunStep:
     @property
     def keyword_span(self) -> Span:
         return self.instruction.keyword_span
+
+    def environment(self) -> dict[str, str]:
+        """The values ENV and ARG give this RUN's shell, where nothing in it can change them
+        (``shell.commands.run_environment``)."""
+        state = self.state
+        return run_environment(
+            self.instruction,
+            self.commands,
+            state.variables if state is not None else {},
+            state.shell if state is not None else None,
+        )
 
 
 # What Gunicorn takes from its environment (F-01, F-02, F-04).

@@ -62,7 +62,7 @@ from dockerlint_django.rules._base import (
     Violation,
 )
 from dockerlint_django.shell import useradd
-from dockerlint_django.shell.commands import PipInstall, pip_install, run_environment
+from dockerlint_django.shell.commands import PipInstall, pip_install
 from dockerlint_django.shell.syntax import SimpleCommand
 
 META = RuleMeta(
@@ -149,7 +149,7 @@ def check(ctx: Context) -> Iterator[Violation]:
         if "VIRTUAL_ENV" in variables:
             continue
         venv_here = False
-        env = run_environment(run.instruction, run.commands, variables, state.shell)
+        env = run.environment()
         for cmd in run.commands:
             if _creates_venv(cmd) or _activates_venv(cmd):
                 venv_here = True

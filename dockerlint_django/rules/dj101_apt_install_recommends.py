@@ -56,7 +56,7 @@ from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._apt_config import configured_before
 from dockerlint_django.rules._apt_config import configuring as apt_configuring
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
-from dockerlint_django.shell.commands import apt, from_expansion, run_environment
+from dockerlint_django.shell.commands import apt, from_expansion
 
 META = RuleMeta(
     code="DJ101",
@@ -90,13 +90,7 @@ def check(ctx: Context) -> Iterator[Violation]:
             continue  # a builder stage's layers never reach the image (only what is copied out)
         if configured_before(configuring, run):
             continue
-        state = run.state
-        env = run_environment(
-            run.instruction,
-            run.commands,
-            state.variables if state is not None else {},
-            state.shell if state is not None else None,
-        )
+        env = run.environment()
         for cmd in run.commands:
             apt_cmd = apt(cmd, env)
             if apt_cmd is None or not apt_cmd.installs_packages or apt_cmd.action_word is None:

@@ -61,7 +61,6 @@ from dockerlint_django.shell.commands import (
     apt,
     failure_fails_script,
     from_expansion,
-    run_environment,
     shell_errexit,
 )
 from dockerlint_django.shell.syntax import Script, SimpleCommand
@@ -149,13 +148,7 @@ def check(ctx: Context) -> Iterator[Violation]:
     for run in a.runs:
         if configured_before(configuring, run):
             continue
-        state = run.state
-        env = run_environment(
-            run.instruction,
-            run.commands,
-            state.variables if state is not None else {},
-            state.shell if state is not None else None,
-        )
+        env = run.environment()
         for cmd in run.commands:
             apt_cmd = apt(cmd, env)
             if (

@@ -63,7 +63,7 @@ from dockerlint_django.analysis import Analysis, RunStep, basename, mounts
 from dockerlint_django.dockerfile.edits import insert_word_after
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
-from dockerlint_django.shell.commands import from_expansion, pip_install, run_environment
+from dockerlint_django.shell.commands import from_expansion, pip_install
 from dockerlint_django.shell.syntax import SimpleCommand
 
 META = RuleMeta(
@@ -153,9 +153,7 @@ def check(ctx: Context) -> Iterator[Violation]:
         dirs = _cache_dirs(variables)
         if _VAR in variables or _cache_mounted(run, dirs):
             continue
-        env = run_environment(
-            run.instruction, run.commands, variables, run.state.shell if run.state else None
-        )
+        env = run.environment()
         exported = False
         for cmd in run.commands:
             if basename(cmd.name) == "export" and any(
