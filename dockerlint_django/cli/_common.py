@@ -12,13 +12,29 @@ import click
 from dockerlint_django import __version__
 from dockerlint_django.config import Config
 from dockerlint_django.engine import exit_code
+from dockerlint_django.formatters.text import visible
 from dockerlint_django.results import FileResult
 from dockerlint_django.rules._base import Severity
 
 
 def fail(message: str) -> NoReturn:
-    click.echo(f"dockerlint-django: error: {message}", err=True)
+    say_error(message)
     sys.exit(2)
+
+
+def say_error(message: str) -> None:
+    # Escaped: a file name or a line of a checked file must not drive the terminal.
+    click.echo(f"dockerlint-django: error: {visible(message)}", err=True)
+
+
+def say_warning(message: str) -> None:
+    click.echo(f"dockerlint-django: warning: {visible(message)}", err=True)
+
+
+def parse_error_line(result: FileResult) -> str:
+    """``path:line: message`` for a file BuildKit's parser rejects (its DJ900 finding)."""
+    f = next((f for f in result.findings if f.code == "DJ900"), None)
+    return f"{result.path}:{f.start.line}: {f.message}" if f else f"{result.path}: parse error"
 
 
 def selector_option(name: str, help_text: str) -> Any:
@@ -33,6 +49,13 @@ def env_pairs(values: Sequence[str]) -> dict[str, str]:
             fail(f"--env expects NAME=VALUE, got {item!r}")
         out[name] = value
     return out
+
+
+def stacked(f: Any, options: Sequence[Any]) -> Any:
+    """``f`` with click options applied so that ``--help`` lists them in the order given."""
+    for option in reversed(options):
+        f = option(f)
+    return f
 
 
 def compose_options(f: Any) -> Any:
@@ -73,9 +96,7 @@ def compose_options(f: Any) -> Any:
             "compose does (off by default, so a repository gives the same result everywhere).",
         ),
     ]
-    for option in reversed(options):
-        f = option(f)
-    return f
+    return stacked(f, options)
 
 
 def common_options(f: Any) -> Any:
@@ -111,9 +132,7 @@ def common_options(f: Any) -> Any:
             "files under a {{cookiecutter.*}} folder).",
         ),
     ]
-    for option in reversed(options):
-        f = option(f)
-    return f
+    return stacked(f, options)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -146,9 +165,7 @@ def exit_options(f: Any) -> Any:
         ),
         click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings."),
     ]
-    for option in reversed(options):
-        f = option(f)
-    return f
+    return stacked(f, options)
 
 
 def threshold(fail_on: str | None, cfg: Config) -> Severity | None:

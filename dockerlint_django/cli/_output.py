@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from dockerlint_django._record import replace
-from dockerlint_django.cli._common import fail
+from dockerlint_django.cli._common import fail, stacked
 from dockerlint_django.fix import WriteRefused, check_report_target, write_atomic
 from dockerlint_django.formatters import (
     AUTO,
@@ -78,9 +78,7 @@ def output_options(f: Any) -> Any:
         # The old spelling of --color never; kept working, no longer shown.
         click.option("--no-color", is_flag=True, hidden=True),
     ]
-    for option in reversed(options):
-        f = option(f)
-    return f
+    return stacked(f, options)
 
 
 def split_output(kw: dict[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from dockerlint_django.cli._common import DEFAULT_FAIL_ON, fail
+from dockerlint_django.cli._common import DEFAULT_FAIL_ON, fail, say_error, say_warning, stacked
 from dockerlint_django.cli._run import Run
 from dockerlint_django.config import Config, ConfigError, apply_overrides
 from dockerlint_django.discover import display_path
@@ -49,9 +49,7 @@ def show_options(f: Any) -> Any:
             "are checked.",
         ),
     ]
-    for option in reversed(options):
-        f = option(f)
-    return f
+    return stacked(f, options)
 
 
 def split_show(kw: dict[str, Any]) -> dict[str, Any]:
@@ -139,7 +137,7 @@ def say_configuration(run: Run) -> None:
 def show_files(run: Run, as_json: bool) -> int:
     plan = run.plan()
     for warning in plan.warnings:
-        click.echo(f"dockerlint-django: warning: {visible(warning)}", err=True)
+        say_warning(warning)
     # Every service that builds each Dockerfile, not only the first of each distinct build the
     # run lints it with: the list answers "what checks this file?".
     builders: dict[Path, list[dict[str, Any]]] = {}
@@ -179,10 +177,7 @@ def show_files(run: Run, as_json: bool) -> int:
             else:
                 click.echo(visible(item["path"]))
     for missing in run.missing:
-        click.echo(
-            f"dockerlint-django: error: {visible(str(missing))}: no such file or directory",
-            err=True,
-        )
+        say_error(f"{missing}: no such file or directory")
     return 2 if run.missing else 0
 
 

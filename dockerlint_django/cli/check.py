@@ -15,7 +15,10 @@ from dockerlint_django.cli._common import (
     compose_options,
     exit_options,
     final_code,
+    parse_error_line,
     repository_root,
+    say_error,
+    say_warning,
     threshold,
 )
 from dockerlint_django.cli._output import (
@@ -31,7 +34,6 @@ from dockerlint_django.cli._show import SHOW_KEYS, before_run, show_options, spl
 from dockerlint_django.cli.fix import FIX_KEYS, fix_options, fixable_counts, run_fix
 from dockerlint_django.engine import fix_source
 from dockerlint_django.formatters import FormatOptions
-from dockerlint_django.formatters.text import visible
 from dockerlint_django.results import FileResult
 
 if TYPE_CHECKING:
@@ -81,7 +83,7 @@ def check(
     plan = run.plan()
     refuse_bad_outputs(output, run.planned_inputs())
     for warning in plan.warnings:
-        click.echo(f"dockerlint-django: warning: {warning}", err=True)
+        say_warning(warning)
     if show_services:
         from dockerlint_django.formatters.services import describe_services
 
@@ -91,20 +93,14 @@ def check(
         click.echo(text, nl=False)
         for d in plan.deployments:
             if d.error is not None:
-                click.echo(f"dockerlint-django: error: {d.error.one_line()}", err=True)
+                say_error(d.error.one_line())
         sys.exit(2 if failed or run.missing else 0)
     results = collect_results(run)
     for r in results:
         if r.error is not None:
-            click.echo(f"dockerlint-django: error: {visible(r.error)}", err=True)
+            say_error(r.error)
         elif r.parse_failed:
-            f = next((f for f in r.findings if f.code == "DJ900"), None)
-            where = (
-                f"{r.path}:{f.start.line}: {f.message}"
-                if f is not None
-                else f"{r.path}: parse error"
-            )
-            click.echo(f"dockerlint-django: error: {visible(where)}", err=True)
+            say_error(parse_error_line(r))
     base_cfg = run.config_for(None)
     if not run.enabled and not base_cfg.enabled_codes():
         click.echo(

@@ -17,7 +17,11 @@ from dockerlint_django.cli._common import (
     compose_options,
     exit_options,
     final_code,
+    parse_error_line,
     repository_root,
+    say_error,
+    say_warning,
+    stacked,
     threshold,
 )
 from dockerlint_django.cli._output import (
@@ -57,17 +61,7 @@ def fix_options(f: Any) -> Any:
         ),
         click.option("--show-fixes", is_flag=True, help="List the fixes applied, per rule."),
     ]
-    for option in reversed(options):
-        f = option(f)
-    return f
-
-
-def _error(message: str) -> None:
-    click.echo(f"dockerlint-django: error: {visible(message)}", err=True)
-
-
-def _warning(message: str) -> None:
-    click.echo(f"dockerlint-django: warning: {visible(message)}", err=True)
+    return stacked(f, options)
 
 
 @cli.command()
@@ -120,16 +114,16 @@ def run_fix(kw: dict[str, Any]) -> int:
     for dockerfile, build in plan.dockerfiles:
         builds.setdefault(dockerfile, build)
     for warning in plan.warnings:
-        _warning(warning)
+        say_warning(warning)
     # A file that cannot be read is reported as one, never as "All checks passed".
     unread: list[FileResult] = []
     for p in run.missing:
-        _error(f"{p}: no such file or directory")
+        say_error(f"{p}: no such file or directory")
         unread.append(FileResult(str(p), None, None, error=f"{p}: no such file or directory"))
     for d in plan.deployments:
         if d.error is not None and not d.needs_values:
             # As check: a project that only needs values a deployment gives is a warning.
-            _error(d.error.one_line())
+            say_error(d.error.one_line())
             had_error = True
     for planned in builds:
         try:
@@ -137,13 +131,13 @@ def run_fix(kw: dict[str, Any]) -> int:
         except SourceError as exc:
             line = f":{exc.line}" if exc.line else ""
             message = f"{display_path(planned)}{line}: {exc.message}"
-            _error(message)
+            say_error(message)
             unread.append(FileResult(display_path(planned), planned, None, error=message))
             had_error = True
     if run.wants_stdin:
         got = run.stdin_source()
         if isinstance(got, str):
-            _error(got)
+            say_error(got)
             unread.append(FileResult(run.stdin_name, None, None, error=got))
             had_error = True
         else:
@@ -157,7 +151,7 @@ def run_fix(kw: dict[str, Any]) -> int:
         if not outcome.converged:
             # Fixes that undo each other, or that would make the file unparsable: what they
             # leave is not a text anyone asked for, so nothing of it is written.
-            _error(f"{source.path}: its fixes do not converge; the file is left as it is")
+            say_error(f"{source.path}: its fixes do not converge; the file is left as it is")
             had_error = True
             new_text = source.text
         fixed = SourceFile(source.path, new_text, source.bom, source.newline)
@@ -189,8 +183,7 @@ def run_fix(kw: dict[str, Any]) -> int:
     results = flatten([*unread, *compose_results, *results])
     for r in results:
         if r.parse_failed:
-            f = next((f for f in r.findings if f.code == "DJ900"), None)
-            _error(f"{r.path}:{f.start.line}: {f.message}" if f else f"{r.path}: parse error")
+            say_error(parse_error_line(r))
             had_error = True
     base_cfg = run.config_for(None)
     lowest = threshold(fail_on, base_cfg)
@@ -249,7 +242,7 @@ def _fix_compose(
         plan.deployments, settings, run.options_with, unsafe, plan.unchecked
     ):
         if not outcome.converged:
-            _error(f"{source.path}: its fixes do not converge; the file is left as it is")
+            say_error(f"{source.path}: its fixes do not converge; the file is left as it is")
             had_error = True
             continue
         new_text = outcome.text
@@ -309,10 +302,10 @@ def _write(path: Path, source: SourceFile, new_text: str) -> bool:
     try:
         write_fixed(path, source.encode(), source.encode(new_text))
     except WriteRefused as exc:
-        _error(f"{source.path}: {exc}")
+        say_error(f"{source.path}: {exc}")
         return False
     except OSError as exc:
-        _error(f"{source.path}: cannot write: {exc.strerror or exc}")
+        say_error(f"{source.path}: cannot write: {exc.strerror or exc}")
         return False
     return True
 
