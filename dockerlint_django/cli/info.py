@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,6 +21,19 @@ from dockerlint_django.source import SourceError, SourceFile
 
 if TYPE_CHECKING:
     from dockerlint_django.compose.loader import LoadOptions
+    from dockerlint_django.rules._base import Rule
+
+
+def _rule_json(r: Rule) -> dict[str, Any]:
+    """What `rule --format json` says of every rule, listed or alone."""
+    return {
+        "code": r.code,
+        "name": r.name,
+        "severity": r.meta.severity.label,
+        "fix": r.meta.fix.value,
+        "profile": r.meta.profile,
+        "summary": r.meta.summary,
+    }
 
 
 @cli.command()
@@ -44,12 +57,7 @@ def rule(code: str | None, show_all: bool, fmt: str) -> None:
                 json.dumps(
                     [
                         {
-                            "code": r.code,
-                            "name": r.name,
-                            "severity": r.meta.severity.label,
-                            "fix": r.meta.fix.value,
-                            "profile": r.meta.profile,
-                            "summary": r.meta.summary,
+                            **_rule_json(r),
                             "default_enabled": r.meta.default_enabled,
                             "hadolint": list(r.meta.hadolint),
                         }
@@ -72,16 +80,7 @@ def rule(code: str | None, show_all: bool, fmt: str) -> None:
     if fmt == "json":
         click.echo(
             json.dumps(
-                {
-                    "code": r.code,
-                    "name": r.name,
-                    "severity": r.meta.severity.label,
-                    "fix": r.meta.fix.value,
-                    "profile": r.meta.profile,
-                    "summary": r.meta.summary,
-                    "hadolint": list(r.meta.hadolint),
-                    "documentation": page(r),
-                },
+                {**_rule_json(r), "hadolint": list(r.meta.hadolint), "documentation": page(r)},
                 indent=2,
             )
         )
