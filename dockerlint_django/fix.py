@@ -181,27 +181,37 @@ def write_atomic(path: Path, data: bytes) -> None:
         umask = os.umask(0)
         os.umask(umask)
         mode, owner = 0o666 & ~umask, None
-    fd, tmp = _temporary(target)
-    unnamed_failed = False
+    existed = st is not None
+    if not _write_unnamed(target, data, mode, owner, existed):
+        _write_named(target, data, mode, owner, existed)
+
+
+def _write_unnamed(
+    target: Path, data: bytes, mode: int, owner: tuple[int, int] | None, existed: bool
+) -> bool:
+    """Write through an unnamed file (O_TMPFILE) that gets a name only just before the rename,
+    so a run killed while writing leaves nothing behind. False where the system cannot."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag or not Path("/proc/self/fd").is_dir():
+        return False
+    try:
+        fd = os.open(target.parent, flag | os.O_WRONLY, 0o600)
+    except OSError:
+        return False  # a file system without O_TMPFILE
+    tmp: str | None = None
     try:
         with os.fdopen(fd, "wb") as fh:
-            _fill(fh.fileno(), data, target, mode, owner, st is not None)
-            if tmp is None:
-                # An unnamed file (O_TMPFILE): it gets a name only now, just before the rename,
-                # so a run killed while writing leaves nothing behind.
-                try:
-                    tmp = _link_unnamed(fh.fileno(), target)
-                except OSError:
-                    unnamed_failed = True
-        if unnamed_failed:
-            _write_named(target, data, mode, owner, st is not None)
-            return
-        assert tmp is not None
+            _fill(fh.fileno(), data, target, mode, owner, existed)
+            try:
+                tmp = _link_unnamed(fh.fileno(), target)
+            except OSError:
+                return False
         os.replace(tmp, target)
     except BaseException:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
         raise
+    return True
 
 
 def _fill(
@@ -275,20 +285,6 @@ def check_report_target(path: Path, inputs: Iterable[Path]) -> None:
     for given in inputs:
         if given.resolve() == real:
             raise WriteRefused("is a file this run checks; it would be replaced by the report")
-
-
-def _temporary(target: Path) -> tuple[int, str | None]:
-    """A file to write the new content to, beside the target: unnamed where the system allows."""
-    flag = getattr(os, "O_TMPFILE", 0)
-    if flag and Path("/proc/self/fd").is_dir():
-        try:
-            return os.open(target.parent, flag | os.O_WRONLY, 0o600), None
-        except OSError:
-            pass  # a file system without O_TMPFILE: a named temporary file instead
-    import tempfile  # only when writing: start-up time matters in hooks
-
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    return fd, name
 
 
 def _link_unnamed(fd: int, target: Path) -> str:

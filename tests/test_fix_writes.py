@@ -159,3 +159,18 @@ class TestReportTargets:
         res = run("check", "--format", "json", "--output-file", "compose.yaml")
         assert res.exit_code == 2
         assert compose.read_text() == "services:\n  web:\n    build: .\n"
+
+
+def test_a_system_without_unnamed_files_still_writes_atomically(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_link(fd: int, target: Path) -> str:
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr("dockerlint_django.fix._link_unnamed", no_link)
+    p = write("Dockerfile")
+    p.chmod(0o640)
+    assert run("fix").exit_code == 0
+    assert p.read_text() == FIXED
+    assert stat.S_IMODE(p.stat().st_mode) == 0o640
+    assert leftovers(project) == [".git"]
