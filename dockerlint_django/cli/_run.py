@@ -276,6 +276,15 @@ class Run:
         self._plan = _Plan(planned, deployments, list(dict.fromkeys(warnings)), unchecked)
         return self._plan
 
+    def fix_builds(self) -> dict[Path, ImageBuild | None]:
+        """The build each Dockerfile is fixed with: its first. A Dockerfile several services
+        build differently is fixed once: the text is the same, and a fix must not depend on
+        which service is asked."""
+        builds: dict[Path, ImageBuild | None] = {}
+        for dockerfile, build in self.plan().dockerfiles:
+            builds.setdefault(dockerfile, build)
+        return builds
+
     def planned_inputs(self) -> list[Path]:
         """Every file the run reads that a report must never replace: the Dockerfiles and the
         Compose projects' files."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -35,9 +35,6 @@ from dockerlint_django.cli.fix import FIX_KEYS, fix_options, fixable_counts, run
 from dockerlint_django.engine import fix_source
 from dockerlint_django.formatters import FormatOptions
 from dockerlint_django.results import FileResult
-
-if TYPE_CHECKING:
-    from dockerlint_django.project.links import ImageBuild
 
 
 @cli.command()
@@ -129,9 +126,7 @@ def check(
 def _exact_fixes(run: Run, unsafe: bool) -> Callable[[FileResult], int | None]:
     """For a Dockerfile whose fixes cascade, the number the fix loop really applies, found by
     running it in memory with the build `fix` uses (the first)."""
-    builds: dict[Path, ImageBuild | None] = {}
-    for dockerfile, build in run.plan().dockerfiles:
-        builds.setdefault(dockerfile, build)
+    builds = run.fix_builds()
 
     def exact(result: FileResult) -> int | None:
         path = result.real_path

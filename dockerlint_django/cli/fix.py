@@ -7,7 +7,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -40,9 +40,6 @@ from dockerlint_django.formatters import FormatOptions
 from dockerlint_django.formatters.text import visible
 from dockerlint_django.results import FileResult, flatten
 from dockerlint_django.source import SourceError, SourceFile
-
-if TYPE_CHECKING:
-    from dockerlint_django.project.links import ImageBuild
 
 # The keyword arguments ``fix_options`` adds to a command.
 FIX_KEYS = ("unsafe_fixes", "diff", "show_fixes")
@@ -108,11 +105,7 @@ def run_fix(kw: dict[str, Any]) -> int:
     targets: list[tuple[SourceFile, Path | None, bool]] = []
     plan = run.plan()
     refuse_bad_outputs(output, run.planned_inputs())
-    # A Dockerfile several services build differently is fixed once, with its first build:
-    # the text is the same, and a fix must not depend on which service is asked.
-    builds: dict[Path, ImageBuild | None] = {}
-    for dockerfile, build in plan.dockerfiles:
-        builds.setdefault(dockerfile, build)
+    builds = run.fix_builds()
     for warning in plan.warnings:
         say_warning(warning)
     # A file that cannot be read is reported as one, never as "All checks passed".
