@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
@@ -34,8 +35,19 @@ KEYS = frozenset(
         "target",
         "compose",
         "development",
+        "limits",
     }
 )
+LIMIT_KEYS = frozenset({"file-size", "context-file-size"})
+# The size bounds (the README's "Limits"): a Dockerfile, Compose or env file above the first is an
+# error; a file of the build context above the second (a settings module, a requirements file,
+# an entrypoint script) is not read, so what it would tell is unknown, and DJ903 says so. Real
+# files are far smaller; the bounds keep a generated or hostile file from costing gigabytes.
+DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024
+DEFAULT_MAX_CONTEXT_FILE_BYTES = 4 * 1024 * 1024
+_SIZE = re.compile(r"\s*([0-9]+)\s*(|b|kb|kib|mb|mib|gb|gib)\s*", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "kib": 2**10, "mb": 10**6, "mib": 2**20, "gb": 10**9}
+_UNITS["gib"] = 2**30
 DEVELOPMENT_KEYS = frozenset({"words", "paths", "production-paths"})
 COMPOSE_KEYS = frozenset({"file-sets", "env-files", "env"})
 # What BuildKit accepts after `FROM … AS` (instructions.parseBuildStageName).
@@ -75,6 +87,8 @@ class Config:
     development_words: tuple[str, ...] | None = None
     development_paths: tuple[str, ...] = ()
     production_paths: tuple[str, ...] = ()
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_context_file_bytes: int = DEFAULT_MAX_CONTEXT_FILE_BYTES
     # The keys the file itself gave (a section's as `development.words`), so ``--show-settings``
     # can tell a value the file chose from a default, even one the file repeats.
     given: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
@@ -337,8 +351,10 @@ def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
         cfg = _compose_section(cfg, data["compose"])
     if "development" in data:
         cfg = _development_section(cfg, data["development"])
+    if "limits" in data:
+        cfg = _limits_section(cfg, data["limits"])
     given = {str(k) for k in data}
-    for section in ("compose", "development"):
+    for section in ("compose", "development", "limits"):
         given.update(f"{section}.{k}" for k in data.get(section) or {})
     return replace(cfg, given=frozenset(given))
 
@@ -386,14 +402,38 @@ def _compose_section(cfg: Config, value: Any) -> Config:
     )
 
 
-def _development_section(cfg: Config, value: Any) -> Config:
+def _section(name: str, value: Any, known: frozenset[str], expected: str) -> Mapping[Any, Any]:
+    """A section's mapping, refusing anything else and any key it does not know."""
     if not isinstance(value, Mapping):
-        raise ConfigError("development: expected a mapping with words, paths or production-paths")
-    unknown = sorted({str(k) for k in value} - DEVELOPMENT_KEYS)
+        raise ConfigError(f"{name}: expected a mapping with {expected}")
+    unknown = sorted({str(k) for k in value} - known)
     if unknown:
-        raise ConfigError(
-            f"development.{unknown[0]}: unknown key (known: {', '.join(sorted(DEVELOPMENT_KEYS))})"
-        )
+        raise ConfigError(f"{name}.{unknown[0]}: unknown key (known: {', '.join(sorted(known))})")
+    return value
+
+
+def _limits_section(cfg: Config, value: Any) -> Config:
+    value = _section("limits", value, LIMIT_KEYS, "file-size or context-file-size")
+    if "file-size" in value:
+        cfg = replace(cfg, max_file_bytes=parse_size(value["file-size"], "limits.file-size"))
+    if "context-file-size" in value:
+        size = parse_size(value["context-file-size"], "limits.context-file-size")
+        cfg = replace(cfg, max_context_file_bytes=size)
+    return cfg
+
+
+def parse_size(value: Any, key: str) -> int:
+    """A size in bytes: a number, or a string with a unit (`16MiB`, `500 kB`)."""
+    found = _SIZE.fullmatch(value) if isinstance(value, str) else None
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if found is not None and len(found.group(1)) < 19 and int(found.group(1)) > 0:
+        return int(found.group(1)) * _UNITS[found.group(2).lower()]
+    raise ConfigError(f"{key}: expected a size in bytes, such as 16777216 or 16MiB")
+
+
+def _development_section(cfg: Config, value: Any) -> Config:
+    value = _section("development", value, DEVELOPMENT_KEYS, "words, paths or production-paths")
     words = None
     if "words" in value:
         words = tuple(w.lower() for w in _str_list(value["words"], "development.words"))
@@ -433,38 +473,110 @@ def _rule_options(value: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
+# A configuration is a few dozen lines; these bound what a hostile one can cost (see the README's
+# "Limits" section).
+MAX_CONFIG_BYTES = 1024 * 1024
+MAX_CONFIG_DEPTH = 64
+MAX_CONFIG_NODES = 100_000
+
+
 def load_file(path: Path) -> Config | None:
     """The configuration in ``path``; None for a pyproject.toml without our table."""
+    from dockerlint_django.source import NotRegularFile, read_bounded
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_bounded(path, MAX_CONFIG_BYTES).decode("utf-8")
+    except NotRegularFile as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: cannot read: not valid UTF-8 (byte {exc.start})") from None
     if path.name == "pyproject.toml":
         # Most pyproject.toml files have no table of ours: say so without paying for a TOML parse,
         # which costs a hook more than linting a Dockerfile does. Every way to write the table
         # (header, dotted keys, inline table) names it.
         if "dockerlint-django" not in text:
             return None
-        import tomllib
-
-        try:
-            doc = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        doc = _load_toml(path, text)
         tool = doc.get("tool", {})
         table = tool.get("dockerlint-django") if isinstance(tool, dict) else None
         if table is None:
             return None
         return from_mapping(table, path)
-    import yaml  # only when a YAML configuration exists: start-up time matters in hooks
+    return from_mapping(_load_yaml(path, text) or {}, path)
+
+
+def _load_toml(path: Path, text: str) -> dict[str, Any]:
+    import tomllib
 
     try:
-        data = yaml.safe_load(text)
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
+    except ValueError:
+        # Python refuses to convert an integer of more than 4,300 digits (CVE-2020-10735).
+        raise ConfigError(f"{path}: invalid TOML: an integer too long to read") from None
+
+
+def _load_yaml(path: Path, text: str) -> Any:
+    import yaml  # only when a YAML configuration exists: start-up time matters in hooks
+
+    loader = _bounded_loader(yaml)(text)
+    try:
+        return loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}{line}: invalid YAML") from None
-    return from_mapping(data or {}, path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{path}{line}: invalid YAML: {problem}") from None
+    finally:
+        loader.dispose()
+
+
+def _bounded_loader(yaml: Any) -> Any:
+    """PyYAML's safe loader, refusing nesting past ``MAX_CONFIG_DEPTH`` (its composer recurses,
+    and Python's stack would give out first) and documents that alias expansion makes larger than
+    ``MAX_CONFIG_NODES`` nodes (an alias bomb is small as text and huge once walked)."""
+
+    class Loader(yaml.SafeLoader):  # type: ignore[misc]
+        def __init__(self, stream: str) -> None:
+            super().__init__(stream)
+            self.depth = 0
+            self.weight = 0
+            self.weights: dict[int, int] = {}
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            event = self.peek_event()
+            if isinstance(event, yaml.AliasEvent):
+                node = super().compose_node(parent, index)
+                self._count(self.weights.get(id(node), 1), event)
+                return node
+            self.depth += 1
+            if self.depth > MAX_CONFIG_DEPTH:
+                raise yaml.MarkedYAMLError(
+                    problem=f"nested deeper than {MAX_CONFIG_DEPTH}", problem_mark=event.start_mark
+                )
+            before = self.weight
+            try:
+                node = super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+            self._count(1, event)
+            self.weights[id(node)] = self.weight - before
+            return node
+
+        def _count(self, weight: int, event: Any) -> None:
+            self.weight += weight
+            if self.weight > MAX_CONFIG_NODES:
+                raise yaml.MarkedYAMLError(
+                    problem=f"aliases expand to more than {MAX_CONFIG_NODES:,} nodes",
+                    problem_mark=event.start_mark,
+                )
+
+    return Loader
 
 
 class ConfigFinder:
@@ -494,7 +606,9 @@ class ConfigFinder:
         found: Config | None = None
         for name in (*CONFIG_FILES, "pyproject.toml"):
             candidate = directory / name
-            if candidate.is_file():
+            # A FIFO or a broken link in a configuration's place is an error, not no
+            # configuration: checking with rules the user did not choose would pass for a check.
+            if os.path.lexists(candidate) and not candidate.is_dir():
                 found = load_file(candidate)
                 if found is not None:
                     break

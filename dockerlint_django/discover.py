@@ -11,10 +11,12 @@ would load there.
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import json
 import os
 import re
+import stat
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Literal, NamedTuple
@@ -210,7 +212,7 @@ def _json_keys(text: str) -> set[str] | None:
     # YAML parser here (and an alias bomb would make one slow).
     try:
         loaded = json.loads(text.removeprefix("\ufeff"))
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return {str(k) for k in loaded} if isinstance(loaded, dict) else None
 
@@ -342,8 +344,14 @@ class FolderReport:
     # Files of the searched kinds in it, counted before files already found through another
     # argument are dropped: a folder named twice is not reported empty the second time.
     found: int = 0
-    # Folders below it (or it) that could not be listed, and so were skipped.
-    unreadable: list[Path] = field(default_factory=list)
+    # Folders below it (or it) that could not be listed, each with why (an error: what they
+    # hold is not checked, and the run cannot say it checked the folder).
+    unreadable: list[tuple[Path, str]] = field(default_factory=list)
+    # Files of the searched kinds that cannot be read: a link that dangles or loops (errors).
+    broken: list[tuple[Path, str]] = field(default_factory=list)
+    # Files of the searched kinds that are no regular file (a FIFO, socket or device): never
+    # opened, so a FIFO cannot hang the run; reported and skipped.
+    special: list[tuple[Path, str]] = field(default_factory=list)
 
 
 @record(frozen=False)
@@ -541,8 +549,8 @@ def _walk_dir(
     try:
         with os.scandir(real) as listing:
             entries = sorted(listing, key=lambda e: e.name)
-    except OSError:
-        report.unreadable.append(shown)
+    except OSError as exc:
+        report.unreadable.append((shown, exc.strerror or type(exc).__name__))
         return
     exclude, exclude_root = excludes(real)
     for entry in entries:
@@ -560,9 +568,52 @@ def _walk_dir(
             yield from _walk_dir(child_shown, child_real, local, excludes, kinds, report)
             continue
         kind = file_kind(child_real)
-        # A symlink that loops or dangles is no file: is_file() says so, or raises ELOOP.
-        if kind in kinds and _is(entry.is_file):
+        if kind not in kinds:
+            continue
+        problem = _not_a_file(entry)
+        if problem is None:
             yield Target(child_shown, kind)
+        elif problem[1]:
+            # Counted as found: a folder whose only Dockerfile is a broken link is not empty.
+            report.found += 1
+            (report.broken if problem[0] else report.special).append((child_shown, problem[1]))
+
+
+def _not_a_file(entry: os.DirEntry[str]) -> tuple[bool, str] | None:
+    """None for a regular file (or a link to one); else whether it is an error, and why. A
+    folder named like a Dockerfile is no file and no error: it gives an empty reason."""
+    try:
+        info = entry.stat()  # follows links; the listing's type when it is none
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return True, "symbolic link loop"
+        if exc.errno == errno.ENOENT and entry.is_symlink():
+            return True, f"broken symbolic link (to {_link_target(entry.path)})"
+        return True, exc.strerror or type(exc).__name__
+    if stat.S_ISREG(info.st_mode):
+        return None
+    if stat.S_ISDIR(info.st_mode):
+        return False, ""
+    return False, f"not a regular file ({_file_type(info.st_mode)}), skipped"
+
+
+def _link_target(path: str) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return "?"
+
+
+def _file_type(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
+        if test(mode):
+            return name
+    return "a special file"
 
 
 def _is(test: Callable[..., bool], **kwargs: bool) -> bool:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from dockerlint_django import rules as registry
 from dockerlint_django._record import record, replace
 from dockerlint_django.analysis import Analysis
-from dockerlint_django.config import Config
+from dockerlint_django.config import DEFAULT_MAX_FILE_BYTES, Config
 from dockerlint_django.discover import display_path
 from dockerlint_django.dockerfile import model as dfmodel
 from dockerlint_django.dockerfile.ast import Instruction, ParseError, ParseResult
@@ -263,10 +263,11 @@ def build_analysis(
     # The Dockerfile's folder is the build context unless the build says otherwise.
     # The Dockerfile decides which ignore file applies (BuildKit reads `<Dockerfile>.dockerignore`
     # beside it before the context's `.dockerignore`).
+    limit = options.config.max_context_file_bytes
     if build is not None:
-        context = BuildContext(build.context, dockerfile=real_path)
+        context = BuildContext(build.context, dockerfile=real_path, max_bytes=limit)
     elif real_path is not None:
-        context = BuildContext(real_path.resolve().parent, dockerfile=real_path)
+        context = BuildContext(real_path.resolve().parent, dockerfile=real_path, max_bytes=limit)
     else:
         context = UNKNOWN_CONTEXT
     in_template = None if real_path is None else _in_template(real_path)
@@ -418,6 +419,12 @@ def lint_source(
         if not choice.explicit:
             for stage in extra_targets(analysis, config):
                 extra.append((stage, run_rules(as_target(analysis, stage), selected, config)))
+        for name, why in sorted(analysis.context.skipped.items()):
+            message = (
+                f"{name} in the build context was not read ({why}), so what the checks would "
+                "learn from it is unknown"
+            )
+            raw.append(_meta_finding(source, "DJ903", message, Span(0, 0)))
         if not options.no_suppress:
             suppressions = collect(
                 parsed.comments,
@@ -607,9 +614,9 @@ def _without_masked_fix(finding: Finding, masks: Sequence[Span]) -> Finding:
     return replace(finding, fix=None)
 
 
-def read_source(path: Path, display: str) -> SourceFile:
+def read_source(path: Path, display: str, limit: int = DEFAULT_MAX_FILE_BYTES) -> SourceFile:
     try:
-        data = read_bounded(path)
+        data = read_bounded(path, limit)
     except OSError as exc:
         raise SourceError(f"cannot read: {exc.strerror or exc}") from None
     return SourceFile.from_bytes(display, data)
@@ -617,7 +624,7 @@ def read_source(path: Path, display: str) -> SourceFile:
 
 def lint_path(path: Path, display: str, options: Options) -> FileResult:
     try:
-        source = read_source(path, display)
+        source = read_source(path, display, options.config.max_file_bytes)
     except SourceError as exc:
         line = f":{exc.line}" if exc.line else ""
         return FileResult(display, path, None, error=f"{display}{line}: {exc.message}")

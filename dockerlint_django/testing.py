@@ -135,7 +135,14 @@ def _write_config(
 ) -> None:
     import json
 
-    config = {"select": list(codes), "profile": profile, "rules": options or {}}
+    config: dict[str, object] = {}
+    given = Path(".dockerlint-django.yaml")
+    if given.is_file():
+        import yaml
+
+        # A project's own settings (its `limits`, say) stay; the rules are the test's.
+        config = dict(yaml.safe_load(given.read_text(encoding="utf-8")) or {})
+    config.update({"select": list(codes), "profile": profile, "rules": options or {}})
     # JSON is YAML: no dependency on a YAML writer.
     Path(".dockerlint-django.yaml").write_text(json.dumps(config), encoding="utf-8")
 

@@ -107,3 +107,12 @@ def in_terminal(args: list[str], cwd: Path, env_extra: dict[str, str] | None = N
         os.close(leader)
     # The terminal turns each line break into CR LF.
     return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+
+
+# Meta rules judge what another rule did: DJ901 a suppression of DJ108's findings, DJ903 a context
+# file DJ020 asked for. Their examples run with that rule on too.
+COMPANIONS = {"DJ901": ("DJ108",), "DJ903": ("DJ020",)}
+
+
+def codes_for(code: str) -> list[str]:
+    return [code, *COMPANIONS.get(code, ())]

@@ -12,6 +12,7 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -46,10 +47,11 @@ def _limit() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
 
-def _check(folder: Path, *args: str) -> tuple[int, str, str, float]:
+def _check(folder: Path, *args: str, prefix: Sequence[str] = ()) -> tuple[int, str, str, float]:
+    """Run ``check`` in ``folder`` (under ``prefix``, a command that runs it, when given)."""
     start = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "dockerlint_django", "check", "--format", "json", *args],
+        [*prefix, sys.executable, "-m", "dockerlint_django", "check", "--format", "json", *args],
         cwd=folder,
         capture_output=True,
         text=True,

@@ -130,6 +130,7 @@ class TestKeys:
             "target",
             "compose",
             "development",
+            "limits",
         } == KEYS
 
     def test_compose_section(self, tree: Path) -> None:

@@ -612,7 +612,7 @@ def test_an_unreadable_folder_is_skipped(repo: Path, monkeypatch: pytest.MonkeyP
         ("a/Dockerfile", "dockerfile"),
         ("z/compose.yaml", "compose"),
     ]
-    assert result.folders[0].unreadable == [repo / "secret"]
+    assert result.folders[0].unreadable == [(repo / "secret", "Permission denied")]
     assert result.empty == []
 
 
@@ -622,7 +622,7 @@ from pathlib import Path
 from dockerlint_django.discover import search
 result = search([Path(sys.argv[1])])
 unreadable = result.folders[0].unreadable
-print(json.dumps([[str(t.path) for t in result.targets], [str(p) for p in unreadable]]))
+print(json.dumps([[str(t.path) for t in result.targets], [str(p) for p, _ in unreadable]]))
 """
 
 

@@ -34,4 +34,11 @@ def test_names_match_the_catalogue() -> None:
     table.update(dict(re.findall(r"^\| (DJ1\d\d) \| ([a-z0-9-]+) \|", text, re.MULTILINE)))
     table.update(dict(re.findall(r"(DJ90\d) `([a-z-]+)`", text)))
     for code in registry.CODES:
+        if code in OWN_META_CODES and code not in table:
+            continue
         assert table.get(code) == registry.get(code).name, code
+
+
+# Meta codes of this project that the catalogue does not list (it lists the rules of the practice
+# and the first meta codes): DJ903 came with the size bounds on context files.
+OWN_META_CODES = frozenset({"DJ903"})

@@ -21,7 +21,7 @@ import yaml
 
 from dockerlint_django import rules as registry
 from dockerlint_django.testing import fix_project, fix_text, lint_project, lint_text
-from tests.conftest import CORPUS, ROOT
+from tests.conftest import CORPUS, ROOT, codes_for
 
 FIXTURES = ROOT / "fixtures" / "rules"
 KEYS = {
@@ -69,7 +69,7 @@ def test_case(code: str, name: str, case: dict[str, Any]) -> None:
     filename = case.get("filename", "Dockerfile")
     profile = case.get("profile", "generic")
     options = {code: case["options"]} if "options" in case else None
-    codes = [code, "DJ108"] if code == "DJ901" else [code]
+    codes = codes_for(code)
     if "files" in case:
         _project_case(code, codes, case, profile, options)
         return

@@ -17,6 +17,7 @@ from dockerlint_django.rules._base import Context, FixAvailability, Rule, Violat
 from dockerlint_django.rules._docs import check_doc, parse_doc
 from dockerlint_django.source import SourceFile
 from dockerlint_django.testing import fix_project, fix_text, lint_project, lint_text
+from tests.conftest import COMPANIONS, codes_for
 
 ALL = list(registry.CODES)
 
@@ -62,8 +63,8 @@ def _codes_found(code: str, text: str, filename: str) -> list[str]:
             source, Options(Config(select=("DJ902", "DJ108"))), rules=[_crashing_rule()]
         )
         return [f.code for f in result.findings]
-    if code == "DJ901":
-        result = lint_text(text, ["DJ901", "DJ108"], filename=filename)
+    if code in COMPANIONS:
+        result = lint_text(text, codes_for(code), filename=filename)
         return [f.code for f in result.findings]
     return [f.code for f in lint_text(text, [code], filename=filename).findings]
 
@@ -81,7 +82,7 @@ def test_docstring_sections(code: str) -> None:
 def test_example_triggers(code: str) -> None:
     project = _project(code, "Example")
     if project is not None:
-        codes = [f.code for f in lint_project(project, [code])]
+        codes = [f.code for f in lint_project(project, codes_for(code))]
         assert code in codes, f"{code} Example did not fire on the project {sorted(project)}"
         return
     blocks = _blocks(code, "Example")
@@ -94,7 +95,7 @@ def test_example_triggers(code: str) -> None:
 def test_use_instead_is_clean(code: str) -> None:
     project = _project(code, "Use instead")
     if project is not None:
-        fired = [f for f in lint_project(project, [code]) if f.code == code]
+        fired = [f for f in lint_project(project, codes_for(code)) if f.code == code]
         assert not fired, f"{code} fired on its Use instead: {fired}"
         return
     blocks = _blocks(code, "Use instead")
@@ -109,7 +110,7 @@ def test_use_instead_is_clean(code: str) -> None:
 @pytest.mark.parametrize("code", ALL)
 def test_fix_converges(code: str) -> None:
     rule = registry.get(code)
-    codes = [code, "DJ108"] if code == "DJ901" else [code]
+    codes = codes_for(code)
     project = _project(code, "Example")
     if project is not None:
         mine = [f for f in lint_project(project, codes) if f.code == code]

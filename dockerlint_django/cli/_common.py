@@ -101,7 +101,7 @@ def compose_options(f: Any) -> Any:
 
 def common_options(f: Any) -> Any:
     options = [
-        click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+        click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False)),
         selector_option(
             "--select",
             "Only these rules: codes, prefixes (DJ1), names or hadolint codes (DL3025), "

@@ -42,6 +42,9 @@ class _Plan:
     # Compose files of projects that could not be checked (they fail to load, or need values a
     # deployment gives): their pragmas are not judged unused.
     unchecked: list[Path] = field(default_factory=list)
+    # What the folder search could not read (a folder it cannot list, a link that dangles or
+    # loops): each an error, as a named file that cannot be read is.
+    errors: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _main_file(variant: Path, compose: Sequence[Path]) -> Path | None:
@@ -172,10 +175,14 @@ class Run:
         warnings: list[str] = []
         for folder in found.empty:
             warnings.append(f"{display_path(folder.folder)}: no Dockerfile or Compose file found")
+        errors: list[tuple[str, str]] = []
         for folder in found.folders:
-            warnings.extend(
-                f"{display_path(d)}: cannot be listed, skipped" for d in folder.unreadable
+            errors.extend(
+                (display_path(d), f"cannot list the folder: {why} (`exclude` it to skip it)")
+                for d, why in folder.unreadable
             )
+            errors.extend((display_path(f), f"cannot read: {why}") for f, why in folder.broken)
+            warnings.extend(f"{display_path(f)}: {why}" for f, why in folder.special)
         dockerfiles: list[Path] = []
         compose: list[Path] = []
         for target in found.targets:
@@ -273,7 +280,7 @@ class Run:
                 continue
             planned.extend((key, build) for build in built)
         unchecked.extend(f for d in deployments if d.error is not None for f in d.files)
-        self._plan = _Plan(planned, deployments, list(dict.fromkeys(warnings)), unchecked)
+        self._plan = _Plan(planned, deployments, list(dict.fromkeys(warnings)), unchecked, errors)
         return self._plan
 
     def fix_builds(self) -> dict[Path, ImageBuild | None]:
@@ -314,6 +321,7 @@ class Run:
             environment,
             kw.get("project_directory"),
             kw.get("project_name"),
+            base.max_file_bytes,
         )
 
     def options_with(self, path: Path | None, build: ImageBuild | None) -> Options:
@@ -356,6 +364,9 @@ def collect_results(run: Run) -> list[FileResult]:
     results = [
         FileResult(str(p), None, None, error=f"{p}: no such file or directory") for p in run.missing
     ]
+    results.extend(
+        FileResult(where, None, None, error=f"{where}: {why}") for where, why in plan.errors
+    )
     results.extend(_compose_results(plan.deployments, run))
     for path, build in plan.dockerfiles:
         results.append(lint_path(path, display_path(path), run.options_with(path, build)))

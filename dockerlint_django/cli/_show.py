@@ -285,6 +285,8 @@ def _collect(run: Run, cfg: Config) -> _Settings:
     s.add("compose.file-sets", [list(files) for files in cfg.compose_file_sets])
     s.add("compose.env-files", list(cfg.compose_env_files))
     s.add("compose.env", dict(cfg.compose_env))
+    s.add("limits.file-size", cfg.max_file_bytes)
+    s.add("limits.context-file-size", cfg.max_context_file_bytes)
     return s
 
 

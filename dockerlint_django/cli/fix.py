@@ -113,6 +113,10 @@ def run_fix(kw: dict[str, Any]) -> int:
     for p in run.missing:
         say_error(f"{p}: no such file or directory")
         unread.append(FileResult(str(p), None, None, error=f"{p}: no such file or directory"))
+    for where, why in plan.errors:
+        say_error(f"{where}: {why}")
+        unread.append(FileResult(where, None, None, error=f"{where}: {why}"))
+        had_error = True
     for d in plan.deployments:
         if d.error is not None and not d.needs_values:
             # As check: a project that only needs values a deployment gives is a warning.
@@ -120,7 +124,8 @@ def run_fix(kw: dict[str, Any]) -> int:
             had_error = True
     for planned in builds:
         try:
-            targets.append((read_source(planned, display_path(planned)), planned, True))
+            limit = run.config_for(planned).max_file_bytes
+            targets.append((read_source(planned, display_path(planned), limit), planned, True))
         except SourceError as exc:
             line = f":{exc.line}" if exc.line else ""
             message = f"{display_path(planned)}{line}: {exc.message}"

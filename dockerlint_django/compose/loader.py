@@ -121,6 +121,8 @@ class LoadOptions:
     # Texts to read instead of what is on disk, by absolute path: ``fix`` re-reads a project with
     # its edits applied before it writes anything.
     overlay: AbcMapping[str, str] = field(default_factory=dict)
+    # A file above this is refused (the configuration's `limits.file-size`).
+    max_file_bytes: int = MAX_FILE_BYTES
 
 
 # ---------------------------------------------------------------------------------------------
@@ -240,7 +242,7 @@ class _Session:
             self.sources.append(source)
             return source
         try:
-            data = read_bounded(path)
+            data = read_bounded(path, self.options.max_file_bytes)
         except NotRegularFile as exc:
             raise LoadError("missing-file", f"read {path}: {exc}", self.display(path)) from None
         except FileNotFoundError:
@@ -284,7 +286,7 @@ MAX_FILE_LOADS = 2_000
 MAX_EXPANDED = 256 * 1024 * 1024
 
 
-def _check_regular(path: str, node: Node | None) -> None:
+def _check_regular(path: str, node: Node | None, limit: int) -> None:
     """Refuse, where ``node`` names it, a file ``read_bounded`` would refuse."""
     try:
         st = os.stat(path)
@@ -294,9 +296,9 @@ def _check_regular(path: str, node: Node | None) -> None:
         raise _error("missing-file", f"read {path}: is a directory", node)
     if not stat.S_ISREG(st.st_mode):
         raise _error("missing-file", f"read {path}: not a regular file", node)
-    if st.st_size > MAX_FILE_BYTES:
+    if st.st_size > limit:
         raise _error(
-            "missing-file", f"read {path}: file too large: more than {MAX_FILE_BYTES:,} bytes", node
+            "missing-file", f"read {path}: file too large: more than {limit:,} bytes", node
         )
 
 
@@ -852,7 +854,7 @@ def _extends_base_from_file(
     )
     if not os.path.exists(local):
         raise _error("missing-file", f"open {local}: no such file or directory", node)
-    _check_regular(local, node)
+    _check_regular(local, node, session.options.max_file_bytes)
     source, processors = _load_yaml_file(sub, local, Mapping(None, items=()), [])
     services = M.get(source, "services")
     if services is None:
@@ -973,7 +975,7 @@ def _apply_include(ctx: _Context, filename: str, cfg: Mapping, included: list[st
                 raise _error(
                     "missing-file", f"open {included_file}: no such file or directory", entry
                 )
-            _check_regular(included_file, entry)
+            _check_regular(included_file, entry, session.options.max_file_bytes)
         imported = _load_yaml_model(sub, resolved, included)
         cfg = _import_resources(imported, cfg)
     return M.drop(cfg, "include")

@@ -21,7 +21,13 @@ import posixpath
 import re
 from pathlib import Path
 
-from dockerlint_django.source import SourceError, SourceFile, read_bounded
+from dockerlint_django.source import (
+    MAX_FILE_BYTES,
+    NotRegularFile,
+    SourceError,
+    SourceFile,
+    read_bounded,
+)
 
 # A context this large is not walked for a wildcard COPY: its matches are unknown.
 _MAX_WALK = 50_000
@@ -29,8 +35,14 @@ _IGNORE_FILE_BYTES = 1024 * 1024
 
 
 class BuildContext:
-    def __init__(self, root: Path | None, dockerfile: Path | None = None) -> None:
+    def __init__(
+        self, root: Path | None, dockerfile: Path | None = None, max_bytes: int = MAX_FILE_BYTES
+    ) -> None:
         self.root = root
+        self.max_bytes = max_bytes
+        # Files a check asked for that were not read, with why (too large, a FIFO): what they
+        # would tell is unknown, and the engine says so (DJ903).
+        self.skipped: dict[str, str] = {}
         # The Dockerfile decides which ignore file applies (`Dockerfile.dockerignore` next to it).
         self.dockerfile = dockerfile
         self._cache: dict[str, bool | None] = {}
@@ -172,7 +184,10 @@ class BuildContext:
         path = self.root / name
         try:
             # Named by its context path, so that what it includes (`-r base.txt`) resolves there.
-            return SourceFile.from_bytes(name, read_bounded(path))
+            return SourceFile.from_bytes(name, read_bounded(path, self.max_bytes))
+        except NotRegularFile as exc:
+            self.skipped.setdefault(name, str(exc))
+            return None
         except (OSError, SourceError):
             return None
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from dockerlint_django._record import field, record
 from dockerlint_django.compose.model import Project
 from dockerlint_django.compose.nodes import ComposeError
+from dockerlint_django.config import DEFAULT_MAX_FILE_BYTES
 from dockerlint_django.project.links import ImageBuild, ServiceLink, link_services
 
 
@@ -44,6 +45,7 @@ class LoadSettings:
     environment: Mapping[str, str] = field(default_factory=dict)
     project_directory: Path | None = None
     project_name: str | None = None
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
 
 
 def load_deployment(
@@ -66,6 +68,7 @@ def load_deployment(
         missing_env_files="unknown",
         required_variables=False,
         overlay=dict(overlay or {}),
+        max_file_bytes=settings.max_file_bytes,
     )
     try:
         project = load_project(options)

@@ -83,7 +83,10 @@ def _load(source: SourceFile) -> tuple[dict[str, Any] | None, str | None]:
     try:
         return tomllib.loads(text), None
     except (tomllib.TOMLDecodeError, RecursionError) as exc:
-        return None, f"{source.path} is not valid TOML: {exc}"
+        return None, f"{source.path} is not valid TOML: {exc or 'nested too deeply'}"
+    except ValueError:
+        # Python refuses to convert an integer of more than 4,300 digits (CVE-2020-10735).
+        return None, f"{source.path} holds an integer too long to read"
 
 
 def _table(data: Mapping[str, Any], *keys: str) -> dict[str, Any]:

@@ -71,10 +71,11 @@ CODES: dict[str, str] = {
     "DJ900": "dj900_parse_error",
     "DJ901": "dj901_unused_suppression",
     "DJ902": "dj902_rule_crashed",
+    "DJ903": "dj903_context_file_skipped",
 }
 
 # Codes produced by the engine itself rather than by a check over the model.
-META_CODES = frozenset({"DJ900", "DJ901", "DJ902"})
+META_CODES = frozenset({"DJ900", "DJ901", "DJ902", "DJ903"})
 
 REMOVED: dict[str, str] = {}
 
