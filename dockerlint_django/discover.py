@@ -376,9 +376,23 @@ def display_path(path: Path) -> str:
         return path.as_posix()
 
 
-def _load_ignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
+# Git reads a .gitignore of any size; one this large is generated or hostile.
+_MAX_IGNORE_BYTES = 1024 * 1024
+
+
+def _load_ignore(
+    directory: Path, report: FolderReport | None = None
+) -> pathspec.GitIgnoreSpec | None:
+    from dockerlint_django.source import NotRegularFile, read_bounded
+
+    path = directory / ".gitignore"
     try:
-        lines = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace")
+        lines = read_bounded(path, _MAX_IGNORE_BYTES).decode("utf-8", errors="replace")
+    except NotRegularFile as exc:
+        # A FIFO would hang the search, and a huge file exhaust it: said, and read as no file.
+        if report is not None:
+            report.special.append((path, f"not read ({exc}), so its patterns do not apply"))
+        return None
     except OSError:
         # Absent, a folder, or in a folder that cannot be read (then scandir reports it).
         return None
@@ -530,7 +544,7 @@ def _walk(
             break
         parent = parent.parent
     for directory in reversed(ancestors[1:]):
-        spec = _load_ignore(directory)
+        spec = _load_ignore(directory, report)
         if spec is not None:
             specs.append((directory, spec))
     yield from _walk_dir(root, root.resolve(), specs, excludes, kinds, report)
@@ -544,7 +558,7 @@ def _walk_dir(
     kinds: frozenset[Kind],
     report: FolderReport,
 ) -> Iterator[Target]:
-    spec = _load_ignore(real)
+    spec = _load_ignore(real, report)
     local = [*specs, (real, spec)] if spec is not None else specs
     try:
         with os.scandir(real) as listing:

@@ -384,3 +384,15 @@ def test_a_fifo_configuration_is_an_error_not_a_hang(tmp_path: Path) -> None:
     assert _lines(err, ERROR) == [
         f"{tmp_path}/.dockerlint-django.yaml: cannot read: not a regular file"
     ]
+
+
+def test_a_fifo_gitignore_is_said_and_does_not_hang_the_search(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / ".gitignore")
+    _write(tmp_path / "ok" / "Dockerfile", GOOD)
+    code, out, err, elapsed = _run(tmp_path)
+    assert code == 1, err
+    assert elapsed < SECONDS
+    assert _lines(err, WARNING) == [
+        ".gitignore: not read (not a regular file), so its patterns do not apply"
+    ]
+    _good_still_checked(out)
