@@ -581,10 +581,10 @@ def _lint_as_template(
     def lint_rendered(rendered: SourceFile) -> FileResult:
         return lint_source(rendered, inner, real_path, rules)
 
-    def error(src: SourceFile, message: str, line: int) -> Finding:
+    def error(src: SourceFile, message: str, line: int, code: str) -> Finding:
         line = min(max(line, 1), src.index.line_count)
         start = src.index.line_start(line)
-        return _meta_finding(src, "DJ900", message, Span(start, start + len(src.line_text(line))))
+        return _meta_finding(src, code, message, Span(start, start + len(src.line_text(line))))
 
     result = lint_template(source, root, lint_rendered, error)
     if result is not None:

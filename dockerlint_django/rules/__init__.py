@@ -71,7 +71,7 @@ CODES: dict[str, str] = {
     "DJ900": "dj900_parse_error",
     "DJ901": "dj901_unused_suppression",
     "DJ902": "dj902_rule_crashed",
-    "DJ903": "dj903_context_file_skipped",
+    "DJ903": "dj903_skipped_input",
 }
 
 # Codes produced by the engine itself rather than by a check over the model.
