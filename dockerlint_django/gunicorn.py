@@ -195,6 +195,26 @@ BUNDLED_WORKERS = frozenset(
 _NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")  # argparse's _negative_number_matcher
 _AUTO_INT_OCTAL = re.compile(r"0(\d)", re.IGNORECASE)
 
+# Single-letter options that take no value (-D, -R, -h, -v): what "-DRD…" combines.
+_FLAG_LETTERS = "".join(
+    sorted(
+        flag[1]
+        for flag, spec in OPTION_STRINGS.items()
+        if len(flag) == 2 and not (spec.takes_value or spec.action == "optional")
+    )
+)
+_FLAG_RUN = re.compile(f"[{re.escape(_FLAG_LETTERS)}]*")
+# Combined flags listed one by one in a word; past them, a run of flags is listed by the last
+# use of each letter, which is all argparse's result depends on: "-DDD…" a megabyte long would
+# otherwise become a million options, each recorded for every rule that parses the command.
+MAX_LISTED_FLAGS = 16
+_MAX_SHOWN = 200  # characters of a value quoted in a message
+
+
+def _shown(text: str) -> str:
+    """``text`` for a message: a hostile megabyte-long word would make an unreadable line."""
+    return text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN] + "…"
+
 
 def bundled_worker_classes(version: tuple[int, ...] | None = None) -> frozenset[str]:
     """Short worker-class names Gunicorn accepts; ``eventlet`` only before 26."""
@@ -469,7 +489,7 @@ class _ArgParser:
                     self.errors_pattern.append(
                         ArgError(
                             "ambiguous",
-                            f"ambiguous option: {value} could match {matches}",
+                            f"ambiguous option: {_shown(value)} could match {matches}",
                             word.span,
                             i,
                             exc.matches,
@@ -514,7 +534,8 @@ class _ArgParser:
         self.uncertain = self.uncertain or any(i not in values for i in maybe_option)
         errors = self.errors_pattern + self.errors_consume
         for j in self.extras:
-            text = words[j].value if words[j].value is not None else "<unknown>"
+            value = words[j].value
+            text = _shown(value) if value is not None else "<unknown>"
             errors.append(
                 ArgError("unrecognized", f"unrecognized arguments: {text}", words[j].span, j)
             )
@@ -548,28 +569,41 @@ class _ArgParser:
                 self.extras.append(i)
             return i + 1
         spec: OptionSpec = opt.spec
-        option, explicit, known = opt.option, opt.explicit, opt.explicit_known
+        option, known = opt.option, opt.explicit_known
+        # A known explicit argument is always the rest of the word from ``at``: kept as an index
+        # rather than sliced off letter by letter, which made "-DDD…" quadratic.
+        text = word.value if known and word.value is not None else ""
         has_explicit = opt.has_explicit
         o_start, o_end, at = 0, opt.text_end, opt.explicit_at
         shared = False
+        listed = 0
         while has_explicit:
             takes = spec.takes_value or spec.action == "optional"
-            if not takes and option[1] != "-" and (not known or explicit):
+            if not takes and option[1] != "-" and (not known or at < len(text)):
                 # "-Dw3": a flag, then more single-letter options in the rest of the word
+                if known and listed >= MAX_LISTED_FLAGS:
+                    last = self.add_flag_run(i, text, o_start)
+                    if last > o_start:
+                        spec, option = OPTION_STRINGS["-" + text[last]], "-" + text[last]
+                        o_start, o_end, at = last, last + 1, last + 1
+                        has_explicit = at < len(text)
+                        continue
                 self.add(spec, option, i, i + 1, o_start, o_end, None, None, shared=True)
                 shared = True
-                if not known or not explicit:
+                listed += 1
+                if not known:
                     self.uncertain = True
                     return i + 1
-                nxt_spec = OPTION_STRINGS.get("-" + explicit[0])
+                letter = "-" + text[at]
+                nxt_spec = OPTION_STRINGS.get(letter)
                 if nxt_spec is None:
                     break
-                spec, option = nxt_spec, "-" + explicit[0]
+                spec, option = nxt_spec, letter
                 o_start, o_end, at = at, at + 1, at + 1
-                explicit = explicit[1:] or None
-                has_explicit = explicit is not None
+                has_explicit = at < len(text)
                 continue
             if takes:
+                explicit = text[at:] if known else None
                 self.add(spec, option, i, i + 1, o_start, o_end, at, explicit, shared=shared)
                 return i + 1
             break
@@ -585,7 +619,7 @@ class _ArgParser:
             )
             self.add(spec, option, i, stop, o_start, o_end, None, None, shared=shared)
             return stop
-        shown = explicit if known else "<unknown>"
+        shown = _shown(text[at:]) if known else "<unknown>"
         self.consume_error(
             "ignored_argument",
             f"argument {spec.display}: ignored explicit argument {shown!r}",
@@ -593,6 +627,24 @@ class _ArgParser:
             i,
         )
         return i + 1
+
+    def add_flag_run(self, i: int, text: str, start: int) -> int:
+        """List the run of flag letters of word ``i`` from ``start`` by the last use of each
+        letter but the run's final one, and return where that final letter is (its caller
+        lists it, then goes on after the run)."""
+        run = _FLAG_RUN.match(text, start)  # "[…]*" matches, if only the empty string
+        last = (run.end() if run is not None else start) - 1
+        if last <= start:
+            return start
+        found = sorted(
+            p
+            for p in (text.rfind(c, start, last) for c in _FLAG_LETTERS if c != text[last])
+            if p >= 0
+        )
+        for p in found:
+            flag = "-" + text[p]
+            self.add(OPTION_STRINGS[flag], flag, i, i + 1, p, p + 1, None, None, shared=True)
+        return last
 
     def consume_error(self, kind: ErrorKind, message: str, word: WordLike, i: int) -> None:
         self.errors_consume.append(ArgError(kind, message, word.span, i))
@@ -677,7 +729,7 @@ class _ArgParser:
             except (ValueError, TypeError):
                 self.consume_error(
                     "invalid_value",
-                    f"argument {spec.display}: invalid {spec.type} value: {value!r}",
+                    f"argument {spec.display}: invalid {spec.type} value: {_shown(value)!r}",
                     word if value_word is None else value_word,
                     start,
                 )
@@ -941,7 +993,7 @@ def resolve_settings(
         try:
             int(web.value)
         except ValueError:
-            errors.append(f"WEB_CONCURRENCY={web.value!r} is not an integer")
+            errors.append(f"WEB_CONCURRENCY={_shown(web.value)!r} is not an integer")
     return GunicornSettings(
         cli,
         cmd_args,

@@ -9,6 +9,14 @@ rule can still say "defaults to".
 
 All paths given to and returned by this module are POSIX paths relative to the build context
 root; all file access goes through the caller's ``exists``/``read``/``list_dir`` callbacks.
+
+A hostile settings module can neither hang nor exhaust memory: a file longer than
+``MAX_SOURCE_CHARS`` is not parsed, the work of one read (statements and expressions evaluated,
+names copied and merged between branches, items of values built or compared) is counted against
+``MAX_EVALUATED_NODES``, and no string grows past ``MAX_VALUE_SIZE`` characters nor any value
+past ``_MAX_VALUE_ITEMS`` items, nested ones included, or ``_MAX_VALUE_DEPTH`` levels. A value
+over its bound is unknown; a read over its budget is unknown as a whole (``error`` set, every
+setting unknown).
 """
 
 from __future__ import annotations
@@ -121,6 +129,8 @@ class DjangoSettings:
     env_vars: frozenset[str]  # environment variables the files read by name
     files: tuple[str, ...]  # every file read, the settings module first
     error: SettingsError | None = None
+    # Nodes of work spent reading (see MAX_EVALUATED_NODES); more than the limit: gave up.
+    evaluated: int = field(default=0, compare=False, repr=False)
 
     @property
     def static_root_default(self) -> StaticPath | None:
@@ -194,6 +204,77 @@ _PATH_CLASSES = frozenset(
 _KEEP_FUNCS = frozenset({"str", "os.fspath", "os.path.normpath"})
 _ABS_FUNCS = frozenset({"os.path.abspath", "os.path.realpath"})
 
+# Work allowed for one read (the settings module and every module it imports), in nodes: each
+# statement and expression evaluated, each name copied or merged between branches, each item of
+# a value built or compared. Real settings need a few thousand; read as settings, no module of
+# this project's virtualenv (2,600 files, up to 200 KB of data tables) needs more than 34,000.
+# Spent, it costs about half a second.
+MAX_EVALUATED_NODES = 100_000
+
+# Longer files are unknown without parsing: ``ast.parse`` alone takes up to a second per 300 KB
+# of dense code, and several times the text in memory. Large real settings modules are 100 KB.
+MAX_SOURCE_CHARS = 256 * 1024
+
+# No string or path grows past this many characters: ``s = f"{s}{s}"`` 60 times would otherwise
+# need 2**61 of them.
+MAX_VALUE_SIZE = 100_000
+# Nor does a dict or tuple hold more items, nested ones included (``t = (t, t)`` doubles them),
+# or nest deeper: comparing values walks them, and deep ones would overflow the stack.
+_MAX_VALUE_ITEMS = 10_000
+_MAX_VALUE_DEPTH = 32
+_MAX_PARENTS = 1_000  # ``Path.parents[i]``: no real path has more components
+
+
+class _OverBudget(Exception):
+    """The read needs more than ``MAX_EVALUATED_NODES`` of work: nothing in it is known."""
+
+
+class _Budget:
+    __slots__ = ("limit", "used")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def charge(self, nodes: int = 1) -> None:
+        self.used += nodes
+        if self.used > self.limit:
+            raise _OverBudget
+
+    def bounded(self, value: _V) -> _V:
+        """``value``, or UNKNOWN when it is over the size or depth bound (walked at a cost)."""
+        size = _weight(value, _MAX_VALUE_ITEMS)
+        self.charge(size)
+        return UNKNOWN if size > _MAX_VALUE_ITEMS else value
+
+    def compared(self, a: _V, b: _V) -> None:
+        """Count the work of comparing two values (cheap when they are the same object)."""
+        if a is not b and isinstance(a, _Const | _Dict | _Unknown):
+            self.charge(_weight(a, _MAX_VALUE_ITEMS))
+
+
+def _weight(value: object, limit: int) -> int:
+    """Items in a value, nested ones included, counted up to just past ``limit``; a value nested
+    deeper than ``_MAX_VALUE_DEPTH`` counts as over it."""
+    count = 0
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack and count <= limit:
+        item, depth = stack.pop()
+        count += 1
+        if depth > _MAX_VALUE_DEPTH:
+            return limit + 1
+        if isinstance(item, _Const):
+            stack.append((item.value, depth + 1))
+        elif isinstance(item, tuple | list):
+            stack.extend((v, depth + 1) for v in item)
+        elif isinstance(item, _Dict):
+            stack.extend((i.value, depth + 1) for i in item.items)
+        elif isinstance(item, _Unknown) and item.default is not None:
+            stack.append((item.default, depth + 1))
+        elif isinstance(item, str):
+            count += len(item) // 1000  # compared at C speed: only long ones count more
+    return count
+
 
 def _norm(anchor: Anchor, path: str) -> _Path:
     if anchor == "absolute":
@@ -228,6 +309,8 @@ def _join(base: _V, part: _V) -> _V:
         return UNKNOWN
     if part.value.startswith("/"):
         return _norm("absolute", part.value)
+    if len(b.path) + len(part.value) > MAX_VALUE_SIZE:
+        return UNKNOWN
     return _norm(b.anchor, posixpath.join(b.path, part.value))
 
 
@@ -235,11 +318,15 @@ def _concat(left: _V, right: _V) -> _V:
     """String concatenation, where a path on the left makes ``"/x"`` a path step."""
     if isinstance(left, _Const) and isinstance(right, _Const):
         if isinstance(left.value, str) and isinstance(right.value, str):
+            if len(left.value) + len(right.value) > MAX_VALUE_SIZE:
+                return UNKNOWN  # before building it: doubling a string 60 times
             return _Const(left.value + right.value)
         return UNKNOWN
     if isinstance(left, _Path) and isinstance(right, _Const) and isinstance(right.value, str):
         if right.value == "":
             return left
+        if len(left.path) + len(right.value) > MAX_VALUE_SIZE:
+            return UNKNOWN
         if right.value.startswith("/"):
             return _norm(left.anchor, posixpath.join(left.path, right.value.lstrip("/")))
     # Gluing text onto a path's last name, or a path after text: not a path we can place.
@@ -291,11 +378,14 @@ class _Module:
         rel = posixpath.relpath(path, reader.project_dir) if reader.project_dir else path
         self.file = _norm("project", rel)
         self.unresolved = 0  # project imports that could not be read
+        self.budget = reader.budget
+        self.columns = _Columns(src, self.budget)
 
     # -- spans
 
     def origin(self, node: ast.expr | ast.stmt) -> Origin:
-        return _origin(self.src, self.path, node)
+        self.budget.charge()  # as costly as evaluating a node
+        return _origin(self.src, self.path, node, self.columns)
 
     # -- statements
 
@@ -304,6 +394,7 @@ class _Module:
             self.stmt(stmt, scope)
 
     def stmt(self, node: ast.stmt, scope: _Scope) -> None:
+        self.budget.charge()
         if isinstance(node, ast.Assign):
             value = self.expr(node.value, scope)
             for target in node.targets:
@@ -394,7 +485,9 @@ class _Module:
             # ``os.environ["X"] = ...`` and the like: not a settings value.
             return
         keys.reverse()
-        new = _set_in(old.value, keys, value, self.origin(node))
+        # Each level rebuilds a dict of its items, and the result may have grown.
+        self.budget.charge(len(keys) * (1 + _items(old.value)))
+        new = self.budget.bounded(_set_in(old.value, keys, value, self.origin(node)))
         scope.names[name] = _Binding(new, old.origin)
 
     def effect(self, value: ast.expr, node: ast.stmt, scope: _Scope) -> None:
@@ -407,6 +500,7 @@ class _Module:
             callee = self.dotted(func.value.func, scope)
         if callee in ("globals", "locals", "vars", "exec"):
             # ``globals().update(...)`` can set any name to anything.
+            self.budget.charge(len(scope.names))
             origin = self.origin(node)
             for name in list(scope.names):
                 scope.names[name] = _Binding(UNKNOWN, origin)
@@ -418,8 +512,12 @@ class _Module:
         if isinstance(root, ast.Name) and root.id in scope.names:
             scope.names[root.id] = _Binding(UNKNOWN, self.origin(node))
 
+    def copy(self, scope: _Scope) -> _Scope:
+        self.budget.charge(1 + len(scope.names))
+        return scope.copy()
+
     def fork(self, scope: _Scope, body: list[ast.stmt]) -> _Scope | None:
-        branch = scope.copy()
+        branch = self.copy(scope)
         try:
             self.run(body, branch)
         except _Dead:
@@ -434,6 +532,10 @@ class _Module:
         for name in dict.fromkeys(n for b in live for n in b.names):
             found = [b.names.get(name) for b in live]
             first = next(f for f in found if f is not None)
+            self.budget.charge(len(live))
+            for f in found:
+                if f is not None:
+                    self.budget.compared(first.value, f.value)
             if all(f is not None and f.value == first.value for f in found):
                 names[name] = first
             else:
@@ -472,11 +574,11 @@ class _Module:
 
     def loop(self, node: ast.For | ast.AsyncFor | ast.While, scope: _Scope) -> None:
         # One pass merged with none: whatever the body changes becomes unknown.
-        start = scope.copy()
+        start = self.copy(scope)
         if isinstance(node, ast.For | ast.AsyncFor):
             self.assign(node.target, UNKNOWN, node, start)
         once = self.fork(start, node.body)
-        self.merge_into(scope, [scope.copy(), once])
+        self.merge_into(scope, [self.copy(scope), once])
         self.run(node.orelse, scope)
 
     def import_from(self, node: ast.ImportFrom, scope: _Scope) -> None:
@@ -499,6 +601,7 @@ class _Module:
             for alias in names:
                 if alias.name == "*":
                     # It may set any name, including those assigned before it.
+                    self.budget.charge(len(scope.names))
                     for name in scope.names:
                         scope.names[name] = _Binding(UNKNOWN, origin)
                     scope.opaque = origin
@@ -510,7 +613,9 @@ class _Module:
                     scope.names[alias.asname or alias.name] = _Binding(UNKNOWN, origin)
             return
         for alias in names:
+            self.budget.charge()
             if alias.name == "*":
+                self.budget.charge(len(other.names) + len(other.imports))
                 for name, binding in other.names.items():
                     if not name.startswith("_"):
                         scope.names[name] = binding
@@ -548,16 +653,17 @@ class _Module:
 
     def dotted(self, node: ast.expr, scope: _Scope) -> str | None:
         """``os.path.join`` for an expression naming an imported thing, through aliases."""
-        if isinstance(node, ast.Name):
-            if node.id in scope.names:
-                return None
-            return scope.imports.get(node.id, node.id)
-        if isinstance(node, ast.Attribute):
-            base = self.dotted(node.value, scope)
-            return None if base is None else f"{base}.{node.attr}"
-        return None
+        attrs: list[str] = []
+        while isinstance(node, ast.Attribute):  # a loop: chains may be thousands long
+            self.budget.charge()
+            attrs.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name) or node.id in scope.names:
+            return None
+        return ".".join([scope.imports.get(node.id, node.id), *reversed(attrs)])
 
     def expr(self, node: ast.expr, scope: _Scope) -> _V:
+        self.budget.charge()
         if isinstance(node, ast.Constant):
             return _Const(node.value) if not isinstance(node.value, bytes) else UNKNOWN
         if isinstance(node, ast.Name):
@@ -576,7 +682,9 @@ class _Module:
         if isinstance(node, ast.Tuple | ast.List):
             elts = [self.expr(e, scope) for e in node.elts]
             if all(isinstance(e, _Const) for e in elts):
-                return _Const(tuple(e.value for e in elts if isinstance(e, _Const)))
+                return self.budget.bounded(
+                    _Const(tuple(e.value for e in elts if isinstance(e, _Const)))
+                )
             return UNKNOWN
         if isinstance(node, ast.Call):
             return self.call(node, scope)
@@ -605,6 +713,7 @@ class _Module:
     def fstring(self, node: ast.JoinedStr, scope: _Scope) -> _V:
         result: _V = _Const("")
         for part in node.values:
+            self.budget.charge()
             if isinstance(part, ast.FormattedValue):
                 if part.format_spec is not None or part.conversion not in (-1, ord("s")):
                     return UNKNOWN
@@ -620,28 +729,35 @@ class _Module:
         return result
 
     def dict_(self, node: ast.Dict, scope: _Scope) -> _V:
-        items: list[_Item] = []
+        # By key, in order: a key written again moves to the end, as in the dict Python builds.
+        items: dict[str, _Item] = {}
         complete = True
         for key_node, value_node in zip(node.keys, node.values, strict=True):
             value = self.expr(value_node, scope)
             if key_node is None:
                 if isinstance(value, _Dict):
+                    self.budget.charge(len(value.items))
                     for item in value.items:
-                        items = [i for i in items if i.key != item.key] + [item]
+                        items.pop(item.key, None)
+                        items[item.key] = item
                     complete = complete and value.complete
                 else:
                     # An unknown ``**x`` may replace any key written before it.
-                    items = [_Item(i.key, UNKNOWN, i.origin) for i in items]
+                    items = self.unknown_items(items)
                     complete = False
                 continue
             key = self.expr(key_node, scope)
             if not (isinstance(key, _Const) and isinstance(key.value, str)):
-                items = [_Item(i.key, UNKNOWN, i.origin) for i in items]
+                items = self.unknown_items(items)
                 complete = False
                 continue
-            items = [i for i in items if i.key != key.value]
-            items.append(_Item(key.value, value, self.origin(value_node)))
-        return _Dict(tuple(items), complete)
+            items.pop(key.value, None)
+            items[key.value] = _Item(key.value, value, self.origin(value_node))
+        return self.budget.bounded(_Dict(tuple(items.values()), complete))
+
+    def unknown_items(self, items: dict[str, _Item]) -> dict[str, _Item]:
+        self.budget.charge(len(items))
+        return {k: _Item(k, UNKNOWN, i.origin) for k, i in items.items()}
 
     def subscript(self, node: ast.Subscript, scope: _Scope) -> _V:
         callee = self.dotted(node.value, scope)
@@ -651,11 +767,15 @@ class _Module:
             return _Unknown(env)
         base = self.expr(node.value, scope)
         if isinstance(base, _Dict) and isinstance(key, _Const) and isinstance(key.value, str):
+            self.budget.charge(len(base.items))
             item = base.get(key.value)
             return item.value if item is not None else UNKNOWN
         if isinstance(node.value, ast.Attribute) and node.value.attr == "parents":
             path = self.expr(node.value.value, scope)
             if isinstance(path, _Path) and isinstance(key, _Const) and type(key.value) is int:
+                if not 0 <= key.value < _MAX_PARENTS:
+                    return UNKNOWN  # ``parents[-1]`` is the root; ``parents[10**18]`` fails
+                self.budget.charge(key.value)
                 for _ in range(key.value + 1):
                     path = _parent(path)
                 return path
@@ -762,24 +882,46 @@ class _Module:
             if kw.arg == "default":
                 default_node = kw.value
         default = self.expr(default_node, scope) if default_node is not None else None
-        return _Unknown(env, default)
+        # ``x = os.getenv("X", x)`` over and over nests defaults: bound them like values.
+        return _Unknown(env, self.budget.bounded(default) if default is not None else None)
 
 
-def _origin(src: SourceFile, path: str, node: ast.expr | ast.stmt) -> Origin:
-    start = _offset(src, node.lineno, node.col_offset)
+def _origin(
+    src: SourceFile, path: str, node: ast.expr | ast.stmt, columns: _Columns | None = None
+) -> Origin:
+    columns = columns or _Columns(src, None)
+    start = columns.offset(node.lineno, node.col_offset)
     end_line = node.end_lineno or node.lineno
     end_col = node.end_col_offset if node.end_col_offset is not None else node.col_offset
-    end = max(start, _offset(src, end_line, end_col))
+    end = max(start, columns.offset(end_line, end_col))
     return Origin(path, Span(start, end), node.lineno)
 
 
-def _offset(src: SourceFile, line: int, col: int) -> int:
-    index = src.index
-    if line < 1 or line > index.line_count:
-        return len(src.text)
-    # ast columns count UTF-8 bytes; spans count code points.
-    prefix = src.line_text(line).encode("utf-8")[:col].decode("utf-8", "ignore")
-    return index.line_start(line) + len(prefix)
+class _Columns:
+    """Source offsets of ast positions. ast columns count UTF-8 bytes, spans code points: each
+    line is looked at once, and an ASCII line (where the two agree) needs no decoding."""
+
+    def __init__(self, src: SourceFile, budget: _Budget | None) -> None:
+        self.src = src
+        self.budget = budget
+        self.lines: dict[int, bytes | int] = {}  # the encoded line, or an ASCII line's length
+
+    def offset(self, line: int, col: int) -> int:
+        src = self.src
+        index = src.index
+        if line < 1 or line > index.line_count:
+            return len(src.text)
+        raw = self.lines.get(line)
+        if raw is None:
+            text = src.line_text(line)
+            raw = self.lines[line] = len(text) if text.isascii() else text.encode("utf-8")
+        if isinstance(raw, int):
+            return index.line_start(line) + min(col, raw)
+        if self.budget is not None:
+            # Linear in the column: a long line of many statements would be quadratic.
+            self.budget.charge(1 + col // 1024)
+        prefix = raw[:col].decode("utf-8", "ignore")
+        return index.line_start(line) + len(prefix)
 
 
 def _set_in(old: _V, keys: list[_V], value: _V, origin: Origin) -> _V:
@@ -795,6 +937,10 @@ def _set_in(old: _V, keys: list[_V], value: _V, origin: Origin) -> _V:
         # A KeyError at import time if the dict is complete; either way nothing to know.
         return old if old.complete else UNKNOWN
     return old.with_item(_Item(key.value, _set_in(inner.value, keys[1:], value, origin), origin))
+
+
+def _items(v: _V) -> int:
+    return len(v.items) if isinstance(v, _Dict) else 0
 
 
 def _is_str(v: _V) -> bool:
@@ -825,6 +971,7 @@ class _Reader:
         self.read_cb = read
         self.exists = exists
         self.project_dir = _clean_dir(project_dir)
+        self.budget = _Budget(MAX_EVALUATED_NODES)
         self.done: dict[str, _Scope | None] = {}
         self.stack: list[str] = []
         self.files: list[str] = []
@@ -843,6 +990,11 @@ class _Reader:
             self.error = error
 
     def parse(self, path: str, src: SourceFile) -> ast.Module | None:
+        if len(src.text) > MAX_SOURCE_CHARS:
+            self.fail(
+                SettingsError(path, 0, f"too large to read (over {MAX_SOURCE_CHARS:,} characters)")
+            )
+            return None
         try:
             return ast.parse(src.text, filename=path)
         except SyntaxError as exc:
@@ -942,12 +1094,13 @@ def _env_names(tree: ast.Module) -> Iterator[str]:
 
 
 def _chain(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _chain(node.value)
-        return None if base is None else f"{base}.{node.attr}"
-    return None
+    attrs: list[str] = []
+    while isinstance(node, ast.Attribute):  # a loop: chains may be thousands long
+        attrs.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([node.id, *reversed(attrs)])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1052,7 +1205,11 @@ def read_settings(
     import *``) count as failing rather than unknown.
     """
     reader = _Reader(read, exists, project_dir)
-    scope = reader.run_file(path)
+    try:
+        scope = reader.run_file(path)
+    except _OverBudget:
+        reader.error = SettingsError(path, 0, "too complex to read (over the evaluation budget)")
+        scope = None
     if scope is None:
         if reader.error is None:
             reader.error = SettingsError(path, 0, "cannot read the settings file")
@@ -1071,6 +1228,7 @@ def read_settings(
         env_vars=env_vars,
         files=tuple(reader.files),
         error=reader.error,
+        evaluated=reader.budget.used,
     )
 
 
@@ -1105,46 +1263,65 @@ def uses_manifest_storage(
         return False
     if backend.state != "known" or backend.value is None:
         return None
-    return _class_is_manifest(backend.value, read, exists, settings.project_dir, 0)
-
-
-def _class_is_manifest(
-    dotted: str, read: Read | None, exists: Exists | None, project_dir: str, depth: int
-) -> bool | None:
-    name = dotted.rsplit(".", 1)[-1]
-    if "Manifest" in name:
-        return True
-    if dotted.startswith(_NO_MANIFEST_PACKAGES):
-        return False
-    if read is None or depth > 8 or "." not in dotted:
+    reader = None if read is None else _Reader(read, exists, settings.project_dir)
+    search = _ClassSearch(reader, exists)
+    try:
+        return search.is_manifest(backend.value, 0)
+    except (_OverBudget, RecursionError):
         return None
-    module, cls = dotted.rsplit(".", 1)
-    reader = _Reader(read, exists, project_dir)
-    for path in _module_candidates("", 0, module, reader.project_dir):
-        if exists is not None and exists(path) is False:
-            continue
-        scope = reader.run_file(path)
-        if scope is None:
-            continue
-        bases = scope.classes.get(cls)
-        if bases is None:
-            binding = scope.imports.get(cls)
-            if binding is not None and binding != dotted:
-                return _class_is_manifest(binding, read, exists, project_dir, depth + 1)
-            return None
-        package = module if path.endswith("/__init__.py") else module.rpartition(".")[0]
-        results = [
-            _class_is_manifest(
-                _absolute(b, package, module, scope), read, exists, project_dir, depth + 1
-            )
-            for b in bases
-        ]
-        if True in results:
+
+
+class _ClassSearch:
+    """Whether a storage class subclasses a manifest storage, following its bases through the
+    project's modules. One reader (each module read once) and one budget serve the whole search,
+    and each class is judged once per depth: ten bases of ten bases eight levels deep would
+    otherwise be read 10**8 times."""
+
+    def __init__(self, reader: _Reader | None, exists: Exists | None) -> None:
+        self.reader = reader
+        self.exists = exists
+        self.memo: dict[tuple[str, int], bool | None] = {}
+
+    def is_manifest(self, dotted: str, depth: int) -> bool | None:
+        key = (dotted, depth)
+        if key not in self.memo:
+            self.memo[key] = self._judge(dotted, depth)
+        return self.memo[key]
+
+    def _judge(self, dotted: str, depth: int) -> bool | None:
+        name = dotted.rsplit(".", 1)[-1]
+        if "Manifest" in name:
             return True
-        if results and all(r is False for r in results):
+        if dotted.startswith(_NO_MANIFEST_PACKAGES):
             return False
+        reader = self.reader
+        if reader is None or depth > 8 or "." not in dotted:
+            return None
+        exists = self.exists
+        module, cls = dotted.rsplit(".", 1)
+        reader.budget.charge()
+        for path in _module_candidates("", 0, module, reader.project_dir):
+            if exists is not None and exists(path) is False:
+                continue
+            scope = reader.run_file(path)
+            if scope is None:
+                continue
+            bases = scope.classes.get(cls)
+            if bases is None:
+                binding = scope.imports.get(cls)
+                if binding is not None and binding != dotted:
+                    return self.is_manifest(binding, depth + 1)
+                return None
+            package = module if path.endswith("/__init__.py") else module.rpartition(".")[0]
+            results = [
+                self.is_manifest(_absolute(b, package, module, scope), depth + 1) for b in bases
+            ]
+            if True in results:
+                return True
+            if results and all(r is False for r in results):
+                return False
+            return None
         return None
-    return None
 
 
 def _absolute(base: str, package: str, module: str, scope: _Scope) -> str:
@@ -1170,9 +1347,11 @@ def _valid_module(module: str) -> bool:
 
 def settings_module_from_manage(src: SourceFile) -> tuple[str, Origin] | None:
     """The module ``manage.py`` names with ``os.environ.setdefault`` or an assignment."""
+    if len(src.text) > MAX_SOURCE_CHARS:
+        return None
     try:
         tree = ast.parse(src.text, filename=src.path)
-    except (SyntaxError, ValueError, RecursionError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     found: list[tuple[str, Origin]] = []
     for node in ast.walk(tree):

@@ -27,13 +27,19 @@ Decisions, for the rules that read this:
   for a list setting (``bind = "0.0.0.0:8000"``) becomes a one-item tuple. Known values that the
   settings model cannot hold (dicts, ``logconfig_dict``) are reported as unknown.
 - Spans: the value expression; the whole statement for ``def``/``class``/``import``/``+=``.
+- Budgets, so that a hostile file can neither hang nor exhaust memory: a file longer than
+  ``MAX_SOURCE_CHARS`` is not parsed, every statement, expression, branch explored and name
+  merged is counted against ``MAX_EVALUATED_NODES``, and no value grows past ``_MAX_SIZE``
+  items or characters (nested items included, nor deeper than ``_MAX_DEPTH``; ints past 256
+  bits). A value over its bound is unknown; a file over a budget, or too deeply nested for
+  ``ast``, is all unknown (``all_unknown``, no ``error``: Gunicorn itself may well load it).
 """
 
 from __future__ import annotations
 
 import ast
 import posixpath
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
 from dockerlint_django._record import field, record
@@ -81,6 +87,36 @@ _LIST_SETTINGS = frozenset(s for s, spec in SETTINGS.items() if spec.action == "
 _ESCAPES = frozenset({"globals", "vars", "locals", "exec", "eval", "setattr"})
 
 _MAX_SIZE = 10_000  # refuse to build huge constants ("x" * 10**9) while evaluating
+_MAX_DEPTH = 32  # nor deeply nested ones: comparing them would overflow the stack
+
+# Work allowed for one file, in nodes: each statement and expression evaluated, each name copied
+# or merged between branches, each item of a value built or compared. Branches are explored, so
+# a few lines of nested loops can still ask for exponential work; past the budget the file is
+# unknown. The corpus's configs need at most about 2,000, and no module of this project's
+# virtualenv (2,600 files, up to 200 KB of data tables) more than 43,000. Spent, it costs
+# about a third of a second.
+MAX_EVALUATED_NODES = 100_000
+
+# Longer files are unknown without parsing: ``ast.parse`` alone takes about a second per 500 KB
+# of dense code and much more memory. Real config files are a few KB.
+MAX_SOURCE_CHARS = 256 * 1024
+
+
+class _OverBudget(Exception):
+    """The file needs more than ``MAX_EVALUATED_NODES`` of work: everything in it is unknown."""
+
+
+class _Budget:
+    __slots__ = ("limit", "used")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def charge(self, nodes: int = 1) -> None:
+        self.used += nodes
+        if self.used > self.limit:
+            raise _OverBudget
 
 
 class _Unknown:
@@ -113,6 +149,8 @@ class GunicornConfig:
     error_line: int = 0
     # The file read: setting spans are offsets into its text.
     source: SourceFile | None = field(default=None, compare=False, repr=False)
+    # Nodes of work spent reading it (see MAX_EVALUATED_NODES); more than the limit: gave up.
+    evaluated: int = field(default=0, compare=False, repr=False)
 
     @property
     def unknown(self) -> bool:
@@ -122,6 +160,8 @@ class GunicornConfig:
 
 def read_config(source: SourceFile) -> GunicornConfig:
     """Read the settings a Gunicorn config file sets, without executing it."""
+    if len(source.text) > MAX_SOURCE_CHARS:
+        return GunicornConfig({}, True, source=source)
     try:
         tree = ast.parse(source.text, filename=source.path)
     except SyntaxError as exc:
@@ -129,13 +169,20 @@ def read_config(source: SourceFile) -> GunicornConfig:
         return GunicornConfig({}, True, f"syntax error: {exc.msg} (line {line})", line)
     except ValueError as exc:  # NUL bytes in the source
         return GunicornConfig({}, True, f"cannot parse: {exc}", 0)
+    except (RecursionError, MemoryError):
+        # Too deep for the ast module (``1+1+…`` 100,000 times), not a syntax error: Gunicorn's
+        # compiler may accept it, so what it sets is unknown.
+        return GunicornConfig({}, True, source=source)
     reader = _Reader(source)
-    env = reader.block(tree.body, {})
+    try:
+        env = reader.block(tree.body, {})
+    except (_OverBudget, RecursionError, MemoryError):
+        return GunicornConfig({}, True, source=source, evaluated=reader.budget.used)
     settings: dict[str, ConfigSetting] = {}
     for name, binding in env.items():
         if name in CONFIG_SETTINGS:
             settings[name] = _setting(name, binding)
-    return GunicornConfig(settings, reader.escaped, source=source)
+    return GunicornConfig(settings, reader.escaped, source=source, evaluated=reader.budget.used)
 
 
 def _setting(name: str, binding: _Binding) -> ConfigSetting:
@@ -176,7 +223,10 @@ class _Reader:
     def __init__(self, source: SourceFile) -> None:
         self.source = source
         self.escaped = False
-        self._line_bytes: dict[int, bytes] = {}
+        self.budget = _Budget(MAX_EVALUATED_NODES)
+        # Encoded lines, or the length of an ASCII one (where byte and code-point columns agree).
+        self._line_bytes: dict[int, bytes | int] = {}
+        self._reads: dict[int, frozenset[str]] = {}
 
     # -- spans ----------------------------------------------------------------------------
 
@@ -184,11 +234,16 @@ class _Reader:
         # ast columns are UTF-8 byte offsets; Span offsets are code points.
         raw = self._line_bytes.get(line)
         if raw is None:
-            raw = self.source.line_text(line).encode("utf-8")
-            self._line_bytes[line] = raw
+            text = self.source.line_text(line)
+            raw = self._line_bytes[line] = len(text) if text.isascii() else text.encode("utf-8")
+        if isinstance(raw, int):
+            return min(byte_col, raw)
+        # Decoding is linear in the column: on a long line of many statements, count it.
+        self.budget.charge(1 + byte_col // 1024)
         return len(raw[:byte_col].decode("utf-8", errors="replace"))
 
     def span(self, node: ast.AST) -> Span:
+        self.budget.charge()  # as costly as evaluating a node
         line = getattr(node, "lineno", 1)
         col = getattr(node, "col_offset", 0)
         end_line = getattr(node, "end_lineno", None) or line
@@ -203,12 +258,16 @@ class _Reader:
     # -- statements -----------------------------------------------------------------------
 
     def block(self, body: list[ast.stmt], env: Env) -> Env:
+        # One copy per block, which its statements then update in place.
+        self.budget.charge(1 + len(env))
+        env = dict(env)
         for stmt in body:
             env = self.statement(stmt, env)
         return env
 
     def statement(self, stmt: ast.stmt, env: Env) -> Env:
-        env = dict(env)
+        """Run ``stmt`` over ``env``, which it may change: the result, ``env`` or a new dict."""
+        self.budget.charge()
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self._scan_escapes([stmt], env)
             func = None if stmt.decorator_list else stmt
@@ -236,12 +295,15 @@ class _Reader:
                 name = stmt.target.id
                 old = env.get(name)
                 right = self.evaluate(stmt.value, env)
-                result = UNKNOWN if old is None else _safe_binop(stmt.op, old.value, right)
+                result = (
+                    UNKNOWN if old is None else _safe_binop(stmt.op, old.value, right, self.budget)
+                )
                 env[name] = _Binding(result, self.span(stmt))
         elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
             for alias in stmt.names:
                 if alias.name == "*":
                     self.escaped = True
+                    self.budget.charge(len(env))
                     env = _all_unknown(env)
                     continue
                 bound = alias.asname or alias.name.split(".")[0]
@@ -263,26 +325,34 @@ class _Reader:
             # The body runs zero or more times: merge "not run" with "ran once", twice over so
             # that values carried from one iteration to the next become unknown.
             once = self.block(stmt.body, loop_env)
-            twice = self.block(stmt.body, _merge([loop_env, once]))
-            env = _merge([env, self.block(stmt.orelse, _merge([loop_env, once, twice]))])
+            carried = self._merge([loop_env, once])
+            twice = once
+            if self._changed(loop_env, carried) & self._loop_reads(stmt):
+                # Only a body reading a name the first pass changed can run differently the
+                # second time: otherwise it would give the same result, and nested loops
+                # would each double the work for nothing.
+                twice = self.block(stmt.body, carried)
+            loop_exit = self.block(stmt.orelse, self._merge([loop_env, once, twice]))
+            env = self._merge([env, loop_exit])
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
             for item in stmt.items:
                 self._scan_escapes([item.context_expr], env)
                 if item.optional_vars is not None:
                     self._bind_unknown(item.optional_vars, item.optional_vars, env)
             # A context manager may swallow an exception: the body may stop anywhere.
-            env = _merge([env, self.block(stmt.body, env)], partial=True)
+            env = self._merge([env, self.block(stmt.body, env)], partial=True)
         elif isinstance(stmt, ast.Match):
             self._scan_escapes([stmt.subject], env)
             branches = []
             for case in stmt.cases:
                 case_env = dict(env)
                 for node in ast.walk(case.pattern):
+                    self.budget.charge()
                     for name in _pattern_names(node):
                         case_env[name] = _Binding(UNKNOWN, self.span(node))
                 branches.append(self.block(case.body, case_env))
             branches.append(env)  # no case matched
-            env = _merge(branches)
+            env = self._merge(branches)
         elif isinstance(stmt, ast.Expr):
             self._scan_escapes([stmt.value], env)
         elif isinstance(stmt, ast.Global | ast.Nonlocal | ast.Pass | ast.Break | ast.Continue):
@@ -298,7 +368,7 @@ class _Reader:
         test = self.evaluate(stmt.test, env)
         if test is not UNKNOWN:
             return self.block(stmt.body if test else stmt.orelse, env)
-        return _merge([self.block(stmt.body, env), self.block(stmt.orelse, env)])
+        return self._merge([self.block(stmt.body, env), self.block(stmt.orelse, env)])
 
     def _try(self, stmt: ast.stmt, env: Env) -> Env:
         body: list[ast.stmt] = getattr(stmt, "body", [])
@@ -306,16 +376,18 @@ class _Reader:
         orelse: list[ast.stmt] = getattr(stmt, "orelse", [])
         final: list[ast.stmt] = getattr(stmt, "finalbody", [])
         # Without an exception the body and else run; with one, the body stopped somewhere and
-        # a handler ran (or, unhandled, Gunicorn exits: that path does not matter).
-        ok = self.block(orelse, self.block(body, env))
-        partial_body = _merge([env, self.block(body, env)], partial=True)
+        # a handler ran (or, unhandled, Gunicorn exits: that path does not matter). The body is
+        # read once for both: reading it twice would double the work at each nested ``try``.
+        after_body = self.block(body, env)
+        ok = self.block(orelse, after_body)
+        partial_body = self._merge([env, after_body], partial=True)
         paths = [ok]
         for handler in handlers:
             handler_env = dict(partial_body)
             if handler.name:
                 handler_env[handler.name] = _Binding(UNKNOWN, self.span(handler))
             paths.append(self.block(handler.body, handler_env))
-        return self.block(final, _merge(paths))
+        return self.block(final, self._merge(paths))
 
     def bind(self, target: ast.expr, value_node: ast.expr, value: object, env: Env) -> None:
         if isinstance(target, ast.Name):
@@ -352,6 +424,7 @@ class _Reader:
         of this file are followed one level."""
         for root in nodes:
             for node in _walk_top(root):
+                self.budget.charge()
                 if isinstance(node, ast.NamedExpr):
                     env[node.target.id] = _Binding(UNKNOWN, self.span(node))
                 elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
@@ -364,6 +437,7 @@ class _Reader:
 
     def _follow(self, func: ast.FunctionDef | ast.AsyncFunctionDef, env: Env) -> None:
         for node in ast.walk(func):
+            self.budget.charge()
             if isinstance(node, ast.Global):
                 for name in node.names:
                     env[name] = _Binding(UNKNOWN, self.span(node))
@@ -377,7 +451,47 @@ class _Reader:
 
     def _escape(self, env: Env) -> None:
         self.escaped = True
+        self.budget.charge(len(env))
         env.update(_all_unknown(env))
+
+    def _changed(self, before: Env, after: Env) -> set[str]:
+        """Names whose binding differs between two environments (or that ``before`` lacks)."""
+        self.budget.charge(len(after))
+        return {
+            name
+            for name, b in after.items()
+            if before.get(name) is not b and not self._equal(before.get(name), b)
+        }
+
+    def _equal(self, a: _Binding | None, b: _Binding | None) -> bool:
+        if a is None or b is None:
+            return a is b
+        self._charge_compare(a.value, b.value)
+        return a == b
+
+    def _charge_compare(self, a: object, b: object) -> None:
+        # Comparing two equal containers walks them both; strings compare at C speed.
+        if a is not b and isinstance(a, (list, tuple, dict)):
+            self.budget.charge(_size(a, _MAX_SIZE))
+
+    def _loop_reads(self, stmt: ast.For | ast.AsyncFor | ast.While) -> frozenset[str]:
+        """Names a loop body may read (loaded, deleted, augmented), nested scopes included."""
+        found = self._reads.get(id(stmt))
+        if found is None:
+            names: set[str] = set()
+            for root in stmt.body:
+                for node in ast.walk(root):
+                    self.budget.charge()
+                    if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
+                        names.add(node.id)
+                    elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                        names.add(node.target.id)
+            found = self._reads[id(stmt)] = frozenset(names)
+        return found
+
+    def _merge(self, envs: list[Env], partial: bool = False) -> Env:
+        self.budget.charge(len(envs) * max(len(e) for e in envs))
+        return _merge(envs, partial, self._charge_compare)
 
     # -- expressions ----------------------------------------------------------------------
 
@@ -388,6 +502,7 @@ class _Reader:
             return UNKNOWN
 
     def _eval(self, node: ast.expr, env: Env) -> object:
+        self.budget.charge()
         if isinstance(node, ast.Constant):
             if isinstance(node.value, (str, int, float, bool)) or node.value is None:
                 return node.value
@@ -402,15 +517,16 @@ class _Reader:
             pairs = zip(items, node.elts, strict=True)
             if any(i is UNKNOWN or isinstance(e, ast.Starred) for i, e in pairs):
                 return UNKNOWN
-            return tuple(items) if isinstance(node, ast.Tuple) else items
+            return _sized(tuple(items) if isinstance(node, ast.Tuple) else items, self.budget)
         if isinstance(node, ast.Dict):
             keys = [UNKNOWN if k is None else self._eval(k, env) for k in node.keys]
             values = [self._eval(v, env) for v in node.values]
             if any(k is UNKNOWN or isinstance(k, list) for k in keys) or UNKNOWN in values:
                 return UNKNOWN
-            return dict(zip(keys, values, strict=True))
+            return _sized(dict(zip(keys, values, strict=True)), self.budget)
         if isinstance(node, ast.BinOp):
-            return _binop(node.op, self._eval(node.left, env), self._eval(node.right, env))
+            left = self._eval(node.left, env)
+            return _binop(node.op, left, self._eval(node.right, env), self.budget)
         if isinstance(node, ast.UnaryOp):
             operand = self._eval(node.operand, env)
             if operand is UNKNOWN or not isinstance(operand, (int, float, bool)):
@@ -437,6 +553,7 @@ class _Reader:
             return self._eval(node.body if test else node.orelse, env)
         if isinstance(node, ast.JoinedStr):
             parts: list[str] = []
+            length = 0
             for part in node.values:
                 if isinstance(part, ast.Constant) and isinstance(part.value, str):
                     parts.append(part.value)
@@ -451,7 +568,10 @@ class _Reader:
                     parts.append(str(value))
                 else:
                     return UNKNOWN
-            return _sized("".join(parts))
+                length += len(parts[-1])
+                if length > _MAX_SIZE:
+                    return UNKNOWN  # before joining: f"{s}{s}…" may be 10,000 parts of 10,000
+            return "".join(parts)
         return UNKNOWN
 
     def _boolop(self, node: ast.BoolOp, env: Env) -> object:
@@ -531,22 +651,47 @@ def _order(op: ast.cmpop, left: object, right: object) -> bool:
     return a >= b  # type: ignore[operator]
 
 
-def _sized(value: object) -> object:
-    if isinstance(value, (str, list, tuple)) and len(value) > _MAX_SIZE:
+def _sized(value: object, budget: _Budget) -> object:
+    """``value``, or UNKNOWN when it is over the size bound. Containers are measured with their
+    nested items: ``t = (t, t)`` repeated doubles the size while its length stays 2."""
+    if isinstance(value, (str, list, tuple, dict)) and len(value) > _MAX_SIZE:
         return UNKNOWN
     if isinstance(value, int) and value.bit_length() > 256:
         return UNKNOWN
+    if isinstance(value, (list, tuple, dict)):
+        size = _size(value, _MAX_SIZE)
+        budget.charge(size)
+        if size > _MAX_SIZE:
+            return UNKNOWN
     return value
 
 
-def _safe_binop(op: ast.operator, left: object, right: object) -> object:
+def _size(value: object, limit: int) -> int:
+    """Items in ``value``, nested ones included, counted up to just past ``limit``; a value
+    nested deeper than ``_MAX_DEPTH`` counts as over it."""
+    count = 0
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack and count <= limit:
+        item, depth = stack.pop()
+        count += 1
+        if depth > _MAX_DEPTH:
+            return limit + 1
+        if isinstance(item, (list, tuple)):
+            stack.extend((v, depth + 1) for v in item)
+        elif isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item)
+            stack.extend((v, depth + 1) for v in item.values())
+    return count
+
+
+def _safe_binop(op: ast.operator, left: object, right: object, budget: _Budget) -> object:
     try:
-        return _binop(op, left, right)
+        return _binop(op, left, right, budget)
     except (ArithmeticError, TypeError, ValueError):
         return UNKNOWN
 
 
-def _binop(op: ast.operator, left: object, right: object) -> object:
+def _binop(op: ast.operator, left: object, right: object, budget: _Budget) -> object:
     if left is UNKNOWN or right is UNKNOWN:
         return UNKNOWN
     if isinstance(left, (_Callable, dict)) or isinstance(right, (_Callable, dict)):
@@ -580,13 +725,18 @@ def _binop(op: ast.operator, left: object, right: object) -> object:
         result = a**b  # type: ignore[operator]
     else:
         return UNKNOWN
-    return _sized(result)
+    return _sized(result, budget)
 
 
-def _merge(envs: list[Env], partial: bool = False) -> Env:
+def _merge(
+    envs: list[Env],
+    partial: bool = False,
+    charge_compare: Callable[[object, object], None] | None = None,
+) -> Env:
     """Join the environments of several paths. A name keeps its binding only if every path has
     the very same one (same value and span); ``partial`` paths (a body that may have stopped
-    anywhere) make every name they touched unknown."""
+    anywhere) make every name they touched unknown. ``charge_compare`` is told of each pair of
+    values compared."""
     names: set[str] = set()
     for env in envs:
         names.update(env)
@@ -594,6 +744,10 @@ def _merge(envs: list[Env], partial: bool = False) -> Env:
     for name in names:
         bindings = [env.get(name) for env in envs]
         first = next(b for b in bindings if b is not None)
+        if charge_compare is not None:
+            for b in bindings:
+                if b is not None and b is not first:
+                    charge_compare(first.value, b.value)
         if all(b is not None for b in bindings):
             values = [b.value for b in bindings if b is not None]
             same_binding = all(b == first for b in bindings)
