@@ -396,3 +396,45 @@ def test_a_fifo_gitignore_is_said_and_does_not_hang_the_search(tmp_path: Path) -
         ".gitignore: not read (not a regular file), so its patterns do not apply"
     ]
     _good_still_checked(out)
+
+
+def _readme_limits() -> str:
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = text.index("## Limits on hostile input")
+    return text[start : text.index("\n## ", start + 1)]
+
+
+def test_the_readme_states_the_bounds_the_code_has() -> None:
+    from dockerlint_django import config
+    from dockerlint_django.compose import interpolation, loader, yamlload
+    from dockerlint_django.readers import django_settings, gunicorn_config
+    from dockerlint_django.templates import render
+
+    section = _readme_limits()
+    mib = 1024 * 1024
+    stated = {
+        f"`limits.file-size`, {config.DEFAULT_MAX_FILE_BYTES // mib} MiB",
+        f"more than {config.DEFAULT_MAX_FILE_BYTES:,} bytes",
+        f"`limits.context-file-size`, {config.DEFAULT_MAX_CONTEXT_FILE_BYTES // mib} MiB",
+        f"{gunicorn_config.MAX_EVALUATED_NODES:,} evaluated nodes",
+        f"{django_settings.MAX_EVALUATED_NODES:,} evaluated nodes",
+        f"{gunicorn_config.MAX_SOURCE_CHARS // 1024} KB of source",
+        f"values of {django_settings.MAX_VALUE_SIZE:,} characters",
+        f"{yamlload.MAX_EXPANDED_NODES:,} YAML nodes",
+        f"{yamlload.MAX_DEPTH:,} levels",
+        f"{loader.MAX_FILE_LOADS:,} files loaded",
+        f"{interpolation.MAX_VALUE_LENGTH // mib} MiB a value",
+        f"{loader.MAX_EXPANDED // mib} MiB in all",
+        f"{config.MAX_CONFIG_BYTES // mib} MiB, {config.MAX_CONFIG_DEPTH} levels",
+        f"{config.MAX_CONFIG_NODES:,} YAML nodes",
+        f"{render.MAX_TEMPLATE_CHARS:,} characters of template",
+        f"{render.MAX_OUTPUT_CHARS:,} of output a variant",
+        f"{render.MAX_TOTAL_OUTPUT_CHARS:,} a file",
+        f"{render.MAX_STEPS:,} loop steps",
+        f"{render.MAX_VARIANTS} variants",
+        f"`cookiecutter.json` of {render.MAX_CONTEXT_BYTES:,} bytes and "
+        f"{render.MAX_CONTEXT_DEPTH} levels",
+    }
+    missing = sorted(fact for fact in stated if fact not in section)
+    assert not missing, missing
+    assert gunicorn_config.MAX_SOURCE_CHARS == django_settings.MAX_SOURCE_CHARS
