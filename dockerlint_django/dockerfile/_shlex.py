@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from dockerlint_django._gotext import GO_SPACE, GO_SPACE_CLASS, go_quote
+from dockerlint_django.dockerfile.ast import TooLarge
 
 _ESCAPE = "\\"  # heredoc lexing always uses backslash, whatever the escape directive says
 _SPECIAL_PARAMS = "@*#?-$!0"
@@ -30,30 +31,51 @@ class LexError(Exception):
 
 
 class _Words:
-    """``wordsStruct``: accumulates words, splitting expanded text on white space."""
+    """``wordsStruct``: accumulates words, splitting expanded text on white space.
 
-    __slots__ = ("end", "in_word", "start", "word", "words")
+    Only words containing ``keep`` are kept (all when it is None, none when ``collect`` is
+    false), at most ``limit`` of them. The word being built is a list of pieces: adding to a
+    string would copy it every time.
+    """
 
-    def __init__(self) -> None:
-        self.word = ""
+    __slots__ = ("collect", "end", "in_word", "keep", "length", "limit", "parts", "start", "words")
+
+    def __init__(
+        self, keep: str | None = None, limit: int | None = None, collect: bool = True
+    ) -> None:
+        self.parts: list[str] = []
+        self.length = 0
         self.words: list[Word] = []
         self.in_word = False
         self.start = 0
         self.end = 0
+        self.keep = keep
+        self.limit = limit
+        self.collect = collect
+
+    def _flush(self) -> None:
+        word = "".join(self.parts) if self.collect else ""
+        self.parts = []
+        self.length = 0
+        self.in_word = False
+        if self.collect and (self.keep is None or self.keep in word):
+            if len(self.words) == self.limit:
+                raise TooLarge
+            self.words.append((word, self.start, self.end))
 
     def add_char(self, ch: str, start: int, end: int) -> None:
         if ch in GO_SPACE:
-            if self.in_word and self.word:
-                self.words.append((self.word, self.start, self.end))
-                self.word = ""
-                self.in_word = False
+            if self.in_word and self.length:
+                self._flush()
         else:
             self.add_raw(ch, start, end)
 
     def add_raw(self, text: str, start: int, end: int) -> None:
-        if not self.word:
+        if not self.length:
             self.start = start
-        self.word += text
+        if self.collect:
+            self.parts.append(text)
+        self.length += len(text)
         self.end = end
         self.in_word = True
 
@@ -62,18 +84,25 @@ class _Words:
             self.add_char(ch, start, end)
 
     def get(self) -> list[Word]:
-        if self.word:
-            self.words.append((self.word, self.start, self.end))
-            self.word = ""
-            self.in_word = False
+        if self.length:
+            self._flush()
         return self.words
 
 
 class _Lexer:
-    __slots__ = ("n", "pos", "raw_escapes", "raw_quotes", "src")
+    __slots__ = ("keep", "limit", "n", "pos", "raw_escapes", "raw_quotes", "src")
 
-    def __init__(self, src: str, raw_quotes: bool, raw_escapes: bool) -> None:
+    def __init__(
+        self,
+        src: str,
+        raw_quotes: bool,
+        raw_escapes: bool,
+        keep: str | None = None,
+        limit: int | None = None,
+    ) -> None:
         self.src = src
+        self.keep = keep  # the words to give back (see _Words); all when None
+        self.limit = limit
         self.n = len(src)
         # text/scanner skips a byte-order mark at the very start of its input.
         self.pos = 1 if src.startswith("\ufeff") else 0
@@ -82,14 +111,18 @@ class _Lexer:
 
     def words(self) -> list[Word]:
         try:
-            return self._stop_on(None)[1]
+            return self._stop_on(None, _Words(self.keep, self.limit))[1]
         except LexError as exc:
             raise LexError(f"failed to process {go_quote(self.src)}: {exc}") from None
 
-    def _stop_on(self, stop: str | None) -> tuple[str, list[Word]]:
+    def _stop_on(self, stop: str | None, words: _Words | None = None) -> tuple[str, list[Word]]:
         src, n = self.src, self.n
         result: list[str] = []
-        words = _Words()
+        # Only ${...} needs the text back; for a whole line it would be a string per token. Its
+        # words are never used.
+        keep = stop is not None
+        if words is None:
+            words = _Words(collect=False)
         while self.pos < n:
             ch = src[self.pos]
             tok = self.pos
@@ -98,27 +131,32 @@ class _Lexer:
                 return "".join(result), words.get()
             if ch == "$":
                 tmp = self._dollar()
-                result.append(tmp)
+                if keep:
+                    result.append(tmp)
                 words.add_string(tmp, tok, self.pos)
             elif ch == "'":
                 tmp = self._single_quoted()
-                result.append(tmp)
+                if keep:
+                    result.append(tmp)
                 words.add_raw(tmp, tok, self.pos)
             elif ch == '"':
                 tmp = self._double_quoted()
-                result.append(tmp)
+                if keep:
+                    result.append(tmp)
                 words.add_raw(tmp, tok, self.pos)
             elif ch == _ESCAPE:
                 self.pos += 1
                 if self.raw_escapes:
                     words.add_raw(ch, tok, self.pos)
-                    result.append(ch)
+                    if keep:
+                        result.append(ch)
                 if self.pos >= n:
                     break
                 ch = src[self.pos]
                 self.pos += 1
                 words.add_raw(ch, tok, self.pos)
-                result.append(ch)
+                if keep:
+                    result.append(ch)
             else:
                 m = _PLAIN_RUN.match(src, tok)
                 if m is None:
@@ -126,11 +164,13 @@ class _Lexer:
                 if m is None:  # a lone `}` outside ${...}
                     self.pos += 1
                     words.add_raw(ch, tok, self.pos)
-                    result.append(ch)
+                    if keep:
+                        result.append(ch)
                     continue
                 run = m.group()
                 self.pos = m.end()
-                result.append(run)
+                if keep:
+                    result.append(run)
                 if run[0] in GO_SPACE:
                     words.add_char(run[0], tok, self.pos)
                 else:
@@ -244,10 +284,15 @@ class HeredocWord:
         self.end = end
 
 
-def heredocs_from_line(line: str) -> list[HeredocWord]:
-    """``heredocsFromLine``. Raises ``LexError`` where BuildKit fails the whole parse."""
+def heredocs_from_line(line: str, limit: int | None = None) -> list[HeredocWord]:
+    """``heredocsFromLine``. Raises ``LexError`` where BuildKit fails the whole parse.
+
+    Raises ``TooLarge`` for more than ``limit`` words with ``<<`` in them.
+    """
     try:
-        words = _Lexer(line, raw_quotes=True, raw_escapes=True).words()
+        # Only a word with "<<" can be a heredoc: the others (a million in a long RUN) are not
+        # kept.
+        words = _Lexer(line, raw_quotes=True, raw_escapes=True, keep="<<", limit=limit).words()
     except LexError:
         return []  # BuildKit ignores this error: a line that does not lex has no heredocs
     docs: list[HeredocWord] = []

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import bisect
 import re
+from array import array
 from functools import lru_cache
+from itertools import compress
 
 from dockerlint_django._gotext import GO_SPACE_CLASS
+from dockerlint_django.dockerfile.ast import TooLarge
 from dockerlint_django.source import Mapped, Span
 
 _ASCII_WS = "\t\n\v\f\r "
@@ -21,6 +24,8 @@ _ASCII_WS = "\t\n\v\f\r "
 _BYTE_WS = _ASCII_WS + "\x85\xa0"
 _BYTE_WS_RE = re.compile(b"[\t\n\v\f\r \x85\xa0]")
 _BYTE_NON_WS_RE = re.compile(b"[^\t\n\v\f\r \x85\xa0]")
+# Byte to truth: 0 for a UTF-8 continuation byte, 1 for a byte that starts a code point.
+_LEADS = bytes(0 if 0x80 <= b < 0xC0 else 1 for b in range(256))
 
 
 class ByteView:
@@ -31,12 +36,9 @@ class ByteView:
     def __init__(self, m: Mapped) -> None:
         self.m = m
         self.data = m.text.encode("utf-8", "surrogatepass")
-        offsets: list[int] = []
-        b = 0
-        for c in m.text:
-            offsets.append(b)
-            b += 1 if c < "\x80" else len(c.encode("utf-8", "surrogatepass"))
-        self.offsets = offsets  # byte offset of each code point
+        # A code point starts at every byte that is not a continuation byte (10xxxxxx); counted
+        # in C and kept 8 bytes a point, for a line that can be megabytes long.
+        self.offsets = array("q", compress(range(len(self.data)), self.data.translate(_LEADS)))
 
     def char_floor(self, b: int) -> int:
         """The code point holding byte ``b`` (the length for the end)."""
@@ -75,8 +77,7 @@ class ByteView:
 
     def _replaced(self, b0: int, b1: int, c: int) -> Mapped:
         text = self.data[b0:b1].decode("utf-8", "replace")
-        span = self.m.span(c, c + 1)
-        return Mapped(text, [span.start] * len(text), [span.end] * len(text))
+        return Mapped.at_span(text, self.m.span(c, c + 1))
 
 
 class RawFlag:
@@ -88,8 +89,13 @@ class RawFlag:
         self.value_span = value_span  # what follows the first "=" in the source, if any
 
 
-def extract_builder_flags(line: Mapped, start: int, end: int) -> tuple[list[RawFlag], Mapped]:
-    """``extractBuilderFlags`` on ``line[start:end]``: the flags, then the rest of the line."""
+def extract_builder_flags(
+    line: Mapped, start: int, end: int, limit: int | None = None
+) -> tuple[list[RawFlag], Mapped]:
+    """``extractBuilderFlags`` on ``line[start:end]``: the flags, then the rest of the line.
+
+    Raises ``TooLarge`` for more than ``limit`` flags.
+    """
     text = line.text
     i = start
     while i < end and text[i] in _ASCII_WS:
@@ -103,7 +109,7 @@ def extract_builder_flags(line: Mapped, start: int, end: int) -> tuple[list[RawF
     else:
         view = ByteView(seg)
         units = view.data.decode("latin-1")
-    words, rest = _flag_words(units)
+    words, rest = _flag_words(units, limit)
     flags: list[RawFlag] = []
     for raw, w0, w1, eq in words:
         if view is not None:  # byte positions to code points
@@ -123,7 +129,9 @@ def extract_builder_flags(line: Mapped, start: int, end: int) -> tuple[list[RawF
     return flags, view.slice(rest, len(view.data))
 
 
-def _flag_words(units: str) -> tuple[list[tuple[str, int, int, int | None]], int | None]:
+def _flag_words(
+    units: str, limit: int | None = None
+) -> tuple[list[tuple[str, int, int, int | None]], int | None]:
     # Port of BuildKit 0.12's loop; `units` holds one character per byte of the line.
     in_spaces, in_word, in_quote = 0, 1, 2
     n = len(units)
@@ -160,6 +168,8 @@ def _flag_words(units: str) -> tuple[list[tuple[str, int, int, int | None]], int
                 if w == "--":
                     return words, pos
                 if blank_ok or w:
+                    if len(words) == limit:
+                        raise TooLarge
                     words.append((w, word_start, pos, eq))
                 word = []
                 blank_ok = False
@@ -193,17 +203,20 @@ def _flag_words(units: str) -> tuple[list[tuple[str, int, int, int | None]], int
 @lru_cache(maxsize=4)
 def _word_re(escape: str) -> re.Pattern[str]:
     e = re.escape(escape)
+    # Possessive loops: nothing after them can fail, and a repeated group that may give
+    # characters back costs the regex engine some 64 bytes of stack per repetition.
     return re.compile(
         rf"(?:[^{GO_SPACE_CLASS}'\"{e}]|{e}(?:.|(?P<d1>\Z))|'[^']*(?:'|\Z)"
-        rf"|\"(?:[^\"{e}]|{e}(?:.|(?P<d2>\Z)))*(?:\"|\Z))+",
+        rf"|\"(?:[^\"{e}]|{e}(?:.|(?P<d2>\Z)))*+(?:\"|\Z))++",
         re.DOTALL,
     )
 
 
-def parse_words(rest: Mapped, escape: str) -> list[Mapped]:
+def parse_words(rest: Mapped, escape: str, limit: int | None = None) -> list[Mapped]:
     """``parseWords``: split on white space outside quotes, keeping quotes and escapes.
 
     Only an escape character at the very end of the line is dropped, so every word is a slice.
+    Raises ``TooLarge`` for more than ``limit`` words.
     """
     words: list[Mapped] = []
     for m in _word_re(escape).finditer(rest.text):
@@ -211,6 +224,8 @@ def parse_words(rest: Mapped, escape: str) -> list[Mapped]:
         if m.group("d1") is not None or m.group("d2") is not None:
             end -= 1
         if end > m.start():
+            if len(words) == limit:
+                raise TooLarge
             words.append(rest[m.start() : end])
     return words
 

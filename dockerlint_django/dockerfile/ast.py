@@ -8,8 +8,79 @@ spans, and ``Mapped`` strings that know where each character sits in the file.
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Iterator, Sequence
+from typing import overload
+
 from dockerlint_django._record import field, record
 from dockerlint_django.source import Mapped, Span
+
+
+class TooLarge(Exception):
+    """More to keep than the parser's bound (``parser.MAX_ITEMS``); ``parse`` reports it."""
+
+
+class LineSpans(Sequence[Span]):
+    """The spans of consecutive physical lines, line breaks excluded, made when asked for.
+
+    A heredoc of a million lines would otherwise keep a ``Span`` (some 120 bytes) for each line;
+    this keeps a view on the parser's line starts. A line is BuildKit's: it ends at ``\\n``, and
+    the CRs before that are not part of it (``trimNewline``).
+    """
+
+    __slots__ = ("_count", "_first", "_starts", "_text")
+
+    def __init__(self, text: str, starts: Sequence[int], first: int, count: int) -> None:
+        self._text = text
+        self._starts = starts  # offsets of every line start in ``text``
+        self._first = first  # 0-based index of the first line
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, i: int) -> Span: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Span]: ...
+    def __getitem__(self, i: int | slice) -> Span | Sequence[Span]:
+        if isinstance(i, slice):
+            lo, hi, step = i.indices(self._count)
+            if step != 1:
+                return tuple(self)[i]
+            return LineSpans(self._text, self._starts, self._first + lo, max(0, hi - lo))
+        if i < 0:
+            i += self._count
+        if not 0 <= i < self._count:
+            raise IndexError("line index out of range")
+        k = self._first + i
+        starts, text = self._starts, self._text
+        start = starts[k]
+        end = starts[k + 1] - 1 if k + 1 < len(starts) else len(text)
+        while end > start and text[end - 1] == "\r":
+            end -= 1
+        return Span(start, end)
+
+    def __iter__(self) -> Iterator[Span]:
+        for i in range(self._count):
+            yield self[i]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LineSpans) and (
+            other._text is self._text
+            and other._starts is self._starts
+            and (other._first, other._count) == (self._first, self._count)
+        ):
+            return True
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(self) == len(other) and all(map(operator.eq, self, other))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"LineSpans({list(self)!r})"
 
 
 class ParseError(Exception):
@@ -71,8 +142,8 @@ class Instruction:
     original: str  # BuildKit's Node.Original
     comments: tuple[Comment, ...] = ()  # comment lines directly above (BuildKit's PrevComment)
     sub: Instruction | None = None  # the instruction inside ONBUILD
-    # Each physical line, line breaks excluded.
-    line_spans: tuple[Span, ...] = field(default=(), repr=False)
+    # Each physical line, line breaks excluded (a ``LineSpans`` from the parser).
+    line_spans: Sequence[Span] = field(default=(), repr=False)
 
     @property
     def is_shell_form(self) -> bool:

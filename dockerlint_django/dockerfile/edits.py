@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.fix import Edit
-from dockerlint_django.source import SourceFile, Span
+from dockerlint_django.source import LF_ONLY, SourceFile, Span, detect_newline
 
 
 def _element_bounds(source: SourceFile, ins: Instruction, index: int) -> Span | None:
@@ -94,13 +94,26 @@ def insert_line_before(source: SourceFile, ins: Instruction, line: str) -> Edit:
     Comment lines directly above an instruction belong to it (a suppression pragma, a note on why):
     the new line goes above them, so that a pragma keeps covering the instruction it was written
     for.
+
+    Lines are BuildKit's whatever ``source`` counts: they end at ``\\n`` only. A lone CR is inside
+    a line, so a line inserted after one would land inside the instruction before it (a RUN's
+    continuation), and a line ending in a lone CR would join the instruction after it.
     """
-    line_no = ins.start_line
-    while line_no > 1 and source.line_text(line_no - 1).lstrip().startswith("#"):
-        line_no -= 1
-    start = source.index.line_start(line_no)
+    text = source.text
+    # The instruction's first line: its keyword can be on a later one ("\\" alone, then "RUN").
+    start = ins.line_spans[0].start if ins.line_spans else _line_start(text, ins.keyword_span.start)
+    while start > 0:
+        above = _line_start(text, start - 1)
+        if not text[above : start - 1].rstrip("\r").lstrip().startswith("#"):
+            break
+        start = above
     indent_end = start
-    while indent_end < len(source.text) and source.text[indent_end] in " \t":
+    while indent_end < len(text) and text[indent_end] in " \t":
         indent_end += 1
-    indent = source.text[start:indent_end]
-    return Edit.insert(start, f"{indent}{line}{source.newline}")
+    indent = text[start:indent_end]
+    return Edit.insert(start, f"{indent}{line}{detect_newline(text, LF_ONLY)}")
+
+
+def _line_start(text: str, offset: int) -> int:
+    """The start of BuildKit's line holding ``offset``."""
+    return text.rfind("\n", 0, offset) + 1

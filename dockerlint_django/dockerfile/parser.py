@@ -23,8 +23,10 @@ On top of BuildKit's fields every instruction gets source spans; see ``ast.py``.
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Sequence
 from typing import Any, TypeAlias
 
 from dockerlint_django._gotext import GO_SPACE, go_lower, go_quote, trim_bounds
@@ -36,20 +38,40 @@ from dockerlint_django.dockerfile.ast import (
     Flag,
     Heredoc,
     Instruction,
+    LineSpans,
     ParseError,
     ParseResult,
+    TooLarge,
 )
-from dockerlint_django.source import Mapped, SourceFile, Span
+from dockerlint_django.source import LF_ONLY, Mapped, MappedBuilder, SourceFile, Span
 
 BUILDKIT_VERSION = "v0.12.5"
 
 _TOKEN_WS = re.compile(r"[\t\v\f\r ]+")  # BuildKit's reWhitespace / tokenWhitespace
 _NON_TOKEN_WS = re.compile(r"[^\t\v\f\r ]+")
 # Go's \s is [\t\n\f\r ]: no \v, unlike Python's.
-_DIRECTIVE = re.compile(
-    r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z", re.DOTALL
+_GO_REGEX_SPACE = "\t\n\f\r "
+_DIRECTIVE_KEY = re.compile(r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=")
+_LF = re.compile(r"\n")
+_ASCII_WS = "\t\n\v\f\r "  # what extractBuilderFlags skips before a flag
+# A run of lines holding only white space (GO_SPACE without the newline), skipped in one step.
+_BLANK_LINES = re.compile(
+    "(?:[\t\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*+\n)*+"
 )
 _MAX_LINE_BYTES = 65535  # bufio.MaxScanTokenSize - 1
+# A line of more than 16383 code points may be over the limit in UTF-8; only those are measured.
+# Anchored at line starts, the scan stays linear.
+_LONG_LINE = re.compile(rf"^[^\n]{{{_MAX_LINE_BYTES // 4 + 1}}}", re.MULTILINE)
+# BuildKit has no such bound. Each instruction, flag, value, heredoc and comment line costs a few
+# hundred bytes to a kilobyte here before any rule runs, and a 16 MiB file can hold eight million
+# of them ("a\n", "#\n", "ENV a=1 \\"); no hand-written Dockerfile comes near the bound (10,000
+# stages of two instructions are 60,000), so past it the file is refused, as one over the size
+# limit is.
+MAX_ITEMS = 100_000
+_TOO_LARGE = (
+    f"too large to check: more than {MAX_ITEMS:,} instructions, flags, arguments, heredocs and"
+    " comment lines"
+)
 _HEREDOC_COMMANDS = frozenset({"add", "copy", "run"})
 
 
@@ -78,30 +100,34 @@ _Values: TypeAlias = tuple[list[Mapped], bool, "_Node | None"]
 def parse(source: SourceFile) -> ParseResult:
     """Parse a Dockerfile the way BuildKit's ``parser.Parse`` does. Raises ``ParseError``."""
     text = source.text
-    pieces = text.split("\n")
-    if pieces[-1] == "":
-        pieces.pop()  # the scanner yields no token after a final newline
-    starts = [0]
-    for piece in pieces:
-        starts.append(starts[-1] + len(piece) + 1)
-    starts.pop()
+    size = len(text)
+    # Lines are read one at a time from their start offsets (8 bytes a line); a list of every
+    # line's string, start and content cost some 150 bytes a line, 25 times a file of short lines.
+    starts: Sequence[int]
+    if source.line_breaks == LF_ONLY:
+        starts = source.index.starts  # the same offsets: [0] and the end of every "\n"
+    else:
+        starts = array("q", (0,))
+        starts.extend(m.end() for m in _LF.finditer(text))
+    # The scanner yields no token after a final newline.
+    n = len(starts) - 1 if not text or text[-1] == "\n" else len(starts)
+    last = len(starts) - 1
+
+    def content(k: int) -> str:  # trimNewline
+        end = starts[k + 1] - 1 if k < last else size
+        return text[starts[k] : end].rstrip("\r")
+
     too_long_line = 0
-    if len(text) * 4 > _MAX_LINE_BYTES:
-        for number, piece in enumerate(pieces, 1):
-            if (
-                len(piece) * 4 > _MAX_LINE_BYTES
-                and len(piece.encode("utf-8", "surrogatepass")) > _MAX_LINE_BYTES
-            ):
+    if size * 4 > _MAX_LINE_BYTES:
+        for m in _LONG_LINE.finditer(text):
+            end = text.find("\n", m.start())
+            piece = text[m.start() : end if end >= 0 else size]
+            if len(piece.encode("utf-8", "surrogatepass")) > _MAX_LINE_BYTES:
                 # bufio.Scanner stops at a line longer than its buffer; the lines before it
                 # are still parsed.
-                too_long_line = number
-                del pieces[number - 1 :], starts[number - 1 :]
+                n = bisect.bisect_right(starts, m.start()) - 1
+                too_long_line = n + 1
                 break
-    n = len(pieces)
-    contents = [p.rstrip("\r") for p in pieces]  # trimNewline
-
-    def line_span(k: int) -> Span:
-        return Span(starts[k], starts[k] + len(contents[k]))
 
     escape = "\\"
     directives_done = False
@@ -109,6 +135,8 @@ def parse(source: SourceFile) -> ParseResult:
     syntax: str | None = None
     check: str | None = None
     escape_span: Span | None = None
+    keywords: dict[str, str] = {}  # one string per keyword, not one per instruction
+    items = 0  # instructions, flags, values, heredocs and comment lines kept so far
 
     instructions: list[Instruction] = []
     all_comments: list[Comment] = []
@@ -118,42 +146,52 @@ def parse(source: SourceFile) -> ParseResult:
     i = 0
     while i < n:
         start = starts[i]
-        raw = contents[i]
+        raw = content(i)
         stripped = raw.lstrip(GO_SPACE)
+        if not stripped:
+            # A blank line ends the directives and is skipped, with all the blank lines after it.
+            directives_done = True
+            blanks = _BLANK_LINES.match(text, start)  # always matches, maybe nothing
+            skip_to = bisect.bisect_left(starts, blanks.end()) if blanks else 0
+            i = max(i + 1, min(n, skip_to))
+            continue
         lead = len(raw) - len(stripped)
         is_comment = stripped.startswith("#")
         is_directive = False
         if not directives_done:
-            m = _DIRECTIVE.match(stripped)
-            key = m.group(1).lower() if m else ""
-            if m is None or key not in ("escape", "syntax"):
-                if key == "check" and m is not None:
-                    check = m.group(2)
+            d = _directive(stripped)
+            key = d[0].lower() if d else ""
+            if d is None or key not in ("escape", "syntax"):
+                if key == "check" and d is not None:
+                    check = d[1]
                     is_directive = True
                 directives_done = True
             else:
                 if key in seen:
                     raise ParseError(f"only one {key} parser directive can be used", i + 1)
                 seen.add(key)
-                value = m.group(2)
+                value = d[1]
                 if key == "escape":
                     if value not in ("`", "\\"):
                         raise ParseError(
                             f"invalid escape token '{value}' does not match ` or \\", i + 1
                         )
                     escape = value
-                    escape_span = Span(start + lead + m.start(2), start + lead + m.end(2))
+                    escape_span = Span(start + lead + d[2], start + lead + d[2] + len(value))
                 else:
                     syntax = value
                 is_directive = True
         i += 1
         if is_comment:
-            comment = _comment(stripped, i, line_span(i - 1))
+            items += 1
+            if items > MAX_ITEMS:
+                raise ParseError(_TOO_LARGE, i)
+            comment = _comment(stripped, i, Span(start, start + len(raw)))
             all_comments.append(comment)
             # PrevComment: an empty comment starts the block afresh. BuildKit tests the line
             # minus its first byte, so "  #" counts as a comment with text "#".
             if not is_directive:
-                if pieces[i - 1][1:].strip(GO_SPACE) == "":
+                if raw[1:].strip(GO_SPACE) == "":
                     prev_comments = []
                 else:
                     prev_comments.append(comment)
@@ -162,28 +200,40 @@ def parse(source: SourceFile) -> ParseResult:
         first, eol = _trim_continuation(stripped, escape)
         if eol and not first:
             continue
-        parts = [_from_source(first, start + lead)]
         has_empty_continuation = False
-        while not eol and i < n:
-            raw = contents[i]
-            stripped = raw.lstrip(GO_SPACE)
-            i += 1
-            if stripped.startswith("#"):
-                all_comments.append(_comment(stripped, i, line_span(i - 1)))
-                continue
-            if not stripped:
-                has_empty_continuation = True
-                continue
-            more, eol = _trim_continuation(raw, escape)
-            parts.append(_from_source(more, starts[i - 1]))
-        line = parts[0] if len(parts) == 1 else Mapped.join(parts)
+        if eol:
+            line = Mapped.from_source(first, start + lead)
+        else:
+            # The pieces go straight into one Mapped: a chain of 100,000 continuation lines
+            # would otherwise hold a Mapped for each.
+            joined = MappedBuilder()
+            joined.append_source(first, start + lead)
+            while not eol and i < n:
+                at = starts[i]
+                raw = text[at : starts[i + 1] - 1 if i < last else size].rstrip("\r")
+                stripped = raw.lstrip(GO_SPACE)
+                i += 1
+                if stripped.startswith("#"):
+                    items += 1
+                    if items > MAX_ITEMS:
+                        raise ParseError(_TOO_LARGE, i)
+                    all_comments.append(_comment(stripped, i, Span(at, at + len(raw))))
+                    continue
+                if not stripped:
+                    has_empty_continuation = True
+                    continue
+                more, eol = _trim_continuation(raw, escape)
+                joined.append_source(more, at)
+            line = joined.build(start + lead)
         if has_empty_continuation:
             warnings.append(f"Empty continuation line found in: {line.text}")
 
         try:
-            node = _new_node(line, escape)
+            node = _new_node(line, escape, MAX_ITEMS - items - 1, keywords)
         except _LineError as exc:
             raise ParseError(str(exc), start_line) from None
+        except TooLarge:
+            raise ParseError(_TOO_LARGE, start_line) from None
 
         heredocs: tuple[Heredoc, ...] = ()
         # canContainHeredoc: RUN/COPY/ADD in shell form, also as an ONBUILD trigger (the
@@ -191,16 +241,21 @@ def parse(source: SourceFile) -> ParseResult:
         target = node.sub if node.sub is not None and go_lower(node.cmd) == "onbuild" else node
         if go_lower(target.cmd) in _HEREDOC_COMMANDS and not target.json and "<<" in line.text:
             try:
-                words = _shlex.heredocs_from_line(line.text)
+                words = _shlex.heredocs_from_line(line.text, MAX_ITEMS - items)
             except _shlex.LexError as exc:
                 raise ParseError(str(exc), start_line) from None
-            heredocs, i = _read_heredocs(words, line, text, starts, contents, i, start_line)
+            except TooLarge:
+                raise ParseError(_TOO_LARGE, start_line) from None
+            heredocs, i = _read_heredocs(words, line, text, starts, n, content, i, start_line)
 
-        spans = tuple(line_span(k) for k in range(start_line - 1, i))
+        spans = LineSpans(text, starts, start_line - 1, i - start_line + 1)
         instructions.append(
             _instruction(node, start_line, i, spans, heredocs, tuple(prev_comments))
         )
         prev_comments = []
+        items += _items(node) + len(heredocs)
+        if items > MAX_ITEMS:
+            raise ParseError(_TOO_LARGE, start_line)
 
     if not instructions:
         raise ParseError("file with no instructions", 0)
@@ -216,23 +271,44 @@ def parse(source: SourceFile) -> ParseResult:
     )
 
 
+def _directive(stripped: str) -> tuple[str, str, int] | None:
+    """BuildKit's directive pattern on a line: ``(key, value, offset of the value)``.
+
+    The pattern is ``^#\\s*([a-zA-Z][a-zA-Z0-9]*)\\s*=\\s*(.+?)\\s*$``. Run by a backtracking
+    engine its lazy value costs time quadratic in a run of blanks (16 s for one 64 KiB line), so
+    the value is cut out by hand, with the same leftmost-first result: the text between the
+    blanks, or when there are only blanks the last of them.
+    """
+    m = _DIRECTIVE_KEY.match(stripped)
+    if m is None:
+        return None
+    at = m.end()
+    rest = stripped[at:]
+    value = rest.lstrip(_GO_REGEX_SPACE)
+    if not value:
+        if not rest:
+            return None
+        return m.group(1), rest[-1], len(stripped) - 1
+    return m.group(1), value.rstrip(_GO_REGEX_SPACE), at + len(rest) - len(value)
+
+
 def _read_heredocs(
     words: list[_shlex.HeredocWord],
     line: Mapped,
     text: str,
-    starts: list[int],
-    contents: list[str],
+    starts: Sequence[int],
+    n: int,
+    content: Callable[[int], str],
     i: int,
     start_line: int,
 ) -> tuple[tuple[Heredoc, ...], int]:
     """The bodies, one after the other, from line index ``i``; and the index after them."""
-    n = len(contents)
     heredocs: list[Heredoc] = []
     for word in words:
         body_start = starts[i] if i < n else len(text)
         body_end = -1
         while i < n:
-            candidate = contents[i]
+            candidate = content(i)
             i += 1
             if word.chomp:
                 candidate = candidate.lstrip("\t")
@@ -254,6 +330,11 @@ def _read_heredocs(
             )
         )
     return tuple(heredocs), i
+
+
+def _items(node: _Node) -> int:
+    """What ``node`` counts against ``MAX_ITEMS``: itself, its flags and values, its trigger's."""
+    return 1 + len(node.flags) + len(node.values) + (_items(node.sub) if node.sub else 0)
 
 
 def _from_source(piece: str, start: int) -> Mapped:
@@ -282,7 +363,7 @@ def _instruction(
     node: _Node,
     start_line: int,
     end_line: int,
-    line_spans: tuple[Span, ...],
+    line_spans: LineSpans,
     heredocs: tuple[Heredoc, ...],
     comments: tuple[Comment, ...],
 ) -> Instruction:
@@ -308,8 +389,13 @@ def _instruction(
     )
 
 
-def _new_node(line: Mapped, escape: str) -> _Node:
-    """``newNodeFromLine``: ``splitCommand``, then the command's line parser."""
+def _new_node(
+    line: Mapped, escape: str, limit: int, keywords: dict[str, str] | None = None
+) -> _Node:
+    """``newNodeFromLine``: ``splitCommand``, then the command's line parser.
+
+    Raises ``TooLarge`` when the flags or the values would be more than ``limit``.
+    """
     text = line.text
     lo, hi = trim_bounds(text)
     m = _TOKEN_WS.search(text, lo, hi)
@@ -319,10 +405,19 @@ def _new_node(line: Mapped, escape: str) -> _Node:
         args = line[hi:hi]
     else:
         cmd_end = m.start()
-        raw_flags, rest = _words.extract_builder_flags(line, m.end(), hi)
-        flags = tuple(_flag(f) for f in raw_flags)
-        a0, a1 = trim_bounds(rest.text)
-        args = rest if a0 == 0 and a1 == len(rest) else rest[a0:a1]
+        at = m.end()
+        while at < hi and text[at] in _ASCII_WS:
+            at += 1
+        if not text.startswith("--", at, hi):
+            # No flags: the arguments are cut from the line at once, not from a copy of its rest
+            # (which for a long continued line is a copy of all its runs).
+            a0, a1 = trim_bounds(text, at, hi) if at < hi else (at, hi)
+            args = line[a0:a1]
+        else:
+            raw_flags, rest = _words.extract_builder_flags(line, m.end(), hi, limit)
+            flags = tuple(_flag(f) for f in raw_flags)
+            a0, a1 = trim_bounds(rest.text)
+            args = rest if a0 == 0 and a1 == len(rest) else rest[a0:a1]
     cmd = text[lo:cmd_end]
     lower = go_lower(cmd)
     handler = _DISPATCH.get(lower)
@@ -332,7 +427,9 @@ def _new_node(line: Mapped, escape: str) -> _Node:
         values, is_json, sub = [args[:0]], False, None
     else:
         keyword = lower.upper()
-        values, is_json, sub = handler(args, escape)
+        values, is_json, sub = handler(args, escape, limit - len(flags))
+    if keywords is not None:
+        keyword = keywords.setdefault(keyword, keyword)
     return _Node(cmd, keyword, line.span(lo, cmd_end), flags, values, is_json, args, text, sub)
 
 
@@ -344,39 +441,44 @@ def _flag(raw: _words.RawFlag) -> Flag:
 # Line parsers (line_parsers.go). Each takes the arguments after the flags, white space trimmed.
 
 
-def _parse_string(args: Mapped, escape: str) -> _Values:
+def _parse_string(args: Mapped, escape: str, limit: int) -> _Values:
     return ([args] if args.text else []), False, None
 
 
-def _parse_whitespace_delimited(args: Mapped, escape: str) -> _Values:
-    return [args[m.start() : m.end()] for m in _NON_TOKEN_WS.finditer(args.text)], False, None
+def _parse_whitespace_delimited(args: Mapped, escape: str, limit: int) -> _Values:
+    values: list[Mapped] = []
+    for m in _NON_TOKEN_WS.finditer(args.text):
+        if len(values) == limit:
+            raise TooLarge
+        values.append(args[m.start() : m.end()])
+    return values, False, None
 
 
-def _parse_maybe_json(args: Mapped, escape: str) -> _Values:
+def _parse_maybe_json(args: Mapped, escape: str, limit: int) -> _Values:
     if not args.text:
         return [], False, None
-    decoded = _exec_form(args)
+    decoded = _exec_form(args, limit)
     if decoded is not None:
         return decoded, True, None
     return [args], False, None
 
 
-def _parse_maybe_json_to_list(args: Mapped, escape: str) -> _Values:
-    decoded = _exec_form(args)
+def _parse_maybe_json_to_list(args: Mapped, escape: str, limit: int) -> _Values:
+    decoded = _exec_form(args, limit)
     if decoded is not None:
         return decoded, True, None
-    return _parse_whitespace_delimited(args, escape)
+    return _parse_whitespace_delimited(args, escape, limit)
 
 
-def _exec_form(args: Mapped) -> list[Mapped] | None:
+def _exec_form(args: Mapped, limit: int) -> list[Mapped] | None:
     try:
-        return _json.parse_json_array(args)
+        return _json.parse_json_array(args, limit)
     except _json.NotStringArrayError as exc:
         raise _LineError(str(exc)) from None
 
 
-def _parse_name_val(args: Mapped, escape: str, key: str) -> _Values:
-    words = _words.parse_words(args, escape)
+def _parse_name_val(args: Mapped, escape: str, limit: int, key: str) -> _Values:
+    words = _words.parse_words(args, escape, limit // 2)
     if not words:
         return [], False, None
     if "=" not in words[0].text:
@@ -397,35 +499,35 @@ def _parse_name_val(args: Mapped, escape: str, key: str) -> _Values:
     return values, False, None
 
 
-def _parse_env(args: Mapped, escape: str) -> _Values:
-    return _parse_name_val(args, escape, "ENV")
+def _parse_env(args: Mapped, escape: str, limit: int) -> _Values:
+    return _parse_name_val(args, escape, limit, "ENV")
 
 
-def _parse_label(args: Mapped, escape: str) -> _Values:
-    return _parse_name_val(args, escape, "LABEL")
+def _parse_label(args: Mapped, escape: str, limit: int) -> _Values:
+    return _parse_name_val(args, escape, limit, "LABEL")
 
 
-def _parse_name_or_name_val(args: Mapped, escape: str) -> _Values:
-    return _words.parse_words(args, escape), False, None
+def _parse_name_or_name_val(args: Mapped, escape: str, limit: int) -> _Values:
+    return _words.parse_words(args, escape, limit), False, None
 
 
-def _parse_health_config(args: Mapped, escape: str) -> _Values:
+def _parse_health_config(args: Mapped, escape: str, limit: int) -> _Values:
     split = _words.split_health(args)
     if split is None:
         return [], False, None
     kind, command = split
-    values, is_json, _ = _parse_maybe_json(command, escape)
+    values, is_json, _ = _parse_maybe_json(command, escape, limit)
     return [kind, *values], is_json, None
 
 
-def _parse_sub_command(args: Mapped, escape: str) -> _Values:
+def _parse_sub_command(args: Mapped, escape: str, limit: int) -> _Values:
     if not args.text:
         return [], False, None
     # The trigger is a child node; the ONBUILD node's own value is that child's empty Value.
-    return [args[:0]], False, _new_node(args, escape)
+    return [args[:0]], False, _new_node(args, escape, limit)
 
 
-_DISPATCH: dict[str, Callable[[Mapped, str], _Values]] = {
+_DISPATCH: dict[str, Callable[[Mapped, str, int], _Values]] = {
     "add": _parse_maybe_json_to_list,
     "arg": _parse_name_or_name_val,
     "cmd": _parse_maybe_json,
