@@ -26,7 +26,7 @@ from dockerlint_django.project.workspace import Workspace
 from dockerlint_django.results import FileResult, Finding
 from dockerlint_django.rules._base import Context, Related, Rule, Severity, Violation
 from dockerlint_django.shell.launch import WEB_SERVERS
-from dockerlint_django.source import SourceError, SourceFile, Span, read_bounded
+from dockerlint_django.source import LF_ONLY, SourceError, SourceFile, Span, read_bounded
 from dockerlint_django.suppress import Suppressions, collect, unused, unused_fix
 
 if TYPE_CHECKING:
@@ -87,7 +87,11 @@ def parse_dockerfile(
         masks = tuple(Span(m.start(), m.end()) for m in _PLACEHOLDER.finditer(source.text))
         if masks:
             target = SourceFile(
-                source.path, _mask_placeholders(source.text), source.bom, source.newline
+                source.path,
+                _mask_placeholders(source.text),
+                source.bom,
+                source.newline,
+                source.line_breaks,
             )
     try:
         return parse(target), None, masks
@@ -374,6 +378,9 @@ def lint_source(
     real_path: Path | None = None,
     rules: Sequence[Rule] | None = None,
 ) -> FileResult:
+    # Lines are BuildKit's: a lone CR is no line break in a Dockerfile, so line numbers and the
+    # lines fixes insert agree with the builder's.
+    source = source.with_line_breaks(LF_ONLY)
     if options.template is not False and real_path is not None:
         templated = _lint_as_template(source, options, real_path, rules)
         if templated is not None:
@@ -619,7 +626,7 @@ def read_source(path: Path, display: str, limit: int = DEFAULT_MAX_FILE_BYTES) -
         data = read_bounded(path, limit)
     except OSError as exc:
         raise SourceError(f"cannot read: {exc.strerror or exc}") from None
-    return SourceFile.from_bytes(display, data)
+    return SourceFile.from_bytes(display, data, LF_ONLY)
 
 
 def lint_path(path: Path, display: str, options: Options) -> FileResult:

@@ -19,7 +19,7 @@ from dockerlint_django._record import field, record
 from dockerlint_django.dockerfile.ast import Comment, Instruction, ParseError
 from dockerlint_django.dockerfile.parser import parse
 from dockerlint_django.fix import Applicability, Edit, Fix
-from dockerlint_django.source import SourceFile, Span
+from dockerlint_django.source import LF_ONLY, SourceFile, Span
 
 _OURS = re.compile(
     # A reason may follow after a second "#": `# dockerlint-django: ignore=DJ030  # runs gosu`.
@@ -381,14 +381,20 @@ def unused_fix(
         edit = Edit(span.start + m.start(1), span.start + m.end(1), ",".join(remaining))
         return Fix(f"Remove {code} from the suppression", (edit,), Applicability.SAFE)
     text = source.text
-    line_start = max(text.rfind("\n", 0, span.start), text.rfind("\r", 0, span.start)) + 1
+    # A lone CR ends a line of YAML but not of a Dockerfile (BuildKit splits on LF alone).
+    lone_cr = -1 if source.line_breaks == LF_ONLY else text.rfind("\r", 0, span.start)
+    line_start = max(text.rfind("\n", 0, span.start), lone_cr) + 1
     if text[line_start : span.start].strip():
         # A trailing pragma: remove it, keep the line it ends.
         return Fix(
             "Remove the unused suppression", (Edit(span.start, span.end, ""),), Applicability.SAFE
         )
     end = span.end
-    if text.startswith("\r\n", end):
+    if source.line_breaks == LF_ONLY:
+        # BuildKit's line ends with whatever CRs precede its LF (`\r\r\n` is one break).
+        found = re.compile(r"\r*\n").match(text, end)
+        end = found.end() if found is not None else end
+    elif text.startswith("\r\n", end):
         end += 2
     elif end < len(text) and text[end] in "\r\n":
         end += 1

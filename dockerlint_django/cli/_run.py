@@ -24,7 +24,7 @@ from dockerlint_django.engine import (
     lint_source,
 )
 from dockerlint_django.results import FileResult, flatten
-from dockerlint_django.source import SourceError, SourceFile
+from dockerlint_django.source import LF_ONLY, SourceError, SourceFile
 
 if TYPE_CHECKING:
     from dockerlint_django.compose.nodes import ComposeError
@@ -349,7 +349,7 @@ class Run:
         name = self.stdin_name
         data = sys.stdin.buffer.read()
         try:
-            return SourceFile.from_bytes(name, data), (
+            return SourceFile.from_bytes(name, data, LF_ONLY), (
                 Path(name) if self.kw["stdin_filename"] else None
             )
         except SourceError as exc:

@@ -152,7 +152,7 @@ def run_fix(kw: dict[str, Any]) -> int:
             say_error(f"{source.path}: its fixes do not converge; the file is left as it is")
             had_error = True
             new_text = source.text
-        fixed = SourceFile(source.path, new_text, source.bom, source.newline)
+        fixed = SourceFile(source.path, new_text, source.bom, source.newline, source.line_breaks)
         if new_text != source.text:
             written = True
             if diff:

@@ -17,7 +17,7 @@ from dockerlint_django.discover import display_path
 from dockerlint_django.engine import (
     read_source,
 )
-from dockerlint_django.source import SourceError, SourceFile
+from dockerlint_django.source import LF_ONLY, SourceError, SourceFile
 
 if TYPE_CHECKING:
     from dockerlint_django.compose.loader import LoadOptions
@@ -192,7 +192,7 @@ def parse(
     name = "-" if str(file) == "-" else display_path(file)
     try:
         if str(file) == "-":
-            source = SourceFile.from_bytes(name, sys.stdin.buffer.read())
+            source = SourceFile.from_bytes(name, sys.stdin.buffer.read(), LF_ONLY)
         else:
             source = read_source(file, name)
     except SourceError as exc:

@@ -88,7 +88,9 @@ def lint_template(
             continue
         key = (rendered.text, rendered.line_map)
         if key not in linted_before:
-            text = SourceFile(source.path, rendered.text, source.bom, source.newline)
+            text = SourceFile(
+                source.path, rendered.text, source.bom, source.newline, source.line_breaks
+            )
             linted = lint_rendered(text)
             mapped = [_to_template(source, text, rendered, f) for f in linted.findings]
             linted_before[key] = (mapped, linted.parse_failed)
