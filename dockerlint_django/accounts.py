@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import posixpath
 import re
+import weakref
 from collections.abc import Iterator
+from typing import Final
 
 from dockerlint_django._record import field, record
-from dockerlint_django.analysis import Analysis, basename
+from dockerlint_django.analysis import Analysis, StageIndex, basename
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.model import Stage, State, expand_in
 from dockerlint_django.fix import Applicability, Edit, Fix
@@ -30,6 +32,12 @@ _GROUPADD_VALUE = frozenset({"-g", "--gid", "-K", "--key", "-p", "--password", "
 _GROUPADD_VALUE |= {"-P", "--prefix"}
 # Paths whose change means accounts appear by means this module does not read.
 _ACCOUNT_FILES = ("/etc/passwd", "/etc/group")
+
+# Each snapshot ``walk`` hands out is a copy of the accounts, so a file that creates users (or
+# installs packages) on every line costs the square of its length. Past this many entries copied
+# along one stage chain the accounts become unknown: any name may exist, memberships and primary
+# groups are not known. A real Dockerfile copies a few thousand at most.
+MAX_SNAPSHOT_WORK: Final = 1_000_000
 
 
 @record(frozen=False)
@@ -54,6 +62,9 @@ class Accounts:
     # `gpasswd -a`); None when some were given but which is not known.
     extra: dict[str, frozenset[str] | None] = field(default_factory=dict)
     uid_users: dict[str, str] = field(default_factory=dict)  # uid -> the user created with it
+    # MAX_SNAPSHOT_WORK was spent: nothing is followed any more, every question is unknown.
+    exhausted: bool = False
+    work: int = field(default=0, compare=False, repr=False)  # entries copied in the chain so far
 
     def from_package(self, name: str) -> bool:
         """A package installed so far may have created this account."""
@@ -65,6 +76,8 @@ class Accounts:
 
     def extra_groups(self, user: str) -> frozenset[str] | None:
         """The supplementary groups given to a user here (empty: none); None when unknown."""
+        if self.exhausted:
+            return None
         if user.isdigit():
             user = self.uid_users.get(user, user)
         return self.extra.get(user, frozenset())
@@ -79,6 +92,8 @@ class Accounts:
 
     def primary_group(self, user: str) -> str | None:
         """The primary group of a user created here, when the command line settles it."""
+        if self.exhausted:
+            return None
         if user.isdigit():
             return self.uids.get(user)
         for name, group in reversed(self.created):
@@ -105,40 +120,31 @@ def _groupadd_operands(cmd: SimpleCommand) -> list[str] | None:
     return operands
 
 
+# The commands _apply_command follows; any other only counts when it writes an account file.
+_FOLLOWED = frozenset(
+    {"useradd", "adduser", "usermod", "gpasswd", "groupmod", "newusers", "vipw", "vigr"}
+    | _GROUPADD
+    | _INSTALLERS
+)
+
+
+def _changes_accounts(cmd: SimpleCommand) -> bool:
+    """The command may change the accounts: False means _apply_command would leave them be."""
+    if basename(cmd.name) in _FOLLOWED:
+        return True
+    touched = [w.value for w in cmd.words[1:]] + [
+        r.target.value for r in cmd.redirects if r.target is not None
+    ]
+    return any(v is not None and v.startswith(_ACCOUNT_FILES) for v in touched)
+
+
 def _apply_command(acc: Accounts, cmd: SimpleCommand, family: str = "") -> None:
+    if acc.exhausted:
+        return
     name = basename(cmd.name)
     if name in ("useradd", "adduser"):
-        add = useradd.parse(cmd, family)
-        if add is None or not add.creates_user:
-            return
-        if add.tool == "adduser" and len(add.operands) >= 2:
-            # `adduser USER GROUP` (Debian and BusyBox) adds an existing user to a group.
-            member, group = add.operands[0].value, add.operands[1].value
-            if add.unknown or member is None:
-                acc.mark_edited()
-            else:
-                acc.add_extra(member, None if group is None else frozenset({group}))
-            return
-        user = add.user
-        if user is None or add.unknown:
-            acc.mark_edited()
-            return
-        group = add.primary_group
-        acc.users.add(user)
-        acc.created.append((user, group))
-        uid = add.value("--uid")
-        if uid is not None:
-            acc.uids[uid] = group
-            acc.uid_users[uid] = user
-        extra = add.extra_groups
-        if extra is None or extra:
-            acc.add_extra(user, extra)
-        # A user-private group is made alongside: useradd without -g/-N, adduser --group or a
-        # non-system adduser.
-        if group == user:
-            acc.groups.add(user)
-        return
-    if name in _GROUPADD:
+        _useradd(acc, cmd, family)
+    elif name in _GROUPADD:
         operands = _groupadd_operands(cmd)
         if operands is None or not 1 <= len(operands) <= 2:
             acc.mark_edited()
@@ -147,24 +153,46 @@ def _apply_command(acc: Accounts, cmd: SimpleCommand, family: str = "") -> None:
         else:
             # `addgroup USER GROUP` (Debian and BusyBox) adds an existing user to a group.
             acc.add_extra(operands[0], frozenset({operands[1]}))
-        return
-    if name in _INSTALLERS:
+    elif name in _INSTALLERS:
         _note_packages(acc, cmd)
-        return
-    if name == "usermod":
+    elif name == "usermod":
         _usermod(acc, cmd)
-        return
-    if name == "gpasswd":
+    elif name == "gpasswd":
         _gpasswd(acc, cmd)
+    elif name in ("groupmod", "newusers", "vipw", "vigr") or _changes_accounts(cmd):
+        acc.mark_edited()
+
+
+def _useradd(acc: Accounts, cmd: SimpleCommand, family: str) -> None:
+    add = useradd.parse(cmd, family)
+    if add is None or not add.creates_user:
         return
-    if name in ("groupmod", "newusers", "vipw", "vigr"):
+    if add.tool == "adduser" and len(add.operands) >= 2:
+        # `adduser USER GROUP` (Debian and BusyBox) adds an existing user to a group.
+        member, group = add.operands[0].value, add.operands[1].value
+        if add.unknown or member is None:
+            acc.mark_edited()
+        else:
+            acc.add_extra(member, None if group is None else frozenset({group}))
+        return
+    user = add.user
+    if user is None or add.unknown:
         acc.mark_edited()
         return
-    touched = [w.value for w in cmd.words[1:]] + [
-        r.target.value for r in cmd.redirects if r.target is not None
-    ]
-    if any(v is not None and v.startswith(_ACCOUNT_FILES) for v in touched):
-        acc.mark_edited()
+    group = add.primary_group
+    acc.users.add(user)
+    acc.created.append((user, group))
+    uid = add.value("--uid")
+    if uid is not None:
+        acc.uids[uid] = group
+        acc.uid_users[uid] = user
+    extra = add.extra_groups
+    if extra is None or extra:
+        acc.add_extra(user, extra)
+    # A user-private group is made alongside: useradd without -g/-N, adduser --group or a
+    # non-system adduser.
+    if group == user:
+        acc.groups.add(user)
 
 
 # usermod(8): options that take a value (short and long), and those this module follows.
@@ -294,19 +322,15 @@ def _copies_account_files(ins: Instruction, state: State) -> bool:
 def walk(analysis: Analysis, stage: Stage) -> Iterator[tuple[Instruction, State, Accounts]]:
     """Each instruction of the stage (not its ancestors) with the accounts created before it.
 
-    The yielded ``Accounts`` is a snapshot: later instructions do not change it.
+    The yielded ``Accounts`` is a snapshot: later instructions do not change it. Snapshots are
+    shared (between steps that change nothing, and between calls): read them, never change them.
     """
-    for ins, state, acc in _walk(analysis, stage):
-        if ins is not None and state is not None:
-            yield ins, state, acc
+    yield from _stage_walk(analysis, stage).steps
 
 
 def at_end(analysis: Analysis, stage: Stage) -> Accounts:
     """The accounts the stage chain has created once the stage is built."""
-    for ins, _, acc in _walk(analysis, stage):
-        if ins is None:
-            return acc
-    raise AssertionError("unreachable")
+    return _stage_walk(analysis, stage).end
 
 
 def _family(stage: Stage) -> str:
@@ -315,41 +339,107 @@ def _family(stage: Stage) -> str:
     return (known.distribution or "") if known is not None else ""
 
 
-def _walk(
-    analysis: Analysis, stage: Stage
-) -> Iterator[tuple[Instruction | None, State | None, Accounts]]:
-    acc = Accounts()
-    runs = {id(r.instruction): r for r in analysis.runs if not r.onbuild}
+@record
+class _StageWalk:
+    steps: list[tuple[Instruction, State, Accounts]]
+    end: Accounts
+
+
+# Walks by model (the analyses of its targets share one StageIndex) and stage index: every rule
+# walks every stage, and a stage's walk starts from its parent's end instead of walking the
+# whole chain again.
+_WALKS: weakref.WeakKeyDictionary[StageIndex, dict[int, _StageWalk]] = weakref.WeakKeyDictionary()
+
+
+def _stage_walk(analysis: Analysis, stage: Stage) -> _StageWalk:
+    memo = _WALKS.setdefault(analysis.index, {})
+    found = memo.get(stage.index)
+    if found is not None:
+        return found
+    chain = stage.chain
+    # The nearest ancestor already walked; the rest of the chain is walked in order, without
+    # recursion (a chain may be thousands of stages deep).
+    first = 0
+    end: Accounts | None = None
+    for k in range(len(chain) - 1, -1, -1):
+        walked = memo.get(chain[k].index)
+        if walked is not None:
+            first, end = k + 1, walked.end
+            break
     family = _family(stage)
-    for s in stage.chain:
-        for ins, state in s.steps():
-            if s is stage:
-                yield ins, state, _snapshot(acc)
-            if ins.keyword == "RUN":
-                run = runs.get(id(ins))
-                if run is not None:
-                    for cmd in run.commands:
+    for s in chain[first:]:
+        walked = _walk_stage(analysis, s, end, family)
+        memo[s.index] = walked
+        end = walked.end
+    return memo[stage.index]
+
+
+def _walk_stage(
+    analysis: Analysis, stage: Stage, start: Accounts | None, family: str
+) -> _StageWalk:
+    current = start if start is not None else Accounts()
+    acc: Accounts | None = None  # the accounts as they change, once something changes them
+    steps: list[tuple[Instruction, State, Accounts]] = []
+    for ins, state in stage.steps():
+        steps.append((ins, state, current))
+        changed = False
+        if ins.keyword == "RUN":
+            run = analysis.run_of(ins)
+            if run is not None and not run.onbuild:
+                for cmd in run.commands:
+                    if _changes_accounts(cmd):
+                        acc = acc if acc is not None else _copy(current)
                         _apply_command(acc, cmd, family)
-            elif _copies_account_files(ins, state):
-                acc.mark_edited()
-    yield None, None, _snapshot(acc)
+                        changed = True
+        elif _copies_account_files(ins, state):
+            acc = acc if acc is not None else _copy(current)
+            acc.mark_edited()
+            changed = True
+        if changed:
+            assert acc is not None
+            current = _copy(acc)
+            acc.work, acc.exhausted = current.work, current.exhausted
+    return _StageWalk(steps, current)
 
 
 def within_run(
     analysis: Analysis, ins: Instruction, before: Accounts
 ) -> Iterator[tuple[SimpleCommand, Accounts]]:
     """Each command of a RUN with the accounts created before it (earlier commands included)."""
-    acc = _snapshot(before)
-    for run in analysis.runs:
-        if run.instruction is ins:
-            family = _family(run.stage) if run.stage is not None else ""
-            for cmd in run.commands:
-                yield cmd, _snapshot(acc)
-                _apply_command(acc, cmd, family)
-            return
+    run = analysis.run_of(ins)
+    if run is None:
+        return
+    family = _family(run.stage) if run.stage is not None else ""
+    current = before
+    acc: Accounts | None = None
+    for cmd in run.commands:
+        yield cmd, current
+        if _changes_accounts(cmd):
+            acc = acc if acc is not None else _copy(current)
+            _apply_command(acc, cmd, family)
+            current = _copy(acc)
+            acc.work, acc.exhausted = current.work, current.exhausted
 
 
-def _snapshot(acc: Accounts) -> Accounts:
+def _size(acc: Accounts) -> int:
+    return (
+        1
+        + len(acc.users)
+        + len(acc.groups)
+        + len(acc.created)
+        + len(acc.uids)
+        + len(acc.packages)
+        + len(acc.extra)
+        + len(acc.uid_users)
+    )
+
+
+def _copy(acc: Accounts) -> Accounts:
+    """A copy of ``acc``, which is left as it is; past MAX_SNAPSHOT_WORK the copy is unknown."""
+    work = acc.work + _size(acc)
+    if acc.exhausted or work > MAX_SNAPSHOT_WORK:
+        # Nothing is asked of exhausted accounts: they hold no names, and copying costs nothing.
+        return Accounts(open=True, edited=True, exhausted=True, work=acc.work)
     return Accounts(
         users=set(acc.users),
         groups=set(acc.groups),
@@ -360,6 +450,7 @@ def _snapshot(acc: Accounts) -> Accounts:
         packages=set(acc.packages),
         extra=dict(acc.extra),
         uid_users=dict(acc.uid_users),
+        work=work,
     )
 
 

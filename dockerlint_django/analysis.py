@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -33,7 +33,12 @@ from dockerlint_django.readers.gunicorn_config import (
     read_config,
     resolve_config_ref,
 )
-from dockerlint_django.shell.commands import django_command, pip_install, run_environment
+from dockerlint_django.shell.commands import (
+    Layered,
+    django_command,
+    pip_install,
+    run_environment,
+)
 from dockerlint_django.shell.launch import WEB_SERVERS, Launch, resolve_launch
 from dockerlint_django.shell.scripts import DEFAULT_PATH, ImageScripts
 from dockerlint_django.shell.syntax import Script, SimpleCommand, Word, parse_script
@@ -62,14 +67,15 @@ class RunStep:
     def keyword_span(self) -> Span:
         return self.instruction.keyword_span
 
-    def environment(self) -> dict[str, str]:
+    def environment(self) -> Mapping[str, str]:
         """The values ENV and ARG give this RUN's shell, where nothing in it can change them
         (``shell.commands.run_environment``)."""
         state = self.state
         return run_environment(
             self.instruction,
             self.commands,
-            state.variables if state is not None else {},
+            # ENV wins over ARG, as in State.variables, without merging every variable per RUN
+            Layered(state.env, state.args) if state is not None else {},
             state.shell if state is not None else None,
         )
 
@@ -184,6 +190,117 @@ class Start:
         return self.cmd if self.cmd is not None else self.entrypoint
 
 
+class StageIndex:
+    """The RUNs of a model and where each instruction is, read once per model.
+
+    None of it depends on the target, so the analyses of one file's targets share it; keys are
+    ids of objects the model holds, which stay alive with it. Built once: a search per question
+    makes a rule that asks for every instruction quadratic.
+    """
+
+    def __init__(self, dockerfile: Dockerfile) -> None:
+        self.dockerfile = dockerfile
+        self._copies: dict[int, list[tuple[Instruction, State]]] = {}
+        self._positions: dict[int, dict[int, int]] = {}
+        self._workdirs: dict[int, frozenset[str]] = {}
+        self._destinations: dict[int, tuple[str | None, str | None]] = {}
+
+    @cached_property
+    def runs(self) -> tuple[RunStep, ...]:
+        out: list[RunStep] = []
+        for stage in self.dockerfile.stages:
+            for ins, state in stage.steps():
+                if ins.keyword == "RUN":
+                    out.append(RunStep(ins, stage, state, run_commands(ins, state.shell)))
+                elif ins.keyword == "ONBUILD" and ins.sub is not None and ins.sub.keyword == "RUN":
+                    out.append(
+                        RunStep(ins.sub, stage, None, run_commands(ins.sub, state.shell), True)
+                    )
+        return tuple(out)
+
+    @cached_property
+    def run_of(self) -> dict[int, RunStep]:
+        """RUN instruction id -> its RunStep (the first, as a search of ``runs`` finds it)."""
+        out: dict[int, RunStep] = {}
+        for run in self.runs:
+            out.setdefault(id(run.instruction), run)
+        return out
+
+    @cached_property
+    def positions(self) -> dict[int, int]:
+        """RunStep id -> its place in ``runs``."""
+        return {id(run): i for i, run in enumerate(self.runs)}
+
+    @cached_property
+    def stage_runs(self) -> dict[int, tuple[RunStep, ...]]:
+        """Stage index -> the stage's own RUNs (ONBUILD triggers left out), in file order."""
+        out: dict[int, list[RunStep]] = {}
+        for run in self.runs:
+            if run.stage is not None and not run.onbuild:
+                out.setdefault(run.stage.index, []).append(run)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def copies(self, stage: Stage) -> list[tuple[Instruction, State]]:
+        """The stage's own COPY/ADD instructions with a destination, in order."""
+        found = self._copies.get(stage.index)
+        if found is None:
+            found = self._copies[stage.index] = [
+                (ins, state)
+                for ins, state in stage.steps()
+                if ins.keyword in ("COPY", "ADD") and len(ins.value) >= 2
+            ]
+        return found
+
+    def position(self, stage: Stage) -> dict[int, int]:
+        """Instruction id -> its place in the stage (the first, for one listed twice)."""
+        found = self._positions.get(stage.index)
+        if found is None:
+            found = {}
+            for i, ins in enumerate(stage.instructions):
+                found.setdefault(id(ins), i)
+            self._positions[stage.index] = found
+        return found
+
+    def workdirs(self, stage: Stage) -> frozenset[str]:
+        """Every WORKDIR the stage chain is in at some point (WORKDIR creates its folder)."""
+        for s in stage.chain:  # oldest first: each parent is settled before its child
+            if s.index not in self._workdirs:
+                own = {st.workdir for st in (*s.states, s.final_state) if st.workdir is not None}
+                if s.parent is not None:
+                    own |= self._workdirs[s.parent.index]
+                self._workdirs[s.index] = frozenset(own)
+        return self._workdirs[stage.index]
+
+    def copy_destination(self, ins: Instruction, state: State) -> tuple[str | None, str | None]:
+        """A COPY/ADD's destination as written but expanded, and made absolute and normalised;
+        (None, None) when it is not known."""
+        found = self._destinations.get(id(ins))
+        if found is None:
+            raw_dest = _copy_word(ins.value[-1], state, self.dockerfile.escape)
+            dest: str | None = None
+            if raw_dest is None or raw_dest == "":
+                raw_dest = None
+            elif not raw_dest.startswith("/"):
+                if state.workdir is None:
+                    raw_dest = None
+                else:
+                    dest = posixpath.normpath(posixpath.join(state.workdir, raw_dest))
+            else:
+                dest = posixpath.normpath(raw_dest)
+            found = self._destinations[id(ins)] = (raw_dest, dest)
+        return found
+
+    @cached_property
+    def stage_of(self) -> dict[int, Stage]:
+        """Instruction id (FROM included) -> the stage it is in."""
+        out: dict[int, Stage] = {}
+        for stage in self.dockerfile.stages:
+            out.setdefault(id(stage.from_), stage)
+            for i in stage.instructions:
+                out.setdefault(id(i), stage)
+        return out
+
+
 class Analysis:
     def __init__(
         self,
@@ -194,6 +311,7 @@ class Analysis:
         *,
         runtime: RuntimeLayer | None = None,
         workspace: Workspace | None = None,
+        base: Analysis | None = None,
     ) -> None:
         self.source = source
         self.dockerfile = dockerfile
@@ -208,6 +326,13 @@ class Analysis:
         self.in_template = in_template
         self._starts: dict[int, Start | None] = {}
         self._settings: dict[int, DjangoSettings | None] = {}
+        # What depends on the stages alone: the analysis of another target of the same model
+        # (``engine.as_target``) reads the file's RUNs once, not once per target.
+        self.index: StageIndex = (
+            base.index
+            if base is not None and base.dockerfile.stages is dockerfile.stages
+            else StageIndex(dockerfile)
+        )
 
     def text(self, span: Span) -> str:
         """The text of a workspace span, in whichever file it lies (Dockerfile, script, Compose)."""
@@ -231,25 +356,13 @@ class Analysis:
                 yield ins.sub
 
     def stage_of(self, ins: Instruction) -> Stage | None:
-        for stage in self.dockerfile.stages:
-            if stage.from_ is ins or any(i is ins for i in stage.instructions):
-                return stage
-        return None
+        return self.index.stage_of.get(id(ins))
 
     # -- RUN ------------------------------------------------------------------------------
 
-    @cached_property
+    @property
     def runs(self) -> tuple[RunStep, ...]:
-        out: list[RunStep] = []
-        for stage in self.dockerfile.stages:
-            for ins, state in stage.steps():
-                if ins.keyword == "RUN":
-                    out.append(RunStep(ins, stage, state, run_commands(ins, state.shell)))
-                elif ins.keyword == "ONBUILD" and ins.sub is not None and ins.sub.keyword == "RUN":
-                    out.append(
-                        RunStep(ins.sub, stage, None, run_commands(ins.sub, state.shell), True)
-                    )
-        return tuple(out)
+        return self.index.runs
 
     @cached_property
     def shipped(self) -> frozenset[int]:
@@ -265,11 +378,22 @@ class Analysis:
         """The RUN's layer is in an image (an ONBUILD trigger runs in every image built on it)."""
         return run.onbuild or (run.stage is not None and run.stage.index in self.shipped)
 
+    def run_of(self, ins: Instruction) -> RunStep | None:
+        """The RunStep of a RUN (for an ONBUILD RUN, of its inner RUN); None for anything else."""
+        return self.index.run_of.get(id(ins))
+
+    def run_position(self, run: RunStep) -> int:
+        """Where ``run`` (one of ``runs``) is in ``runs``."""
+        return self.index.positions[id(run)]
+
     def runs_in(self, stage: Stage, *, chain: bool = False) -> Iterator[RunStep]:
-        stages = {s.index for s in (stage.chain if chain else [stage])}
-        for run in self.runs:
-            if run.stage is not None and run.stage.index in stages and not run.onbuild:
-                yield run
+        """The RUNs of the stage (and its ancestors, oldest first, with ``chain``), in file
+        order; ONBUILD triggers left out."""
+        # A parent always comes earlier in the file than the stage built FROM it, so the chain,
+        # oldest first, is in file order.
+        stage_runs = self.index.stage_runs
+        for s in stage.chain if chain else (stage,):
+            yield from stage_runs.get(s.index, ())
 
     # -- users ----------------------------------------------------------------------------
 
@@ -463,26 +587,21 @@ class Analysis:
         file anywhere.
         """
         target = posixpath.normpath(image_path)
-        escape = self.dockerfile.escape
+        index = self.index
         copies: list[tuple[Instruction, State]] = []
         for s in stage.chain:
-            for ins, state in s.steps():
-                if ins is before:
-                    break
-                if ins.keyword in ("COPY", "ADD") and len(ins.value) >= 2:
-                    copies.append((ins, state))
+            own = index.copies(s)
+            if before is not None:
+                at = index.position(s).get(id(before))
+                if at is not None:
+                    own = [c for c in own if index.position(s)[id(c[0])] < at]
+            copies.extend(own)
         # WORKDIR creates its directory: a copy to one of them puts files inside it.
-        dirs = {st.workdir for s in stage.chain for st in (*s.states, s.final_state)} - {None}
+        dirs = index.workdirs(stage)
         for ins, state in reversed(copies):  # the last copy to a place wins
-            raw_dest = _copy_word(ins.value[-1], state, escape)
-            if raw_dest is None or raw_dest == "":
+            raw_dest, dest = index.copy_destination(ins, state)
+            if raw_dest is None or dest is None:
                 return None, False
-            if not raw_dest.startswith("/"):
-                if state.workdir is None:
-                    return None, False
-                dest = posixpath.normpath(posixpath.join(state.workdir, raw_dest))
-            else:
-                dest = posixpath.normpath(raw_dest)
             inside = "/" if dest == "/" else dest + "/"
             if target != dest and not target.startswith(inside):
                 continue  # this copy writes elsewhere

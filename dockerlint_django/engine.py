@@ -378,6 +378,19 @@ def lint_source(
     real_path: Path | None = None,
     rules: Sequence[Rule] | None = None,
 ) -> FileResult:
+    from dockerlint_django.dockerfile.expand import expansion_budget
+
+    # One expansion budget a file: a long value reused on every line cannot add up unbounded.
+    with expansion_budget():
+        return _lint_source(source, options, real_path, rules)
+
+
+def _lint_source(
+    source: SourceFile,
+    options: Options,
+    real_path: Path | None = None,
+    rules: Sequence[Rule] | None = None,
+) -> FileResult:
     # Lines are BuildKit's: a lone CR is no line break in a Dockerfile, so line numbers and the
     # lines fixes insert agree with the builder's.
     source = source.with_line_breaks(LF_ONLY)

@@ -25,32 +25,91 @@ allocation rework), so ``a${X:-b}c`` splits to ``["bc"]``.
 Nesting is handled with an explicit stack, not recursion, and patterns run on a small
 Thompson-NFA matcher with RE2's leftmost-first semantics instead of a backtracking engine, so
 a hostile Dockerfile cannot make the linter blow the stack or go exponential.
+
+Expansion is bounded, since a few lines can ask for exponentially long values (``ENV
+B=$A$A``, ``ENV C=$B$B``, ...). A value built from variables that is longer than
+:data:`MAX_EXPANDED` characters is unknown; so is every expansion once an
+:class:`ExpansionBudget` (:data:`MAX_EXPANSION_WORK` units: characters copied, pattern-matching
+steps) is spent. BuildKit would expand such values; they are values the linter chooses not to
+know, never an error. Their ``unknown_vars`` are the variables the word looked up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from types import MappingProxyType
 from typing import Final, Literal
 
 from dockerlint_django._gotext import go_quote
-from dockerlint_django._record import field, record
+from dockerlint_django._record import record
 
 __all__ = [
     "BUILDKIT_SOURCE",
     "EXPANDED_INSTRUCTIONS",
+    "MAX_EXPANDED",
+    "MAX_EXPANSION_WORK",
     "NOT_EXPANDED_INSTRUCTIONS",
     "Expansion",
+    "ExpansionBudget",
     "ExpansionError",
     "ExpansionSite",
     "expand_word",
     "expand_words",
+    "expansion_budget",
 ]
 
 BUILDKIT_SOURCE: Final = (
     "moby/buildkit frontend/dockerfile/shell/lex.go (EnvGetter revision, "
     "ca4838f8ddbd3612bca94bcb8a938d8a326110a3)"
 )
+
+
+# --- Bounds --------------------------------------------------------------------------------------
+
+# A value built from variables longer than this is unknown. Real values (paths, versions, user
+# names, ports) are far shorter; without a bound, 30 lines of `ENV V2=$V1$V1` ask for gigabytes.
+MAX_EXPANDED: Final = 1 << 20  # characters
+
+# What one budget pays for: characters copied into values and words, and pattern-matching steps
+# (each weighs _STEP_COST). Spent, every further expansion that needs work is unknown. One budget
+# per file keeps a file's expansions linear in its size however its values are built; a lone
+# call without one gets a fresh budget, which still bounds that call.
+MAX_EXPANSION_WORK: Final = 1 << 27
+_STEP_COST: Final = 64  # one thread step of the matcher costs about as much as this many copies
+
+
+class ExpansionBudget:
+    """Work left for expansions that share this budget (all of one file's, say)."""
+
+    __slots__ = ("remaining",)
+
+    def __init__(self, limit: int = MAX_EXPANSION_WORK) -> None:
+        self.remaining = limit
+
+    @property
+    def spent(self) -> bool:
+        return self.remaining < 0
+
+
+_AMBIENT: ContextVar[ExpansionBudget | None] = ContextVar("_AMBIENT", default=None)
+
+
+@contextlib.contextmanager
+def expansion_budget(limit: int = MAX_EXPANSION_WORK) -> Iterator[ExpansionBudget]:
+    """Make every expansion inside the ``with`` block share one budget (e.g. one file's)."""
+    budget = ExpansionBudget(limit)
+    token = _AMBIENT.set(budget)
+    try:
+        yield budget
+    finally:
+        _AMBIENT.reset(token)
+
+
+class _OverBudget(Exception):
+    """The word's value is too long, or its budget is spent: the result is unknown."""
 
 
 class ExpansionError(Exception):
@@ -327,10 +386,16 @@ def _add_thread(
             threads.append((pc, start))
 
 
-def _search(prog: list[_Inst], anchored: bool, text: str, pos: int) -> tuple[int, int] | None:
+_Charge = Callable[[int], None]
+
+
+def _search(
+    prog: list[_Inst], anchored: bool, text: str, pos: int, charge: _Charge | None = None
+) -> tuple[int, int] | None:
     """Leftmost-first match at or after ``pos`` (Go's FindStringIndex).
 
     A Thompson NFA in RE2's priority order: O(len(text) * len(prog)), no backtracking.
+    ``charge`` is told the steps taken, as they are taken (it may raise to stop the search).
     """
     n = len(text)
     clist: list[tuple[int, int]] = []
@@ -339,6 +404,8 @@ def _search(prog: list[_Inst], anchored: bool, text: str, pos: int) -> tuple[int
     i = pos
     while True:
         ch = text[i] if i < n else None
+        if charge is not None:
+            charge(len(clist) * _STEP_COST)
         nlist: list[tuple[int, int]] = []
         seen: set[int] = set()
         for pc, start in clist:
@@ -358,14 +425,14 @@ def _search(prog: list[_Inst], anchored: bool, text: str, pos: int) -> tuple[int
         clist = nlist
 
 
-def _find_all(prog: list[_Inst], text: str) -> list[tuple[int, int]]:
+def _find_all(prog: list[_Inst], text: str, charge: _Charge | None = None) -> list[tuple[int, int]]:
     """The matches Go's ReplaceAllString replaces, with its rules for empty matches."""
     out: list[tuple[int, int]] = []
     n = len(text)
     last_end = 0
     search_pos = 0
     while search_pos <= n:
-        m = _search(prog, False, text, search_pos)
+        m = _search(prog, False, text, search_pos, charge)
         if m is None:
             break
         start, end = m
@@ -387,9 +454,10 @@ def _name_char(ch: str) -> bool:
     return ch.isalpha() or ch.isdecimal() or ch == "_"
 
 
-def _expand_template(template: str, match: str) -> str:
+def _expand_template(template: str, match: str, too_long: Callable[[], None]) -> str:
     """Go's Regexp.Expand for a regex whose only group is the whole match (``$0``)."""
     out: list[str] = []
+    length = 0
     rest = template
     while True:
         before, dollar, after = rest.partition("$")
@@ -414,23 +482,28 @@ def _expand_template(template: str, match: str) -> str:
         # only group 0 exists; "00" and other names select nothing
         if name == "0":
             out.append(match)
+            length += len(match)
+            if length > MAX_EXPANDED:
+                too_long()  # `${X//?/$0$0$0…}` multiplies the value
 
 
-def _trim_prefix(pattern: str, value: _Value, greedy: bool) -> _Value:
+def _trim_prefix(pattern: str, value: _Value, greedy: bool, charge: _Charge) -> _Value:
     try:
         anchored, prog = _compile(_shell_pattern_to_regex(pattern, greedy, True))
     except _PatternError as e:
         raise _LexError(f"invalid pattern ({pattern}) in substitution: {e}") from None
     if isinstance(value, _Unknown):
         return value
-    m = _search(prog, anchored, value, 0)
+    m = _search(prog, anchored, value, 0, charge)
     return value if m is None else value[m[1] :]
 
 
-def _trim_suffix(pattern: str, value: _Value, greedy: bool) -> _Value:
+def _trim_suffix(pattern: str, value: _Value, greedy: bool, charge: _Charge) -> _Value:
     # RE2 cannot find the shortest rightmost match, so BuildKit reverses both sides
+    if isinstance(value, str):
+        charge(2 * len(value))
     reversed_value = value if isinstance(value, _Unknown) else value[::-1]
-    out = _trim_prefix(_reverse_pattern(pattern), reversed_value, greedy)
+    out = _trim_prefix(_reverse_pattern(pattern), reversed_value, greedy, charge)
     return out if isinstance(out, _Unknown) else out[::-1]
 
 
@@ -447,27 +520,39 @@ _PENDING: Final = _Pending()
 
 
 class _Accumulator:
-    __slots__ = ("names", "nonempty", "parts", "unknown")
+    __slots__ = ("length", "lexer", "names", "nonempty", "parts", "unknown")
 
-    def __init__(self) -> None:
+    def __init__(self, lexer: _Lexer) -> None:
         self.parts: list[str] = []
         self.names: set[str] = set()
         self.unknown = False
         self.nonempty = False
+        self.length = 0
+        self.lexer = lexer
 
     def add(self, value: _Value) -> None:
         if isinstance(value, _Unknown):
             self.unknown = True
             self.names |= value.names
             self.nonempty = self.nonempty or value.nonempty
+            self.parts = []  # never joined: an unknown stays unknown
         elif value:
-            self.parts.append(value)
             self.nonempty = True
+            if not self.unknown:
+                self.parts.append(value)
+                self.length += len(value)
+                if self.length > MAX_EXPANDED:
+                    self.lexer.too_long()
 
     def value(self) -> _Value:
         if self.unknown:
             return _Unknown(frozenset(self.names), self.nonempty)
-        return "".join(self.parts)
+        parts = self.parts
+        if len(parts) == 1:
+            return parts[0]  # passed on as it is: no copy
+        if len(parts) > 1:
+            self.lexer.charge(self.length)
+        return "".join(parts)
 
 
 @record(frozen=False)
@@ -477,13 +562,13 @@ class _StopOn:
     stop: str | None
     top: bool  # the outermost call, whose words are the ProcessWords result
     restore_raw: bool | None  # rawEscapes to put back when done, if this call changed it
-    result: _Accumulator = field(default_factory=_Accumulator)
+    result: _Accumulator
     pending_quote: bool = False  # waiting for a double-quoted string rather than a ${...}
 
 
 @record(frozen=False)
 class _DoubleQuote:
-    result: _Accumulator = field(default_factory=_Accumulator)
+    result: _Accumulator
 
 
 @record(frozen=False)
@@ -503,6 +588,23 @@ class _Dollar:
 _Frame = _StopOn | _DoubleQuote | _Dollar
 
 
+# Runs of characters processStopOn and processDoubleQuote copy as they are, by what ends them.
+_LITERALS: dict[tuple[str | None, str, bool], re.Pattern[str]] = {}
+_SPACE_RUN: Final = re.compile("[" + "".join(re.escape(c) for c in sorted(_GO_SPACE)) + "]+")
+
+
+def _literal_run(special: tuple[str | None, str, bool]) -> re.Pattern[str]:
+    found = _LITERALS.get(special)
+    if found is None:
+        stop, escape, quotes = special
+        chars = {"$", escape} | ({stop} if stop is not None else set())
+        if quotes:
+            chars |= {"'", '"'}
+        found = re.compile("[^" + "".join(re.escape(c) for c in sorted(chars)) + "]+")
+        _LITERALS[special] = found
+    return found
+
+
 class _Lexer:
     def __init__(
         self,
@@ -511,7 +613,13 @@ class _Lexer:
         escape: str,
         undefined_is_unknown: bool,
         skip_process_quotes: bool,
+        budget: ExpansionBudget,
+        want_words: bool,
     ) -> None:
+        self.budget = budget
+        # ProcessWord never looks at the words; only ProcessWords pays for splitting.
+        self.want_words = want_words
+        self.words_length = 0  # known characters in the words so far
         self.src = word
         self.n = len(word)
         # text/scanner drops a byte order mark at the very start of its input
@@ -531,6 +639,20 @@ class _Lexer:
         self.words: list[list[_Value]] = []
         self.in_word = False
         self.words_unknown = False  # the split depends on an unknown value
+
+    # bounds
+
+    def charge(self, work: int) -> None:
+        budget = self.budget
+        budget.remaining -= work
+        # A word that looked no name up has no unknown to name (and costs about its length).
+        if budget.remaining < 0 and (self.matched or self.unmatched):
+            raise _OverBudget
+
+    def too_long(self) -> None:
+        # Only the values of variables that are set can make a value longer than the word.
+        if self.matched:
+            raise _OverBudget
 
     # wordsStruct, outermost call only: nested calls leave the shared buffer empty when they
     # return, so their own splitting never shows.
@@ -562,15 +684,36 @@ class _Lexer:
             self.words_unknown = True  # unquoted: its spaces would split
             self.buf.append(value)
             self.in_word = True
-        else:
-            for ch in value:
-                self._add_char(ch)
+            return
+        self._count_words(len(value))
+        # as _add_char on each character: a run of spaces ends the word once
+        at = 0
+        for space in _SPACE_RUN.finditer(value):
+            if space.start() > at:
+                self._add_raw_run(value[at : space.start()])
+            if self.in_word:
+                self._flush_word()
+            at = space.end()
+        if at < len(value):
+            self._add_raw_run(value[at:])
+
+    def _add_raw_run(self, text: str) -> None:
+        self.buf.append(text)
+        self.buf_text += len(text)
+        self.in_word = True
+
+    def _count_words(self, n: int) -> None:
+        self.words_length += n
+        self.charge(n)
+        if self.words_length > MAX_EXPANDED:
+            self.too_long()
 
     def _add_raw_string(self, value: _Value) -> None:
         if isinstance(value, _Unknown):
             if value.nonempty:
                 self.buf_text += 1  # whatever it holds, the word is not empty
         elif value:
+            self._count_words(len(value))
             self.buf_text += len(value)
         else:
             self.in_word = True
@@ -644,7 +787,7 @@ class _Lexer:
             restore = self.raw_escapes
             self.raw_escapes = raw_escapes
         self._reset_buffer()
-        self.stack.append(_StopOn(stop, top, restore))
+        self.stack.append(_StopOn(stop, top and self.want_words, restore, _Accumulator(self)))
 
     def _leave_stop_on(self, frame: _StopOn) -> _Value:
         self.stack.pop()
@@ -662,7 +805,16 @@ class _Lexer:
         escape = self.escape
         top = frame.top
         result = frame.result
+        literal = _literal_run((frame.stop, escape, not self.skip_process_quotes))
         while self.pos < n:
+            run = literal.match(src, self.pos)
+            if run is not None:
+                text = run.group()
+                self.pos = run.end()
+                if top:
+                    self._add_string(text)
+                result.add(text)
+                continue
             ch = src[self.pos]
             if ch == frame.stop:
                 self.pos += 1
@@ -685,7 +837,7 @@ class _Lexer:
                 if ch == '"':
                     self.pos += 1
                     frame.pending_quote = True
-                    self.stack.append(_DoubleQuote())
+                    self.stack.append(_DoubleQuote(_Accumulator(self)))
                     return _PENDING
             self.pos += 1
             if ch == escape:
@@ -720,11 +872,17 @@ class _Lexer:
         n = self.n
         escape = self.escape
         result = frame.result
+        literal = _literal_run(('"', escape, False))
         while True:
             if self.pos >= n:
                 raise _LexError(
                     "unexpected end of statement while looking for matching double-quote"
                 )
+            run = literal.match(src, self.pos)
+            if run is not None:
+                self.pos = run.end()
+                result.add(run.group())
+                continue
             ch = src[self.pos]
             if ch == '"':
                 self.pos += 1
@@ -861,8 +1019,8 @@ class _Lexer:
             if greedy:
                 word = word[1:]
             if op == "%":
-                return _trim_suffix(word, value, greedy)
-            return _trim_prefix(word, value, greedy)
+                return _trim_suffix(word, value, greedy, self.charge)
+            return _trim_prefix(word, value, greedy, self.charge)
         raise _LexError(f"unsupported modifier ({frame.chs}) in substitution")
 
     def _replace(self, frame: _Dollar, pattern: _Value, replacement: _Value) -> _Value:
@@ -876,27 +1034,27 @@ class _Lexer:
         if isinstance(value, _Unknown):
             return _unknown(value, replacement)
         if frame.replace_all:
-            matches = _find_all(prog, value)
+            matches = _find_all(prog, value, self.charge)
         else:
-            first = _search(prog, False, value, 0)
+            first = _search(prog, False, value, 0, self.charge)
             matches = [] if first is None else [first]
         if not matches:
             return value
         if isinstance(replacement, _Unknown):
             return replacement
-        out: list[str] = []
+        out = _Accumulator(self)
         last = 0
         for start, end in matches:
-            out.append(value[last:start])
+            out.add(value[last:start])
             # ReplaceAllString expands $0 in the replacement; the single replacement does not
-            out.append(
-                _expand_template(replacement, value[start:end])
+            out.add(
+                _expand_template(replacement, value[start:end], self.too_long)
                 if frame.replace_all
                 else replacement
             )
             last = end
-        out.append(value[last:])
-        return "".join(out)
+        out.add(value[last:])
+        return out.value()
 
     def error(self, exc: _LexError) -> ExpansionError:
         """Rewrite an error the way the enclosing processDollar calls do, then wrap it."""
@@ -921,14 +1079,24 @@ def _process(
     escape: str,
     undefined_is_unknown: bool,
     skip_process_quotes: bool,
+    budget: ExpansionBudget | None,
+    want_words: bool,
 ) -> tuple[_Lexer, _Value]:
     if escape not in ("\\", "`"):
         raise ValueError(f"escape token must be '\\' or '`', not {escape!r}")
-    lexer = _Lexer(word, env, escape, undefined_is_unknown, skip_process_quotes)
+    if budget is None:
+        budget = _AMBIENT.get() or ExpansionBudget()
+    lexer = _Lexer(word, env, escape, undefined_is_unknown, skip_process_quotes, budget, want_words)
+    value: _Value
     try:
         value = lexer.run()
     except _LexError as e:
         raise lexer.error(e) from None
+    except _OverBudget:
+        # Not BuildKit's answer but ours: a value too long to follow is unknown, whatever the
+        # rest of the word holds.
+        value = _Unknown(frozenset(lexer.matched | lexer.unmatched), True)
+        lexer.words_unknown = True
     return lexer, value
 
 
@@ -945,13 +1113,17 @@ def expand_word(
     *,
     undefined_is_unknown: bool = False,
     skip_process_quotes: bool = False,
+    budget: ExpansionBudget | None = None,
 ) -> Expansion:
     """BuildKit's ``ProcessWord``/``ProcessWordWithMatches``: one word, quotes removed.
 
     ``escape`` is the ``# escape=`` token. ``skip_process_quotes`` is BuildKit's
-    ``SkipProcessQuotes``, used (with ``escape="\\\\"``) for heredoc bodies.
+    ``SkipProcessQuotes``, used (with ``escape="\\\\"``) for heredoc bodies. ``budget``: the
+    work this call may take from (by default the one :func:`expansion_budget` set, else its own).
     """
-    lexer, value = _process(word, env, escape, undefined_is_unknown, skip_process_quotes)
+    lexer, value = _process(
+        word, env, escape, undefined_is_unknown, skip_process_quotes, budget, want_words=False
+    )
     return _expansion(value, frozenset(lexer.matched), frozenset(lexer.unmatched))
 
 
@@ -962,6 +1134,7 @@ def expand_words(
     *,
     undefined_is_unknown: bool = False,
     skip_process_quotes: bool = False,
+    budget: ExpansionBudget | None = None,
 ) -> list[Expansion] | None:
     """BuildKit's ``ProcessWords``: expand, then split on unquoted white space.
 
@@ -969,15 +1142,20 @@ def expand_words(
     or a word made only of unknown quoted values, which BuildKit drops if they are empty).
     ``matched``/``unmatched`` on each word describe the whole input.
     """
-    lexer, _ = _process(word, env, escape, undefined_is_unknown, skip_process_quotes)
+    lexer, _ = _process(
+        word, env, escape, undefined_is_unknown, skip_process_quotes, budget, want_words=True
+    )
     if lexer.words_unknown:
         return None
     matched = frozenset(lexer.matched)
     unmatched = frozenset(lexer.unmatched)
     out: list[Expansion] = []
-    for parts in lexer.words:
-        acc = _Accumulator()
-        for part in parts:
-            acc.add(part)
-        out.append(_expansion(acc.value(), matched, unmatched))
+    try:
+        for parts in lexer.words:
+            acc = _Accumulator(lexer)
+            for part in parts:
+                acc.add(part)
+            out.append(_expansion(acc.value(), matched, unmatched))
+    except _OverBudget:
+        return None  # the budget ran out while joining the words
     return out

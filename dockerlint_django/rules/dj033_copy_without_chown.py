@@ -130,30 +130,46 @@ def _lands(ins: Instruction, dest: str) -> list[tuple[str, str]] | None:
     return out
 
 
-def _replaced_later(
-    later: list[tuple[Instruction, State]], ins: Instruction, dest: str, escape: str
-) -> bool:
-    """A later ``COPY --chown=<user> . <folder>`` writes the same files again, with an owner."""
-    landed = _lands(ins, dest)
-    if not landed:
-        return False
-    for other, state in later:
-        if other.keyword != "COPY" or any(f.name == "from" for f in other.flags):
-            continue
-        chown = next((f.value for f in other.flags if f.name == "chown"), None)
-        if chown is None:
-            continue
-        owner = expand_in(state, chown, escape)
-        if owner is None or owner.partition(":")[0] in _ROOT_OWNERS:
-            continue
-        if not any(posixpath.normpath(src) == "." for src in other.value[:-1]):
-            continue
-        again = destination(other, state, escape)
-        if again is None:
-            continue
-        if all(posixpath.join(again, rel) == lands for rel, lands in landed):
-            return True
-    return False
+class _Recopies:
+    """The ``COPY --chown=<user> . <folder>`` steps of the chain, by destination, so that each
+    COPY asks about the ones after it without reading every later step."""
+
+    def __init__(self, steps: list[tuple[Instruction, State]], escape: str) -> None:
+        self.last: dict[str, int] = {}  # destination -> index of its last such COPY
+        for i, (other, state) in enumerate(steps):
+            if other.keyword != "COPY" or any(f.name == "from" for f in other.flags):
+                continue
+            chown = next((f.value for f in other.flags if f.name == "chown"), None)
+            if chown is None:
+                continue
+            owner = expand_in(state, chown, escape)
+            if owner is None or owner.partition(":")[0] in _ROOT_OWNERS:
+                continue
+            if not any(posixpath.normpath(src) == "." for src in other.value[:-1]):
+                continue
+            again = destination(other, state, escape)
+            if again is not None:
+                self.last[again] = i
+
+    def replaced_later(self, at: int, ins: Instruction, dest: str) -> bool:
+        """A later ``COPY --chown=<user> . <folder>`` writes the same files again, with an
+        owner."""
+        landed = _lands(ins, dest)
+        if not landed:
+            return False
+        rel, lands = landed[0]
+        # The folders the whole context could be copied to for the first file to land where it
+        # did (``posixpath.join`` inverted: a normalised folder ends in "/" only when it is "/").
+        folders = set()
+        if lands.endswith("/" + rel):
+            folders.add(lands[: len(lands) - len(rel) - 1])
+        if lands == "/" + rel:
+            folders.add("/")
+        return any(
+            self.last.get(again, -1) > at
+            and all(posixpath.join(again, r) == to for r, to in landed)
+            for again in folders
+        )
 
 
 def check(ctx: Context) -> Iterator[Violation]:
@@ -165,6 +181,7 @@ def check(ctx: Context) -> Iterator[Violation]:
     last_workdir = final.final_state.workdir
     steps = [(ins, state) for stage in final.chain for ins, state in stage.steps()]
     index = {id(ins): i for i, (ins, _) in enumerate(steps)}
+    recopies = _Recopies(steps, escape)
     for stage in final.chain:
         for ins, state, acc in accounts.walk(a, stage):
             if ins.keyword not in ("COPY", "ADD"):
@@ -181,7 +198,7 @@ def check(ctx: Context) -> Iterator[Violation]:
                 continue
             if _root_on_purpose(ins, state):
                 continue  # the comment says the process must not write these files
-            if _replaced_later(steps[index[id(ins)] + 1 :], ins, dest, escape):
+            if recopies.replaced_later(index[id(ins)], ins, dest):
                 continue  # `COPY --chown=app . .` copies these files again, with an owner
             # Unsafe: the image builds either way, and the owner changes what runs can do.
             fix = accounts.chown_fix(ins, state, acc, stage, escape)

@@ -161,14 +161,21 @@ def check(ctx: Context) -> Iterator[Violation]:
     esc = a.dockerfile.escape
     runs = {id(r.instruction): r for r in a.runs if not r.onbuild}
     for stage in a.dockerfile.stages:
-        # Every step of the chain, oldest first, with the accounts created before it.
         own = list(accounts.walk(a, stage))
-        history = [step for s in stage.chain[:-1] for step in accounts.walk(a, s)] + own
+        # Every step of the chain, oldest first, with the accounts created before it; only made
+        # for a stage that needs it (a long chain would cost its square).
+        history: list[tuple[Instruction, State, Accounts]] = []
+        where: dict[int, int] = {}
         for ins, state, _ in own:
             run = runs.get(id(ins))
             if run is None or not state.user.value or state.user.is_root is not False:
                 continue
-            index = next(i for i, step in enumerate(history) if step[0] is ins)
+            if not history:
+                history = [step for s in stage.chain[:-1] for step in accounts.walk(a, s)] + own
+                where = {}
+                for i, step in enumerate(history):
+                    where.setdefault(id(step[0]), i)
+            index = where[id(ins)]
             seen_cd = False
             for cmd in run.commands:
                 if basename(cmd.name) in ("cd", "pushd"):

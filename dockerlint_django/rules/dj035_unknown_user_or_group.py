@@ -53,7 +53,8 @@ stage that is only a `COPY --from` source) is for a person to decide.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import bisect
+from collections.abc import Callable, Iterator
 
 from dockerlint_django import accounts
 from dockerlint_django.accounts import Accounts
@@ -106,7 +107,7 @@ def _check_spec(
     acc: Accounts,
     stage: Stage,
     where: str,
-    later: list[tuple[str, str, Instruction]],
+    later: Callable[[str, str], Instruction | None],
 ) -> Iterator[Violation]:
     user, group = _split(spec)
     parts: list[tuple[str, str, int]] = []
@@ -118,7 +119,7 @@ def _check_spec(
         if accounts.exists(name, kind, acc, stage) is not False:
             continue
         related: tuple[Related, ...] = ()
-        created_later = next((ins for k, n, ins in later if k == kind and n == name), None)
+        created_later = later(kind, name)
         if created_later is not None:
             message = (
                 f"{where} names {kind} {name!r}, which is only created later (line "
@@ -133,27 +134,45 @@ def _check_spec(
         yield META.violation(_sub_span(whole, raw, spec, name, at), message, related=related)
 
 
-def _created_later(ctx: Context, stage: Stage) -> dict[int, list[tuple[str, str, Instruction]]]:
-    """For each instruction index of the stage, the (kind, name, RUN) created from it on."""
-    steps = list(accounts.walk(ctx.analysis, stage))
-    snapshots = [acc for _, _, acc in steps] + [accounts.at_end(ctx.analysis, stage)]
-    out: dict[int, list[tuple[str, str, Instruction]]] = {}
-    pending: list[tuple[str, str, Instruction]] = []
-    for i in range(len(steps) - 1, -1, -1):
-        ins = steps[i][0]
-        before, after = snapshots[i], snapshots[i + 1]
-        created = [("user", n, ins) for n in sorted(after.users - before.users)]
-        created += [("group", n, ins) for n in sorted(after.groups - before.groups)]
-        pending = created + pending
-        out[i] = pending
-    return out
+class _Creations:
+    """Where each user and group is created in a stage: the instruction indexes, ascending."""
+
+    def __init__(self, ctx: Context, stage: Stage) -> None:
+        steps = list(accounts.walk(ctx.analysis, stage))
+        snapshots = [acc for _, _, acc in steps] + [accounts.at_end(ctx.analysis, stage)]
+        self._at: dict[tuple[str, str], tuple[list[int], list[Instruction]]] = {}
+        for i, (ins, _, _) in enumerate(steps):
+            before, after = snapshots[i], snapshots[i + 1]
+            if after is before:
+                continue  # the walk shares the snapshot of a step that changes nothing
+            for kind, names in (
+                ("user", after.users - before.users),
+                ("group", after.groups - before.groups),
+            ):
+                for name in names:
+                    indexes, instructions = self._at.setdefault((kind, name), ([], []))
+                    indexes.append(i)
+                    instructions.append(ins)
+
+    def after(self, i: int) -> Callable[[str, str], Instruction | None]:
+        """The first instruction from index ``i`` on that creates a (kind, name)."""
+
+        def first(kind: str, name: str) -> Instruction | None:
+            found = self._at.get((kind, name))
+            if found is None:
+                return None
+            indexes, instructions = found
+            k = bisect.bisect_left(indexes, i)
+            return instructions[k] if k < len(indexes) else None
+
+        return first
 
 
 def check(ctx: Context) -> Iterator[Violation]:
     a = ctx.analysis
     escape = a.dockerfile.escape
     for stage in a.dockerfile.stages:
-        later = _created_later(ctx, stage)
+        creations = _Creations(ctx, stage)
         for i, (ins, state, acc) in enumerate(accounts.walk(a, stage)):
             if ins.keyword in ("COPY", "ADD"):
                 for flag in ins.flags:
@@ -169,7 +188,7 @@ def check(ctx: Context) -> Iterator[Violation]:
                         acc,
                         stage,
                         f"{ins.keyword} --chown",
-                        later.get(i, []),
+                        creations.after(i),
                     )
             elif ins.keyword == "USER" and ins.value and ins.value_mapped:
                 value = expand_in(state, ins.value[0], escape)
@@ -182,7 +201,7 @@ def check(ctx: Context) -> Iterator[Violation]:
                     acc,
                     stage,
                     "USER",
-                    later.get(i, []),
+                    creations.after(i),
                 )
             elif ins.keyword == "RUN":
                 for cmd, before in accounts.within_run(a, ins, acc):
@@ -212,5 +231,5 @@ def check(ctx: Context) -> Iterator[Violation]:
                         before,
                         stage,
                         "chown",
-                        later.get(i, []),
+                        creations.after(i),
                     )

@@ -51,9 +51,10 @@ person has to decide (the handbook's order is the usual answer).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from dockerlint_django.analysis import RunStep, basename
+from dockerlint_django.dockerfile.model import Stage
 from dockerlint_django.rules._base import (
     Context,
     Related,
@@ -62,7 +63,7 @@ from dockerlint_django.rules._base import (
     Violation,
 )
 from dockerlint_django.shell import useradd
-from dockerlint_django.shell.commands import PipInstall, pip_install
+from dockerlint_django.shell.commands import Layered, PipInstall, pip_install
 from dockerlint_django.shell.syntax import SimpleCommand
 
 META = RuleMeta(
@@ -104,32 +105,80 @@ def _own_interpreter(cmd: SimpleCommand) -> bool:
     return "/" in first and not first.startswith(_SYSTEM_BIN)
 
 
-def _venv_before(ctx: Context, run: RunStep) -> bool:
-    assert run.stage is not None
-    for earlier in ctx.analysis.runs_in(run.stage, chain=True):
-        if earlier.instruction is run.instruction:
-            return False
-        if any(_creates_venv(c) for c in earlier.commands):
+class _Earlier:
+    """What the RUNs of a stage chain did, each stage read once (a chain can be long, and every
+    pip command asks)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.analysis = ctx.analysis
+        # Per stage: its first RUN creating a virtualenv (its position among the stage's RUNs),
+        # and whether an ancestor created one.
+        self._first_venv: dict[int, int | None] = {}
+        self._ancestor_venv: dict[int, bool] = {}
+        self._position: dict[int, int] = {}  # RUN instruction id -> position in its stage
+        # Per stage: the last useradd of each user in its own RUNs; per (stage, user): the last
+        # in the chain up to the stage.
+        self._own_adds: dict[int, dict[str | None, useradd.UserAdd]] = {}
+        self._last_add: dict[tuple[int, str | None], useradd.UserAdd | None] = {}
+
+    def _read(self, stage: Stage) -> None:
+        if stage.index in self._first_venv:
+            return
+        first: int | None = None
+        known = stage.root_known
+        family = (known.distribution or "") if known is not None else ""
+        adds: dict[str | None, useradd.UserAdd] = {}
+        for i, run in enumerate(self.analysis.runs_in(stage)):
+            self._position[id(run.instruction)] = i
+            for cmd in run.commands:
+                if first is None and _creates_venv(cmd):
+                    first = i
+                add = useradd.parse(cmd, family)
+                if add is not None:
+                    adds[add.user] = add
+        self._first_venv[stage.index] = first
+        self._own_adds[stage.index] = adds
+
+    def venv_before(self, run: RunStep) -> bool:
+        """A RUN before this one, in its stage or a stage it builds FROM, creates a virtualenv."""
+        assert run.stage is not None
+        chain = run.stage.chain
+        for s in chain:  # oldest first, so each parent is settled before its child
+            if s.index not in self._ancestor_venv:
+                self._read(s)
+                parent = s.parent
+                self._ancestor_venv[s.index] = parent is not None and (
+                    self._ancestor_venv[parent.index] or self._first_venv[parent.index] is not None
+                )
+        if self._ancestor_venv[run.stage.index]:
             return True
-    return False
+        first = self._first_venv[run.stage.index]
+        return first is not None and first < self._position[id(run.instruction)]
+
+    def home_exists(self, run: RunStep, name: str | None) -> bool:
+        """The user's home exists: the chain's last useradd of it makes one, or none creates
+        the user (the base image's user may well have a home)."""
+        assert run.stage is not None
+        path: list[tuple[int, str | None]] = []
+        found: useradd.UserAdd | None = None
+        s: Stage | None = run.stage
+        while s is not None:
+            key = (s.index, name)
+            if key in self._last_add:
+                found = self._last_add[key]
+                break
+            path.append(key)
+            self._read(s)
+            found = self._own_adds[s.index].get(name)
+            if found is not None:
+                break
+            s = s.parent
+        for key in path:
+            self._last_add[key] = found
+        return found is None or found.creates_home is not False
 
 
-def _home_exists(ctx: Context, run: RunStep, name: str | None) -> bool:
-    assert run.stage is not None
-    known = run.stage.root_known
-    family = (known.distribution or "") if known is not None else ""
-    adds = [
-        add
-        for earlier in ctx.analysis.runs_in(run.stage, chain=True)
-        for cmd in earlier.commands
-        if (add := useradd.parse(cmd, family)) is not None and add.user == name
-    ]
-    if not adds:
-        return True  # not created here: the base image's user may well have a home
-    return adds[-1].creates_home is not False
-
-
-def _writes_elsewhere(pip: PipInstall, variables: dict[str, str | None]) -> bool:
+def _writes_elsewhere(pip: PipInstall, variables: Mapping[str, str | None]) -> bool:
     if pip.has_option(*_ELSEWHERE):
         return True
     return any(
@@ -138,6 +187,7 @@ def _writes_elsewhere(pip: PipInstall, variables: dict[str, str | None]) -> bool
 
 
 def check(ctx: Context) -> Iterator[Violation]:
+    earlier = _Earlier(ctx)
     for run in ctx.analysis.runs:
         state = run.state
         if run.onbuild or state is None or run.stage is None:
@@ -145,7 +195,7 @@ def check(ctx: Context) -> Iterator[Violation]:
         user = state.user
         if user.instruction is None or user.is_root is not False:
             continue
-        variables = state.variables
+        variables = Layered(state.env, state.args)  # State.variables, not merged per RUN
         if "VIRTUAL_ENV" in variables:
             continue
         venv_here = False
@@ -165,10 +215,10 @@ def check(ctx: Context) -> Iterator[Violation]:
             ):
                 continue
             if pip.tool == "pip" and (pip.has_option("--user") or "PIP_USER" in variables):
-                if _home_exists(ctx, run, user.name):
+                if earlier.home_exists(run, user.name):
                     continue
                 detail = f"--user installs into {user.name}'s home, which useradd did not create"
-            elif pip.tool == "pip" and _home_exists(ctx, run, user.name):
+            elif pip.tool == "pip" and earlier.home_exists(run, user.name):
                 detail = (
                     "it cannot write to the system site-packages (root's), so pip silently falls "
                     "back to a user install in the home folder; pass --user if that is meant"
@@ -180,7 +230,7 @@ def check(ctx: Context) -> Iterator[Violation]:
                 )
             else:
                 detail = "it cannot write to the system site-packages (root's)"
-            if _venv_before(ctx, run):
+            if earlier.venv_before(run):
                 continue
             yield META.violation(
                 cmd.words[0].span.cover(pip.install_word.span),

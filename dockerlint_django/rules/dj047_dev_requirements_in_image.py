@@ -77,6 +77,7 @@ the build context cannot be read) there is no fix; `uv sync`, Poetry and pipenv 
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
 from collections.abc import Iterator, Mapping
@@ -94,7 +95,7 @@ from dockerlint_django.readers.pyproject import (
 )
 from dockerlint_django.readers.requirements import is_dev_requirements_path, parse_requirements
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
-from dockerlint_django.shell.commands import pip_install
+from dockerlint_django.shell.commands import Layered, pip_install
 from dockerlint_django.shell.syntax import SimpleCommand, Word
 from dockerlint_django.source import SourceFile, Span
 
@@ -117,16 +118,27 @@ _EXPORTS = frozenset({"export", "declare", "typeset", "readonly", "local"})
 # -- where a command runs, and what it finds there -----------------------------------------
 
 
+# For the last RUN asked about: its commands (kept, so that the ids stay theirs), the ids of
+# those up to its first `cd`, and whether it has one. Every command of a long heredoc asks.
+_MOVES: list[tuple[tuple[SimpleCommand, ...], frozenset[int], bool]] = []
+
+
 def _cwd(run: RunStep, cmd: SimpleCommand) -> str | None:
     """The directory ``cmd`` runs in: the RUN's WORKDIR, unknown after a ``cd`` in the RUN."""
     if run.state is None:
         return None
-    for other in run.commands:
-        if other is cmd:
-            break
-        if basename(other.name) in ("cd", "pushd", "popd"):
-            return None
-    return run.state.workdir
+    commands = run.commands
+    if not _MOVES or _MOVES[0][0] is not commands:
+        before: set[int] = set()
+        moves = False
+        for other in commands:
+            before.add(id(other))
+            if basename(other.name) in ("cd", "pushd", "popd"):
+                moves = True
+                break
+        _MOVES[:] = [(commands, frozenset(before), moves)]
+    _, before_move, moves = _MOVES[0]
+    return run.state.workdir if not moves or id(cmd) in before_move else None
 
 
 def _in(cwd: str | None, path: str | None) -> str | None:
@@ -170,25 +182,68 @@ def _env(run: RunStep, cmd: SimpleCommand, name: str) -> tuple[bool, str | None]
     for a in cmd.assignments:
         if a.name == name:
             return True, a.value.value
-    variables = run.state.variables if run.state is not None else {}
-    found: tuple[bool, str | None] = (name in variables, variables.get(name))
-    for other in run.commands:
-        if other is cmd:
-            break
-        if other.name in (".", "source"):
+    if not _SETS or _SETS[0].run is not run:
+        _SETS[:] = [_RunSets(run)]
+    return _SETS[0].before(cmd, name)
+
+
+class _RunSets:
+    """What the commands of one RUN set in its shell, read once: every uv command of a long
+    heredoc asks about several variables."""
+
+    def __init__(self, run: RunStep) -> None:
+        self.run = run
+        self.variables: Mapping[str, str | None] = (
+            Layered(run.state.env, run.state.args) if run.state is not None else {}
+        )
+        self.position: dict[int, int] = {}
+        # Where a command first makes every variable unknown (a sourced file, an unknown
+        # export); the settings by name: (position, word value or None for the bare assignment,
+        # "export X" without a value).
+        self.opaque = len(run.commands)
+        self.sets: dict[str, list[tuple[int, str | None, bool]]] = {}
+        for i, other in enumerate(run.commands):
+            self.position.setdefault(id(other), i)
+            if i >= self.opaque:
+                continue
+            if other.name in (".", "source"):
+                self.opaque = i
+            elif not other.words:
+                for a in other.assignments:
+                    self.sets.setdefault(a.name, []).append((i, a.value.value, True))
+            elif basename(other.name) in _EXPORTS:
+                for word in other.words[1:]:
+                    if word.value is None:
+                        self.opaque = i
+                        break
+                    key, eq, given = word.value.partition("=")
+                    self.sets.setdefault(key, []).append((i, given, bool(eq)))
+        self._found: dict[str, tuple[list[int], list[tuple[bool, str | None]]]] = {}
+
+    def before(self, cmd: SimpleCommand, name: str) -> tuple[bool, str | None]:
+        at = self.position.get(id(cmd), len(self.run.commands))
+        if self.opaque < at:
             return True, None
-        if not other.words:
-            for a in other.assignments:
-                if a.name == name:
-                    found = (True, a.value.value)
-        elif basename(other.name) in _EXPORTS:
-            for word in other.words[1:]:
-                if word.value is None:
-                    return True, None
-                key, eq, given = word.value.partition("=")
-                if key == name:
-                    found = (True, given if eq else found[1])
-    return found
+        found = self._found.get(name)
+        if found is None:
+            # The value after each setting, in order: `export X` keeps the value it had.
+            value: tuple[bool, str | None] = (name in self.variables, self.variables.get(name))
+            indexes: list[int] = []
+            values: list[tuple[bool, str | None]] = []
+            for i, given, has_value in self.sets.get(name, ()):
+                value = (True, given if has_value else value[1])
+                indexes.append(i)
+                values.append(value)
+            found = self._found[name] = (indexes, values)
+        indexes, values = found
+        k = bisect.bisect_left(indexes, at)
+        if k == 0:
+            return name in self.variables, self.variables.get(name)
+        return values[k - 1]
+
+
+# The RUN _env read last.
+_SETS: list[_RunSets] = []
 
 
 def _flag(run: RunStep, cmd: SimpleCommand, name: str) -> bool | None:

@@ -357,17 +357,17 @@ def _later_use(run: RunStep, escape: str) -> _Use:
     return _Use.MAYBE if maybe else _Use.NONE
 
 
-def _after(a: Analysis, run: RunStep) -> list[RunStep]:
+def _after(a: Analysis, run: RunStep) -> Iterator[RunStep]:
     """The RUNs that build on this one's layer: later in its stage (its ONBUILD triggers too),
-    and in the stages built FROM it."""
+    and in the stages built FROM it. Read as the caller goes (it mostly stops at the next)."""
     stage = run.stage
     if stage is None:
-        return []
+        return
     runs = a.runs
-    at = next(i for i, r in enumerate(runs) if r is run)
-    return [
-        r for r in runs[at + 1 :] if r.stage is not None and any(s is stage for s in r.stage.chain)
-    ]
+    for i in range(a.run_position(run) + 1, len(runs)):
+        r = runs[i]
+        if r.stage is not None and any(s is stage for s in r.stage.chain):
+            yield r
 
 
 def _dependants(a: Analysis, run: RunStep) -> tuple[_Use, RunStep | None]:

@@ -44,7 +44,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
+from dockerlint_django.analysis import Analysis
+from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.edits import ends_cleanly
+from dockerlint_django.dockerfile.model import Stage
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
 from dockerlint_django.shell.commands import apt
@@ -91,7 +94,7 @@ def check(ctx: Context) -> Iterator[Violation]:
             and _joinable(run.commands, first=True)
             and _joinable(nxt.commands, first=False)
             and ends_cleanly(a.source, ins, run.commands[-1].span.end)
-            and _follows(stage.instructions, ins, nxt.instruction)
+            and _follows(a, stage, ins, nxt.instruction)
             and any((x := apt(c)) is not None and x.action == "install" for c in nxt.commands)
             and _only_keyword_between(
                 a.source.text, ins.args.span().end, nxt.instruction.args.span().start
@@ -163,8 +166,8 @@ def _only_keyword_between(text: str, start: int, end: int) -> bool:
     return re.fullmatch(r"\s*run\s+", text[start:end], re.IGNORECASE) is not None
 
 
-def _follows(instructions: Sequence[object], first: object, second: object) -> bool:
-    for i, ins in enumerate(instructions[:-1]):
-        if ins is first:
-            return instructions[i + 1] is second
-    return False
+def _follows(a: Analysis, stage: Stage, first: Instruction, second: Instruction) -> bool:
+    """``second`` comes right after ``first`` in the stage."""
+    i = a.index.position(stage).get(id(first))
+    instructions = stage.instructions
+    return i is not None and i + 1 < len(instructions) and instructions[i + 1] is second

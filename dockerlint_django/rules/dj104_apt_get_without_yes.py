@@ -58,12 +58,13 @@ from dockerlint_django.rules._apt_config import configured_before
 from dockerlint_django.rules._apt_config import configuring as apt_configuring
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
 from dockerlint_django.shell.commands import (
+    ScriptFailures,
     apt,
-    failure_fails_script,
     from_expansion,
     shell_errexit,
 )
-from dockerlint_django.shell.syntax import Script, SimpleCommand
+from dockerlint_django.shell.syntax import SimpleCommand
+from dockerlint_django.source import Span
 
 META = RuleMeta(
     code="DJ104",
@@ -117,34 +118,46 @@ _CONFIGURED = re.compile(r"APT::Get::Assume-Yes\s*\\?[\"']?\s*(?:true|yes|1)\b",
 _HEREDOC_ONLY = re.compile(r"\s*<<-?\s*(?:\"[^\"]*\"|'[^']*'|\S+)\s*\Z")
 
 
-def _script_of(run: RunStep, cmd: SimpleCommand) -> Script | None:
-    """The script whose exit status is the RUN's, when ``cmd`` is one of its commands."""
-    ins = run.instruction
-    if ins.json:
-        return None
-    shell = run.state.shell if run.state is not None else None
-    name = posixpath.basename(shell[0]) if shell else "sh"
-    scripts = [script_commands(ins.args, name)]
-    if len(ins.heredocs) == 1 and _HEREDOC_ONLY.match(ins.args.text):
-        scripts.append(script_commands(ins.heredocs[0].body, name))
-    return next((s for s in scripts if any(c.span == cmd.span for c in s.commands)), None)
+class _RunScripts:
+    """The scripts whose exit status is a RUN's, parsed once per RUN, with the commands of each
+    (a rule asks about every apt command of a long heredoc)."""
+
+    def __init__(self, run: RunStep) -> None:
+        self.run = run
+        ins = run.instruction
+        shell = run.state.shell if run.state is not None else None
+        name = posixpath.basename(shell[0]) if shell else "sh"
+        scripts = [script_commands(ins.args, name)]
+        if len(ins.heredocs) == 1 and _HEREDOC_ONLY.match(ins.args.text):
+            scripts.append(script_commands(ins.heredocs[0].body, name))
+        errexit = shell_errexit(shell)
+        self._by_span: dict[Span, ScriptFailures] = {}
+        for script in scripts:
+            failures = ScriptFailures(script, errexit)
+            for c in script.commands:
+                self._by_span.setdefault(c.span, failures)  # the first script holding it
+
+    def fails(self, cmd: SimpleCommand) -> bool:
+        failures = self._by_span.get(cmd.span)
+        if failures is None:
+            return False  # inside a `sh -c` string, or a heredoc another command reads
+        return failures.fails(cmd)
 
 
-def _failure_fails_build(run: RunStep, cmd: SimpleCommand) -> bool:
+def _failure_fails_build(run: RunStep, cmd: SimpleCommand, scripts: list[_RunScripts]) -> bool:
     if run.instruction.json:
         # `RUN ["apt-get", "install", …]`: the RUN is this one command.
         return cmd.span == run.instruction.args.span()
-    script = _script_of(run, cmd)
-    if script is None:
-        return False  # inside a `sh -c` string, or a heredoc another command reads
-    shell = run.state.shell if run.state is not None else None
-    return failure_fails_script(script, cmd, shell_errexit(shell))
+    if not scripts or scripts[0].run is not run:
+        scripts[:] = [_RunScripts(run)]
+    return scripts[0].fails(cmd)
 
 
 def check(ctx: Context) -> Iterator[Violation]:
     a = ctx.analysis
     a_source = a.source
     configuring = apt_configuring(a, _CONFIGURED)
+    scripts: list[_RunScripts] = []  # the RUN asked about last
     for run in a.runs:
         if configured_before(configuring, run):
             continue
@@ -169,7 +182,7 @@ def check(ctx: Context) -> Iterator[Violation]:
                 edit = Edit.insert(action.span.start, "-y ")
             else:
                 edit = insert_word_after(a_source, run.instruction, action.span, "-y")
-            safe = _failure_fails_build(run, cmd)
+            safe = _failure_fails_build(run, cmd, scripts)
             yield META.violation(
                 action.span,
                 f"{apt_cmd.tool} {apt_cmd.action} without -y: the build has no terminal to answer "

@@ -63,7 +63,7 @@ from dockerlint_django.analysis import Analysis, RunStep, basename, mounts
 from dockerlint_django.dockerfile.edits import insert_word_after
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
-from dockerlint_django.shell.commands import from_expansion, pip_install
+from dockerlint_django.shell.commands import Layered, from_expansion, pip_install
 from dockerlint_django.shell.syntax import SimpleCommand
 
 META = RuleMeta(
@@ -107,23 +107,27 @@ def _cache_mounted(run: RunStep, dirs: set[str]) -> bool:
     return False
 
 
-def _cache_removed(commands: Sequence[SimpleCommand], after: SimpleCommand, dirs: set[str]) -> bool:
-    """A later command of the RUN deletes the cache, so the layer never holds it."""
+def _last_removal(commands: Sequence[SimpleCommand], dirs: set[str]) -> int:
+    """Where the RUN's last command that deletes the cache starts (-1: none does): a pip install
+    before it leaves no cache in the layer."""
+    last = -1
     for cmd in commands:
-        if cmd.span.start <= after.span.start or not cmd.words:
-            continue
-        name = basename(cmd.name)
-        if name == "rm" and any(
-            _is_cache_path(w.raw.text, dirs)
-            for w in cmd.words[1:]
-            if not w.raw.text.startswith("-")
-        ):
-            return True
-        values = [w.value for w in cmd.words]
-        if name is not None and re.match(r"pip\d*(?:\.\d+)?$|python", name):
-            for i in range(len(values) - 1):
-                if values[i] == "cache" and values[i + 1] == "purge":
-                    return True
+        if cmd.words and _removes_cache(cmd, dirs):
+            last = max(last, cmd.span.start)
+    return last
+
+
+def _removes_cache(cmd: SimpleCommand, dirs: set[str]) -> bool:
+    name = basename(cmd.name)
+    if name == "rm" and any(
+        _is_cache_path(w.raw.text, dirs) for w in cmd.words[1:] if not w.raw.text.startswith("-")
+    ):
+        return True
+    values = [w.value for w in cmd.words]
+    if name is not None and re.match(r"pip\d*(?:\.\d+)?$|python", name):
+        for i in range(len(values) - 1):
+            if values[i] == "cache" and values[i + 1] == "purge":
+                return True
     return False
 
 
@@ -149,11 +153,15 @@ def check(ctx: Context) -> Iterator[Violation]:
     for run in a.runs:
         if not a.ships(run):
             continue  # a builder stage's layers never reach the image (only what is copied out)
-        variables = run.state.variables if run.state is not None else {}
+        # State.variables, without merging every variable for every RUN
+        variables: Mapping[str, str | None] = (
+            Layered(run.state.env, run.state.args) if run.state is not None else {}
+        )
         dirs = _cache_dirs(variables)
         if _VAR in variables or _cache_mounted(run, dirs):
             continue
         env = run.environment()
+        removal: int | None = None  # read once, when a pip install asks
         exported = False
         for cmd in run.commands:
             if basename(cmd.name) == "export" and any(
@@ -173,7 +181,9 @@ def check(ctx: Context) -> Iterator[Violation]:
                 continue
             if any(asg.name == "PIP_CACHE_DIR" for asg in cmd.assignments):
                 continue  # a cache folder of this command's own choosing
-            if _cache_removed(run.commands, cmd, dirs):
+            if removal is None:
+                removal = _last_removal(run.commands, dirs)
+            if removal > cmd.span.start:
                 continue
             word = pip.install_word
             if from_expansion(word):

@@ -89,22 +89,27 @@ def _dependencies_only(cmd: SimpleCommand) -> bool:
     return bool(values & _DEPENDENCIES_ONLY)
 
 
-def _installs_in(ctx: Context, stage: Stage) -> bool:
+def _installs_in(ctx: Context, stage: Stage, memo: dict[int, bool]) -> bool:
     """Some RUN of the stage or a stage it builds FROM installs dependencies."""
-    return any(
-        _installs_dependencies(c)
-        for r in ctx.analysis.runs_in(stage, chain=True)
-        for c in r.commands
-    )
+    # Answered once per stage, oldest first: asking every stage of a long chain for its whole
+    # chain would cost the square of it.
+    for s in stage.chain:
+        if s.index not in memo:
+            parent = s.parent is not None and memo[s.parent.index]
+            memo[s.index] = parent or any(
+                _installs_dependencies(c) for r in ctx.analysis.runs_in(s) for c in r.commands
+            )
+    return memo[stage.index]
 
 
 def check(ctx: Context) -> Iterator[Violation]:
     a = ctx.analysis
     df = a.dockerfile
+    memo: dict[int, bool] = {}
     for stage in df.stages:
         copy: Instruction | None = None
         # Dependencies a parent stage installed: an install after the copy only adds the project.
-        installed_first = stage.parent is not None and _installs_in(ctx, stage.parent)
+        installed_first = stage.parent is not None and _installs_in(ctx, stage.parent, memo)
         for ins, state in stage.steps():
             if copy is None and _copies_context(ins):
                 copy = ins
@@ -115,12 +120,12 @@ def check(ctx: Context) -> Iterator[Violation]:
                 ref = next((f.value for f in ins.flags if f.name == "from"), None)
                 value = expand_in(state, ref, df.escape) if ref is not None else None
                 source = df.stage_ref(value) if value is not None else None
-                if source is not None and _installs_in(ctx, source):
+                if source is not None and _installs_in(ctx, source, memo):
                     installed_first = True
                 continue
             if ins.keyword != "RUN":
                 continue
-            run = next((r for r in a.runs if r.instruction is ins), None)
+            run = a.run_of(ins)
             if run is None:
                 continue
             installer = next((c for c in run.commands if _installs_dependencies(c)), None)

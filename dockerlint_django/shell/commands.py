@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Final
 
 from dockerlint_django._record import record, replace
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.shell.syntax import Script, SimpleCommand, Word
-from dockerlint_django.source import Mapped
+from dockerlint_django.source import Mapped, Span
 
 _PYTHON = re.compile(r"^python(\d(\.\d+)?)?$")
 _PIP = re.compile(r"^pip(\d(\.\d+)?)?$")
@@ -142,7 +143,7 @@ def known_environment(
     commands: Iterable[SimpleCommand],
     script_text: str,
     shell: Sequence[str] | None = None,
-) -> dict[str, str]:
+) -> Mapping[str, str]:
     """The variables whose value a RUN's shell sees for certain: ENV and ARG values with a known
     value (an ARG with a default, in scope) that nothing in the RUN may change.
 
@@ -162,13 +163,84 @@ def known_environment(
     for cmd in commands:
         if cmd.name in (".", "source", "eval"):
             return {}
-    out: dict[str, str] = {}
-    for key, value in variables.items():
-        if value is None or not _IDENT.match(key):
+    return KnownEnvironment(variables, _mentioned(script_text))
+
+
+class Layered(Mapping[str, str | None]):
+    """Mappings looked up in turn (ENV over ARG), without merging them: a RUN's environment is
+    asked about a few names, and a merge costs every variable, for every RUN."""
+
+    __slots__ = ("_layers",)
+
+    def __init__(self, *layers: Mapping[str, str | None]) -> None:
+        self._layers = layers
+
+    def __getitem__(self, key: str) -> str | None:
+        for layer in self._layers:
+            if key in layer:
+                return layer[key]
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return any(key in layer for layer in self._layers)
+
+    def __iter__(self) -> Iterator[str]:
+        seen: set[str] = set()
+        for layer in self._layers:
+            for key in layer:
+                if key not in seen:
+                    seen.add(key)
+                    yield key
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class KnownEnvironment(Mapping[str, str]):
+    """What ``known_environment`` gives: the variables with a known value the script does not
+    name, read from ``variables`` as they are asked for."""
+
+    __slots__ = ("_mentioned", "_variables")
+
+    def __init__(self, variables: Mapping[str, str | None], mentioned: set[str]) -> None:
+        self._variables = variables
+        self._mentioned = mentioned
+
+    def __getitem__(self, key: str) -> str:
+        value = self._variables[key]
+        if value is None or key in self._mentioned or not _IDENT.match(key):
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            self[key]  # type: ignore[index]
+        except (KeyError, TypeError):
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key in self._variables if key in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+_WORD_RUN = re.compile(r"\w+")
+
+
+def _mentioned(text: str) -> set[str]:
+    """The names the text uses other than as ``$NAME``/``${NAME``: each whole run of word
+    characters not right after ``$`` or ``${``. One pass, however many variables are asked
+    about."""
+    out: set[str] = set()
+    for m in _WORD_RUN.finditer(text):
+        at = m.start()
+        if at >= 1 and text[at - 1] == "$":
             continue
-        if re.search(rf"(?<![\w$])(?<!\$\{{){re.escape(key)}(?!\w)", script_text):
+        if at >= 2 and text[at - 2 : at] == "${":
             continue
-        out[key] = value
+        out.add(m.group())
     return out
 
 
@@ -234,8 +306,8 @@ def expand_known(cmd: SimpleCommand, env: Mapping[str, str]) -> SimpleCommand:
     """``cmd`` with the words that only ``env``'s variables make unknown expanded as the shell
     does (unquoted values split into fields). Each new word keeps the span of the word it came
     from and its ``expansions``, so that edits can tell it was not written out."""
-    if not env:
-        return cmd
+    # No test for an empty ``env`` first: a KnownEnvironment would count its variables for it,
+    # for every command; a word whose names ``env`` lacks stays as it is anyway.
     words: list[Word] = []
     changed = False
     for w in cmd.words:
@@ -275,7 +347,7 @@ _APT_SETTINGS = frozenset({"-o", "--option", "-c", "--config-file"})
 def apt(cmd: SimpleCommand, env: Mapping[str, str] | None = None) -> AptCommand | None:
     """``apt-get``/``apt``/``aptitude``; with ``env`` (see ``known_environment``) its words are
     read with those variables expanded."""
-    if env:
+    if env is not None:
         cmd = expand_known(cmd, env)
     words = cmd.words
     if not words or _base(words[0]) not in ("apt-get", "apt", "aptitude"):
@@ -385,7 +457,7 @@ _PIP_VALUE_OPTS = frozenset(
 def pip_install(cmd: SimpleCommand, env: Mapping[str, str] | None = None) -> PipInstall | None:
     """``pip install``; with ``env`` (see ``known_environment``) its words are read with those
     variables expanded."""
-    if env:
+    if env is not None:
         cmd = expand_known(cmd, env)
     words = list(cmd.words)
     if not words:
@@ -535,32 +607,63 @@ def failure_fails_script(script: Script, cmd: SimpleCommand, errexit: bool = Fal
     failed command is the list's last. ``cmd || true``, ``cmd; echo done`` and a step inside
     ``if`` keep the script going: a build may rely on that failure being ignored.
     """
-    commands = list(script.commands)
-    idx = next((i for i, c in enumerate(commands) if c.span == cmd.span), None)
-    if idx is None:
-        return False
-    if cmd.context or cmd.negated or cmd.in_pipeline or cmd.background:
-        return False
-    for earlier in commands[:idx]:
-        if earlier.top_level and not earlier.background:
-            state = _sets_errexit(earlier)
-            if state is not None:
-                errexit = state
-    k = last_run = idx
-    while commands[k].connector_after in ("&&", "||"):
-        if k + 1 >= len(commands) or not commands[k + 1].top_level:
+    return ScriptFailures(script, errexit).fails(cmd)
+
+
+_ERREXIT: Final = None  # the walk ends where errexit decides
+
+
+class ScriptFailures:
+    """``failure_fails_script`` for every command of one script, the script read once (a rule
+    asks for each command of a long heredoc)."""
+
+    def __init__(self, script: Script, errexit: bool = False) -> None:
+        commands = script.commands
+        self._index: dict[Span, int] = {}
+        for i, c in enumerate(commands):
+            self._index.setdefault(c.span, i)
+        self._commands = commands
+        # errexit in force as each command starts (an earlier top-level `set -e` turns it on)
+        self._errexit: list[bool] = []
+        for c in commands:
+            self._errexit.append(errexit)
+            if c.top_level and not c.background:
+                state = _sets_errexit(c)
+                if state is not None:
+                    errexit = state
+        # The end of the walk along each command's and-or list, from its last command back:
+        # [k][1] when the failure is still the one of the command at k, [k][0] when a `&&` since
+        # skipped it. True/False, or _ERREXIT.
+        n = len(commands)
+        walk: list[tuple[bool | None, bool | None]] = [(False, False)] * n
+        for k in range(n - 1, -1, -1):
+            connector = commands[k].connector_after
+            if connector not in ("&&", "||"):
+                walk[k] = (k == n - 1, True if k == n - 1 else _ERREXIT)
+                continue
+            if k + 1 >= n or not commands[k + 1].top_level:
+                walk[k] = (False, False)
+                continue
+            nxt = commands[k + 1]
+            if connector == "||":
+                if _exits_with_failure(nxt):
+                    walk[k] = (True, True)
+                elif nxt.name != "false" or nxt.in_pipeline or nxt.negated:
+                    walk[k] = (False, False)
+                else:
+                    walk[k] = (walk[k + 1][1], walk[k + 1][1])  # `|| false` keeps the failure
+            else:
+                walk[k] = (walk[k + 1][0], walk[k + 1][0])
+        self._walk = walk
+
+    def fails(self, cmd: SimpleCommand) -> bool:
+        idx = self._index.get(cmd.span)
+        if idx is None:
             return False
-        nxt = commands[k + 1]
-        if commands[k].connector_after == "||":
-            if _exits_with_failure(nxt):
-                return True
-            if nxt.name != "false" or nxt.in_pipeline or nxt.negated:
-                return False
-            last_run = k + 1
-        k += 1
-    if k == len(commands) - 1:
-        return True
-    return errexit and last_run == k
+        if cmd.context or cmd.negated or cmd.in_pipeline or cmd.background:
+            return False
+        end = self._walk[idx][1]
+        return self._errexit[idx] if end is _ERREXIT else bool(end)
 
 
 def run_environment(
@@ -568,7 +671,7 @@ def run_environment(
     commands: Sequence[SimpleCommand],
     variables: Mapping[str, str | None],
     shell: Sequence[str] | None,
-) -> dict[str, str]:
+) -> Mapping[str, str]:
     """``known_environment`` for a RUN: its text (heredoc bodies included) is what is searched
     for other uses of each variable."""
     text = "\n".join([ins.args.text, *(doc.content for doc in ins.heredocs)])

@@ -231,6 +231,7 @@ _OPS = {
 }
 _REDIRECT_OPS = frozenset({"<<<", "<<-", "<<", "<>", "<&", "<", ">>", ">&", ">|", ">", "&>", "&>>"})
 _META = frozenset(" \t\n|&;()<>")
+_PLAIN_END = _META - {"("}  # "(" may open a bash array: `a=(1 2)`
 _ANSI_SIMPLE = {
     "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "n": "\n", "r": "\r", "t": "\t",
     "v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?",
@@ -436,6 +437,13 @@ class _Parser:
 
     def scan_word(self, pos: int, assign: bool = False) -> tuple[Word, int]:
         s, n, m = self.s, self.n, self.m
+        # Most words are one unquoted run ended by a blank or an operator: made at once.
+        plain = _PLAIN.match(s, pos)
+        if plain is not None:
+            end = plain.end()
+            if end >= n or s[end] in _PLAIN_END:
+                raw = m[pos:end]
+                return Word(raw, raw.text, raw, raw, (), False), end
         start = pos
         b = _WordBuilder()
         brace_at = -1
