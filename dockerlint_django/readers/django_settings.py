@@ -996,7 +996,7 @@ class _Reader:
             )
             return None
         try:
-            return ast.parse(src.text, filename=path)
+            return _parse_quietly(src.text, filename=path)
         except SyntaxError as exc:
             self.fail(SettingsError(path, exc.lineno or 0, f"syntax error: {exc.msg}"))
         except (ValueError, RecursionError, MemoryError) as exc:
@@ -1350,7 +1350,7 @@ def settings_module_from_manage(src: SourceFile) -> tuple[str, Origin] | None:
     if len(src.text) > MAX_SOURCE_CHARS:
         return None
     try:
-        tree = ast.parse(src.text, filename=src.path)
+        tree = _parse_quietly(src.text, filename=src.path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     found: list[tuple[str, Origin]] = []
@@ -1466,3 +1466,13 @@ def load_settings(
         return None
     settings = read_settings(location.path, read, project_dir=location.project_dir, exists=exists)
     return location, settings
+
+
+def _parse_quietly(text: str, filename: str) -> ast.Module:
+    """``ast.parse`` without Python's SyntaxWarnings (``1if x``, ``"\\d"``) reaching stderr:
+    a checked project's code style is not ours to print."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text, filename=filename)

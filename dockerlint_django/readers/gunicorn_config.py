@@ -163,7 +163,7 @@ def read_config(source: SourceFile) -> GunicornConfig:
     if len(source.text) > MAX_SOURCE_CHARS:
         return GunicornConfig({}, True, source=source)
     try:
-        tree = ast.parse(source.text, filename=source.path)
+        tree = _parse_quietly(source.text, filename=source.path)
     except SyntaxError as exc:
         line = exc.lineno or 0
         return GunicornConfig({}, True, f"syntax error: {exc.msg} (line {line})", line)
@@ -879,3 +879,13 @@ __all__ = [
     "read_config",
     "resolve_config_ref",
 ]
+
+
+def _parse_quietly(text: str, filename: str) -> ast.Module:
+    """``ast.parse`` without Python's SyntaxWarnings (``1if x``, ``"\\d"``) reaching stderr:
+    a checked project's code style is not ours to print."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text, filename=filename)
