@@ -15,7 +15,7 @@ import stat
 from array import array
 from collections.abc import Iterator, Sequence
 from itertools import islice, repeat
-from typing import TYPE_CHECKING, Literal, overload
+from typing import TYPE_CHECKING, Literal, TypeVar, overload
 
 from dockerlint_django._record import field, record
 
@@ -496,7 +496,25 @@ class _EmptyMapped(Mapped):
         return f"Mapped('', @{self.anchor})"
 
 
-class _Offsets(Sequence[int]):
+_T = TypeVar("_T")
+
+
+class SequenceView(Sequence[_T]):
+    """A read-only sequence computed on demand that still compares, and hashes, as the tuple it
+    stands for: code and tests written against tuples keep working."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(self) == len(other) and all(map(operator.eq, self, other))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+
+class _Offsets(SequenceView[int]):
     """``Mapped.starts``/``ends``: a read-only view that computes each offset from the runs."""
 
     __slots__ = ("_m", "_which")
@@ -519,14 +537,6 @@ class _Offsets(Sequence[int]):
 
     def __iter__(self) -> Iterator[int]:
         return self._m._offsets(self._which)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Sequence) and not isinstance(other, str):
-            return len(self) == len(other) and all(map(operator.eq, self, other))
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(tuple(self))
 
     def __repr__(self) -> str:
         return repr(tuple(self))

@@ -8,19 +8,18 @@ spans, and ``Mapped`` strings that know where each character sits in the file.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Iterator, Sequence
 from typing import overload
 
 from dockerlint_django._record import field, record
-from dockerlint_django.source import Mapped, Span
+from dockerlint_django.source import Mapped, SequenceView, Span
 
 
 class TooLarge(Exception):
     """More to keep than the parser's bound (``parser.MAX_ITEMS``); ``parse`` reports it."""
 
 
-class LineSpans(Sequence[Span]):
+class LineSpans(SequenceView[Span]):
     """The spans of consecutive physical lines, line breaks excluded, made when asked for.
 
     A heredoc of a million lines would otherwise keep a ``Span`` (some 120 bytes) for each line;
@@ -72,12 +71,10 @@ class LineSpans(Sequence[Span]):
             and (other._first, other._count) == (self._first, self._count)
         ):
             return True
-        if isinstance(other, Sequence) and not isinstance(other, str):
-            return len(self) == len(other) and all(map(operator.eq, self, other))
-        return NotImplemented
+        return super().__eq__(other)
 
     def __hash__(self) -> int:
-        return hash(tuple(self))
+        return super().__hash__()
 
     def __repr__(self) -> str:
         return f"LineSpans({list(self)!r})"

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Generic, Literal, TypeVar
 
 from dockerlint_django._record import field, record
+from dockerlint_django.readers._python import Budget, OverBudget, parse_quietly
 from dockerlint_django.source import SourceError, SourceFile, Span
 
 Exists = Callable[[str], bool | None]
@@ -225,21 +226,10 @@ _MAX_VALUE_DEPTH = 32
 _MAX_PARENTS = 1_000  # ``Path.parents[i]``: no real path has more components
 
 
-class _OverBudget(Exception):
-    """The read needs more than ``MAX_EVALUATED_NODES`` of work: nothing in it is known."""
+class _Budget(Budget):
+    """The shared budget, which also bounds the values a settings module builds."""
 
-
-class _Budget:
-    __slots__ = ("limit", "used")
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.used = 0
-
-    def charge(self, nodes: int = 1) -> None:
-        self.used += nodes
-        if self.used > self.limit:
-            raise _OverBudget
+    __slots__ = ()
 
     def bounded(self, value: _V) -> _V:
         """``value``, or UNKNOWN when it is over the size or depth bound (walked at a cost)."""
@@ -996,7 +986,7 @@ class _Reader:
             )
             return None
         try:
-            return _parse_quietly(src.text, filename=path)
+            return parse_quietly(src.text, filename=path)
         except SyntaxError as exc:
             self.fail(SettingsError(path, exc.lineno or 0, f"syntax error: {exc.msg}"))
         except (ValueError, RecursionError, MemoryError) as exc:
@@ -1207,7 +1197,7 @@ def read_settings(
     reader = _Reader(read, exists, project_dir)
     try:
         scope = reader.run_file(path)
-    except _OverBudget:
+    except OverBudget:
         reader.error = SettingsError(path, 0, "too complex to read (over the evaluation budget)")
         scope = None
     if scope is None:
@@ -1267,7 +1257,7 @@ def uses_manifest_storage(
     search = _ClassSearch(reader, exists)
     try:
         return search.is_manifest(backend.value, 0)
-    except (_OverBudget, RecursionError):
+    except (OverBudget, RecursionError):
         return None
 
 
@@ -1350,7 +1340,7 @@ def settings_module_from_manage(src: SourceFile) -> tuple[str, Origin] | None:
     if len(src.text) > MAX_SOURCE_CHARS:
         return None
     try:
-        tree = _parse_quietly(src.text, filename=src.path)
+        tree = parse_quietly(src.text, filename=src.path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     found: list[tuple[str, Origin]] = []
@@ -1466,13 +1456,3 @@ def load_settings(
         return None
     settings = read_settings(location.path, read, project_dir=location.project_dir, exists=exists)
     return location, settings
-
-
-def _parse_quietly(text: str, filename: str) -> ast.Module:
-    """``ast.parse`` without Python's SyntaxWarnings (``1if x``, ``"\\d"``) reaching stderr:
-    a checked project's code style is not ours to print."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return ast.parse(text, filename=filename)

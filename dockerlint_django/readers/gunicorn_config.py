@@ -44,6 +44,7 @@ from typing import Literal
 
 from dockerlint_django._record import field, record
 from dockerlint_django.gunicorn import SETTINGS, ConfigSetting
+from dockerlint_django.readers._python import Budget, OverBudget, parse_quietly
 from dockerlint_django.source import SourceFile, Span
 
 # Settings Gunicorn accepts only in a config file (no command-line option), hooks included.
@@ -102,23 +103,6 @@ MAX_EVALUATED_NODES = 100_000
 MAX_SOURCE_CHARS = 256 * 1024
 
 
-class _OverBudget(Exception):
-    """The file needs more than ``MAX_EVALUATED_NODES`` of work: everything in it is unknown."""
-
-
-class _Budget:
-    __slots__ = ("limit", "used")
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.used = 0
-
-    def charge(self, nodes: int = 1) -> None:
-        self.used += nodes
-        if self.used > self.limit:
-            raise _OverBudget
-
-
 class _Unknown:
     def __repr__(self) -> str:
         return "UNKNOWN"
@@ -163,7 +147,7 @@ def read_config(source: SourceFile) -> GunicornConfig:
     if len(source.text) > MAX_SOURCE_CHARS:
         return GunicornConfig({}, True, source=source)
     try:
-        tree = _parse_quietly(source.text, filename=source.path)
+        tree = parse_quietly(source.text, filename=source.path)
     except SyntaxError as exc:
         line = exc.lineno or 0
         return GunicornConfig({}, True, f"syntax error: {exc.msg} (line {line})", line)
@@ -176,7 +160,7 @@ def read_config(source: SourceFile) -> GunicornConfig:
     reader = _Reader(source)
     try:
         env = reader.block(tree.body, {})
-    except (_OverBudget, RecursionError, MemoryError):
+    except (OverBudget, RecursionError, MemoryError):
         return GunicornConfig({}, True, source=source, evaluated=reader.budget.used)
     settings: dict[str, ConfigSetting] = {}
     for name, binding in env.items():
@@ -223,7 +207,7 @@ class _Reader:
     def __init__(self, source: SourceFile) -> None:
         self.source = source
         self.escaped = False
-        self.budget = _Budget(MAX_EVALUATED_NODES)
+        self.budget = Budget(MAX_EVALUATED_NODES)
         # Encoded lines, or the length of an ASCII one (where byte and code-point columns agree).
         self._line_bytes: dict[int, bytes | int] = {}
         self._reads: dict[int, frozenset[str]] = {}
@@ -651,7 +635,7 @@ def _order(op: ast.cmpop, left: object, right: object) -> bool:
     return a >= b  # type: ignore[operator]
 
 
-def _sized(value: object, budget: _Budget) -> object:
+def _sized(value: object, budget: Budget) -> object:
     """``value``, or UNKNOWN when it is over the size bound. Containers are measured with their
     nested items: ``t = (t, t)`` repeated doubles the size while its length stays 2."""
     if isinstance(value, (str, list, tuple, dict)) and len(value) > _MAX_SIZE:
@@ -684,14 +668,14 @@ def _size(value: object, limit: int) -> int:
     return count
 
 
-def _safe_binop(op: ast.operator, left: object, right: object, budget: _Budget) -> object:
+def _safe_binop(op: ast.operator, left: object, right: object, budget: Budget) -> object:
     try:
         return _binop(op, left, right, budget)
     except (ArithmeticError, TypeError, ValueError):
         return UNKNOWN
 
 
-def _binop(op: ast.operator, left: object, right: object, budget: _Budget) -> object:
+def _binop(op: ast.operator, left: object, right: object, budget: Budget) -> object:
     if left is UNKNOWN or right is UNKNOWN:
         return UNKNOWN
     if isinstance(left, (_Callable, dict)) or isinstance(right, (_Callable, dict)):
@@ -879,13 +863,3 @@ __all__ = [
     "read_config",
     "resolve_config_ref",
 ]
-
-
-def _parse_quietly(text: str, filename: str) -> ast.Module:
-    """``ast.parse`` without Python's SyntaxWarnings (``1if x``, ``"\\d"``) reaching stderr:
-    a checked project's code style is not ours to print."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return ast.parse(text, filename=filename)

@@ -993,27 +993,25 @@ def _sandbox_class() -> type[SandboxedEnvironment]:
         if how in ("r", "a"):
             _fits(_size([value]), "")
 
-    class Formatter(SandboxedFormatter):
+    class Counting:
+        """Checks each field of ``str.format`` before Jinja's formatter (the next base) makes
+        it; the plain and the escaping formatter count alike."""
+
         total = 0
 
         def convert_field(self, value: Any, conversion_: str | None) -> Any:
             conversion(value, conversion_)
-            return super().convert_field(value, conversion_)
+            return super().convert_field(value, conversion_)  # type: ignore[misc]
 
         def format_field(self, value: Any, format_spec: str) -> Any:
             field(self, value, format_spec)
-            return super().format_field(value, format_spec)
+            return super().format_field(value, format_spec)  # type: ignore[misc]
 
-    class EscapeFormatter(SandboxedEscapeFormatter):
-        total = 0
+    class Formatter(Counting, SandboxedFormatter):
+        pass
 
-        def convert_field(self, value: Any, conversion_: str | None) -> Any:
-            conversion(value, conversion_)
-            return super().convert_field(value, conversion_)
-
-        def format_field(self, value: Any, format_spec: str) -> Any:
-            field(self, value, format_spec)
-            return super().format_field(value, format_spec)
+    class EscapeFormatter(Counting, SandboxedEscapeFormatter):
+        pass
 
     class Bound(NodeTransformer):
         """Adds the counting to a parsed template, as filters that templates cannot name (a
