@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import functools
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -536,6 +537,7 @@ def _load_yaml(path: Path, text: str) -> Any:
         loader.dispose()
 
 
+@functools.cache
 def _bounded_loader(yaml: Any) -> Any:
     """PyYAML's safe loader, refusing nesting past ``MAX_CONFIG_DEPTH`` (its composer recurses,
     and Python's stack would give out first) and documents that alias expansion makes larger than

@@ -596,8 +596,10 @@ def _walk_dir(
 def _not_a_file(entry: os.DirEntry[str]) -> tuple[bool, str] | None:
     """None for a regular file (or a link to one); else whether it is an error, and why. A
     folder named like a Dockerfile is no file and no error: it gives an empty reason."""
+    if _is(entry.is_file, follow_symlinks=False):
+        return None  # the listing says so: no stat call for the usual case
     try:
-        info = entry.stat()  # follows links; the listing's type when it is none
+        info = entry.stat()  # follows the link
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             return True, "symbolic link loop"

@@ -10,7 +10,6 @@ the project. ``python fuzz/seeds.py TARGET`` prints a target's seed paths, one a
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import shlex
@@ -21,7 +20,11 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # run as a script, fuzz/ is on the path and the checkout is not
+
+from tests.conftest import CORPUS, corpus_rows  # noqa: E402  the tests' reading of the manifest
+
 FIXTURES = ROOT / "fixtures"
 OWN = Path(__file__).resolve().parent / "seeds"
 # Larger inputs slow every mutation of them down and reach no more code.
@@ -33,15 +36,6 @@ _SCRIPT = re.compile(r"(?i).*\.(sh|bash)$|.*entrypoint.*|.*start.*|boot")
 _CONTEXT = re.compile(
     r"(?i).*\.py$|.*requirements.*\.(txt|in)$|^pyproject\.toml$|^Pipfile$|^\.env.*|.*\.env$"
 )
-
-
-def corpus_rows(kind: str | None = None) -> list[dict[str, str]]:
-    manifest = CORPUS / "MANIFEST.tsv"
-    if not manifest.is_file():
-        return []
-    with manifest.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
-    return [r for r in rows if kind is None or r["kind"] == kind]
 
 
 def _corpus(kind: str) -> list[Path]:
@@ -197,6 +191,5 @@ def seed_files(target: str, scratch: Path) -> list[Path]:
 if __name__ == "__main__":
     import tempfile
 
-    sys.path.insert(0, str(ROOT))
     for seed in seed_files(sys.argv[1], Path(tempfile.mkdtemp(prefix="dockerlint-seeds-"))):
         print(seed)
