@@ -714,26 +714,42 @@ class TestParseCommand:
 
 
 class TestInit:
-    def test_writes_a_valid_config(self) -> None:
+    def test_writes_the_handbook_files_and_a_valid_config(self) -> None:
+        write("requirements.txt", "django\ngunicorn[setproctitle]\n")
         res = run("init")
-        assert res.exit_code == 0
-        assert res.stdout == "Wrote .dockerlint-django.yaml\n"
+        assert res.exit_code == 0, res.stderr
+        assert "created Dockerfile (handbook Dockerfile_django)" in res.stdout
+        assert "created .dockerlint-django.yaml (configuration)" in res.stdout
+        assert "Next steps:" in res.stdout
         text = Path(".dockerlint-django.yaml").read_text(encoding="utf-8")
         assert "profile: generic" in text
-        write("Dockerfile", CLEAN)
         assert run("check").exit_code == 0
 
-    def test_refuses_to_overwrite(self) -> None:
-        write(".dockerlint-django.yaml", "select: [DJ001]\n")
+    def test_keeps_an_existing_file_unless_forced(self) -> None:
+        write("Dockerfile", CLEAN)
         res = run("init")
-        assert res.exit_code == 2
-        assert "exists" in res.stderr and "--force" in res.stderr
-        assert Path(".dockerlint-django.yaml").read_text() == "select: [DJ001]\n"
+        assert res.exit_code == 0
+        assert "kept Dockerfile: it exists and differs; --force overwrites it" in res.stdout
+        assert Path("Dockerfile").read_text() == CLEAN
+        assert run("init", "--force").exit_code == 0
+        assert Path("Dockerfile").read_text() != CLEAN
 
-    def test_force(self) -> None:
+    def test_never_replaces_the_projects_configuration(self) -> None:
         write(".dockerlint-django.yaml", "select: [DJ001]\n")
         assert run("init", "--force").exit_code == 0
-        assert "profile: generic" in Path(".dockerlint-django.yaml").read_text()
+        assert Path(".dockerlint-django.yaml").read_text() == "select: [DJ001]\n"
+
+    def test_dry_run_writes_nothing_and_shows_a_diff(self) -> None:
+        res = run("init", "--dry-run")
+        assert res.exit_code == 1
+        assert "would create Dockerfile" in res.stdout and "+++ b/Dockerfile" in res.stdout
+        assert not Path("Dockerfile").exists()
+
+    def test_bad_options_are_usage_errors(self) -> None:
+        res = run("init", "--python", "three")
+        assert res.exit_code == 2 and "X.Y" in res.stderr
+        res = run("init", "--project-module", "not a module")
+        assert res.exit_code == 2 and "module name" in res.stderr
 
     def test_every_commented_example_is_valid(self) -> None:
         # A user uncommenting the template's examples must get a configuration that loads.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -220,28 +221,40 @@ def _parse_compose(options: LoadOptions) -> None:
     click.echo(json.dumps(config_json(project), indent=2, ensure_ascii=False))
 
 
-_INIT_TEMPLATE = """\
-# dockerlint-django configuration. Every key is optional; see `dockerlint-django rule --all`.
-profile: generic          # or "ocp" for the Open Contracting Partnership house conventions
-# select: [DJ]            # replace the default rule set (codes, prefixes, or names)
-# extend-select: [DJ040]  # add rules that are off by default
-# ignore: [DJ106]
-# severity:
-#   DJ108: warning
-# per-file-ignores:
-#   "docker/Dockerfile.dev": [DJ030]
-# rules:
-#   DJ030: {}
-# fail-on: info           # lowest severity that makes `check` exit 1
-"""
-
-
 @cli.command()
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def init(force: bool) -> None:
-    """Write a starter .dockerlint-django.yaml in the current folder."""
-    path = Path(".dockerlint-django.yaml")
-    if path.exists() and not force:
-        fail(f"{path} exists; use --force to overwrite it")
-    path.write_text(_INIT_TEMPLATE, encoding="utf-8")
-    click.echo(f"Wrote {path}")
+@click.option("--force", is_flag=True, help="Overwrite files that exist and differ.")
+@click.option(
+    "--dry-run", is_flag=True, help="Show what would be written, as a diff; write nothing."
+)
+@click.option(
+    "--project-module",
+    metavar="NAME",
+    help="The package holding settings.py and wsgi.py, when manage.py does not name it.",
+)
+@click.option("--python", "python_version", metavar="X.Y", help="The Python version of the image.")
+def init(
+    force: bool, dry_run: bool, project_module: str | None, python_version: str | None
+) -> None:
+    """Write the handbook's container files for the project in the current folder.
+
+    A Dockerfile, Dockerfile_static and default.conf (the static image), a .dockerignore, a
+    production compose.yaml example and the configuration, filled in from the project's files:
+    the settings module, Python version, dependency installer, manifest storage, translations and
+    STATIC_ROOT. Nothing of the project is run.
+    """
+    from dockerlint_django.scaffold.handbook import TemplateDrift
+    from dockerlint_django.scaffold.plan import plan_init
+    from dockerlint_django.scaffold.run import run_init
+
+    if python_version is not None and not re.fullmatch(r"3\.\d{1,2}", python_version):
+        fail(f"--python {python_version}: give a version as X.Y, such as 3.12")
+    if project_module is not None and not all(p.isidentifier() for p in project_module.split(".")):
+        fail(f"--project-module {project_module}: not a Python module name")
+    try:
+        plan = plan_init(
+            Path.cwd(), project_module=project_module, python=python_version, force=force
+        )
+        code = run_init(plan, dry_run=dry_run, echo=click.echo)
+    except (TemplateDrift, OSError) as exc:
+        fail(str(exc))
+    raise SystemExit(code)
