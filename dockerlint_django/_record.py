@@ -3,16 +3,21 @@
 A linter run from a pre-commit hook pays its start-up on every call, and the standard
 ``dataclasses`` module is slow to start: importing it pulls in ``inspect``, and each class compiles
 six generated methods with ``exec``. With some eighty record classes that alone cost more than a
-whole hadolint run. Here only ``__init__`` is generated (one ``exec`` per class); equality,
-hashing, ordering, ``repr`` and frozenness are shared functions driven by the field list.
+whole hadolint run. Here only ``__init__`` is generated, with one ``exec`` the first time a class
+is instantiated (most runs build a fraction of the classes they import); equality, hashing,
+ordering, ``repr`` and frozenness are shared functions driven by the field list.
 
 Type checkers see these classes as dataclasses through ``typing.dataclass_transform``: fields,
 defaults, ``field(...)``, ``frozen`` and ``order`` are checked the same way.
+
+``LazyPattern`` is the same economy for regular expressions: compiled on first use, not import.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+import sys
+from collections.abc import Callable, Iterator
 from operator import attrgetter
 from typing import Any, TypeVar, dataclass_transform, overload
 
@@ -107,7 +112,7 @@ def _collect(cls: type) -> list[_Field]:
     return list(fields.values())
 
 
-def _make_init(cls: type, fields: list[_Field], frozen: bool) -> Any:
+def _init_source(cls: type, fields: list[_Field], frozen: bool) -> tuple[str, dict[str, Any]]:
     namespace: dict[str, Any] = {"_object_setattr": object.__setattr__, "MISSING": MISSING}
     params: list[str] = []
     keyword: list[str] = []  # keyword-only parameters, after a `*`, as dataclasses place them
@@ -161,10 +166,85 @@ def _make_init(cls: type, fields: list[_Field], frozen: bool) -> Any:
     if keyword:
         params += ["*", *keyword]
     source = f"def __init__(self, {', '.join(params)}):\n" + ("\n".join(body) or "    pass")
-    exec(source, namespace)
-    init = namespace["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    return init
+    return source, namespace
+
+
+# Calls of a class's ``__init__`` before it is compiled: a class instantiated more often than
+# this is worth its ``exec`` (a compiled one binds arguments faster), most classes are not.
+_COMPILE_AFTER = 64
+
+
+def _make_init(cls: type, fields: list[_Field], frozen: bool) -> Any:
+    """A stand-in ``__init__`` that binds arguments itself for the first calls, then compiles
+    the real one and replaces itself with it.
+
+    ``exec`` costs more than any other part of a record class (a few hundred microseconds a
+    class), and a one-file run instantiates most of its classes a few times only. The stand-in
+    binds a well-formed call as the compiled ``__init__`` would (the same defaults, factories
+    called when the argument is left out or is ``MISSING``, fields set in order, then
+    ``__post_init__``); any other call goes to the compiled one, which raises Python's own
+    ``TypeError``. The field order is checked here, so a bad one fails at class definition.
+    """
+    seen_default = False
+    for f in fields:
+        if f.init and not f.kw_only:
+            if f.default is not MISSING or f.factory is not None:
+                seen_default = True
+            elif seen_default:
+                raise TypeError(f"non-default field {f.name!r} follows a default field")
+    qualname = f"{cls.__qualname__}.__init__"
+    positional = tuple(f.name for f in fields if f.init and not f.kw_only)
+    accepted = frozenset(f.name for f in fields if f.init)
+    required = frozenset(
+        f.name for f in fields if f.init and f.default is MISSING and f.factory is None
+    )
+    steps = tuple(
+        (f.name, f.init, f.default, f.factory)
+        for f in fields
+        if f.init or f.factory is not None or f.default is not MISSING
+    )
+    post_init = hasattr(cls, "__post_init__")
+    store: Callable[[Any, str, Any], None] = object.__setattr__ if frozen else setattr
+    calls = 0
+
+    def compiled() -> Any:
+        source, namespace = _init_source(cls, fields, frozen)
+        exec(source, namespace)
+        init = namespace["__init__"]
+        init.__qualname__ = qualname
+        type.__setattr__(cls, "__init__", init)
+        return init
+
+    def __init__(self: Any, /, *args: Any, **kwargs: Any) -> None:
+        nonlocal calls
+        calls += 1
+        given = dict(zip(positional, args, strict=False))  # too many args: checked below
+        if (
+            calls > _COMPILE_AFTER
+            or len(args) > len(positional)
+            or not (kwargs.keys() <= accepted and given.keys().isdisjoint(kwargs))
+        ):
+            compiled()(self, *args, **kwargs)
+            return
+        given.update(kwargs)
+        if not required <= given.keys():
+            compiled()(self, *args, **kwargs)  # raises: a required argument is missing
+            return
+        for name, init, default, factory in steps:
+            if init and name in given:
+                value = given[name]
+                if factory is not None and value is MISSING:
+                    value = factory()
+            elif factory is not None:
+                value = factory()
+            else:
+                value = default
+            store(self, name, value)
+        if post_init:
+            self.__post_init__()
+
+    __init__.__qualname__ = qualname
+    return __init__
 
 
 def _key_getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
@@ -287,3 +367,62 @@ def replace(obj: _T, /, **changes: Any) -> _T:
 
 def is_record(obj: object) -> bool:
     return hasattr(type(obj) if not isinstance(obj, type) else obj, "__record_fields__")
+
+
+# -- lazily compiled patterns --------------------------------------------------------------------
+
+_PATTERN_METHODS = ("match", "fullmatch", "search", "finditer", "findall", "sub", "subn", "split")
+
+
+class LazyPattern:
+    """A regular expression compiled the first time it is used, not when its module is imported.
+
+    Compiling the hundred-odd patterns of the rules and readers costs a one-file run more than
+    linting the file does, and most runs use few of them. Once compiled, the compiled pattern's
+    own methods are stored on the instance, so a call costs what it costs on ``re.Pattern``.
+    """
+
+    def __init__(self, pattern: str, flags: int | re.RegexFlag = 0) -> None:
+        self.pattern = pattern
+        self.flags = flags
+
+    def compiled(self) -> re.Pattern[str]:
+        compiled = re.compile(self.pattern, self.flags)
+        for name in _PATTERN_METHODS:
+            setattr(self, name, getattr(compiled, name))
+        setattr(self, "compiled", lambda: compiled)  # noqa: B010 - shadows the method
+        return compiled
+
+    @property
+    def groups(self) -> int:
+        return self.compiled().groups
+
+    def match(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        return self.compiled().match(string, pos, endpos)
+
+    def fullmatch(
+        self, string: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> re.Match[str] | None:
+        return self.compiled().fullmatch(string, pos, endpos)
+
+    def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        return self.compiled().search(string, pos, endpos)
+
+    def finditer(
+        self, string: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> Iterator[re.Match[str]]:
+        return self.compiled().finditer(string, pos, endpos)
+
+    def findall(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> list[Any]:
+        return self.compiled().findall(string, pos, endpos)
+
+    def sub(self, repl: str | Callable[[re.Match[str]], str], string: str, count: int = 0) -> str:
+        return self.compiled().sub(repl, string, count)
+
+    def subn(
+        self, repl: str | Callable[[re.Match[str]], str], string: str, count: int = 0
+    ) -> tuple[str, int]:
+        return self.compiled().subn(repl, string, count)
+
+    def split(self, string: str, maxsplit: int = 0) -> list[str | Any]:
+        return self.compiled().split(string, maxsplit)

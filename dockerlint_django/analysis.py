@@ -8,12 +8,11 @@ this stage create?".
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from dockerlint_django._record import record
+from dockerlint_django._record import LazyPattern, record
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.edits import json_append
 from dockerlint_django.dockerfile.expand import ExpansionError, expand_word
@@ -28,11 +27,6 @@ from dockerlint_django.gunicorn import (
 )
 from dockerlint_django.project.context import UNKNOWN_CONTEXT, BuildContext, has_wildcards
 from dockerlint_django.project.workspace import Workspace
-from dockerlint_django.readers.gunicorn_config import (
-    GunicornConfig,
-    read_config,
-    resolve_config_ref,
-)
 from dockerlint_django.shell.commands import (
     Layered,
     django_command,
@@ -47,10 +41,18 @@ from dockerlint_django.source import Mapped, SourceFile, Span
 if TYPE_CHECKING:
     from dockerlint_django.project.view import RuntimeLayer
     from dockerlint_django.readers.django_settings import DjangoSettings
+    from dockerlint_django.readers.gunicorn_config import GunicornConfig
 
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
-_HEREDOC_ONLY = re.compile(r"^\s*(?:\d*<<-?\s*(?:\"[^\"]*\"|'[^']*'|\S+)\s*)+$")
+_HEREDOC_ONLY = LazyPattern(r"^\s*(?:\d*<<-?\s*(?:\"[^\"]*\"|'[^']*'|\S+)\s*)+$")
 _TRAILING = frozenset({"CMD", "ENTRYPOINT", "EXPOSE", "HEALTHCHECK", "STOPSIGNAL", "LABEL"})
+
+
+class _NoConfigFile:
+    """Gunicorn loads no config file: nothing it could set is unknown."""
+
+
+_NO_CONFIG_FILE = _NoConfigFile()
 
 
 @record
@@ -89,7 +91,8 @@ def _argv(command: Command | None) -> tuple[Word, ...]:
 
 
 def basename(word: str | None) -> str | None:
-    return None if word is None else posixpath.basename(word)
+    # posixpath.basename, without its generic path handling: rules ask it of every command.
+    return None if word is None else word[word.rfind("/") + 1 :]
 
 
 def _exec_command(words: tuple[Word, ...], span: Span) -> SimpleCommand:
@@ -325,6 +328,7 @@ class Analysis:
         # None when the file has no path (standard input).
         self.in_template = in_template
         self._starts: dict[int, Start | None] = {}
+        self._gunicorn: dict[int, GunicornSettings | None] = {}
         self._settings: dict[int, DjangoSettings | None] = {}
         # What depends on the stages alone: the analysis of another target of the same model
         # (``engine.as_target``) reads the file's RUNs once, not once per target.
@@ -511,6 +515,13 @@ class Analysis:
 
     def gunicorn(self, stage: Stage) -> GunicornSettings | None:
         """Gunicorn's settings for the stage's start command; None when it does not run Gunicorn."""
+        # Once a stage: a dozen rules ask, and what it reads (the start command, the stage's
+        # environment, the config file in the build context) is fixed for the analysis.
+        if stage.index not in self._gunicorn:
+            self._gunicorn[stage.index] = self._gunicorn_settings(stage)
+        return self._gunicorn[stage.index]
+
+    def _gunicorn_settings(self, stage: Stage) -> GunicornSettings | None:
         start = self.start(stage)
         if start is None or start.launch.kind != "gunicorn":
             return None
@@ -554,6 +565,8 @@ class Analysis:
         if config is None:
             # A config file may be loaded but cannot be read: all it could set is unknown.
             return resolve_settings(cli, env=env, config_unknown=True)
+        if isinstance(config, _NoConfigFile):
+            return resolve_settings(cli, env=env, config={}, config_unknown=False)
         # A setting's span is moved into the workspace, so that the services listing and the
         # rules can say which line of the config file sets it.
         source = config.source
@@ -697,11 +710,14 @@ class Analysis:
             return (candidate, True) if found else (None, True)
         return self.context_file_at(run.stage, target, before=run.instruction)
 
-    def _gunicorn_config(self, stage: Stage, ref: str | None) -> GunicornConfig | None:
+    def _gunicorn_config(
+        self, stage: Stage, ref: str | None
+    ) -> GunicornConfig | _NoConfigFile | None:
         """The config file Gunicorn loads, read from the build context; None when unknown.
 
-        ``ref`` None means the implicit ``./gunicorn.conf.py``; an empty config (no settings)
-        stands for "no file is loaded". Both are found from the directory Gunicorn starts in:
+        ``ref`` None means the implicit ``./gunicorn.conf.py``; ``_NO_CONFIG_FILE`` stands for
+        "no file is loaded" (only a file read imports the reader). Both are found from the
+        directory Gunicorn starts in:
         the WORKDIR (a Compose ``working_dir`` over it), or the directory a script on the way
         changes to; a launcher or ``sh -c`` string that changes directory makes it unknown.
         """
@@ -723,6 +739,8 @@ class Analysis:
             candidates: tuple[str, ...] = (posixpath.join(workdir, "gunicorn.conf.py"),)
             complete = True
         else:
+            from dockerlint_django.readers.gunicorn_config import resolve_config_ref
+
             resolved = resolve_config_ref(ref, workdir)
             if resolved.error is not None:
                 return None
@@ -735,10 +753,12 @@ class Analysis:
                 source = self.context.read(found)
                 if source is None:
                     return None
+                from dockerlint_django.readers.gunicorn_config import read_config
+
                 config = read_config(source)
                 return None if config.error is not None else config
         if ref is None and complete:
-            return GunicornConfig({}, False)
+            return _NO_CONFIG_FILE
         return None  # a named file that no copy brings: Gunicorn stops, or it comes from elsewhere
 
     def django_settings(self, stage: Stage) -> DjangoSettings | None:

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from dockerlint_django import rules as registry
-from dockerlint_django._record import field, record, replace
+from dockerlint_django._record import LazyPattern, field, record, replace
 from dockerlint_django.rules._base import Severity
 
 CONFIG_FILES = (".dockerlint-django.yaml", ".dockerlint-django.yml")
@@ -46,13 +46,13 @@ LIMIT_KEYS = frozenset({"file-size", "context-file-size"})
 # files are far smaller; the bounds keep a generated or hostile file from costing gigabytes.
 DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024
 DEFAULT_MAX_CONTEXT_FILE_BYTES = 4 * 1024 * 1024
-_SIZE = re.compile(r"\s*([0-9]+)\s*(|b|kb|kib|mb|mib|gb|gib)\s*", re.IGNORECASE)
+_SIZE = LazyPattern(r"\s*([0-9]+)\s*(|b|kb|kib|mb|mib|gb|gib)\s*", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "kb": 10**3, "kib": 2**10, "mb": 10**6, "mib": 2**20, "gb": 10**9}
 _UNITS["gib"] = 2**30
 DEVELOPMENT_KEYS = frozenset({"words", "paths", "production-paths"})
 COMPOSE_KEYS = frozenset({"file-sets", "env-files", "env"})
 # What BuildKit accepts after `FROM … AS` (instructions.parseBuildStageName).
-_STAGE_NAME = re.compile(r"^[a-z][a-z0-9_.-]*$")
+_STAGE_NAME = LazyPattern(r"^[a-z][a-z0-9_.-]*$")
 
 
 class ConfigError(Exception):
@@ -100,33 +100,7 @@ class Config:
 
     def enabled_codes(self) -> frozenset[str]:
         """The rules that run, after profile defaults, select, extend-select and ignore."""
-        if self.select is not None:
-            codes = set(expand_selectors(self.select, "select"))
-        else:
-            codes = {
-                r.code
-                for r in registry.all_rules()
-                if r.meta.default_enabled and (r.meta.profile == "generic" or self.profile == "ocp")
-            }
-        # As in ruff, the most specific selector decides: `ignore DJ1` with `extend-select DJ105`
-        # keeps DJ105, `extend-select DJ1` with `ignore DJ105` drops it; on a tie, ignore wins.
-        best: dict[str, tuple[int, bool]] = {}
-        for selectors, key, keep in (
-            (self.extend_select, "extend-select", True),
-            (self.ignore, "ignore", False),
-        ):
-            for selector in selectors:
-                rank = _specificity(selector)
-                for code in expand_selectors([selector], key):
-                    current = best.get(code)
-                    if current is None or rank > current[0] or (rank == current[0] and not keep):
-                        best[code] = (rank, keep)
-        for code, (_, keep) in best.items():
-            if keep:
-                codes.add(code)
-            else:
-                codes.discard(code)
-        return frozenset(codes)
+        return _enabled_codes(self.select, self.extend_select, self.ignore, self.profile)
 
     def _names(self, display_path: str, real_path: Path | None) -> set[str]:
         """The names per-file globs match a file by: as shown, and from the configuration."""
@@ -192,6 +166,37 @@ class Config:
         merged = dict(rule.meta.options)
         merged.update(self.rule_options.get(code, {}))
         return merged
+
+
+def _enabled_codes(
+    select: Sequence[str] | None,
+    extend_select: Sequence[str],
+    ignore: Sequence[str],
+    profile: str,
+) -> frozenset[str]:
+    if select is not None:
+        codes = set(expand_selectors(select, "select"))
+    else:
+        codes = set(registry.default_codes(profile))
+    # As in ruff, the most specific selector decides: `ignore DJ1` with `extend-select DJ105`
+    # keeps DJ105, `extend-select DJ1` with `ignore DJ105` drops it; on a tie, ignore wins.
+    best: dict[str, tuple[int, bool]] = {}
+    for selectors, key, keep in (
+        (extend_select, "extend-select", True),
+        (ignore, "ignore", False),
+    ):
+        for selector in selectors:
+            rank = _specificity(selector)
+            for code in expand_selectors([selector], key):
+                current = best.get(code)
+                if current is None or rank > current[0] or (rank == current[0] and not keep):
+                    best[code] = (rank, keep)
+    for code, (_, keep) in best.items():
+        if keep:
+            codes.add(code)
+        else:
+            codes.discard(code)
+    return frozenset(codes)
 
 
 def _project_relative(display_path: str, real_path: Path | None, root: Path | None) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import errno
 import fnmatch
-import json
 import os
 import re
 import stat
@@ -21,7 +20,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from dockerlint_django._record import field, record
+from dockerlint_django._record import LazyPattern, field, record
 
 if TYPE_CHECKING:
     import pathspec
@@ -100,13 +99,13 @@ NOT_DOCKERFILE_EXTENSIONS = (
 # re.ASCII: in Unicode mode IGNORECASE also folds a few other letters onto ASCII ones (the Kelvin
 # sign onto `k`, the long s onto `s`), which no file system or git does.
 _FLAGS = re.IGNORECASE | re.ASCII | re.DOTALL
-_DOCKERFILE_NAME = re.compile(
+_DOCKERFILE_NAME = LazyPattern(
     rf"(?!.*\.(?:{'|'.join(NOT_DOCKERFILE_EXTENSIONS)})\Z)"
     r"(?:dockerfile(?:[._-].*)?|containerfile(?:\..*)?|.*\.dockerfile)\Z",
     _FLAGS,
 )
-_COMPOSE_NAME = re.compile(r"(?:docker-)?compose(?:[.-].*)?\.ya?ml\Z", _FLAGS)
-_ENV_NAME = re.compile(r"(?:\.env(?:\..*)?|.+\.env)\Z", _FLAGS)
+_COMPOSE_NAME = LazyPattern(r"(?:docker-)?compose(?:[.-].*)?\.ya?ml\Z", _FLAGS)
+_ENV_NAME = LazyPattern(r"(?:\.env(?:\..*)?|.+\.env)\Z", _FLAGS)
 
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 
@@ -147,17 +146,17 @@ _INSTRUCTIONS = (
     *("MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"),
 )
 # After the keyword comes its arguments or a line continuation, never the `:` of a YAML key.
-_INSTRUCTION_LINE = re.compile(rf"\s*(?:{'|'.join(_INSTRUCTIONS)})(?:\s|\\|\Z)", re.I | re.A)
-_DIRECTIVE_LINE = re.compile(r"\s*#\s*(?:syntax|escape|check)\s*=", re.I | re.A)
+_INSTRUCTION_LINE = LazyPattern(rf"\s*(?:{'|'.join(_INSTRUCTIONS)})(?:\s|\\|\Z)", re.I | re.A)
+_DIRECTIVE_LINE = LazyPattern(r"\s*#\s*(?:syntax|escape|check)\s*=", re.I | re.A)
 # Python's `from x import y` would pass for FROM, instructions being case-insensitive.
-_PYTHON_IMPORT = re.compile(r"\s*from\s+\S+\s+import\s", re.A)
+_PYTHON_IMPORT = LazyPattern(r"\s*from\s+\S+\s+import\s", re.A)
 # The top-level keys the Compose schema allows (compose-go schema/compose-spec.json: the root's
 # `additionalProperties: false`, `^x-` pattern properties); `<<` is a YAML merge key.
 _COMPOSE_TOP_KEYS = frozenset(
     {"version", "name", "include", "services", "models", "networks", "volumes", "secrets"}
     | {"configs", "<<"}
 )
-_TOP_KEY = re.compile(r"""(?:"([^"]*)"|'([^']*)'|([^\s#'"{\[\-?:][^:#]*?))\s*:(?:\s|\Z)""")
+_TOP_KEY = LazyPattern(r"""(?:"([^"]*)"|'([^']*)'|([^\s#'"{\[\-?:][^:#]*?))\s*:(?:\s|\Z)""")
 
 
 def sniff_kind(text: str) -> Kind | None:
@@ -210,6 +209,8 @@ def _yaml_top_keys(lines: Sequence[str]) -> set[str] | None:
 def _json_keys(text: str) -> set[str] | None:
     # Compose reads JSON too, being YAML; a YAML flow mapping that is not JSON is not worth a
     # YAML parser here (and an alias bomb would make one slow).
+    import json  # only a file that opens with `{` pays for importing it
+
     try:
         loaded = json.loads(text.removeprefix("\ufeff"))
     except (ValueError, RecursionError):
@@ -307,8 +308,8 @@ def _folder_sets(files: list[Path]) -> list[ComposeSet]:
     return sets
 
 
-_OVERRIDE_WORD = re.compile(r"(?<![a-z0-9])override(?![a-z0-9])", re.IGNORECASE)
-_OVERRIDE_SUFFIX = re.compile(r"(.+)[._-]override\.(ya?ml)", re.IGNORECASE)
+_OVERRIDE_WORD = LazyPattern(r"(?<![a-z0-9])override(?![a-z0-9])", re.IGNORECASE)
+_OVERRIDE_SUFFIX = LazyPattern(r"(.+)[._-]override\.(ya?ml)", re.IGNORECASE)
 
 
 def _override_base(path: Path, by_name: dict[str, Path], mains: list[Path]) -> Path | None:
@@ -413,7 +414,7 @@ _STAR = "[^/]*"
 # the match can be made atomic. pathspec's plain regex tries every occurrence of every literal,
 # which for a line like `*a*a*a*a*a*a*a*a*a*a*b` takes longer than a run can wait; git matches it
 # at once.
-_STAR_LITERAL_STAR = re.compile(
+_STAR_LITERAL_STAR = LazyPattern(
     r"\[\^/\]\*((?:[^\[\](){}*+?.^$|\\/]|\\.|\[\^/\](?!\*))+)(?=\[\^/\]\*)"
 )
 

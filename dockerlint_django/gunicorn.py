@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
-from dockerlint_django._record import field, record
+from dockerlint_django._record import LazyPattern, field, record
 from dockerlint_django.shell.syntax import WordLike, shell_split
 from dockerlint_django.source import Mapped, Span
 
@@ -192,8 +192,8 @@ BUNDLED_WORKERS = frozenset(
     {"sync", "gevent", "gevent_wsgi", "gevent_pywsgi", "tornado", "gthread", "asgi"}
 )
 
-_NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")  # argparse's _negative_number_matcher
-_AUTO_INT_OCTAL = re.compile(r"0(\d)", re.IGNORECASE)
+_NEGATIVE_NUMBER = LazyPattern(r"^-\d+$|^-\d*\.\d+$")  # argparse's _negative_number_matcher
+_AUTO_INT_OCTAL = LazyPattern(r"0(\d)", re.IGNORECASE)
 
 # Single-letter options that take no value (-D, -R, -h, -v): what "-DRD…" combines.
 _FLAG_LETTERS = "".join(
@@ -203,7 +203,7 @@ _FLAG_LETTERS = "".join(
         if len(flag) == 2 and not (spec.takes_value or spec.action == "optional")
     )
 )
-_FLAG_RUN = re.compile(f"[{re.escape(_FLAG_LETTERS)}]*")
+_FLAG_RUN = LazyPattern(f"[{re.escape(_FLAG_LETTERS)}]*")
 # Combined flags listed one by one in a word; past them, a run of flags is listed by the last
 # use of each letter, which is all argparse's result depends on: "-DDD…" a megabyte long would
 # otherwise become a million options, each recorded for every rule that parses the command.

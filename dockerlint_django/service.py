@@ -12,9 +12,9 @@ Nothing here reads a file or imports the Compose reader at run time: the engine 
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
+from dockerlint_django._record import LazyPattern
 from dockerlint_django.source import Span
 
 if TYPE_CHECKING:
@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 
 # Images whose names say they run a Django app (the OCP naming: `<name>-django`), for a
 # service whose image is built elsewhere.
-_DJANGO_IMAGE = re.compile(r"(?:^|[/_-])django(?:[:@]|$)")
-_RUNSERVER = re.compile(r"(^|\s)(runserver|runserver_plus)(\s|$)")
+_DJANGO_IMAGE = LazyPattern(r"(?:^|[/_-])django(?:[:@]|$)")
+_RUNSERVER = LazyPattern(r"(^|\s)(runserver|runserver_plus)(\s|$)")
 
 
 class ServiceView:

@@ -6,7 +6,6 @@ uses, the file's newline, the instruction's indentation.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from dockerlint_django.dockerfile.ast import Instruction
@@ -28,6 +27,8 @@ def _element_bounds(source: SourceFile, ins: Instruction, index: int) -> Span | 
 
 def json_append(source: SourceFile, ins: Instruction, words: Sequence[str]) -> Edit | None:
     """Append ``words`` to the end of an exec-form array; None when the array is not plain."""
+    import json  # only a fix pays for importing it
+
     if not ins.json or not ins.value_mapped:
         return None
     last = _element_bounds(source, ins, len(ins.value_mapped) - 1)
@@ -74,6 +75,8 @@ def insert_word_after(source: SourceFile, ins: Instruction, word: Span, text: st
     if index is not None:
         bounds = _element_bounds(source, ins, index)
         if bounds is not None:
+            import json  # only an exec-form array pays for importing it
+
             return Edit.insert(bounds.end, f", {json.dumps(text, ensure_ascii=False)}")
     return Edit.insert(word.end, f" {text}")
 

@@ -44,7 +44,7 @@ from types import MappingProxyType
 from typing import Final, Literal
 
 from dockerlint_django._gotext import go_quote
-from dockerlint_django._record import record
+from dockerlint_django._record import LazyPattern, record
 
 __all__ = [
     "BUILDKIT_SOURCE",
@@ -590,7 +590,7 @@ _Frame = _StopOn | _DoubleQuote | _Dollar
 
 # Runs of characters processStopOn and processDoubleQuote copy as they are, by what ends them.
 _LITERALS: dict[tuple[str | None, str, bool], re.Pattern[str]] = {}
-_SPACE_RUN: Final = re.compile("[" + "".join(re.escape(c) for c in sorted(_GO_SPACE)) + "]+")
+_SPACE_RUN: Final = LazyPattern("[" + "".join(re.escape(c) for c in sorted(_GO_SPACE)) + "]+")
 
 
 def _literal_run(special: tuple[str | None, str, bool]) -> re.Pattern[str]:
@@ -1121,6 +1121,16 @@ def expand_word(
     ``SkipProcessQuotes``, used (with ``escape="\\\\"``) for heredoc bodies. ``budget``: the
     work this call may take from (by default the one :func:`expansion_budget` set, else its own).
     """
+    if (
+        escape in ("\\", "`")
+        and "$" not in word
+        and escape not in word
+        and (skip_process_quotes or ("'" not in word and '"' not in word))
+        and not word.startswith(_BOM)
+    ):
+        # Nothing to expand, escape or unquote: the lexer would copy the word as one run, at no
+        # cost to the budget. Most words (paths, names, values) are such.
+        return Expansion(word, frozenset(), frozenset(), frozenset())
     lexer, value = _process(
         word, env, escape, undefined_is_unknown, skip_process_quotes, budget, want_words=False
     )

@@ -7,6 +7,10 @@ configuration, its distribution, package manager, shell, Python and accounts) is
 build file it was read from: ``base-images.toml`` beside this module, read the first time a rule
 asks. An image that is not there is *unknown*, and so is any field its entry leaves unknown; rules
 that depend on it stay silent.
+
+A run reads the table from ``_base_images.py``, the TOML as Python data: parsing the TOML cost a
+one-file run more than linting the file. ``python -m dockerlint_django.dockerfile.images``
+rewrites it, and a test fails when it differs from the TOML or the TOML does not load.
 """
 
 from __future__ import annotations
@@ -14,11 +18,12 @@ from __future__ import annotations
 import re
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-from dockerlint_django._record import record
+from dockerlint_django._record import LazyPattern, record
 
 DATA_PATH = Path(__file__).with_name("base-images.toml")
+MODULE_PATH = Path(__file__).with_name("_base_images.py")
 
 
 @record
@@ -37,7 +42,7 @@ class ImageRef:
         return f"{self.registry}/{self.repository}"
 
 
-_REF = re.compile(
+_REF = LazyPattern(
     r"^(?P<name>[^@:/]+(?::\d+)?(?:/[^@:]+)*|[^@:]+)(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>\S+))?$"
 )
 
@@ -115,7 +120,7 @@ class KnownImage:
         one (postgres's ``exec gosu postgres "$BASH_SOURCE" "$@"``); None otherwise or unknown."""
         if self.steps_down_user is None or command is None:
             return None
-        if any(fnmatchcase(command, pattern) for pattern in self.steps_down_commands):
+        if any(_glob(command, pattern) for pattern in self.steps_down_commands):
             return self.steps_down_user
         return None
 
@@ -179,18 +184,28 @@ class DataError(ValueError):
 
 def _data() -> _Data:
     if not _LOADED:
-        _LOADED.append(load(DATA_PATH.read_text(encoding="utf-8")))
+        from dockerlint_django.dockerfile._base_images import DOC
+
+        # The tests check DOC against the TOML, and that the TOML passes every check `load` makes.
+        _LOADED.append(_from_doc(DOC, checked=True))
     return _LOADED[0]
 
 
 def load(text: str) -> _Data:
     """Parse and check a ``base-images.toml``; a mistake in it is a DataError, not a silent miss."""
+    return _from_doc(_parse_toml(text), checked=False)
+
+
+def _parse_toml(text: str) -> dict[str, Any]:
     import tomllib
 
     try:
-        doc = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise DataError(str(exc)) from exc
+
+
+def _from_doc(doc: dict[str, Any], checked: bool) -> _Data:
     mirrors = tuple(_str_list(doc.get("mirrors", {}).get("docker_hub_library", []), "mirrors"))
     raw_accounts = doc.get("accounts", {})
     if not isinstance(raw_accounts, dict):
@@ -204,7 +219,7 @@ def load(text: str) -> _Data:
     if not isinstance(images, list):
         raise DataError("[[image]] must be an array of tables")
     for position, raw in enumerate(images):
-        entry = _entry(raw, position, accounts)
+        entry = _entry(raw, position, accounts, checked)
         if any(any(c in name for c in "*?[") for name in entry.names):
             globbed.append(entry)
         for name in entry.names:
@@ -235,7 +250,7 @@ def _accounts(raw: dict[str, Any], name: str, seen: tuple[str, ...]) -> _Account
     return _Accounts(frozenset(users), frozenset(groups), uids)
 
 
-def _entry(raw: object, position: int, accounts: dict[str, _Accounts]) -> _Entry:
+def _entry(raw: object, position: int, accounts: dict[str, _Accounts], checked: bool) -> _Entry:
     where = f"[[image]] #{position + 1}"
     if not isinstance(raw, dict):
         raise DataError(f"{where} must be a table")
@@ -244,7 +259,8 @@ def _entry(raw: object, position: int, accounts: dict[str, _Accounts]) -> _Entry
         raise DataError(f"{where} needs names")
     where = f"[[image]] {names[0]}"
     fields = {k: v for k, v in raw.items() if k not in _ENTRY_ONLY}
-    _check_fields(fields, where, accounts)
+    if not checked:
+        _check_fields(fields, where, accounts)
     variants: list[tuple[tuple[str, ...], dict[str, Any]]] = []
     raw_variants = raw.get("variant", [])
     if not isinstance(raw_variants, list):
@@ -256,7 +272,8 @@ def _entry(raw: object, position: int, accounts: dict[str, _Accounts]) -> _Entry
         if not tags:
             raise DataError(f"{where} variant #{i + 1} needs tags")
         own = {k: v for k, v in variant.items() if k != "tags"}
-        _check_fields(own, f"{where} variant {tags[0]}", accounts)
+        if not checked:
+            _check_fields(own, f"{where} variant {tags[0]}", accounts)
         variants.append((tags, own))
     has_source = "source" in fields or (
         bool(variants) and all("source" in own or own.get("known") is False for _, own in variants)
@@ -329,14 +346,14 @@ def _lookup(data: _Data, name: str, tag: str) -> KnownImage | None:
             name = name[len(prefix) :]
             break
     candidates = list(data.exact.get(name, ()))
-    candidates += [e for e in data.globbed if any(fnmatchcase(name, n) for n in e.names)]
+    candidates += [e for e in data.globbed if any(_glob(name, n) for n in e.names)]
     if not candidates:
         return None
     entry = min(candidates, key=lambda e: e.position)
     fields = dict(entry.fields)
     if entry.variants:
         for tags, own in entry.variants:
-            if any(fnmatchcase(tag, t) for t in tags):
+            if any(_glob(tag, t) for t in tags):
                 fields.update(own)
                 break
         else:
@@ -391,3 +408,75 @@ def _build(fields: dict[str, Any], tag: str, data: _Data) -> KnownImage:
         steps_down_commands=tuple(steps["commands"]) if steps is not None else (),
         source=str(fields.get("source", "")),
     )
+
+
+def _glob(text: str, pattern: str) -> bool:
+    """``fnmatchcase``, without compiling a regular expression for the table's usual globs (only
+    ``*``s and literal text), whose first use would cost a one-file run more than its matching."""
+    if "?" in pattern or "[" in pattern:
+        # What comes before the first wildcard is literal: most texts fail on it, uncompiled.
+        literal = min(i for i in (pattern.find(c) for c in "*?[") if i >= 0)
+        return text.startswith(pattern[:literal]) and fnmatchcase(text, pattern)
+    parts = pattern.split("*")
+    if len(parts) == 1:
+        return text == pattern
+    first, last = parts[0], parts[-1]
+    if len(text) < len(first) + len(last) or not text.startswith(first) or not text.endswith(last):
+        return False
+    # The middle parts in order, each as early as it can be: a `*` matches any run of characters.
+    at, end = len(first), len(text) - len(last)
+    for part in parts[1:-1]:
+        found = text.find(part, at, end)
+        if found < 0:
+            return False
+        at = found + len(part)
+    return True
+
+
+# -- the table as Python data -------------------------------------------------------------------
+
+_WIDTH: Final = 100
+
+
+def _literal(value: object, indent: int) -> str:
+    """``value`` as Python source, one item a line where it does not fit on one."""
+    flat = repr(value).replace("'", '"') if not _has_quote(value) else repr(value)
+    if indent + len(flat) <= _WIDTH - 2 or not isinstance(value, dict | list) or not value:
+        return flat
+    pad = " " * (indent + 4)
+    if isinstance(value, dict):
+        items = [f"{pad}{_literal(k, 0)}: {_literal(v, indent + 4)}," for k, v in value.items()]
+        return "{\n" + "\n".join(items) + "\n" + " " * indent + "}"
+    items = [f"{pad}{_literal(v, indent + 4)}," for v in value]
+    return "[\n" + "\n".join(items) + "\n" + " " * indent + "]"
+
+
+def _has_quote(value: object) -> bool:
+    if isinstance(value, str):
+        return '"' in value or "'" in value or "\\" in value
+    if isinstance(value, dict):
+        return any(_has_quote(k) or _has_quote(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_quote(v) for v in value)
+    return False
+
+
+def data_module(text: str) -> str:
+    """The source of ``_base_images.py`` for the TOML ``text``."""
+    return (
+        '"""``base-images.toml`` as Python data, which a run reads without parsing TOML.\n\n'
+        "Generated by ``python -m dockerlint_django.dockerfile.images``, never edited by hand:\n"
+        "edit the TOML and run it; a test fails when the two differ.\n"
+        '"""\n\n'
+        "# ruff: noqa: E501\n"
+        "from __future__ import annotations\n\n"
+        "from typing import Any, Final\n\n"
+        "# fmt: off\n"
+        f"DOC: Final[dict[str, Any]] = {_literal(_parse_toml(text), 0)}\n"
+        "# fmt: on\n"
+    )
+
+
+if __name__ == "__main__":
+    MODULE_PATH.write_text(data_module(DATA_PATH.read_text(encoding="utf-8")), encoding="utf-8")
+    print(f"wrote {MODULE_PATH}")

@@ -9,12 +9,12 @@ timestamps: the report is deterministic.
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from dockerlint_django import rules as registry
+from dockerlint_django._record import LazyPattern
 from dockerlint_django.formatters import report_path
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 # XML 1.0 cannot carry these even as character references; ElementTree would write them raw and
 # the report would not parse. A Dockerfile line quoted in a message may hold any of them.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_XML = LazyPattern("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _text(s: str) -> str:

@@ -12,7 +12,6 @@ forge a finding line.
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
@@ -79,6 +78,10 @@ def _cell(ch: str) -> tuple[str, int]:
     if not ch.isprintable() or ch in _BIDI:
         shown = _escape(ch)
         return shown, len(shown)
+    if ch.isascii():
+        return ch, 1  # printable ASCII: one column, no combining mark or wide character
+    import unicodedata  # only text outside ASCII pays for importing it
+
     if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me"):
         return ch, 0
     return ch, 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1

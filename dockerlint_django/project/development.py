@@ -12,9 +12,10 @@ happens to be checked out in never counts.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from pathlib import PurePosixPath
+
+from dockerlint_django._record import LazyPattern
 
 DEVELOPMENT_WORDS: tuple[str, ...] = (
     "dev",
@@ -33,7 +34,7 @@ DEVELOPMENT_WORDS: tuple[str, ...] = (
     "devstack",
     "devapp",
 )
-_SPLIT = re.compile(r"[.\-_]+")
+_SPLIT = LazyPattern(r"[.\-_]+")
 
 
 def development_reason(path: str, words: Collection[str] = DEVELOPMENT_WORDS) -> str | None:

@@ -17,18 +17,17 @@ and PEP 685 do.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from typing import Any
 
-from dockerlint_django._record import record
+from dockerlint_django._record import LazyPattern, record
 from dockerlint_django.source import SourceFile
 
 # No real pyproject.toml or Pipfile comes near this; a larger one is not read (unknown).
 MAX_CHARS = 1_000_000
 
 # The names projects give their development and test sets (groups and extras alike).
-_DEV_NAME = re.compile(r"^(?:dev|devel|develop|development|test|tests|testing)$")
+_DEV_NAME = LazyPattern(r"^(?:dev|devel|develop|development|test|tests|testing)$")
 
 
 def normalize(name: str) -> str:
@@ -77,6 +76,8 @@ class Pipfile:
 
 
 def _load(source: SourceFile) -> tuple[dict[str, Any] | None, str | None]:
+    import tomllib  # only a run that reads a pyproject.toml or Pipfile pays for the parser
+
     text = source.text
     if len(text) > MAX_CHARS:
         return None, f"{source.path} is larger than {MAX_CHARS:,} characters"

@@ -20,23 +20,22 @@ from __future__ import annotations
 
 import posixpath
 import re
-import shlex
 from collections.abc import Callable, Iterable, Iterator
 from typing import Literal
 
-from dockerlint_django._record import record
+from dockerlint_django._record import LazyPattern, record
 from dockerlint_django.source import Mapped, SourceFile, Span
 
 Reader = Callable[[str], SourceFile | None]
 IncludeStatus = Literal["read", "unreadable", "cycle", "unknown", "remote", "limit"]
 
-_COMMENT = re.compile(r"(^|\s+)#.*$")
-_ENV_VAR = re.compile(r"\$\{[A-Z0-9_]+\}")
-_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
-_EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[([^\]]*)\])?")
-_SCHEME = re.compile(r"^(?:[a-z][a-z0-9+.-]*)://|^(?:git|hg|svn|bzr)\+", re.IGNORECASE)
+_COMMENT = LazyPattern(r"(^|\s+)#.*$")
+_ENV_VAR = LazyPattern(r"\$\{[A-Z0-9_]+\}")
+_NAME = LazyPattern(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+_EGG = LazyPattern(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[([^\]]*)\])?")
+_SCHEME = LazyPattern(r"^(?:[a-z][a-z0-9+.-]*)://|^(?:git|hg|svn|bzr)\+", re.IGNORECASE)
 _ARCHIVE = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar", ".zip")
-_RELEASE = re.compile(r"^(?:\d+!)?(\d+(?:\.\d+)*)")
+_RELEASE = LazyPattern(r"^(?:\d+!)?(\d+(?:\.\d+)*)")
 _MAX_FILES = 200  # diamond includes are re-read, as pip does; stop pathological trees
 
 # Options that take a value, as pip's requirements-file parser defines them.
@@ -214,11 +213,11 @@ def has_package(reqs: RequirementSet, name: str) -> bool:
 
 
 _DEV_WORDS = r"(?:dev|devel|develop|development|test|tests|testing|local|ci|lint|docs)"
-_DEV_BASENAME = re.compile(
+_DEV_BASENAME = LazyPattern(
     rf"^(?:requirements[-_.]{_DEV_WORDS}|{_DEV_WORDS}[-_.]requirements)\.(?:txt|in)$",
     re.IGNORECASE,
 )
-_DEV_IN_FOLDER = re.compile(r"^(?:dev|test|local)[^/]*\.(?:txt|in)$", re.IGNORECASE)
+_DEV_IN_FOLDER = LazyPattern(r"^(?:dev|test|local)[^/]*\.(?:txt|in)$", re.IGNORECASE)
 
 
 def is_dev_requirements_path(path: str) -> bool:
@@ -444,6 +443,8 @@ def _clean(text: Mapped, number: int) -> Iterator[_Line]:
 
 def _tokens(text: Mapped) -> list[Mapped] | None:
     """shlex words of an options line, each mapped back to the file where it can be found."""
+    import shlex  # only a requirements file with options on a line pays for it
+
     try:
         words = shlex.split(text.text)
     except ValueError:

@@ -1,15 +1,22 @@
 """The rule registry: one table from code to module, the single source of truth.
 
 Codes are never reused. A removed rule stays in ``REMOVED`` so that selecting it explains itself.
+What a run needs to know of a rule before it runs it (its name, whether it is on by default, the
+hadolint and BuildKit names that suppress it) is in ``_index``, generated from the modules: a run
+imports only the rules it runs, and choosing them imports none.
 """
 
 from __future__ import annotations
 
 import importlib
-import re
+from collections.abc import Callable, Collection
 from functools import cache
+from typing import TYPE_CHECKING
 
-from dockerlint_django.rules._base import Rule, RuleMeta
+from dockerlint_django.rules import _index
+
+if TYPE_CHECKING:
+    from dockerlint_django.rules._base import Rule, RuleMeta
 
 CODES: dict[str, str] = {
     "DJ001": "dj001_shell_form_server_command",
@@ -79,12 +86,11 @@ META_CODES = frozenset({"DJ900", "DJ901", "DJ902", "DJ903"})
 
 REMOVED: dict[str, str] = {}
 
-# hadolint's own codes: DL and four digits (its ShellCheck findings are SC codes, never mapped).
-_HADOLINT_CODE = re.compile(r"DL[0-9]{4}")
-
 
 @cache
 def get(code: str) -> Rule:
+    from dockerlint_django.rules._base import Rule
+
     module = importlib.import_module(f"{__name__}.{CODES[code]}")
     meta: RuleMeta = module.META
     if meta.code != code:
@@ -102,12 +108,45 @@ def all_rules() -> list[Rule]:
 
 @cache
 def by_name() -> dict[str, str]:
-    return {get(code).name: code for code in CODES}
+    return {_index.NAMES[code]: code for code in CODES}
+
+
+def default_codes(profile: str) -> frozenset[str]:
+    """The rules a configuration that selects none runs: those on by default, in its profile."""
+    return _default_codes(profile, get)
+
+
+@cache
+def _default_codes(profile: str, get: Callable[[str], Rule]) -> frozenset[str]:
+    # Asked for every file. Keyed on the ``get`` in use, so that metadata put in place by
+    # replacing it is what counts.
+    out: set[str] = set()
+    for code in CODES:
+        if code in _index.IMAGE_CHECKS and code not in META_CODES:
+            # A Dockerfile's run imports it anyway: its own META decides.
+            meta = get(code).meta
+            on, own_profile = meta.default_enabled, meta.profile
+        else:
+            on, own_profile = code not in _index.OFF_BY_DEFAULT, _index.PROFILES[code]
+        if on and (own_profile == "generic" or profile == "ocp"):
+            out.add(code)
+    return frozenset(out)
+
+
+def image_rules(codes: Collection[str]) -> list[Rule]:
+    """The rules of ``codes`` that check an image (a Dockerfile's model), engine codes left out,
+    in code order; only these are imported. The rest judge Compose services only."""
+    return [
+        get(code)
+        for code in CODES
+        if code in codes and code in _index.IMAGE_CHECKS and code not in META_CODES
+    ]
 
 
 def is_hadolint_code(text: str) -> bool:
     """Whether ``text`` is spelled as a hadolint code (``DL3025``), refined by a rule or not."""
-    return _HADOLINT_CODE.fullmatch(text) is not None
+    # DL and four digits: hadolint's own codes (its ShellCheck findings are SC codes, never mapped).
+    return len(text) == 6 and text.startswith("DL") and text[2:].isascii() and text[2:].isdigit()
 
 
 @cache
@@ -116,8 +155,19 @@ def by_hadolint() -> dict[str, tuple[str, ...]]:
 
     The one map behind ``# hadolint ignore=`` pragmas, DL codes in selections and ``rule DL3025``.
     """
+    return _by_alias(_index.HADOLINT)
+
+
+@cache
+def by_buildkit() -> dict[str, tuple[str, ...]]:
+    """Each BuildKit check name some rule answers to (its ``meta.buildkit``) -> those rules, in
+    code order: the map behind ``# check=skip=`` directives."""
+    return _by_alias(_index.BUILDKIT)
+
+
+def _by_alias(aliases: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
     out: dict[str, list[str]] = {}
-    for rule in all_rules():
-        for dl in rule.meta.hadolint:
-            out.setdefault(dl, []).append(rule.code)
-    return {dl: tuple(out[dl]) for dl in sorted(out)}
+    for code in CODES:
+        for alias in aliases.get(code, ()):
+            out.setdefault(alias, []).append(code)
+    return {alias: tuple(out[alias]) for alias in sorted(out)}

@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-import re
-
+from dockerlint_django._record import LazyPattern
 from dockerlint_django.analysis import Analysis, RunStep
 from dockerlint_django.dockerfile.model import Stage
 
@@ -41,7 +40,7 @@ class Configuring:
         return self._in_ancestor[stage.index]
 
 
-def configuring(a: Analysis, setting: re.Pattern[str]) -> Configuring:
+def configuring(a: Analysis, setting: LazyPattern) -> Configuring:
     """The RUNs that write ``setting`` into apt's configuration."""
     out = []
     for run in a.runs:

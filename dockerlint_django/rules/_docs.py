@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 
-from dockerlint_django._record import record
+from dockerlint_django._record import LazyPattern, record
 
 REQUIRED = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 ORDER = (*REQUIRED, "Options", "References")
 
-_HEADING = re.compile(r"^## (.+?)\s*$", re.MULTILINE)
-_FENCE = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)
+_HEADING = LazyPattern(r"^## (.+?)\s*$", re.MULTILINE)
+_FENCE = LazyPattern(r"^```(\w+)([^\n]*)\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)
 
 
 class DocError(ValueError):

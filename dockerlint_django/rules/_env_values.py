@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from dockerlint_django._record import record
+from dockerlint_django._record import LazyPattern, record
 from dockerlint_django.source import Span
 
 if TYPE_CHECKING:
@@ -192,7 +192,7 @@ class Url:
     query: str
 
 
-_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://(.*)$", re.DOTALL)
+_URL = LazyPattern(r"^([A-Za-z][A-Za-z0-9+.\-]*)://(.*)$", re.DOTALL)
 
 
 def parse_url(value: str) -> Url | None:
@@ -416,12 +416,12 @@ def entry_deletion(view: ServiceView, name: str) -> tuple[int, int] | None:
     return line_start + base, line_end + base
 
 
-_RUNSERVER = re.compile(r"(^|\s)(runserver|runserver_plus)(\s|$)")
+_RUNSERVER = LazyPattern(r"(^|\s)(runserver|runserver_plus)(\s|$)")
 
 
-_DJANGO_NAME = re.compile(r"(^|[-_.])django([-_.]|$)")
+_DJANGO_NAME = LazyPattern(r"(^|[-_.])django([-_.]|$)")
 _DJANGO_SETTINGS = frozenset({"ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS"})
-_DJANGO_COMMAND = re.compile(r"(^|[\s/])(manage\.py|django-admin)(\s|$)")
+_DJANGO_COMMAND = LazyPattern(r"(^|[\s/])(manage\.py|django-admin)(\s|$)")
 
 
 def runs_django(view: ServiceView) -> bool:

@@ -1,7 +1,8 @@
-"""The Markdown reference under ``rules/``: one page per rule from its docstring, and an index.
+"""The Markdown reference under ``rules/``: one page per rule from its docstring, and an index;
+and ``rules/_index.py`` in the package, what the registry knows of each rule without importing it.
 
-Generated, never edited by hand: ``python -m dockerlint_django.rules._pages`` rewrites them, and a
-test fails when the committed pages differ from what the docstrings say.
+Generated, never edited by hand: ``python -m dockerlint_django.rules._pages`` rewrites them, and
+tests fail when the committed files differ from what the rule modules say.
 """
 
 from __future__ import annotations
@@ -87,9 +88,74 @@ def write_pages(directory: Path) -> list[str]:
     return changed
 
 
+INDEX_PATH = Path(__file__).with_name("_index.py")
+
+
+def _strings(values: tuple[str, ...]) -> str:
+    inner = ", ".join(f'"{v}"' for v in values)
+    return f"({inner},)" if len(values) == 1 else f"({inner})"
+
+
+def index_module() -> str:
+    """The source of ``rules/_index.py``: the facts about each rule that a run needs before it
+    knows which rules it runs, so that choosing them imports none (``--select DJ001``, one)."""
+    rules = registry.all_rules()
+    sections: list[tuple[str, str, list[str]]] = [
+        ("NAMES", "dict[str, str]", [f'"{r.code}": "{r.name}"' for r in rules]),
+        (
+            "OFF_BY_DEFAULT",
+            "frozenset[str]",
+            [f'"{r.code}"' for r in rules if not r.meta.default_enabled],
+        ),
+        ("PROFILES", "dict[str, str]", [f'"{r.code}": "{r.meta.profile}"' for r in rules]),
+        # A rule without one judges Compose services only: a Dockerfile's run never imports it.
+        ("IMAGE_CHECKS", "frozenset[str]", [f'"{r.code}"' for r in rules if r.check is not None]),
+        (
+            "HADOLINT",
+            "dict[str, tuple[str, ...]]",
+            [f'"{r.code}": {_strings(r.meta.hadolint)}' for r in rules if r.meta.hadolint],
+        ),
+        (
+            "BUILDKIT",
+            "dict[str, tuple[str, ...]]",
+            [f'"{r.code}": {_strings(r.meta.buildkit)}' for r in rules if r.meta.buildkit],
+        ),
+    ]
+    lines = [
+        '"""What the registry knows of each rule without importing its module.',
+        "",
+        "Generated from the rule modules by ``python -m dockerlint_django.rules._pages``; a test",
+        "fails when it differs from what they declare.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import Final",
+        "",
+        "# fmt: off",
+    ]
+    for name, kind, items in sections:
+        opening, closing = ("{", "}") if kind.startswith("dict") else ("frozenset({", "})")
+        lines.append(f"{name}: Final[{kind}] = {opening}")
+        lines.extend(f"    {item}," for item in items)
+        lines.append(closing)
+    lines.append("# fmt: on")
+    return "\n".join(lines) + "\n"
+
+
+def write_index(path: Path = INDEX_PATH) -> bool:
+    text = index_module()
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.write_text(text, encoding="utf-8")
+    return True
+
+
 if __name__ == "__main__":
     target = (
         Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "rules"
     )
     for name in write_pages(target):
         print(f"wrote {target / name}")
+    if write_index():
+        print(f"wrote {INDEX_PATH}")

@@ -80,11 +80,11 @@ does not, so a program that reads `$PWD` itself (rather than its working directo
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from collections.abc import Iterator
 
+from dockerlint_django._record import LazyPattern
 from dockerlint_django.analysis import script_commands
 from dockerlint_django.dockerfile.model import Command
 from dockerlint_django.fix import Applicability, Edit, Fix
@@ -127,8 +127,8 @@ _BUILTINS = frozenset(
 )
 # Shell flags that change nothing but error handling before the command runs: `-e`, `-u`,
 # `-o pipefail` (also clustered, `-eo pipefail`), and the `-c` (`-ec`) that ends them.
-_PLAIN_CLUSTER = re.compile(r"-[euo]+\Z")
-_LAST_CLUSTER = re.compile(r"-[eu]*c\Z")
+_PLAIN_CLUSTER = LazyPattern(r"-[euo]+\Z")
+_LAST_CLUSTER = LazyPattern(r"-[eu]*c\Z")
 _PLAIN_OPTIONS = frozenset({"pipefail", "errexit", "nounset"})
 
 
@@ -231,6 +231,8 @@ def _needs_shell(command: Command) -> str:
 
 
 def _json_fix(ctx: Context, command: Command) -> Fix | None:
+    import json  # only a fix pays for importing it
+
     ins = command.instruction
     if ins is None or ins.heredocs:
         return None
@@ -299,8 +301,8 @@ def _server_after_variable(launch: Launch, hop: ShellHop) -> tuple[ServerKind, W
 # An array of plain quoted strings, single or double quotes, commas between, one trailing comma
 # allowed: the shapes people write when they mean exec form. Anything else is not repaired.
 _ITEM = "(?:'[^'\\\\]*'|\"[^\"\\\\]*\")"
-_NEAR_JSON = re.compile(rf"\[\s*(?:{_ITEM}\s*,\s*)*{_ITEM}\s*,?\s*\]")
-_ITEMS = re.compile("'([^'\\\\]*)'|\"([^\"\\\\]*)\"")
+_NEAR_JSON = LazyPattern(rf"\[\s*(?:{_ITEM}\s*,\s*)*{_ITEM}\s*,?\s*\]")
+_ITEMS = LazyPattern("'([^'\\\\]*)'|\"([^\"\\\\]*)\"")
 
 
 def _broken_json(ctx: Context, command: Command) -> Violation | None:
@@ -318,6 +320,8 @@ def _broken_json(ctx: Context, command: Command) -> Violation | None:
         return None
     fix = None
     if _NEAR_JSON.fullmatch(text):
+        import json  # only a fix pays for importing it
+
         values = [
             single if single or not double else double for single, double in _ITEMS.findall(text)
         ]

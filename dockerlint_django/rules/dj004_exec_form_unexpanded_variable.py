@@ -46,9 +46,9 @@ the server reads from the environment (Gunicorn: `PORT`, `WEB_CONCURRENCY`,
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Sequence
 
+from dockerlint_django._record import LazyPattern
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.model import Command
 from dockerlint_django.rules._base import (
@@ -81,13 +81,13 @@ META = RuleMeta(
     kind=("dockerfile", "compose"),
 )
 
-_VARIABLE = re.compile(r"\$(?:\{[^}]*\}?|[A-Za-z_][A-Za-z0-9_]*)")
+_VARIABLE = LazyPattern(r"\$(?:\{[^}]*\}?|[A-Za-z_][A-Za-z0-9_]*)")
 # Programs whose `-c` argument is code in their own language: `$` there is not Docker's problem.
-_CODE_RUNNERS = re.compile(
+_CODE_RUNNERS = LazyPattern(
     r"(?:sh|bash|dash|ash|zsh|ksh|mksh|busybox|su|runuser|perl|ruby|node|"
     r"(?:python|pypy)(?:\d+(?:\.\d+)?)?)\Z"
 )
-_DASH_C = re.compile(r"-[A-Za-z]*c[A-Za-z]*\Z")
+_DASH_C = LazyPattern(r"-[A-Za-z]*c[A-Za-z]*\Z")
 
 
 def _code_arguments(values: list[str]) -> set[int]:

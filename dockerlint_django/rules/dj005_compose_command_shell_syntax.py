@@ -47,7 +47,6 @@ last command is not a simple one, are reported without a fix.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -94,6 +93,8 @@ def _exec_inserted(text: str) -> str | None:
 
 
 def _fix(view: ServiceView, key: str) -> Fix | None:
+    import json  # only a fix pays for importing it
+
     from dockerlint_django.compose.nodes import Scalar
 
     node = view.service.get(key)

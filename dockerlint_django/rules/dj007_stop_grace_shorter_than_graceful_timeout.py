@@ -73,7 +73,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from dockerlint_django._record import record
+from dockerlint_django._record import LazyPattern, record
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import (
     FixAvailability,
@@ -128,7 +128,7 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
-_PARENT = re.compile(
+_PARENT = LazyPattern(
     r"(?P<indent> *)(?P<key>[^\s#:'\"][^:#]*?|'[^']*'|\"[^\"]*\")[ \t]*:"
     r"[ \t]*(?:&\S+[ \t]*)?(?:#.*)?\r?\n?\Z"
 )

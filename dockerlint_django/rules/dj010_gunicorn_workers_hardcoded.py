@@ -48,9 +48,9 @@ image's default stays the same, but from then on anything else that sets `WEB_CO
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from dockerlint_django._record import LazyPattern
 from dockerlint_django.analysis import Analysis, Start
 from dockerlint_django.dockerfile.edits import element_index, insert_line_before, json_delete
 from dockerlint_django.fix import Applicability, Fix
@@ -84,9 +84,9 @@ META = RuleMeta(
     production_only=True,
 )
 
-_VARIABLE = re.compile(r"\$(?:\{|[A-Za-z_])")
+_VARIABLE = LazyPattern(r"\$(?:\{|[A-Za-z_])")
 # A word that is one parameter expansion: `$WORKERS`, `"${WORKERS:-3}"` (no command substitution).
-_PARAMETER = re.compile(
+_PARAMETER = LazyPattern(
     r'"?\$(?:(?P<plain>[A-Za-z_][A-Za-z0-9_]*)|\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)'
     r'(?::?[-=][^}$`"]*)?\})"?'
 )

@@ -72,11 +72,10 @@ Dockerfile (see DJ010 and DJ018) and none is offered here.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from dockerlint_django._record import record
+from dockerlint_django._record import LazyPattern, record
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.gunicorn import ParsedOption, Resolved, parse_args
 from dockerlint_django.rules._base import (
@@ -424,8 +423,8 @@ def _official_image(view: ServiceView) -> _Official | None:
 
 # -- the fix: drop --workers from the service's own command ---------------------------------
 
-_FLOW_GAP = re.compile(r"\s*,\s*\Z")
-_BLOCK_ITEM = re.compile(r"[ \t]*-[ \t]+\Z")
+_FLOW_GAP = LazyPattern(r"\s*,\s*\Z")
+_BLOCK_ITEM = LazyPattern(r"[ \t]*-[ \t]+\Z")
 
 
 def _command_fix(

@@ -58,10 +58,10 @@ None: the right number of workers depends on the machine.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from dockerlint_django._record import LazyPattern
 from dockerlint_django.gunicorn import parse_cmd_args_env
 from dockerlint_django.rules._base import RuleMeta, ServiceContext, Severity, Violation
 from dockerlint_django.rules.dj016_workers_override_ineffective import (
@@ -83,7 +83,7 @@ META = RuleMeta(
 )
 
 # OCP's image naming (`open-contracting/.github` docker-django workflow): `<name>-django[:tag]`.
-_OCP_DJANGO = re.compile(r"-django(?:[:@]|$)")
+_OCP_DJANGO = LazyPattern(r"-django(?:[:@]|$)")
 
 _ADVICE = (
     'set GUNICORN_CMD_ARGS: "--workers N" (or WEB_CONCURRENCY) in environment: or an env_file, '

@@ -49,7 +49,6 @@ with an exec-form start command that ends with Gunicorn's arguments and no `WEB_
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Iterator
 
 from dockerlint_django.dockerfile.ast import Instruction
@@ -175,6 +174,8 @@ def _fix(ctx: Context, final: Stage, env_ins: Instruction | None, value: str) ->
     args = settings.cmd_args_env
     if args is None or args.errors or args.uncertain or "WEB_CONCURRENCY" in final.final_state.env:
         return None
+    import shlex  # only a fix pays for importing it
+
     try:
         words = shlex.split(value)
     except ValueError:

@@ -60,9 +60,9 @@ last argument (not a `sh -c` string, no `--`), with the name lower-cased and spa
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 
+from dockerlint_django._record import LazyPattern
 from dockerlint_django.analysis import Start
 from dockerlint_django.fix import Applicability, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
@@ -106,7 +106,7 @@ _GENERIC = frozenset(
     | {"containers", "gunicorn", "application", "mysite", "myproject", "website", "webapp"}
 )
 # A Django project's WSGI/ASGI module: `<package>.wsgi`, optionally `:callable`.
-_DJANGO_MODULE = re.compile(r"(?P<package>[A-Za-z_][A-Za-z0-9_]*)\.[wa]sgi(?::[A-Za-z_]\w*)?")
+_DJANGO_MODULE = LazyPattern(r"(?P<package>[A-Za-z_][A-Za-z0-9_]*)\.[wa]sgi(?::[A-Za-z_]\w*)?")
 
 
 def _app(start: Start) -> str | None:

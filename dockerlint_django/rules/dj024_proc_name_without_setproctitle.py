@@ -52,10 +52,9 @@ by pip-compile or uv).
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterator
 
-from dockerlint_django._record import record, replace
+from dockerlint_django._record import LazyPattern, record, replace
 from dockerlint_django.analysis import Analysis, basename
 from dockerlint_django.dockerfile.model import Stage, expand_in
 from dockerlint_django.readers.requirements import (
@@ -86,7 +85,7 @@ _ASSET_EXTENSIONS = frozenset(
     {"json", "js", "css", "map", "html", "txt", "md", "mo", "po", "png", "svg", "ico", "conf"}
     | {"sh", "yml", "yaml", "ini", "cfg", "toml", "env", "xml", "jpg", "gif", "woff", "woff2"}
 )
-_PLAIN_REQUIREMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*([<>=!~;].*)?$")
+_PLAIN_REQUIREMENT = LazyPattern(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*([<>=!~;].*)?$")
 
 
 @record

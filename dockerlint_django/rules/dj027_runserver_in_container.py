@@ -47,7 +47,6 @@ reloading, worker processes), which a person should review.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -170,6 +169,8 @@ def check_service(ctx: ServiceContext) -> Iterator[Violation]:
 
 def _fix(ctx: Context, start: Start) -> Fix | None:
     """``CMD ["gunicorn", "<WSGI module>", "--bind", "0.0.0.0:<port>"]`` when everything is known."""
+    import json  # only a fix pays for importing it
+
     a = ctx.analysis
     command = start.command
     final = start.stage

@@ -76,10 +76,10 @@ does not start.
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterator, Sequence
 
 from dockerlint_django import accounts
+from dockerlint_django._record import LazyPattern
 from dockerlint_django.analysis import Analysis, Start
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.edits import insert_line_before
@@ -114,7 +114,7 @@ _STEP_DOWN = frozenset(
     {"gosu", "su-exec", "setpriv", "runuser", "chpst", "s6-setuidgid", "s6-applyuidgid", "su"}
     | {"setuidgid", "chroot", "sudo", "doas"}
 )
-_STEP_DOWN_WORD = re.compile(r"(^|/)(gosu|su-exec)(\b|$)")
+_STEP_DOWN_WORD = LazyPattern(r"(^|/)(gosu|su-exec)(\b|$)")
 # Commands a start script can only run as root: with a USER inserted before it, it fails.
 _NEEDS_ROOT = _STEP_DOWN | frozenset(
     {"chown", "chgrp", "usermod", "groupmod", "useradd", "adduser", "groupadd", "addgroup"}

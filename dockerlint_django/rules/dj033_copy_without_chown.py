@@ -61,6 +61,7 @@ import re
 from collections.abc import Iterator
 
 from dockerlint_django import accounts
+from dockerlint_django._record import LazyPattern
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.model import State, expand_in
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
@@ -94,7 +95,7 @@ def inside(path: str, tree: str) -> bool:
 
 # A comment saying the files are root's on purpose: "Code is owned by root so it cannot be
 # modified by the application user."
-_ROOT_ON_PURPOSE = re.compile(
+_ROOT_ON_PURPOSE = LazyPattern(
     r"owned by root|root[- ]owned|belongs? to root|read[- ]only|"
     r"(cannot|can't|can ?not|must not|should not|shouldn't|won't) be (modified|changed|written)|"
     r"not (be )?(writable|modifiable)",

@@ -50,9 +50,9 @@ person has to decide (the handbook's order is the usual answer).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 
+from dockerlint_django._record import LazyPattern
 from dockerlint_django.analysis import RunStep, basename
 from dockerlint_django.dockerfile.model import Stage
 from dockerlint_django.rules._base import (
@@ -73,7 +73,7 @@ META = RuleMeta(
     summary="pip install after USER switched to a non-root user cannot write site-packages.",
 )
 
-_PYTHON = re.compile(r"^python(\d(\.\d+)?)?$")
+_PYTHON = LazyPattern(r"^python(\d(\.\d+)?)?$")
 # Where the system's pip and python live; anything else (`/opt/venv/bin/pip`) is someone's own.
 _SYSTEM_BIN = ("/usr/local/bin/", "/usr/bin/", "/bin/")
 _ELSEWHERE = ("--target", "-t", "--prefix", "--root", "--dry-run")

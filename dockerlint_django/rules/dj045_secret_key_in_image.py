@@ -66,7 +66,6 @@ come from the deployment, which a fix cannot provide.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterator
 
 from dockerlint_django.analysis import RunStep
@@ -177,6 +176,8 @@ def _move_into_run(
         if ins.end_line < source.index.line_count
         else len(source.text)
     )
+    import shlex  # only a fix pays for importing it
+
     return Fix(
         f"Set {key} only for the RUN that needs it",
         (

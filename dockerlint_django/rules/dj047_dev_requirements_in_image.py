@@ -82,6 +82,7 @@ import posixpath
 import re
 from collections.abc import Iterator, Mapping
 
+from dockerlint_django._record import LazyPattern
 from dockerlint_django.analysis import RunStep, basename
 from dockerlint_django.dockerfile.model import Stage
 from dockerlint_django.fix import Applicability, Edit, Fix
@@ -109,7 +110,7 @@ META = RuleMeta(
 )
 
 # A local project with extras: `.[dev]`, `./[test]`, `/app[dev,docs]`, `.[dev]` with a marker.
-_LOCAL_EXTRAS = re.compile(r"^(?P<path>\.{1,2}(?:/[^\[]*)?|/[^\[]*)\[(?P<extras>[^\]]*)\]")
+_LOCAL_EXTRAS = LazyPattern(r"^(?P<path>\.{1,2}(?:/[^\[]*)?|/[^\[]*)\[(?P<extras>[^\]]*)\]")
 _TRUE = frozenset({"1", "true", "yes", "on", "t", "y"})
 _FALSE = frozenset({"0", "false", "no", "off", "f", "n", ""})
 _EXPORTS = frozenset({"export", "declare", "typeset", "readonly", "local"})

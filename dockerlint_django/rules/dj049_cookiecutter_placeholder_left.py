@@ -37,11 +37,10 @@ No fix: the value to put in is the project's own, which the linter cannot know.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from dockerlint_django._record import LazyPattern
 from dockerlint_django.rules._base import Context, RuleMeta, Severity, Violation
-from dockerlint_django.templates.render import placeholders
 
 META = RuleMeta(
     code="DJ049",
@@ -50,10 +49,10 @@ META = RuleMeta(
     summary="An unrendered cookiecutter placeholder is left in the Dockerfile.",
 )
 
-_VARIABLE = re.compile(
+_VARIABLE = LazyPattern(
     r"\bcookiecutter\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*(?:\"([^\"]*)\"|'([^']*)')\s*\])"
 )
-_BLOCK_WORD = re.compile(r"\{%-?\s*(\w+)")
+_BLOCK_WORD = LazyPattern(r"\{%-?\s*(\w+)")
 
 
 def _variables(text: str) -> list[str]:
@@ -71,6 +70,10 @@ def check(ctx: Context) -> Iterator[Violation]:
     if ctx.analysis.in_template is True:
         return
     text = ctx.analysis.source.text
+    if "{" not in text:
+        return  # every placeholder opens with one; the template reader is not imported
+    from dockerlint_django.templates.render import placeholders
+
     for span in placeholders(text):
         content = text[span.start : span.end]
         if content.startswith("{#") or _in_comment(text, span.start):

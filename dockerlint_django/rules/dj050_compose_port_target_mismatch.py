@@ -71,7 +71,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from dockerlint_django._record import record
+from dockerlint_django._record import LazyPattern, record
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import (
     FixAvailability,
@@ -111,8 +111,8 @@ _UNPRIVILEGED = frozenset(
     }
 )
 _NGINX_DEFAULT_CONF = "/etc/nginx/conf.d/default.conf"
-_LISTEN = re.compile(r"^[ \t]*listen[ \t]+([^;\s]+)[^;]*;", re.MULTILINE)
-_SERVER_BLOCK = re.compile(r"^[ \t]*server[ \t]*\{", re.MULTILINE)
+_LISTEN = LazyPattern(r"^[ \t]*listen[ \t]+([^;\s]+)[^;]*;", re.MULTILINE)
+_SERVER_BLOCK = LazyPattern(r"^[ \t]*server[ \t]*\{", re.MULTILINE)
 
 
 @record

@@ -49,9 +49,9 @@ or scripts may depend on the old name.
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterator
 
+from dockerlint_django._record import LazyPattern
 from dockerlint_django.dockerfile.model import expand_in
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
@@ -81,7 +81,7 @@ def check(ctx: Context) -> Iterator[Violation]:
 
 
 # A WORKDIR value the fix may combine: no variable, quote, escape or space to interpret.
-_LITERAL = re.compile(r"[A-Za-z0-9._/@+=,-]+\Z")
+_LITERAL = LazyPattern(r"[A-Za-z0-9._/@+=,-]+\Z")
 
 
 def _relative(ctx: Context) -> Iterator[Violation]:

@@ -51,6 +51,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from dockerlint_django._record import LazyPattern
 from dockerlint_django.dockerfile.edits import insert_word_after
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._apt_config import configured_before
@@ -78,7 +79,7 @@ def _option_value(v: str | None) -> str | None:
 
 
 # `APT::Install-Recommends "0";` (or `false`), as written into /etc/apt/apt.conf.d/.
-_CONFIGURED = re.compile(r"APT::Install-Recommends\s*\\?[\"']?\s*(?:0|false|no)\b", re.I)
+_CONFIGURED = LazyPattern(r"APT::Install-Recommends\s*\\?[\"']?\s*(?:0|false|no)\b", re.I)
 
 
 def check(ctx: Context) -> Iterator[Violation]:

@@ -51,6 +51,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 
+from dockerlint_django._record import LazyPattern
 from dockerlint_django.analysis import RunStep, script_commands
 from dockerlint_django.dockerfile.edits import insert_word_after
 from dockerlint_django.fix import Applicability, Edit, Fix
@@ -87,7 +88,7 @@ _CONFIRMING = frozenset(
         "build-dep",
     }
 )
-_ASSUME_YES = re.compile(r"^apt::get::assume-yes=(true|yes|1)$", re.I)
+_ASSUME_YES = LazyPattern(r"^apt::get::assume-yes=(true|yes|1)$", re.I)
 
 
 def _says_yes(options: list[str]) -> bool:
@@ -114,8 +115,8 @@ def _says_yes(options: list[str]) -> bool:
 
 
 # `APT::Get::Assume-Yes "true";`, as written into /etc/apt/apt.conf.d/.
-_CONFIGURED = re.compile(r"APT::Get::Assume-Yes\s*\\?[\"']?\s*(?:true|yes|1)\b", re.I)
-_HEREDOC_ONLY = re.compile(r"\s*<<-?\s*(?:\"[^\"]*\"|'[^']*'|\S+)\s*\Z")
+_CONFIGURED = LazyPattern(r"APT::Get::Assume-Yes\s*\\?[\"']?\s*(?:true|yes|1)\b", re.I)
+_HEREDOC_ONLY = LazyPattern(r"\s*<<-?\s*(?:\"[^\"]*\"|'[^']*'|\S+)\s*\Z")
 
 
 class _RunScripts:

@@ -59,6 +59,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 
+from dockerlint_django._record import LazyPattern
 from dockerlint_django.analysis import Analysis, RunStep, basename, mounts
 from dockerlint_django.dockerfile.edits import insert_word_after
 from dockerlint_django.fix import Applicability, Edit, Fix
@@ -77,7 +78,7 @@ META = RuleMeta(
 
 _VAR = "PIP_NO_CACHE_DIR"
 # The folders pip's cache is in, or under: `~/.cache/pip` (any user), `~/.cache`.
-_CACHE_PATH = re.compile(r"(?:^|/)\.cache(?:/pip)?/?\*?$")
+_CACHE_PATH = LazyPattern(r"(?:^|/)\.cache(?:/pip)?/?\*?$")
 
 
 def _cache_dirs(variables: Mapping[str, str | None]) -> set[str]:

@@ -58,6 +58,7 @@ import posixpath
 import re
 from collections.abc import Iterator, Mapping
 
+from dockerlint_django._record import LazyPattern
 from dockerlint_django.analysis import Analysis
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.expand import ExpansionError, expand_word
@@ -73,10 +74,10 @@ META = RuleMeta(
     hadolint=("DL3020",),
 )
 
-_ARCHIVE = re.compile(
+_ARCHIVE = LazyPattern(
     r"\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst|tzst|gz|bz2|xz|zst)$", re.I
 )
-_REMOTE = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|github\.com/)", re.I)
+_REMOTE = LazyPattern(r"^([a-z][a-z0-9+.-]*://|git@|github\.com/)", re.I)
 # Flags ADD and COPY share, with the same meaning. Any other flag keeps ADD as it is.
 _SHARED_FLAGS = frozenset({"chown", "chmod", "link", "exclude"})
 # Extensions of text files, and of formats that are not tar archives: a file so named is not one.

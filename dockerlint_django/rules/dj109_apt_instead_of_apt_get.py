@@ -58,6 +58,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 
+from dockerlint_django._record import LazyPattern
 from dockerlint_django.analysis import Analysis, RunStep, basename, mounts
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
@@ -130,12 +131,12 @@ _VALUE_OPTIONS = frozenset(
     {"-o", "--option", "-c", "--config-file", "-t", "--target-release", "-a"}
 )
 # A package name with an optional architecture, version or release; or a local .deb file.
-_PACKAGE = re.compile(r"^[a-z0-9][a-z0-9+.-]*(:[a-z0-9-]+)?([=/][A-Za-z0-9.+~:_-]+)?$")
-_DEB = re.compile(r"^\.{0,2}/\S*\.deb$")
+_PACKAGE = LazyPattern(r"^[a-z0-9][a-z0-9+.-]*(:[a-z0-9-]+)?([=/][A-Za-z0-9.+~:_-]+)?$")
+_DEB = LazyPattern(r"^\.{0,2}/\S*\.deb$")
 _ARCHIVES = "/var/cache/apt/archives"
 # What changes whether downloaded packages are kept: Docker's docker-clean hook (a DPkg::Post-Invoke
 # command), or apt's own setting.
-_APT_CONFIG = re.compile(r"docker-clean|Keep-Downloaded-Packages|Post-Invoke|#clear", re.I)
+_APT_CONFIG = LazyPattern(r"docker-clean|Keep-Downloaded-Packages|Post-Invoke|#clear", re.I)
 _CLEANS = frozenset({"clean", "distclean", "dist-clean"})
 
 

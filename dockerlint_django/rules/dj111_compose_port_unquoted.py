@@ -53,10 +53,10 @@ reader the behaviour changes (a port is published where an error, or container p
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from dockerlint_django._record import LazyPattern
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import FixAvailability, RuleMeta, Severity, Violation
 
@@ -74,8 +74,8 @@ META = RuleMeta(
 )
 
 # YAML 1.1's sexagesimal integer (https://yaml.org/type/int.html), as PyYAML resolves it.
-_BASE60 = re.compile(r"[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+\Z")
-_TAG_BEFORE = re.compile(r"!\S*\s+\Z")
+_BASE60 = LazyPattern(r"[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+\Z")
+_TAG_BEFORE = LazyPattern(r"!\S*\s+\Z")
 
 
 def _base60(text: str) -> int | None:

@@ -15,26 +15,26 @@ shell, so that ``ARG PIP_FLAGS=--no-cache-dir`` is read as written.
 from __future__ import annotations
 
 import posixpath
-import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Final
 
-from dockerlint_django._record import record, replace
+from dockerlint_django._record import LazyPattern, record, replace
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.shell.syntax import Script, SimpleCommand, Word
 from dockerlint_django.source import Mapped, Span
 
-_PYTHON = re.compile(r"^python(\d(\.\d+)?)?$")
-_PIP = re.compile(r"^pip(\d(\.\d+)?)?$")
+_PYTHON = LazyPattern(r"^python(\d(\.\d+)?)?$")
+_PIP = LazyPattern(r"^pip(\d(\.\d+)?)?$")
 
 
 def _base(word: Word) -> str | None:
-    return None if word.value is None else word.value.rsplit("/", 1)[-1]
+    value = word.value
+    return None if value is None else value[value.rfind("/") + 1 :]
 
 
 # -- words whose value is unknown ------------------------------------------------------------------
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_IDENT = LazyPattern(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Name parts that say a variable holds options, and parts that say it holds operands.
 _OPTION_PARTS = frozenset(
     {"opt", "opts", "option", "options", "flag", "flags", "arg", "args", "argument", "arguments"}
@@ -45,7 +45,7 @@ _OPERAND_PARTS = frozenset(
     | {"requirement", "requirements", "req", "reqs", "lib", "libs", "libraries", "wheel", "wheels"}
     | {"dir", "directory", "path", "file", "files", "src", "source", "sources", "url", "version"}
 )
-_NAME_PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+_NAME_PARTS = LazyPattern(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
 def names_operands(name: str) -> bool:
@@ -131,7 +131,7 @@ def hidden_options(
 # -- what ENV and ARG give the shell ---------------------------------------------------------------
 
 _SHELLS = frozenset({"sh", "bash", "dash", "ash"})
-_SIMPLE_PARAMETER = re.compile(
+_SIMPLE_PARAMETER = LazyPattern(
     r"\$(?:(?P<bare>[A-Za-z_][A-Za-z0-9_]*)"
     r"|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-+])(?P<word>[^$`\\'\"{}]*))?\})\Z"
 )
@@ -151,6 +151,15 @@ def known_environment(
     ``export X``) is left out, and so is everything when the script sources or evals something,
     or when the SHELL reads startup files (``bash -l``, ``BASH_ENV``) or is not a POSIX shell.
     """
+    return _known_environment(variables, commands, lambda: script_text, shell)
+
+
+def _known_environment(
+    variables: Mapping[str, str | None],
+    commands: Iterable[SimpleCommand],
+    script: Callable[[], str],
+    shell: Sequence[str] | None,
+) -> Mapping[str, str]:
     if shell:
         name = posixpath.basename(shell[0])
         if name not in _SHELLS:
@@ -163,7 +172,7 @@ def known_environment(
     for cmd in commands:
         if cmd.name in (".", "source", "eval"):
             return {}
-    return KnownEnvironment(variables, _mentioned(script_text))
+    return KnownEnvironment(variables, script)
 
 
 class Layered(Mapping[str, str | None]):
@@ -200,15 +209,22 @@ class KnownEnvironment(Mapping[str, str]):
     """What ``known_environment`` gives: the variables with a known value the script does not
     name, read from ``variables`` as they are asked for."""
 
-    __slots__ = ("_mentioned", "_variables")
+    __slots__ = ("_mentioned", "_script", "_variables")
 
-    def __init__(self, variables: Mapping[str, str | None], mentioned: set[str]) -> None:
+    def __init__(self, variables: Mapping[str, str | None], script: Callable[[], str]) -> None:
         self._variables = variables
-        self._mentioned = mentioned
+        self._script = script  # gives the text searched for other uses of a name
+        # The names the script uses, read the first time a known value is asked for: most
+        # RUNs' environments are asked about no variable they have.
+        self._mentioned: set[str] | None = None
 
     def __getitem__(self, key: str) -> str:
         value = self._variables[key]
-        if value is None or key in self._mentioned or not _IDENT.match(key):
+        if value is None:
+            raise KeyError(key)
+        if self._mentioned is None:
+            self._mentioned = _mentioned(self._script())
+        if key in self._mentioned or not _IDENT.match(key):
             raise KeyError(key)
         return value
 
@@ -226,22 +242,15 @@ class KnownEnvironment(Mapping[str, str]):
         return sum(1 for _ in self)
 
 
-_WORD_RUN = re.compile(r"\w+")
+# A whole run of word characters (none before it) that is not right after `$` or `${`.
+_NAMED = LazyPattern(r"(?<![\w$])(?<!\$\{)\w+")
 
 
 def _mentioned(text: str) -> set[str]:
     """The names the text uses other than as ``$NAME``/``${NAME``: each whole run of word
     characters not right after ``$`` or ``${``. One pass, however many variables are asked
     about."""
-    out: set[str] = set()
-    for m in _WORD_RUN.finditer(text):
-        at = m.start()
-        if at >= 1 and text[at - 1] == "$":
-            continue
-        if at >= 2 and text[at - 2 : at] == "${":
-            continue
-        out.add(m.group())
-    return out
+    return set(_NAMED.findall(text))
 
 
 def _parameter_value(raw: str, env: Mapping[str, str]) -> str | None:
@@ -311,7 +320,8 @@ def expand_known(cmd: SimpleCommand, env: Mapping[str, str]) -> SimpleCommand:
     words: list[Word] = []
     changed = False
     for w in cmd.words:
-        fields = _expanded(w, env)
+        # A word without expansions is as written (what ``_expanded`` checks first, uncalled).
+        fields = None if w.value is not None or not w.expansions else _expanded(w, env)
         if fields is None:
             words.append(w)
         else:
@@ -339,6 +349,7 @@ class AptCommand:
         return self.action == "install" and bool(self.packages)
 
 
+_APT = ("apt-get", "apt", "aptitude")
 _APT_VALUE_OPTS = frozenset({"-o", "--option", "-c", "--config-file", "-t", "--target-release"})
 # A configuration item or file can set anything, `APT::Get::Assume-Yes` included.
 _APT_SETTINGS = frozenset({"-o", "--option", "-c", "--config-file"})
@@ -347,10 +358,12 @@ _APT_SETTINGS = frozenset({"-o", "--option", "-c", "--config-file"})
 def apt(cmd: SimpleCommand, env: Mapping[str, str] | None = None) -> AptCommand | None:
     """``apt-get``/``apt``/``aptitude``; with ``env`` (see ``known_environment``) its words are
     read with those variables expanded."""
+    if not cmd.words or (cmd.words[0].value is not None and _base(cmd.words[0]) not in _APT):
+        return None  # a written program name stays first and as it is when words expand
     if env is not None:
         cmd = expand_known(cmd, env)
     words = cmd.words
-    if not words or _base(words[0]) not in ("apt-get", "apt", "aptitude"):
+    if not words or _base(words[0]) not in _APT:
         return None
     tool = _base(words[0]) or ""
     action: str | None = None
@@ -457,6 +470,14 @@ _PIP_VALUE_OPTS = frozenset(
 def pip_install(cmd: SimpleCommand, env: Mapping[str, str] | None = None) -> PipInstall | None:
     """``pip install``; with ``env`` (see ``known_environment``) its words are read with those
     variables expanded."""
+    if not cmd.words:
+        return None
+    written = _base(cmd.words[0])
+    if written is not None and not (
+        written.startswith(("pip", "python", "uv"))
+        and (_PIP.match(written) or _PYTHON.match(written) or written == "uv")
+    ):
+        return None  # a written program name stays first and as it is when words expand
     if env is not None:
         cmd = expand_known(cmd, env)
     words = list(cmd.words)
@@ -674,8 +695,13 @@ def run_environment(
 ) -> Mapping[str, str]:
     """``known_environment`` for a RUN: its text (heredoc bodies included) is what is searched
     for other uses of each variable."""
-    text = "\n".join([ins.args.text, *(doc.content for doc in ins.heredocs)])
-    return known_environment(variables, commands, text, shell)
+    # The text is joined only when a known value is asked for (see KnownEnvironment).
+    return _known_environment(
+        variables,
+        commands,
+        lambda: "\n".join([ins.args.text, *(doc.content for doc in ins.heredocs)]),
+        shell,
+    )
 
 
 def from_expansion(word: Word) -> bool:

@@ -17,11 +17,10 @@ launcher option must be read makes the result ``unknown``; rules report nothing 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Literal, Protocol
 
-from dockerlint_django._record import record, replace
+from dockerlint_django._record import LazyPattern, record, replace
 from dockerlint_django.shell.scripts import (
     ScriptHow,
     ScriptNotFound,
@@ -320,7 +319,7 @@ def resolve_shell_form(
 
 
 # `$VENV/bin/gunicorn`, `${APP_HOME}/.venv/bin/uvicorn`: a server whose folder a variable names.
-_SERVER_IN_FOLDER = re.compile(
+_SERVER_IN_FOLDER = LazyPattern(
     r"\$\{?[A-Za-z_]\w*\}?(?:/[\w.+-]+)*/(gunicorn|uvicorn|daphne|hypercorn|granian|uwsgi)"
 )
 
@@ -342,7 +341,7 @@ def basename(value: str) -> str:
     return value.rstrip("/").rsplit("/", 1)[-1]
 
 
-_PYTHON = re.compile(r"(?:python|pypy)(?:\d+(?:\.\d+)?)?\Z")
+_PYTHON = LazyPattern(r"(?:python|pypy)(?:\d+(?:\.\d+)?)?\Z")
 _SHELLS = frozenset({"sh", "bash", "dash", "ash"})
 _SERVER_PROGRAMS: dict[str, ServerKind] = {
     "gunicorn": "gunicorn",
@@ -363,7 +362,7 @@ _DJANGO_PROGRAMS = frozenset({"manage.py", "django-admin", "django-admin.py"})
 _RUNSERVER = frozenset({"runserver", "runserver_plus"})
 _SYSTEM_DIRS = ("/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/")
 _SCRIPT_SUFFIXES = (".sh", ".bash")
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_ENV_NAME = LazyPattern(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 # Options that take a separate argument, per launcher ("-x" letters, "--long" names).
 _TINI_ARGS = "pe"

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Literal
 
-from dockerlint_django._record import record
+from dockerlint_django._record import LazyPattern, record
 from dockerlint_django.shell.syntax import Dialect, Script, SimpleCommand, Word, WordLike
 from dockerlint_django.source import Mapped, SourceFile, Span
 
@@ -85,7 +85,7 @@ _LEAVES_CONTENT = frozenset(
 )
 # Commands whose last operand is what they write; any other operand is only read.
 _LAST_OPERAND_WRITTEN = frozenset({"cp", "ln", "install", "rsync"})
-_STRIP_CR = re.compile(r"s(.)\\r\$?\1\1g?")
+_STRIP_CR = LazyPattern(r"s(.)\\r\$?\1\1g?")
 _SED_VALUE_OPTS = frozenset({"-e", "-f", "-l", "--expression", "--file", "--line-length"})
 
 Effect = Literal["none", "normalised", "changed"]
@@ -358,7 +358,7 @@ class ScriptPlan:
 
 Entry = tuple[SimpleCommand, tuple[str, ...]]  # a command and its context inside its frame
 
-_FUNCTION_DEF = re.compile(
+_FUNCTION_DEF = LazyPattern(
     r"(?:^|(?<=[;&|(){}]))[ \t]*"
     r"(?:function[ \t]+(?P<kw>[A-Za-z_][\w:.-]*)(?:[ \t]*\([ \t]*\))?|(?P<name>[A-Za-z_][\w:.-]*)"
     r"[ \t]*\([ \t]*\))",
@@ -448,7 +448,7 @@ def _unknown_word(w: WordLike) -> Word:
     return Word(raw, None, None, Mapped.empty_at(w.span.start))
 
 
-_IFS = re.compile(r"[^ \t\n]+")
+_IFS = LazyPattern(r"[^ \t\n]+")
 
 
 def _field_split(arg: WordLike) -> list[WordLike]:
@@ -745,7 +745,7 @@ def _sets_allexport(words: Sequence[Word]) -> bool:
     return False
 
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NAME = LazyPattern(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _shifted(

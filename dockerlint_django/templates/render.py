@@ -22,7 +22,6 @@ hook pays the start-up cost on every call.
 from __future__ import annotations
 
 import bisect
-import difflib
 import functools
 import json
 import math
@@ -34,7 +33,7 @@ from pathlib import Path
 from types import BuiltinMethodType, GeneratorType, MethodDescriptorType, MethodType
 from typing import TYPE_CHECKING, Any
 
-from dockerlint_django._record import record
+from dockerlint_django._record import LazyPattern, record
 from dockerlint_django.source import LineIndex, Span
 
 if TYPE_CHECKING:
@@ -42,11 +41,11 @@ if TYPE_CHECKING:
     from jinja2.runtime import Context
     from jinja2.sandbox import SandboxedEnvironment
 
-_TEMPLATE_DIR = re.compile(r"\{\{\s*cookiecutter\.")
+_TEMPLATE_DIR = LazyPattern(r"\{\{\s*cookiecutter\.")
 
 # Each kind of delimiter may not contain another opener of its own kind, so that a stray ``{{``
 # is not paired with a ``}}`` fifty lines further down.
-_PLACEHOLDER = re.compile(
+_PLACEHOLDER = LazyPattern(
     r"\{\{(?:(?!\{\{|\}\}).)*\}\}|\{%(?:(?!\{%|%\}).)*%\}|\{#(?:(?!\{#|#\}).)*#\}",
     re.DOTALL,
 )
@@ -61,7 +60,7 @@ _ENV_VARS = ("trim_blocks", "lstrip_blocks", "keep_trailing_newline")
 # and if one does the marked render no longer matches the plain one and the map falls back.
 _MARK_BASE = 0xF0000
 _MARK_LIMIT = 0x10FFFD - _MARK_BASE
-_MARKERS = re.compile("[\U000f0000-\U0010fffd]")
+_MARKERS = LazyPattern("[\U000f0000-\U0010fffd]")
 
 # ---------------------------------------------------------------------------------------------
 # Bounds. Each is far above what a real template needs (the largest Dockerfile in the corpus is
@@ -301,8 +300,8 @@ def load_context(cookiecutter_json_text: str, budget: Budget | None = None) -> d
 
 # A JSON string, so that brackets inside strings are not counted; an unterminated one matches
 # nothing, and the text then fails to parse anyway.
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_JSON_BRACKET = re.compile(r"[\[\]{}]")
+_JSON_STRING = LazyPattern(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = LazyPattern(r"[\[\]{}]")
 
 
 def _json_depth(text: str) -> int:
@@ -514,7 +513,7 @@ def _show(value: Any) -> str:
 
 # ``cookiecutter.name`` or ``cookiecutter['name']``; any other use of the name (``cookiecutter |
 # jsonify``, ``cookiecutter[key]``, ``{% set c = cookiecutter %}``) may read every value.
-_READ = re.compile(
+_READ = LazyPattern(
     r"\bcookiecutter\b(?:\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*(?:'([^'\\]*)'|\"([^\"\\]*)\")\s*\]))?"
 )
 
@@ -1397,6 +1396,8 @@ def _aligned_map(template_text: str, text: str) -> tuple[int, ...]:
     rendered_lines = [text[s:e] for s, e in _line_bounds(text)]
     mapping: list[int] = [0] * len(rendered_lines)
     if len(template_lines) * len(rendered_lines) <= MAX_ALIGN_CELLS:
+        import difflib  # only a render that moved lines pays for it
+
         matcher = difflib.SequenceMatcher(None, template_lines, rendered_lines, autojunk=False)
         for block in matcher.get_matching_blocks():
             for k in range(block.size):
