@@ -1,3 +1,6 @@
 from dockerlint_django.cli import main
 
-main()
+# A worker process started with 'spawn' (macOS, Windows) imports the main module again: it
+# must not start another run.
+if __name__ == "__main__":
+    main()

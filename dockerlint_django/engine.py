@@ -7,12 +7,13 @@ and the other rules and files go on.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, MutableMapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dockerlint_django import rules as registry
-from dockerlint_django._record import record, replace
+from dockerlint_django._record import LazyPattern, record, replace
 from dockerlint_django.analysis import Analysis
 from dockerlint_django.config import DEFAULT_MAX_FILE_BYTES, Config
 from dockerlint_django.discover import display_path
@@ -56,7 +57,9 @@ def _hadolint_map() -> dict[str, tuple[str, ...]]:
     return registry.by_hadolint()
 
 
+@cache
 def _buildkit_map() -> dict[str, tuple[str, ...]]:
+    # Read-only once built (``collect`` only looks names up): one map a process, not one a file.
     out: dict[str, list[str]] = {}
     for rule in registry.all_rules():
         for name in rule.meta.buildkit:
@@ -64,7 +67,7 @@ def _buildkit_map() -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-_PLACEHOLDER = re.compile(r"\{\{.*?\}\}")
+_PLACEHOLDER = LazyPattern(r"\{\{.*?\}\}")
 
 
 def _mask_placeholders(text: str) -> str:
@@ -363,6 +366,8 @@ def as_target(analysis: Analysis, stage: Stage) -> Analysis:
         analysis.in_template,
         runtime=analysis.runtime,
         workspace=analysis.workspace,
+        # The stages are the same objects, so their RUNs are read and shell-parsed once.
+        base=analysis,
     )
 
 
@@ -585,9 +590,12 @@ def _results_elsewhere(
 def _lint_as_template(
     source: SourceFile, options: Options, real_path: Path, rules: Sequence[Rule] | None
 ) -> FileResult | None:
-    from dockerlint_django.templates.render import find_template_root
+    root = None
+    if "{{" in str(real_path.parent):
+        # Only such a path can be in a template: other files skip importing the template engine.
+        from dockerlint_django.templates.render import find_template_root
 
-    root = find_template_root(real_path) if "{{" in str(real_path.parent) else None
+        root = find_template_root(real_path)
     if root is None and options.template:
         root = next(
             (d for d in real_path.resolve().parents if (d / "cookiecutter.json").is_file()), None
@@ -652,13 +660,26 @@ def lint_path(path: Path, display: str, options: Options) -> FileResult:
 
 
 def fix_source(
-    source: SourceFile, options: Options, unsafe: bool, real_path: Path | None = None
+    source: SourceFile,
+    options: Options,
+    unsafe: bool,
+    real_path: Path | None = None,
+    lints: MutableMapping[str, FileResult] | None = None,
 ) -> FixOutcome:
-    """Apply fixes until stable: the new text, how many fixes applied (by rule), convergence."""
+    """Apply fixes until stable: the new text, how many fixes applied (by rule), convergence.
+
+    ``lints`` holds results of ``lint_source`` of this source, with these options and path, by
+    text: a round whose text is in it uses that result instead of linting again, and every lint
+    the loop makes is added, so that the caller finds the final text's result there.
+    """
     floor = Applicability.UNSAFE if unsafe else Applicability.SAFE
+    known: MutableMapping[str, FileResult] = {} if lints is None else lints
 
     def fixes_for(text: str) -> list[Fix] | None:
-        res = lint_source(replace(source, text=text), options, real_path)
+        res = known.get(text)
+        if res is None:
+            res = lint_source(replace(source, text=text), options, real_path)
+            known[text] = res
         if res.parse_failed:
             return None
         return [

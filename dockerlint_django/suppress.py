@@ -15,20 +15,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from dockerlint_django._record import field, record
+from dockerlint_django._record import LazyPattern, field, record
 from dockerlint_django.dockerfile.ast import Comment, Instruction, ParseError
 from dockerlint_django.dockerfile.parser import parse
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.source import LF_ONLY, SourceFile, Span
 
-_OURS = re.compile(
+_OURS = LazyPattern(
     # A reason may follow after a second "#": `# dockerlint-django: ignore=DJ030  # runs gosu`.
     r"^dockerlint-django\s*:\s*(?P<kind>ignore-file|ignore)\s*(?:=\s*(?P<codes>[^#]*?))?\s*(?:#.*)?$",
     re.IGNORECASE,
 )
-_HADOLINT = re.compile(r"^hadolint\s+(?P<global>global\s+)?ignore\s*=\s*(?P<codes>[\w,\s-]+?)\s*$")
-_CODE = re.compile(r"^[A-Za-z]+\d+$")
-_HADOLINT_CODE = re.compile(r"^DL\d{4}$")
+_HADOLINT = LazyPattern(r"^hadolint\s+(?P<global>global\s+)?ignore\s*=\s*(?P<codes>[\w,\s-]+?)\s*$")
+_CODE = LazyPattern(r"^[A-Za-z]+\d+$")
+_HADOLINT_CODE = LazyPattern(r"^DL\d{4}$")
 
 
 @record(frozen=False)
@@ -119,7 +119,7 @@ def collect(
     return Suppressions(pragmas)
 
 
-_CHECK_KEY = re.compile(r"^check\s*=", re.IGNORECASE)
+_CHECK_KEY = LazyPattern(r"^check\s*=", re.IGNORECASE)
 
 
 def buildkit_check(
@@ -271,9 +271,9 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
+_LINE = LazyPattern(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 # A key or list item whose value is a block scalar (`key: |`, `- >-`, `run: |2`).
-_BLOCK_SCALAR = re.compile(r"(?:^|[:\s-])[|>][-+0-9]*\s*$")
+_BLOCK_SCALAR = LazyPattern(r"(?:^|[:\s-])[|>][-+0-9]*\s*$")
 
 
 def _lines(text: str) -> list[tuple[int, str]]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -99,6 +100,26 @@ def compose_options(f: Any) -> Any:
     return stacked(f, options)
 
 
+def default_jobs() -> int:
+    """The cores this process may run on (its affinity mask and, from Python 3.13, its quota)."""
+    count: Callable[[], int | None] | None = getattr(os, "process_cpu_count", None)
+    if count is not None:
+        return count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def jobs_option(f: Any) -> Any:
+    return click.option(
+        "--jobs",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="Check files in N processes (default: the cores available; 1: in this process "
+        "alone). Output is the same whatever N.",
+    )(f)
+
+
 def common_options(f: Any) -> Any:
     options = [
         click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False)),
@@ -131,6 +152,7 @@ def common_options(f: Any) -> Any:
             help="Lint cookiecutter templates through their rendered variants (default: for "
             "files under a {{cookiecutter.*}} folder).",
         ),
+        jobs_option,
     ]
     return stacked(f, options)
 

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dockerlint_django._record import field, record, replace
-from dockerlint_django.cli._common import env_pairs, fail
+from dockerlint_django.cli._common import default_jobs, env_pairs, fail
+from dockerlint_django.cli._counts import cascades
+from dockerlint_django.cli._jobs import run_each
 from dockerlint_django.config import (
     Config,
     ConfigError,
@@ -18,11 +20,7 @@ from dockerlint_django.config import (
     split_selectors,
 )
 from dockerlint_django.discover import DEFAULT_COMPOSE_NAMES, display_path
-from dockerlint_django.engine import (
-    Options,
-    lint_path,
-    lint_source,
-)
+from dockerlint_django.engine import Options, fix_source, lint_path, lint_source
 from dockerlint_django.results import FileResult, flatten
 from dockerlint_django.source import LF_ONLY, SourceError, SourceFile
 
@@ -119,19 +117,45 @@ class Run:
         self._plan: _Plan | None = None
         self._named_files: set[Path] | None = None
         self.missing: list[Path] = []
+        self.jobs: int = kw.get("jobs") or default_jobs()
+        # One configuration (the command line's options over a file's) and its rules for each
+        # configuration file found, and the one each path gets: a run asks for each file's
+        # several times, and resolving the path and applying the options each time cost more
+        # than linting some files.
+        self._applied: dict[int, tuple[Config, Config, frozenset[str]]] = {}
+        self._config_of: dict[Path | None, tuple[Config, frozenset[str]]] = {}
+        # check's count of the fixes `fix` would apply, for the files whose fixes cascade:
+        # found by the fix loop in the process that linted the file (``collect_results``).
+        self.fix_counts: dict[Path, _Counted] = {}
+        self._options_of: dict[Path | None, Options] = {}
 
-    def config_for(self, path: Path | None) -> Config:
+    def _config(self, path: Path | None) -> tuple[Config, frozenset[str]]:
+        got = self._config_of.get(path)
+        if got is not None:
+            return got
         try:
-            cfg = apply_overrides(self.finder.for_path(path), self.overrides)
-            cfg.enabled_codes()
+            found = self.finder.for_path(path)
+            applied = self._applied.get(id(found))
+            if applied is None or applied[0] is not found:
+                cfg = apply_overrides(found, self.overrides)
+                applied = (found, cfg, cfg.enabled_codes())
+                self._applied[id(found)] = applied
         except ConfigError as exc:
             fail(str(exc))
-        return cfg
+        got = applied[1], applied[2]
+        self._config_of[path] = got
+        return got
+
+    def config_for(self, path: Path | None) -> Config:
+        return self._config(path)[0]
 
     def options_for(self, path: Path | None) -> Options:
-        cfg = self.config_for(path)
-        self.enabled |= cfg.enabled_codes()
-        return Options(
+        known = self._options_of.get(path)
+        if known is not None:
+            return known
+        cfg, codes = self._config(path)
+        self.enabled |= codes
+        options = self._options_of[path] = Options(
             cfg,
             no_suppress=self.kw["no_suppress"],
             target=self.kw["target"],
@@ -141,6 +165,7 @@ class Run:
             # without it.
             target_required=path is None or self._named(path),
         )
+        return options
 
     def _named(self, path: Path) -> bool:
         if self._named_files is None:
@@ -357,8 +382,45 @@ class Run:
             return f"{name}{line}: {exc.message}"
 
 
-def collect_results(run: Run) -> list[FileResult]:
-    """Everything a check finds: each Dockerfile as built, each Compose project's services."""
+@record
+class _LintTask:
+    """One Dockerfile to lint with one of its builds: what a worker process is given."""
+
+    path: Path
+    display: str
+    options: Options
+    # Also count the fixes `fix` would apply when they cascade (check's summary), at the floor
+    # this says (unsafe fixes too?); None: not counted. Only for the build `fix` uses.
+    count_unsafe: bool | None = None
+
+
+@record
+class _Counted:
+    text: str
+    options: Options
+    unsafe: bool
+    applied: int
+
+
+def lint_planned(task: _LintTask) -> tuple[FileResult, int | None]:
+    """A planned Dockerfile's result, and how many fixes the fix loop applies to it if asked and
+    they cascade. The loop starts from this lint (its first round) instead of linting again."""
+    result = lint_path(task.path, task.display, task.options)
+    unsafe = task.count_unsafe
+    if unsafe is None or result.source is None or not cascades(result.findings, unsafe):
+        return result, None
+    # ``result`` is the lint of ``result.source`` (the file as read) with these options.
+    outcome = fix_source(
+        result.source, task.options, unsafe, task.path, lints={result.source.text: result}
+    )
+    return result, outcome.applied
+
+
+def collect_results(run: Run, count_unsafe: bool | None = None) -> list[FileResult]:
+    """Everything a check finds: each Dockerfile as built, each Compose project's services.
+
+    With ``count_unsafe`` set, the fix counts of files whose fixes cascade are found on the way
+    (``Run.fix_counts``)."""
     plan = run.plan()
     # A missing path is a file that could not be read: reported, and never "All checks passed".
     results = [
@@ -368,8 +430,19 @@ def collect_results(run: Run) -> list[FileResult]:
         FileResult(where, None, None, error=f"{where}: {why}") for where, why in plan.errors
     )
     results.extend(_compose_results(plan.deployments, run))
+    tasks: list[_LintTask] = []
+    seen: set[Path] = set()
     for path, build in plan.dockerfiles:
-        results.append(lint_path(path, display_path(path), run.options_with(path, build)))
+        # `fix` fixes a file with its first build (``Run.fix_builds``): that one is counted.
+        counted = count_unsafe if path not in seen else None
+        seen.add(path)
+        tasks.append(_LintTask(path, display_path(path), run.options_with(path, build), counted))
+    for task, (result, applied) in zip(tasks, run_each(lint_planned, tasks, run.jobs), strict=True):
+        results.append(result)
+        if applied is not None and result.source is not None and task.count_unsafe is not None:
+            run.fix_counts[task.path] = _Counted(
+                result.source.text, task.options, task.count_unsafe, applied
+            )
     if run.wants_stdin:
         got = run.stdin_source()
         if isinstance(got, str):
@@ -383,8 +456,6 @@ def collect_results(run: Run) -> list[FileResult]:
 def _compose_results(deployments: Sequence[Deployment], run: Run) -> list[FileResult]:
     """A result for each Compose file read (it counts as checked), with what its services'
     checks found, or the error that stopped it."""
-    from dockerlint_django.deployments import check_deployments
-
     out: list[FileResult] = []
     said: set[str] = set()
     for d in deployments:
@@ -398,8 +469,10 @@ def _compose_results(deployments: Sequence[Deployment], run: Run) -> list[FileRe
             where = d.error.path or (display_path(d.files[0]) if d.files else ".")
             out.append(FileResult(where, None, None, error=line))
             continue
-    checked = check_deployments(
-        (d for d in deployments if d.error is None), run.options_with, run.plan().unchecked
-    )
-    out.extend(checked)
+    loaded = [d for d in deployments if d.error is None]
+    if loaded:
+        # Only a run with a Compose project to check imports the checks of its services.
+        from dockerlint_django.deployments import check_deployments
+
+        out.extend(check_deployments(loaded, run.options_with, run.plan().unchecked))
     return out

@@ -21,6 +21,7 @@ from dockerlint_django.cli._common import (
     say_warning,
     threshold,
 )
+from dockerlint_django.cli._counts import fixable_counts
 from dockerlint_django.cli._output import (
     OUTPUT_KEYS,
     emit_reports,
@@ -31,7 +32,7 @@ from dockerlint_django.cli._output import (
 )
 from dockerlint_django.cli._run import Run, collect_results
 from dockerlint_django.cli._show import SHOW_KEYS, before_run, show_options, split_show
-from dockerlint_django.cli.fix import FIX_KEYS, fix_options, fixable_counts, run_fix
+from dockerlint_django.cli.fix import FIX_KEYS, fix_options, run_fix
 from dockerlint_django.engine import fix_source
 from dockerlint_django.formatters import FormatOptions
 from dockerlint_django.results import FileResult
@@ -92,7 +93,11 @@ def check(
             if d.error is not None:
                 say_error(d.error.one_line())
         sys.exit(2 if failed or run.missing else 0)
-    results = collect_results(run)
+    # Only the text summary says how many `fix` would fix: other reports skip the fix loop.
+    says_count = not output["quiet"] and any(
+        fmt in ("text", "full", "concise") for fmt, _ in outputs_of(output)
+    )
+    results = collect_results(run, unsafe if says_count else None)
     for r in results:
         if r.error is not None:
             say_error(r.error)
@@ -106,10 +111,6 @@ def check(
             err=True,
         )
     cwd = Path.cwd()
-    # Only the text summary says how many `fix` would fix: other reports skip the fix loop.
-    says_count = not output["quiet"] and any(
-        fmt in ("text", "full", "concise") for fmt, _ in outputs_of(output)
-    )
     exact = _exact_fixes(run, unsafe) if says_count else (lambda _result: None)
     fix_count, fix_more = fixable_counts(results, unsafe, exact)
     fopts = FormatOptions(
@@ -133,6 +134,15 @@ def _exact_fixes(run: Run, unsafe: bool) -> Callable[[FileResult], int | None]:
         if result.source is None or path is None or path not in builds:
             return None
         options = run.options_with(path, builds[path])
+        known = run.fix_counts.get(path)
+        if (
+            known is not None
+            and known.text == result.source.text
+            and known.unsafe == unsafe
+            and known.options == options
+        ):
+            return known.applied
+        # Cascading only once the builds' findings are merged: not counted on the way.
         return fix_source(result.source, options, unsafe, real_path=path).applied
 
     return exact

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import difflib
-import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from dockerlint_django._record import LazyPattern, record
 from dockerlint_django.cli._common import (
     cli,
     common_options,
@@ -24,6 +23,7 @@ from dockerlint_django.cli._common import (
     stacked,
     threshold,
 )
+from dockerlint_django.cli._jobs import run_each
 from dockerlint_django.cli._output import (
     emit_reports,
     output_options,
@@ -34,12 +34,15 @@ from dockerlint_django.cli._output import (
 from dockerlint_django.cli._run import Run
 from dockerlint_django.cli._show import before_run, show_options, split_show
 from dockerlint_django.discover import display_path
-from dockerlint_django.engine import fix_source, lint_source, read_source
-from dockerlint_django.fix import Applicability, WriteRefused, write_fixed
+from dockerlint_django.engine import Options, fix_source, lint_source, read_source
+from dockerlint_django.fix import Applicability, FixOutcome, WriteRefused, write_fixed
 from dockerlint_django.formatters import FormatOptions
 from dockerlint_django.formatters.text import visible
 from dockerlint_django.results import FileResult, flatten
 from dockerlint_django.source import SourceError, SourceFile
+
+if TYPE_CHECKING:
+    from dockerlint_django.project.links import ImageBuild
 
 # The keyword arguments ``fix_options`` adds to a command.
 FIX_KEYS = ("unsafe_fixes", "diff", "show_fixes")
@@ -142,17 +145,36 @@ def run_fix(kw: dict[str, Any]) -> int:
             # --stdin-filename names the file for configuration, never a file to overwrite.
             targets.append((got[0], got[1], False))
     stdin_text: list[bytes] = []
-    for source, path, on_disk in targets:
-        options = run.options_with(path, builds.get(path) if path is not None else None)
-        outcome = fix_source(source, options, unsafe, real_path=path)
+    builds_of: dict[Path, list[ImageBuild | None]] = {}
+    for dockerfile, build in plan.dockerfiles:
+        builds_of.setdefault(dockerfile, []).append(build)
+    tasks: list[_FixTask] = []
+    for source, path, _ in targets:
+        first = builds.get(path) if path is not None else None
+        # What is left is linted by every build of the file (a finding may be one target's).
+        others = [b for b in builds_of.get(path, []) if b is not first] if path is not None else []
+        tasks.append(
+            _FixTask(
+                source,
+                path,
+                run.options_with(path, first),
+                tuple(run.options_with(path, b) for b in others),
+                unsafe,
+            )
+        )
+    # The fix loops run in worker processes; what they found is written here, file by file in
+    # order, so that messages and writes are those of one process.
+    done = run_each(fix_planned, tasks, run.jobs)
+    for (source, path, on_disk), task, fixed in zip(targets, tasks, done, strict=True):
+        outcome = fixed.outcome
         new_text = outcome.text
+        left = fixed.left
         if not outcome.converged:
             # Fixes that undo each other, or that would make the file unparsable: what they
             # leave is not a text anyone asked for, so nothing of it is written.
             say_error(f"{source.path}: its fixes do not converge; the file is left as it is")
             had_error = True
             new_text = source.text
-        fixed = SourceFile(source.path, new_text, source.bom, source.newline, source.line_breaks)
         if new_text != source.text:
             written = True
             if diff:
@@ -165,13 +187,10 @@ def run_fix(kw: dict[str, Any]) -> int:
                 total += outcome.applied
                 _tally(applied_in, source.path, outcome.by_code)
             else:
-                fixed = source  # what is on disk is what is left
+                left = _left(task, source.text)  # what is on disk is what is left
         if not on_disk and not diff:
             stdin_text.append(source.encode(new_text))
-        # What is left, by every build of the file (a finding may be one target's alone).
-        others = [b for d, b in plan.dockerfiles if d == path and b is not builds.get(path)]
-        for build in [builds.get(path) if path is not None else None, *others]:
-            results.append(lint_source(fixed, run.options_with(path, build), real_path=path))
+        results.extend(left)
     compose_results: list[FileResult] = []
     if plan.deployments:
         total, had_error = _fix_compose(
@@ -218,6 +237,42 @@ def run_fix(kw: dict[str, Any]) -> int:
     if had_error or run.missing:
         code = 2
     return code
+
+
+@record
+class _FixTask:
+    """One file for the fix loop: what a worker process is given."""
+
+    source: SourceFile
+    path: Path | None  # for configuration and the build context
+    options: Options  # with the build it is fixed with (``Run.fix_builds``)
+    others: tuple[Options, ...]  # with its other builds, which judge what is left too
+    unsafe: bool
+
+
+@record
+class _Fixed:
+    outcome: FixOutcome
+    # The text kept (the fixed one, or the file's own when the fixes do not converge), linted
+    # with each build: the one it is fixed with first.
+    left: list[FileResult]
+
+
+def fix_planned(task: _FixTask) -> _Fixed:
+    """The fix loop over one file, and what is left. The loop's last lint (of the text it ends
+    with) is what is left for the build it fixes with: not linted again."""
+    lints: dict[str, FileResult] = {}
+    outcome = fix_source(task.source, task.options, task.unsafe, real_path=task.path, lints=lints)
+    text = outcome.text if outcome.converged else task.source.text
+    return _Fixed(outcome, _left(task, text, lints.get(text)))
+
+
+def _left(task: _FixTask, text: str, first: FileResult | None = None) -> list[FileResult]:
+    source = task.source
+    fixed = SourceFile(source.path, text, source.bom, source.newline, source.line_breaks)
+    if first is None:
+        first = lint_source(fixed, task.options, real_path=task.path)
+    return [first, *(lint_source(fixed, o, real_path=task.path) for o in task.others)]
 
 
 def _fix_compose(
@@ -351,10 +406,12 @@ def _show_fixes(applied_in: dict[str, dict[str, int]], to_stderr: bool) -> None:
     click.echo("\n".join(lines), err=to_stderr)
 
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+_LINE = LazyPattern(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
 def _unified_diff(path: str, old: str, new: str) -> list[str]:
+    import difflib  # only a run that prints a diff pays for it
+
     # Not str.splitlines: it also breaks at form feeds and U+2028, which are not line breaks here.
     lines = difflib.unified_diff(_LINE.findall(old), _LINE.findall(new), f"a/{path}", f"b/{path}")
     # A last line without a line break would run into the next one: mark it the way git does.
@@ -362,48 +419,3 @@ def _unified_diff(path: str, old: str, new: str) -> list[str]:
         line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
         for line in lines
     ]
-
-
-def fixable_counts(
-    results: Sequence[FileResult],
-    unsafe: bool,
-    exact: Callable[[FileResult], int | None] = lambda _result: None,
-) -> tuple[int, bool]:
-    """How many fixes ``fix`` will apply, and whether it may apply more than that.
-
-    The count is the marked findings' fixes, each distinct set of edits once (several findings,
-    or several builds of one file, can offer the same edit). More may follow when the file also
-    has a finding with no fix at this floor yet, of a rule that has fixes: DJ006's STOPSIGNAL fix
-    is safe only once DJ001's fix has made the CMD exec form. For such a file ``exact`` may run
-    the fix loop in memory and give the number it applies (None: it cannot), so that the count
-    is exact.
-    """
-    from dockerlint_django import rules as registry
-    from dockerlint_django.rules._base import FixAvailability
-
-    floor = Applicability.UNSAFE if unsafe else Applicability.SAFE
-    edits_in: dict[str, set[tuple[Any, ...]]] = {}
-    waiting: set[str] = set()
-    home: dict[str, FileResult] = {}
-    for r in results:
-        for f in r.findings:
-            home.setdefault(f.path, r)
-            if f.fix is not None and f.fix.applicability >= floor and f.fix.edits:
-                edits_in.setdefault(f.path, set()).add(f.fix.edits)
-            elif f.code in registry.CODES and registry.get(f.code).meta.fix is not (
-                FixAvailability.NONE
-            ):
-                # No fix at this floor yet; another fix may bring one (or make an unsafe one
-                # safe: DJ006's STOPSIGNAL fix once DJ001's exec form lets SIGTERM through).
-                waiting.add(f.path)
-    count = 0
-    more = False
-    for path, edits in edits_in.items():
-        cascades = path in waiting
-        applied = exact(home[path]) if cascades else None
-        if applied is not None:
-            count += applied
-        else:
-            count += len(edits)
-            more = more or cascades
-    return count, more
