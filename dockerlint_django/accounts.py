@@ -132,10 +132,17 @@ def _changes_accounts(cmd: SimpleCommand) -> bool:
     """The command may change the accounts: False means _apply_command would leave them be."""
     if basename(cmd.name) in _FOLLOWED:
         return True
-    touched = [w.value for w in cmd.words[1:]] + [
-        r.target.value for r in cmd.redirects if r.target is not None
-    ]
-    return any(v is not None and v.startswith(_ACCOUNT_FILES) for v in touched)
+    # Asked of every command of every RUN (a heredoc's hundred thousand): no list, no generator.
+    for w in cmd.words[1:]:
+        v = w.value
+        if v is not None and v.startswith(_ACCOUNT_FILES):
+            return True
+    for r in cmd.redirects:
+        if r.target is not None:
+            v = r.target.value
+            if v is not None and v.startswith(_ACCOUNT_FILES):
+                return True
+    return False
 
 
 def _apply_command(acc: Accounts, cmd: SimpleCommand, family: str = "") -> None:
@@ -356,18 +363,17 @@ def _stage_walk(analysis: Analysis, stage: Stage) -> _StageWalk:
     found = memo.get(stage.index)
     if found is not None:
         return found
-    chain = stage.chain
-    # The nearest ancestor already walked; the rest of the chain is walked in order, without
-    # recursion (a chain may be thousands of stages deep).
-    first = 0
-    end: Accounts | None = None
-    for k in range(len(chain) - 1, -1, -1):
-        walked = memo.get(chain[k].index)
-        if walked is not None:
-            first, end = k + 1, walked.end
-            break
+    # The stages from the nearest ancestor already walked, found by parent links (``chain``
+    # would cost the whole depth for every stage of a deep chain), walked oldest first and
+    # without recursion (a chain may be thousands of stages deep).
+    pending: list[Stage] = []
+    s: Stage | None = stage
+    while s is not None and s.index not in memo:
+        pending.append(s)
+        s = s.parent
+    end = None if s is None else memo[s.index].end
     family = _family(stage)
-    for s in chain[first:]:
+    for s in reversed(pending):
         walked = _walk_stage(analysis, s, end, family)
         memo[s.index] = walked
         end = walked.end

@@ -39,12 +39,24 @@ class SourceError(Exception):
         self.line = line
 
 
+class _SpanSlots:
+    # Slots live in a base class: a record's fields are plain annotations, which a ``__slots__``
+    # of the record itself would collide with. Without them a Span costs 97 bytes, with 48.
+    __slots__ = ("end", "start")
+
+
 @record(order=True)
-class Span:
+class Span(_SpanSlots):
     """A half-open range ``[start, end)`` of code-point offsets into a source text."""
+
+    __slots__ = ()
 
     start: int
     end: int
+
+    def __reduce__(self) -> tuple[type[Span], tuple[int, int]]:
+        # Frozen and without a __dict__, the default pickling would set the fields one by one.
+        return Span, (self.start, self.end)
 
     def __post_init__(self) -> None:
         if self.start < 0 or self.end < self.start:
@@ -406,10 +418,22 @@ class Mapped(Sequence[str]):
             return self._slice(start, stop)
         return self.text[i]
 
-    def _slice(self, i: int, j: int) -> Mapped:
+    def piece(self, i: int, j: int, text: str) -> Mapped:
+        """``self[i:j]`` for ``0 <= i < j <= len(self)``, given its ``text`` (equal to
+        ``self.text[i:j]``): a caller that meets the same word many times keeps one string."""
+        r = self._r
+        if isinstance(r, int):  # one verbatim run: what a shell parser slices every word from
+            m = object.__new__(Mapped)
+            m.text, m._t, m._r = text, _ONE_RUN, r + i
+            return m
+        return self._slice(i, j, text)
+
+    def _slice(self, i: int, j: int, text: str | None = None) -> Mapped:
         t, r = self._t, self._r
+        if text is None:
+            text = self.text[i:j]
         if isinstance(r, int):
-            return Mapped._runs(self.text[i:j], _ONE_RUN, r + i)
+            return Mapped._runs(text, _ONE_RUN, r + i)
         k0 = self._run_of(i)
         k1 = k0 if len(t) == 1 else bisect.bisect_right(t, j - 1, k0) - 1
         d = i - t[k0]
@@ -417,13 +441,13 @@ class Mapped(Sequence[str]):
         a, b = r[3 * k0] + step * d, r[3 * k0 + 1] + step * d
         if k0 == k1:
             run: Sequence[int] | int = a if step == 1 and b == a + 1 else (a, b, step)
-            return Mapped._runs(self.text[i:j], _ONE_RUN, run)
+            return Mapped._runs(text, _ONE_RUN, run)
         # Whole runs are copied as they are, shifted in C: no int object per run.
         nt = _shifted(t, k0, k1 + 1, -i)
         nt[0] = 0
         nr = _copy(r, 3 * k0, 3 * k1 + 3)
         nr[0], nr[1] = a, b
-        return Mapped._runs(self.text[i:j], _frozen(nt), _frozen(nr))
+        return Mapped._runs(text, _frozen(nt), _frozen(nr))
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.text)

@@ -9,16 +9,19 @@ unknown base image) are ``None``: *unknown*, and rules never report on unknown.
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import islice
+from typing import Generic, TypeVar, overload
 
 from dockerlint_django._record import field, record, replace
 from dockerlint_django.dockerfile.ast import Instruction, ParseResult
 from dockerlint_django.dockerfile.expand import Expansion, ExpansionError, expand_word
 from dockerlint_django.dockerfile.images import ImageRef, KnownImage, known_image, parse_image_ref
 from dockerlint_django.shell.syntax import Word
-from dockerlint_django.source import Mapped, SourceFile, Span
+from dockerlint_django.source import Mapped, SequenceView, SourceFile, Span
 
 # Instructions BuildKit accepts; anything else fails the build with "unknown instruction".
 KNOWN_INSTRUCTIONS = frozenset(
@@ -60,6 +63,201 @@ AUTOMATIC_ARGS = frozenset(
         "BUILDKIT_SBOM_SCAN_STAGE",
     ]
 )
+
+
+_V = TypeVar("_V")
+_T = TypeVar("_T")
+
+
+class _Log(Generic[_V]):
+    """What the ENV (or ARG) of one line of stages wrote: for each name, the versions that wrote
+    it, ascending, and the values; an ENV with several pairs writes them all at one version."""
+
+    __slots__ = ("at", "base", "depth", "fresh", "fresh_at", "top", "values")
+
+    def __init__(self, base: Mapping[str, _V], depth: int) -> None:
+        self.base = base  # what was in scope before the first write
+        self.depth = depth  # how many logs a name written in none of them is looked up in
+        self.at: dict[str, list[int]] = {}
+        self.values: dict[str, list[_V]] = {}
+        self.fresh: list[str] = []  # names not in ``base``, in the order they were first written
+        self.fresh_at: list[int] = []  # the version of each one's first write
+        self.top = 0  # the last version written
+
+
+class Scope(Mapping[str, _V]):
+    """ENV or ARG as the builder has them before one instruction: a read-only dict.
+
+    A dict copied for every ENV costs the square of the file (a chain of ENVs copies every
+    variable for every line). Here the instructions of a stage append to one shared log and each
+    state keeps a version number into it: writing costs what it writes, looking up a name is a
+    dict lookup and a bisect. A stage built FROM another goes on in its parent's log when it is
+    its parent's heaviest child (``build`` chooses), and otherwise starts a log on top of it; with
+    heavy children chosen by size no name is looked up in more than log2(stages) logs.
+
+    Iteration and equality are those of the dict the builder would have: names in the order
+    first set, an inherited name in its inherited place.
+    """
+
+    __slots__ = ("_log", "_version")
+
+    def __init__(self, log: _Log[_V], version: int) -> None:
+        self._log = log
+        self._version = version
+
+    @classmethod
+    def empty(cls) -> Scope[_V]:
+        return cls(_Log({}, 0), 0)
+
+    def __getitem__(self, key: str) -> _V:
+        log = self._log
+        at = log.at.get(key)
+        if at is not None:
+            version = self._version
+            if at[-1] <= version:
+                return log.values[key][-1]
+            if at[0] <= version:
+                return log.values[key][bisect.bisect_right(at, version) - 1]
+        return log.base[key]
+
+    def __contains__(self, key: object) -> bool:
+        log = self._log
+        at = log.at.get(key) if isinstance(key, str) else None
+        if at is not None and at[0] <= self._version:
+            return True
+        return key in log.base
+
+    def __iter__(self) -> Iterator[str]:
+        log = self._log
+        yield from log.base
+        yield from islice(log.fresh, len(self) - len(log.base))
+
+    def __len__(self) -> int:
+        log = self._log
+        return len(log.base) + bisect.bisect_right(log.fresh_at, self._version)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+    @property
+    def depth(self) -> int:
+        """How many scopes this one was forked from, one on another: a name set in none of them
+        is looked up in each."""
+        return self._log.depth
+
+    def forked(self) -> Scope[_V]:
+        """This scope, to be written on apart from whoever goes on writing on it."""
+        return Scope(_Log(self, self._log.depth + 1), 0)
+
+    def updated(self, pairs: Iterable[tuple[str, _V]]) -> Scope[_V]:
+        """This scope with ``pairs`` set, in order (a name set twice keeps the last value)."""
+        log = self._log
+        if self._version != log.top:
+            # Another stage from the same parent writes on this log already.
+            log = self.forked()._log
+        version = log.top + 1
+        at_of, values_of = log.at, log.values
+        for name, value in pairs:
+            at = at_of.get(name)
+            if at is None:
+                at_of[name] = [version]
+                values_of[name] = [value]
+                if name not in log.base:
+                    log.fresh.append(name)
+                    log.fresh_at.append(version)
+            elif at[-1] == version:
+                values_of[name][-1] = value
+            else:
+                at.append(version)
+                values_of[name].append(value)
+        log.top = version
+        return Scope(log, version)
+
+
+class _Variables(Mapping[str, "str | None"]):
+    """ARG and ENV as ``$NAME`` sees them, ENV winning, without merging them for each step: in
+    the order of ``dict(args) | env``."""
+
+    __slots__ = ("_args", "_env")
+
+    def __init__(self, env: Mapping[str, str | None], args: Mapping[str, str | None]) -> None:
+        self._env = env
+        self._args = args
+
+    def __getitem__(self, key: str) -> str | None:
+        if key in self._env:
+            return self._env[key]
+        return self._args[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._env or key in self._args
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._args
+        args = self._args
+        for name in self._env:
+            if name not in args:
+                yield name
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+class Appended(SequenceView[_T]):
+    """A tuple grown by appending, sharing its items with the one it grew from (``Scope``'s
+    sharing, for EXPOSE: ``ports + more`` for each EXPOSE copies every port for every line)."""
+
+    __slots__ = ("_base", "_items", "_n")
+
+    def __init__(self, base: Sequence[_T], items: list[_T], n: int) -> None:
+        self._base = base
+        self._items = items
+        self._n = n
+
+    def __len__(self) -> int:
+        return len(self._base) + self._n
+
+    @overload
+    def __getitem__(self, i: int) -> _T: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[_T]: ...
+    def __getitem__(self, i: int | slice) -> _T | Sequence[_T]:
+        if isinstance(i, slice):
+            return tuple(self)[i]
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("index out of range")
+        k = len(self._base)
+        return self._base[i] if i < k else self._items[i - k]
+
+    def __iter__(self) -> Iterator[_T]:
+        yield from self._base
+        yield from islice(self._items, self._n)
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+    @property
+    def depth(self) -> int:
+        """How many sequences this one was forked from, one on another."""
+        base = self._base
+        return base.depth + 1 if isinstance(base, Appended) else 0
+
+    def forked(self) -> Appended[_T]:
+        """This sequence, to be appended to apart from whoever goes on appending to it."""
+        return Appended(self, [], 0)
+
+    def extended(self, more: Iterable[_T]) -> Appended[_T]:
+        if self._n != len(self._items):
+            # Another stage from the same parent appends to these items already.
+            return self.forked().extended(more)
+        self._items.extend(more)
+        return Appended(self._base, self._items, len(self._items))
 
 
 @record
@@ -109,24 +307,22 @@ class UserValue:
 class State:
     """The builder's state before an instruction runs (or at the end of a stage)."""
 
-    env: Mapping[str, str | None]  # ENV, with ENV of ancestor stages
-    env_sources: Mapping[str, Mapped]  # where each ENV value is written (quotes stripped)
-    args: Mapping[str, str | None]  # ARG in scope in this stage
+    env: Scope[str | None]  # ENV, with ENV of ancestor stages
+    env_sources: Scope[Mapped]  # where each ENV value is written (quotes stripped)
+    args: Scope[str | None]  # ARG in scope in this stage
     user: UserValue
     workdir: str | None
     shell: tuple[str, ...] | None
     entrypoint: Command | None
     cmd: Command | None
     cmd_set_in_stage: bool
-    expose: tuple[tuple[str | None, Instruction], ...]
+    expose: Appended[tuple[str | None, Instruction]]
     stopsignal: str | None
 
     @property
-    def variables(self) -> dict[str, str | None]:
+    def variables(self) -> Mapping[str, str | None]:
         """What ``$NAME`` means to the builder here: ENV wins over ARG."""
-        merged = dict(self.args)
-        merged.update(self.env)
-        return merged
+        return _Variables(self.env, self.args)
 
     def argv(self) -> tuple[Word, ...] | None:
         """ENTRYPOINT + CMD as Docker runs them; None when unknown."""
@@ -153,6 +349,11 @@ class Stage:
     instructions: list[Instruction] = field(default_factory=list)
     states: list[State] = field(default_factory=list)  # states[i] is before instructions[i]
     end: State | None = None
+    # The oldest local ancestor, kept: `chain` costs the depth of the chain, asked for each RUN.
+    _root: Stage = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._root = self if self.parent is None else self.parent._root
 
     @property
     def chain(self) -> list[Stage]:
@@ -171,11 +372,11 @@ class Stage:
 
     @property
     def root_image(self) -> ImageRef | None:
-        return self.chain[0].image
+        return self._root.image
 
     @property
     def root_known(self) -> KnownImage | None:
-        return self.chain[0].known
+        return self._root.known
 
     def steps(self) -> Iterator[tuple[Instruction, State]]:
         yield from zip(self.instructions, self.states, strict=True)
@@ -200,6 +401,16 @@ class Dockerfile:
     global_args: dict[str, str | None]
     errors: list[ModelError]
     target: str | None = None
+    # The first stage of each name, as `final` and `stage_ref` find them: without a scan of the
+    # stages for every reference.
+    _first_named: dict[str, Stage] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        first: dict[str, Stage] = {}
+        for s in self.stages:
+            if s.name is not None:
+                first.setdefault(s.name, s)
+        self._first_named = first
 
     @property
     def escape(self) -> str:
@@ -211,15 +422,14 @@ class Dockerfile:
             return None
         if self.target is not None:
             # `docker build --target` with a stage that does not exist fails: there is no image.
-            return next((s for s in self.stages if s.name == self.target.lower()), None)
+            return self._first_named.get(self.target.lower())
         return self.stages[-1]
 
     def stage_ref(self, ref: str) -> Stage | None:
         """The stage a ``--from=``/``FROM`` reference names: by name or by index."""
-        low = ref.lower()
-        for s in self.stages:
-            if s.name == low:
-                return s
+        named = self._first_named.get(ref.lower())
+        if named is not None:
+            return named
         if ref.isdigit() and int(ref) < len(self.stages):
             return self.stages[int(ref)]
         return None
@@ -261,34 +471,34 @@ def _base_command(keyword: str, words: tuple[str, ...] | None) -> Command | None
     return Command(keyword, None, True, tuple(Word.synthetic(w, 0) for w in words), None)
 
 
-def _initial_state(known: KnownImage | None, args: Mapping[str, str | None]) -> State:
+def _initial_state(known: KnownImage | None) -> State:
     if known is None:
         # An unknown image may set its user, command and environment; the shell of every Linux
         # image is /bin/sh unless the image says otherwise, which almost none do.
         return State(
-            {},
-            {},
-            dict(args),
+            Scope.empty(),
+            Scope.empty(),
+            Scope.empty(),
             UserValue(None, None, None),
             None,
             DEFAULT_SHELL,
             None,
             None,
             False,
-            (),
+            Appended((), [], 0),
             None,
         )
     return State(
-        env={},
-        env_sources={},
-        args=dict(args),
+        env=Scope.empty(),
+        env_sources=Scope.empty(),
+        args=Scope.empty(),
         user=UserValue(known.user, None, None),
         workdir=known.workdir,
         shell=DEFAULT_SHELL,
         entrypoint=_base_command("ENTRYPOINT", known.entrypoint),
         cmd=_base_command("CMD", known.cmd),
         cmd_set_in_stage=False,
-        expose=(),
+        expose=Appended((), [], 0),
         stopsignal=known.stopsignal,
     )
 
@@ -336,27 +546,28 @@ def build(
     errors: list[ModelError] = []
     global_args: dict[str, str | None] = {name: None for name in AUTOMATIC_ARGS}
     # Build arguments can be overridden on the command line; the default is what a linter can know.
+    named: dict[str, Stage] = {}  # the last stage of each name, as FROM finds its parent
     stage: Stage | None = None
-    state: State | None = None
 
+    # First the stages and their instructions (FROM sees only the global ARGs), then the states:
+    # a state's scopes are shared along a line of stages, chosen once the tree of stages is known.
     for ins in parsed.instructions:
         kw = ins.keyword
         errors.extend(ModelError(m, ins) for m in validate(ins))
         if kw not in KNOWN_INSTRUCTIONS:
             errors.append(ModelError(f"unknown instruction: {kw}", ins))
-            if stage is not None and state is not None:
+            if stage is not None:
                 stage.instructions.append(ins)
-                stage.states.append(state)
             continue
         if kw == "FROM":
-            if stage is not None:
-                stage.end = state
-            stage, state = _start_stage(ins, len(stages), stages, global_args, escape)
-            if stage.name is not None and any(s.name == stage.name for s in stages):
-                errors.append(ModelError(f"duplicate stage name {stage.name!r}", ins))
+            stage = _new_stage(ins, len(stages), named, global_args, escape)
+            if stage.name is not None:
+                if stage.name in named:
+                    errors.append(ModelError(f"duplicate stage name {stage.name!r}", ins))
+                named[stage.name] = stage
             stages.append(stage)
             continue
-        if stage is None or state is None:
+        if stage is None:
             if kw == "ARG":
                 for name, default in _arg_pairs(ins):
                     if name in given:
@@ -369,15 +580,39 @@ def build(
                 errors.append(ModelError(f"{kw} before the first FROM: no build stage", ins))
             continue
         stage.instructions.append(ins)
-        stage.states.append(state)
-        state = _apply(ins, state, stage.index, global_args, escape, given)
-    if stage is not None:
+
+    heavy = _heavy_children(stages)
+    for stage in stages:
+        state = _first_state(stage, stage.index in heavy)
+        states = stage.states
+        for ins in stage.instructions:
+            states.append(state)
+            if ins.keyword in KNOWN_INSTRUCTIONS:
+                state = _apply(ins, state, stage.index, global_args, escape, given)
         stage.end = state
-    if target is not None and stages and not any(s.name == target.lower() for s in stages):
+    if target is not None and stages and target.lower() not in named:
         errors.append(
             ModelError(f"target stage '{target}' could not be found", stages[0].from_, fatal=True)
         )
     return Dockerfile(source, parsed, stages, global_args, errors, target)
+
+
+def _heavy_children(stages: list[Stage]) -> set[int]:
+    """The stages that go on in their parent's scopes: of the children of each stage, the one
+    with the most stages below it (heavy-light decomposition: any other child has at most half
+    of its parent's, so a line from a stage to its root passes at most log2(stages) others)."""
+    below = [1] * len(stages)
+    heaviest: dict[int, int] = {}  # parent index -> its heaviest child so far
+    for stage in reversed(stages):  # children come after their parents
+        parent = stage.parent
+        if parent is None:
+            continue
+        below[parent.index] += below[stage.index]
+        best = heaviest.get(parent.index)
+        # Ties go to the first child; reversed order meets it last.
+        if best is None or below[stage.index] >= below[best]:
+            heaviest[parent.index] = stage.index
+    return set(heaviest.values())
 
 
 # Flags BuildKit's instruction parser accepts (newer Dockerfile syntaxes included, so that a file
@@ -421,13 +656,13 @@ def validate(ins: Instruction) -> list[str]:
     return out
 
 
-def _start_stage(
+def _new_stage(
     ins: Instruction,
     index: int,
-    stages: list[Stage],
+    named: Mapping[str, Stage],
     global_args: dict[str, str | None],
     escape: str,
-) -> tuple[Stage, State]:
+) -> Stage:
     words = ins.value
     base_raw = words[0] if words else ""
     base = _expand(base_raw, global_args, escape) if base_raw else None
@@ -436,22 +671,30 @@ def _start_stage(
     if len(words) >= 3 and words[1].lower() == "as":
         name = words[2].lower()
         name_span = ins.value_mapped[2].span()
-    parent: Stage | None = None
-    if base is not None:
-        for s in reversed(stages):
-            if s.name is not None and s.name == base.lower():
-                parent = s
-                break
+    parent = None if base is None else named.get(base.lower())
     image = None if parent is not None or base is None else parse_image_ref(base)
     known = None if image is None else known_image(image)
-    if parent is not None:
-        assert parent.end is not None
-        inherited = parent.end
-        state = replace(inherited, args={}, cmd_set_in_stage=False)
+    return Stage(index, ins, base, name, name_span, parent, image, known)
+
+
+def _first_state(stage: Stage, heavy: bool) -> State:
+    parent = stage.parent
+    if parent is None:
+        return _initial_state(stage.known)
+    inherited = parent.final_state
+    if heavy:
+        env, sources, expose = inherited.env, inherited.env_sources, inherited.expose
     else:
-        state = _initial_state(known, {})
-    stage = Stage(index, ins, base, name, name_span, parent, image, known)
-    return stage, state
+        env, sources = inherited.env.forked(), inherited.env_sources.forked()
+        expose = inherited.expose.forked()
+    return replace(
+        inherited,
+        env=env,
+        env_sources=sources,
+        args=Scope.empty(),
+        expose=expose,
+        cmd_set_in_stage=False,
+    )
 
 
 def _apply(
@@ -465,25 +708,27 @@ def _apply(
     kw = ins.keyword
     variables = state.variables
     if kw == "ARG":
-        args = dict(state.args)
+        args: list[tuple[str, str | None]] = []
         for name, default in _arg_pairs(ins):
             if name in build_args:
-                args[name] = build_args[name]
+                args.append((name, build_args[name]))
             elif default is None:
                 # `ARG X` in a stage takes the global default, if any; else only --build-arg can.
-                args[name] = global_args.get(name)
+                args.append((name, global_args.get(name)))
             else:
-                args[name] = _expand(default, variables, escape)
-        return replace(state, args=args)
+                args.append((name, _expand(default, variables, escape)))
+        return replace(state, args=state.args.updated(args))
     if kw == "ENV":
         # Every value of one ENV sees the environment from before it: `ENV A=1 B=$A` gives B
         # the old A.
-        env = dict(state.env)
-        sources = dict(state.env_sources)
+        env: list[tuple[str, str | None]] = []
+        sources: list[tuple[str, Mapped]] = []
         for (key, raw), mapped in zip(_env_pairs(ins), _env_value_mapped(ins), strict=False):
-            env[key] = _expand(raw, variables, escape)
-            sources[key] = _unquote(mapped)
-        return replace(state, env=env, env_sources=sources)
+            env.append((key, _expand(raw, variables, escape)))
+            sources.append((key, _unquote(mapped)))
+        return replace(
+            state, env=state.env.updated(env), env_sources=state.env_sources.updated(sources)
+        )
     if kw == "USER":
         raw = ins.value[0] if ins.value else ""
         return replace(state, user=UserValue(_expand(raw, variables, escape), ins, stage_index))
@@ -509,8 +754,8 @@ def _apply(
             state, entrypoint=_command("ENTRYPOINT", ins, state.shell, stage_index), cmd=cmd
         )
     if kw == "EXPOSE":
-        ports = tuple((_expand(v, variables, escape), ins) for v in ins.value)
-        return replace(state, expose=state.expose + ports)
+        ports = [(_expand(v, variables, escape), ins) for v in ins.value]
+        return replace(state, expose=state.expose.extended(ports))
     if kw == "STOPSIGNAL":
         raw = ins.value[0] if ins.value else ""
         return replace(state, stopsignal=_expand(raw, variables, escape))

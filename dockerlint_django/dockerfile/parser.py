@@ -63,11 +63,12 @@ _MAX_LINE_BYTES = 65535  # bufio.MaxScanTokenSize - 1
 # Anchored at line starts, the scan stays linear.
 _LONG_LINE = re.compile(rf"^[^\n]{{{_MAX_LINE_BYTES // 4 + 1}}}", re.MULTILINE)
 # BuildKit has no such bound. Each instruction, flag, value, heredoc and comment line costs a few
-# hundred bytes to a kilobyte here before any rule runs, and a 16 MiB file can hold eight million
-# of them ("a\n", "#\n", "ENV a=1 \\"); no hand-written Dockerfile comes near the bound (10,000
-# stages of two instructions are 60,000), so past it the file is refused, as one over the size
-# limit is.
-MAX_ITEMS = 100_000
+# hundred bytes here before any rule runs (an instruction and its value about 900), and a 16 MiB
+# file can hold eight million of them ("a\n", "#\n", "ENV a=1 \\"). No hand-written Dockerfile
+# comes near the bound, which leaves room for generated ones (100,000 instructions of one value
+# are 200,000, 10,000 stages of two instructions 60,000) and keeps a parse under a gigabyte; past
+# it the file is refused, as one over the size limit is.
+MAX_ITEMS = 1_000_000
 _TOO_LARGE = (
     f"too large to check: more than {MAX_ITEMS:,} instructions, flags, arguments, heredocs and"
     " comment lines"

@@ -39,9 +39,47 @@ RESERVED = frozenset(
 CONNECTORS = frozenset({"&&", "||", ";", "|", "|&", "&", "\n", ";;", ";&", ";;&"})
 
 
+# A script keeps a Word for every word it holds, and a heredoc holds hundreds of thousands: the
+# classes made that many have slots, in a base class (a record's fields are annotations, which the
+# record's own ``__slots__`` would collide with; the defaults are taken off the class after it is
+# made, where they would hide the slots, and stay in its ``__init__``). Frozen without a
+# ``__dict__``, they pickle through their constructor.
+
+
+def _defaults_off(cls: type, *names: str) -> None:
+    for name in names:
+        delattr(cls, name)
+
+
+class _ExpansionSlots:
+    __slots__ = ("kind", "name", "quoted", "raw")
+
+
+class _WordSlots:
+    __slots__ = ("expansions", "mapped", "prefix", "quoted", "raw", "value")
+
+
+class _SimpleCommandSlots:
+    __slots__ = (
+        "assignments",
+        "background",
+        "connector_after",
+        "connector_before",
+        "context",
+        "exec_word",
+        "in_pipeline",
+        "negated",
+        "redirects",
+        "span",
+        "words",
+    )
+
+
 @record
-class Expansion:
+class Expansion(_ExpansionSlots):
     """Something in a word that the shell replaces at run time (or a glob it may replace)."""
+
+    __slots__ = ()
 
     kind: ExpansionKind
     raw: Mapped  # source text: "${PORT:-8000}", "$(nproc)", "*"
@@ -51,6 +89,12 @@ class Expansion:
     @property
     def span(self) -> Span:
         return self.raw.span()
+
+    def __reduce__(self) -> tuple[type[Expansion], tuple[object, ...]]:
+        return Expansion, (self.kind, self.raw, self.name, self.quoted)
+
+
+_defaults_off(Expansion, "name", "quoted")
 
 
 class WordLike(Protocol):
@@ -67,13 +111,15 @@ class WordLike(Protocol):
 
 
 @record
-class Word:
+class Word(_WordSlots):
     """One shell word.
 
     ``raw`` is the source text with its quotes; ``mapped`` the quote-removed value with each
     character mapped to its source (``None`` when unknown); ``prefix`` the known literal start of
     the value (all of it when known), e.g. ``0.0.0.0:`` for ``0.0.0.0:$PORT``.
     """
+
+    __slots__ = ()
 
     raw: Mapped
     value: str | None
@@ -110,6 +156,12 @@ class Word:
         m = Mapped(text, [at] * n, [at] * n) if n else Mapped.empty_at(at)
         return cls(m, text, m, m)
 
+    def __reduce__(self) -> tuple[type[Word], tuple[object, ...]]:
+        return Word, (self.raw, self.value, self.mapped, self.prefix, self.expansions, self.quoted)
+
+
+_defaults_off(Word, "expansions", "quoted")
+
 
 _ALL_ARGS = frozenset({'"$@"', "$@", '"${@}"', "${@}", "$*", '"$*"', "${*}", '"${*}"'})
 
@@ -134,7 +186,7 @@ class Redirect:
 
 
 @record
-class SimpleCommand:
+class SimpleCommand(_SimpleCommandSlots):
     """A simple command as the shell would run it.
 
     ``words`` is argv after assignments; a leading ``exec`` (and its own options) is not in it but
@@ -145,6 +197,8 @@ class SimpleCommand:
     and-or list ended by ``&``. Connectors are "&&", "||", ";", "|", "|&", "&", "\\n", ";;", ";&",
     ";;&" or None (start of a list, or a reserved word or parenthesis next to it).
     """
+
+    __slots__ = ()
 
     words: tuple[Word, ...]
     assignments: tuple[Assignment, ...]
@@ -170,6 +224,9 @@ class SimpleCommand:
     def name(self) -> str | None:
         """The command name (``words[0]``'s value), None when absent or unknown."""
         return self.words[0].value if self.words else None
+
+    def __reduce__(self) -> tuple[type[SimpleCommand], tuple[object, ...]]:
+        return SimpleCommand, tuple(getattr(self, name) for name in self.__match_args__)
 
 
 @record
@@ -217,6 +274,15 @@ _DQ_PLAIN = re.compile(r"[^\"\\$`]+")
 _ANSI_PLAIN = re.compile(r"[^'\\]+")
 _BLANKS = re.compile(r"(?:[ \t]|\\\n|\r(?=\n))+")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# A word that is one unquoted run ended by a blank, a newline or the end: no comment, operator,
+# IO number (those end at "<" or ">") or expansion can start it, and scan_word makes it at once.
+_PLAIN_WORD = r"[^ \t\n\r|&;()<>'\"\\$`*?\[\]{}~#][^ \t\n\r|&;()<>'\"\\$`*?\[\]{}~]*(?=[ \t\n]|\Z)"
+_WORD_RUN = re.compile(_PLAIN_WORD)
+# After a command's first word, the next such word: taken without making a token.
+_NEXT_PLAIN = re.compile(rf"(?:[ \t]|\\\n|\r(?=\n))+({_PLAIN_WORD})")
+# A whole line of such words: a simple command, made without the grammar's calls (most lines of
+# a long heredoc). The first word must still be checked (a reserved word, an assignment).
+_PLAIN_LINE = re.compile(rf"[ \t]*+{_PLAIN_WORD}(?:[ \t]++{_PLAIN_WORD})*+[ \t]*+(?=\n|\Z)")
 _IO_NUMBER = re.compile(r"[0-9]+(?=[<>])")
 _ASSIGN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(\+?)=")
 _ARRAY_START = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=\Z")
@@ -241,30 +307,56 @@ _ANSI_SIMPLE = {
 _W, _O, _R, _N, _E = range(5)
 
 
-@record(frozen=False)
 class _Tok:
-    kind: int
-    start: int  # offsets into the parsed text (not the file)
-    end: int
-    op: str = ""
-    word: Word | None = None
-    fd: int | None = None
-    op_end: int = 0  # redirects: where the operator ends and the target begins
+    # Plain classes, not records: one is made for every token and every command.
+    __slots__ = ("end", "fd", "kind", "op", "op_end", "start", "word")
+
+    def __init__(
+        self,
+        kind: int,
+        start: int,  # offsets into the parsed text (not the file)
+        end: int,
+        op: str = "",
+        word: Word | None = None,
+        fd: int | None = None,
+        op_end: int = 0,  # redirects: where the operator ends and the target begins
+    ) -> None:
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.op = op
+        self.word = word
+        self.fd = fd
+        self.op_end = op_end
 
 
-@record(frozen=False)
 class _Cmd:
-    start: int
-    ctx: tuple[str, ...]
-    before: str | None
-    end: int = 0
-    words: list[Word] | None = None
-    assigns: list[tuple[Word, str, bool, int]] | None = None
-    redirects: list[_Tok] | None = None
-    after: str | None = None
-    background: bool = False
-    in_pipeline: bool = False
-    negated: bool = False
+    __slots__ = (
+        "after",
+        "assigns",
+        "background",
+        "before",
+        "ctx",
+        "end",
+        "in_pipeline",
+        "negated",
+        "redirects",
+        "start",
+        "words",
+    )
+
+    def __init__(self, start: int, ctx: tuple[str, ...], before: str | None) -> None:
+        self.start = start
+        self.ctx = ctx
+        self.before = before
+        self.end = 0
+        self.words: list[Word] | None = None
+        self.assigns: list[tuple[Word, str, bool, int]] | None = None
+        self.redirects: list[_Tok] | None = None
+        self.after: str | None = None
+        self.background = False
+        self.in_pipeline = False
+        self.negated = False
 
 
 class _WordBuilder:
@@ -303,8 +395,17 @@ class _WordBuilder:
 
 
 class _Parser:
-    def __init__(self, text: Mapped, start: int, dialect: Dialect, depth: int, subst: bool) -> None:
+    def __init__(
+        self,
+        text: Mapped,
+        start: int,
+        dialect: Dialect,
+        depth: int,
+        subst: bool,
+        texts: dict[str, str] | None = None,
+    ) -> None:
         self.m = text
+        self.texts: dict[str, str] = {} if texts is None else texts  # one string per plain word
         self.s = text.text
         self.n = len(self.s)
         self.pos = start
@@ -442,8 +543,12 @@ class _Parser:
         if plain is not None:
             end = plain.end()
             if end >= n or s[end] in _PLAIN_END:
-                raw = m[pos:end]
-                return Word(raw, raw.text, raw, raw, (), False), end
+                # Scripts repeat their words (a heredoc of a hundred thousand lines, most of
+                # them `echo`): one string for each.
+                text = plain.group()
+                text = self.texts.setdefault(text, text)
+                raw = m.piece(pos, end, text)
+                return Word(raw, text, raw, raw, (), False), end
         start = pos
         b = _WordBuilder()
         brace_at = -1
@@ -761,7 +866,7 @@ class _Parser:
         """End of a ``$( … )`` whose body starts at ``pos``: parse the body as a script."""
         if self.depth >= MAX_DEPTH:
             return self.skip_parens(pos, 1)
-        sub = _Parser(self.m, pos, self.dialect, self.depth + 1, True)
+        sub = _Parser(self.m, pos, self.dialect, self.depth + 1, True, self.texts)
         sub.parse()
         self.errors.extend(sub.errors)
         if sub.closed_at < 0:
@@ -803,6 +908,13 @@ class _Parser:
 
     def parse_list(self, terms: frozenset[str]) -> None:
         while True:
+            # A newline already lexed is taken here, one at a time, as skip_newlines would: the
+            # line after it can then be a plain line too.
+            if self.tok is not None and self.tok.kind == _N:
+                self.advance()
+                continue
+            if self.tok is None and self.plain_line():
+                continue
             self.skip_newlines()
             if self.at_end(terms):
                 return
@@ -824,6 +936,40 @@ class _Parser:
             else:
                 self.error(f"unexpected {_describe(tok)}", tok.start, tok.end)
                 self.advance()
+
+    def plain_line(self) -> bool:
+        """A line of plain words from ``pos``, when it is one: the simple command and the newline
+        token that ``simple_command``, ``lex`` and ``advance`` would make of it, and True."""
+        s = self.s
+        line = _PLAIN_LINE.match(s, self.pos)
+        if line is None:
+            return False
+        texts, m = self.texts, self.m
+        words: list[Word] = []
+        start = end = 0
+        for w in _WORD_RUN.finditer(s, self.pos, line.end()):
+            text = w.group()
+            if not words:
+                if text in RESERVED or _ASSIGN.match(text):
+                    return False
+                start = w.start()
+            end = w.end()
+            text = texts.setdefault(text, text)
+            raw = m.piece(w.start(), end, text)
+            words.append(Word(raw, text, raw, raw, (), False))
+        cmd = _Cmd(start, tuple(self.ctx), self.prev_sep)
+        cmd.end = end
+        cmd.words = words
+        self.cmds.append(cmd)
+        self.open_cmd = cmd
+        self.prev_sep = None
+        self.pos = line.end()
+        if self.pos < self.n:  # the newline
+            self.pos += 1
+            if self.pending:
+                self.read_heredocs()
+            cmd.after = self.prev_sep = "\n"
+        return True
 
     def parse_and_or(self) -> None:
         self.parse_pipeline()
@@ -1075,7 +1221,20 @@ class _Parser:
         assigns: list[tuple[Word, str, bool, int]] = []
         redirects: list[_Tok] = []
         end = first.start
+        s, texts, m = self.s, self.texts, self.m
         while True:
+            if words and self.tok is None:
+                # Most arguments: what lex, scan_word and advance would make of them, at once
+                # (the first word's own checks are done, and advance leaves nothing to note).
+                plain = _NEXT_PLAIN.match(s, self.pos)
+                if plain is not None:
+                    start, end = plain.span(1)
+                    text = plain.group(1)
+                    text = texts.setdefault(text, text)
+                    raw = m.piece(start, end, text)
+                    words.append(Word(raw, text, raw, raw, (), False))
+                    self.pos = end
+                    continue
             tok = self.peek()
             if tok.kind == _W:
                 assert tok.word is not None
@@ -1147,7 +1306,14 @@ class _Parser:
     # -- results ------------------------------------------------------------------------------
 
     def freeze(self) -> list[SimpleCommand]:
-        return [self.freeze_one(c) for c in self.cmds]
+        # Each command's working copy goes as it is frozen: kept to the end, the copies of a long
+        # heredoc's commands were a tenth of its peak memory.
+        pending, self.cmds = self.cmds, []
+        pending.reverse()
+        out: list[SimpleCommand] = []
+        while pending:
+            out.append(self.freeze_one(pending.pop()))
+        return out
 
     def freeze_one(self, c: _Cmd) -> SimpleCommand:
         words = c.words or []
@@ -1164,10 +1330,14 @@ class _Parser:
                     break
                 i += 2 if v.endswith("a") else 1
             words = words[i:]
-        assigns = tuple(self.assignment(*a) for a in c.assigns or ())
-        redirects = tuple(
-            Redirect(r.op, r.fd, r.word, self.m.span(r.start, r.end), self.bodies.get(r.start))
-            for r in c.redirects or ()
+        assigns = tuple(self.assignment(*a) for a in c.assigns) if c.assigns else ()
+        redirects = (
+            tuple(
+                Redirect(r.op, r.fd, r.word, self.m.span(r.start, r.end), self.bodies.get(r.start))
+                for r in c.redirects
+            )
+            if c.redirects
+            else ()
         )
         return SimpleCommand(
             tuple(words),
