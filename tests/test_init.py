@@ -184,3 +184,29 @@ def test_the_configuration_goes_where_the_projects_is(tmp_path: Path) -> None:
     plain = _project(tmp_path / "plain")
     config = plan_init(plain).files[-1]
     assert (config.path.name, config.action) == (".dockerlint-django.yaml", "create")
+
+
+def test_a_fifo_in_a_files_place_is_one_error_not_a_hang(tmp_path: Path) -> None:
+    import os
+
+    root = _project(tmp_path)
+    os.mkfifo(root / "Dockerfile")
+    done = subprocess.run(
+        [sys.executable, "-m", "dockerlint_django", "init"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Dockerfile: cannot read" in done.stderr
+    assert not (root / "Dockerfile_static").exists()
+
+
+def test_an_existing_file_that_is_not_utf8_is_kept(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    (root / "Dockerfile").write_bytes(b"FROM python:3.12\n# \xff\n")
+    actions = {p.path.name: p.action for p in plan_init(root).files}
+    assert actions["Dockerfile"] == "keep"
+    assert (root / "Dockerfile").read_bytes() == b"FROM python:3.12\n# \xff\n"

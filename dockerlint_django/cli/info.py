@@ -243,7 +243,7 @@ def init(
     STATIC_ROOT. Nothing of the project is run.
     """
     from dockerlint_django.scaffold.handbook import TemplateDrift
-    from dockerlint_django.scaffold.plan import plan_init
+    from dockerlint_django.scaffold.plan import InitError, plan_init
     from dockerlint_django.scaffold.run import run_init
 
     if python_version is not None and not re.fullmatch(r"3\.\d{1,2}", python_version):
@@ -255,6 +255,6 @@ def init(
             Path.cwd(), project_module=project_module, python=python_version, force=force
         )
         code = run_init(plan, dry_run=dry_run, echo=click.echo)
-    except (TemplateDrift, OSError) as exc:
+    except (TemplateDrift, InitError, OSError) as exc:
         fail(str(exc))
     raise SystemExit(code)

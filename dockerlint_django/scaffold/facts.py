@@ -15,6 +15,7 @@ from typing import Literal
 from dockerlint_django._record import record
 from dockerlint_django.project.context import BuildContext
 from dockerlint_django.readers.django_settings import load_settings, uses_manifest_storage
+from dockerlint_django.source import read_bounded
 
 # The handbook's cookiecutter template: `core` is its project module, 3.11 its Python default.
 DEFAULT_PROJECT_MODULE = "core"
@@ -86,10 +87,8 @@ def _python_version(root: Path) -> Fact | None:
 
 def _read_text(path: Path, limit: int = 1 << 20) -> str | None:
     try:
-        if not path.is_file() or path.stat().st_size > limit:
-            return None
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        return read_bounded(path, limit).decode("utf-8", "replace")
+    except OSError:  # absent, a folder, a FIFO, too large: the fact is not found there
         return None
 
 

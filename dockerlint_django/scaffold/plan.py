@@ -18,6 +18,7 @@ from dockerlint_django._record import record
 from dockerlint_django.config import CONFIG_FILES
 from dockerlint_django.scaffold.facts import ProjectFacts, read_facts
 from dockerlint_django.scaffold.handbook import files
+from dockerlint_django.source import read_bounded
 
 Action = Literal["create", "overwrite", "keep", "unchanged", "append"]
 
@@ -73,11 +74,19 @@ class InitPlan:
         return tuple(p for p in self.files if p.action == "keep")
 
 
+class InitError(Exception):
+    """A file ``init`` would write over or append to cannot be read: one line naming it."""
+
+
 def _read(path: Path) -> str | None:
+    """The file as it is, None when absent. Bytes that are not UTF-8 are replaced: the text is
+    only compared with what ``init`` would write and shown in a diff, never written back."""
     try:
-        return path.read_text(encoding="utf-8")
+        return read_bounded(path).decode("utf-8", "replace")
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise InitError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
 def _file(path: Path, text: str, source: str, force: bool) -> Planned:
