@@ -9,7 +9,7 @@ ENV/ARG scopes measured 4-6x here. Where a cost cannot be made linear (copies of
 every step), a budget makes the answer unknown instead.
 
 The top sizes of the performance issue (100,000 instructions, 10,000 stages, 15 MB of heredocs)
-are in ``test_top_sizes_grow_linearly``, marked ``slow``: about four minutes on a 2-core machine.
+are in ``test_top_sizes_grow_linearly``, marked ``slow``: five minutes on a busy 2-core machine.
 """
 
 from __future__ import annotations
