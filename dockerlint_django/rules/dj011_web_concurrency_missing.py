@@ -51,6 +51,7 @@ from collections.abc import Iterator
 from dockerlint_django.dockerfile.edits import insert_line_before
 from dockerlint_django.fix import Applicability, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+from dockerlint_django.rules._handbook import WEB_CONCURRENCY
 
 META = RuleMeta(
     code="DJ011",
@@ -83,7 +84,7 @@ def check(ctx: Context) -> Iterator[Violation]:
     fix = None
     trailing = a.start_instruction(final)
     if trailing is not None:
-        edit = insert_line_before(a.source, trailing, "ENV WEB_CONCURRENCY=2")
+        edit = insert_line_before(a.source, trailing, WEB_CONCURRENCY.render())
         fix = Fix("Add ENV WEB_CONCURRENCY=2", (edit,), Applicability.UNSAFE)
     yield META.violation(
         anchor,

@@ -57,6 +57,7 @@ from collections.abc import Iterator, Sequence
 from dockerlint_django.analysis import Start
 from dockerlint_django.fix import Applicability, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+from dockerlint_django.rules._handbook import THREADS
 from dockerlint_django.rules._service_view import (
     command_span,
     from_service,
@@ -126,7 +127,7 @@ def check(ctx: Context) -> Iterator[Violation]:
     fix = (
         None
         if threads.layer == "cli"
-        else _append(ctx, start, ["--threads", "2"], "Add --threads 2")
+        else _append(ctx, start, list(THREADS.words), "Add --threads 2")
     )
     yield META.violation(
         span,

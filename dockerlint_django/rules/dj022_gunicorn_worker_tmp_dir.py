@@ -73,6 +73,7 @@ from dockerlint_django.rules._base import (
     Severity,
     Violation,
 )
+from dockerlint_django.rules._handbook import WORKER_TMP_DIR
 from dockerlint_django.rules._service_view import (
     command_span,
     from_service,
@@ -160,7 +161,7 @@ def _created_dirs(a: Analysis, stage: Stage) -> set[str]:
 
 
 def _fix_for_missing(ctx: Context, start: Start) -> Fix | None:
-    edit = ctx.analysis.append_to_server(start, ["--worker-tmp-dir", "/dev/shm"])
+    edit = ctx.analysis.append_to_server(start, list(WORKER_TMP_DIR.words))
     return (
         None
         if edit is None

@@ -103,6 +103,7 @@ from dockerlint_django.rules._base import (
     Severity,
     Violation,
 )
+from dockerlint_django.rules._handbook import NO_CONTROL_SOCKET
 from dockerlint_django.rules.dj024_proc_name_without_setproctitle import (
     Installs,
     Package,
@@ -433,7 +434,7 @@ def check(ctx: Context) -> Iterator[Violation]:
         return
     fix = None
     if version is not None or bool(ctx.options.get("assume-latest", False)):
-        edit = a.append_to_server(start, ["--no-control-socket"])
+        edit = a.append_to_server(start, list(NO_CONTROL_SOCKET.words))
         # Unpinned, the release is a guess: an older Gunicorn exits on the unknown option.
         safety = Applicability.SAFE if version is not None else Applicability.UNSAFE
         if edit is not None:

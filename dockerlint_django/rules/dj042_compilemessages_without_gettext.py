@@ -65,6 +65,7 @@ from dockerlint_django.dockerfile.model import Stage
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
 from dockerlint_django.rules._failure import failure_stops_run
+from dockerlint_django.rules._handbook import GETTEXT_INSTALL
 from dockerlint_django.shell.commands import AptCommand, apt, django_command
 from dockerlint_django.shell.syntax import SimpleCommand, Word
 
@@ -208,11 +209,7 @@ def _insert_block(ctx: Context, stage: Stage, applicability: Applicability) -> F
         return None
     escape = ctx.analysis.dockerfile.escape
     nl = ctx.analysis.source.newline
-    block = (
-        f"RUN apt-get update && apt-get install -y --no-install-recommends {escape}{nl}"
-        f"        gettext {escape}{nl}"
-        "    && rm -rf /var/lib/apt/lists/*"
-    )
+    block = GETTEXT_INSTALL.render(escape, nl)
     edit = insert_line_before(ctx.analysis.source, stage.instructions[0], block)
     return Fix("Install gettext after FROM", (edit,), applicability)
 
