@@ -6,6 +6,9 @@ must converge to a file that parses.
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -34,9 +37,10 @@ def _blocks(code: str, section: str) -> list[tuple[str, str]]:
 
 
 def _project(code: str, section: str) -> dict[str, str] | None:
-    """A section whose blocks are a project's files (a Compose file among them): one example."""
+    """A section whose blocks are a project's files (a Compose file, a script, the settings…):
+    one example. A section of Dockerfiles only is one example per block."""
     blocks = parse_doc(registry.get(code).doc).blocks(section)
-    if not any(b.language == "yaml" for b in blocks):
+    if all(b.language == "dockerfile" for b in blocks):
         return None
     files: dict[str, str] = {}
     for b in blocks:
@@ -143,3 +147,61 @@ def test_fix_converges(code: str) -> None:
         again = lint_text(fixed, codes, filename=filename)
         assert not again.parse_failed
         assert not [f for f in again.findings if f.code == code and f.fix is not None]
+
+
+def _pairs(code: str) -> list[tuple[dict[str, str], dict[str, str]]]:
+    """Each Example with the Use instead at the same place, as a project's files."""
+    project = _project(code, "Example")
+    if project is not None:
+        after = _project(code, "Use instead")
+        assert after is not None, f"{code}: a project Example needs a project Use instead"
+        return [(project, after)]
+    examples, better = _blocks(code, "Example"), _blocks(code, "Use instead")
+    assert len(examples) == len(better), f"{code}: one Use instead for each Example"
+    return [
+        ({name: text}, {name: fixed})
+        for (text, name), (fixed, _) in zip(examples, better, strict=True)
+    ]
+
+
+def _fixed(code: str, files: dict[str, str]) -> dict[str, str]:
+    codes = codes_for(code)
+    if len(files) == 1 and _project(code, "Example") is None:
+        [(name, text)] = files.items()
+        fixed, converged = fix_text(text, codes, unsafe=True, filename=name)
+        assert converged
+        return {name: fixed}
+    return fix_project(files, codes, unsafe=True)
+
+
+@pytest.mark.parametrize(
+    "code", [c for c in ALL if registry.get(c).meta.fix is not FixAvailability.NONE]
+)
+def test_fix_turns_the_example_into_the_use_instead(code: str) -> None:
+    """The fix is the advice: an Example it changes becomes its Use instead, byte for byte, and
+    every fixable rule shows at least one such Example."""
+    changed = 0
+    for example, use_instead in _pairs(code):
+        fixed = _fixed(code, example)
+        if fixed == example:
+            continue
+        changed += 1
+        for name, text in use_instead.items():
+            assert fixed.get(name) == text, (
+                f"{code}: the fixed Example's {name} is not the Use instead:\n{fixed.get(name)}"
+            )
+    assert changed, f"{code} has a fix, but no Example shows it"
+
+
+@pytest.mark.parametrize("code", ALL)
+def test_docstring_keeps_line_continuations(code: str) -> None:
+    """In a docstring that is not raw, a backslash at the end of a line joins it to the next one:
+    an example's ``RUN … \\`` continuation would silently become one line."""
+    source = inspect.getsource(importlib.import_module(registry.get(code).module))
+    docstring = source[: source.index('"""', source.index('"""') + 3)]
+    lone = [
+        n
+        for n, line in enumerate(docstring.splitlines(), 1)
+        if re.search(r"(?<!\\)(\\\\)*\\$", line)
+    ]
+    assert not lone, f"{code}: write \\\\ for a line continuation (lines {lone})"

@@ -26,6 +26,7 @@ CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
 ## Use instead
 ```dockerfile
 FROM python:3.12
+STOPSIGNAL SIGTERM
 CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
 ```
 

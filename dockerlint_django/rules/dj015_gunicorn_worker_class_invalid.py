@@ -30,7 +30,7 @@ CMD ["gunicorn", "core.wsgi", "-k", "gthreads", "--threads", "2"]
 ## Use instead
 ```dockerfile
 FROM python:3.11
-CMD ["gunicorn", "core.wsgi", "--threads", "2"]
+CMD ["gunicorn", "core.wsgi", "-k", "gthread", "--threads", "2"]
 ```
 
 `--threads` above 1 selects the `gthread` worker by itself.

@@ -29,13 +29,14 @@ env file that is not there, a config file that reads the environment) is not rep
 ## Example
 ```dockerfile filename=Dockerfile
 FROM python:3.12
-CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2"]
+ENV WEB_CONCURRENCY=2
+CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
 ```
-
 ```yaml filename=compose.yaml
 services:
   web:
     build: .
+    command: ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2"]
     environment:
       GUNICORN_CMD_ARGS: "--workers 3"
 ```
@@ -46,11 +47,11 @@ FROM python:3.12
 ENV WEB_CONCURRENCY=2
 CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
 ```
-
 ```yaml filename=compose.yaml
 services:
   web:
     build: .
+    command: ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
     environment:
       GUNICORN_CMD_ARGS: "--workers 3"
 ```

@@ -30,7 +30,7 @@ CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
 ```dockerfile
 FROM python:3.11
 ENV WEB_CONCURRENCY=2
-CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000", "--worker-tmp-dir", "/dev/shm", "--threads", "2"]
+CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000", "--threads", "2", "--worker-tmp-dir", "/dev/shm"]
 ```
 
 ## Fix safety

@@ -23,13 +23,13 @@ needs the `setproctitle` package (`gunicorn[setproctitle]`), see DJ024.
 ## Example
 ```dockerfile
 FROM python:3.11
-CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
+CMD ["gunicorn", "polls.wsgi", "--bind", "0.0.0.0:8000"]
 ```
 
 ## Use instead
 ```dockerfile
 FROM python:3.11
-CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000", "--name", "data-registry"]
+CMD ["gunicorn", "polls.wsgi", "--bind", "0.0.0.0:8000", "--name", "polls"]
 ```
 
 ## Fix safety

@@ -21,15 +21,45 @@ in the image, and `runserver` from a development Compose override.
 A `runserver` started by an entrypoint script is reported once scripts are read.
 
 ## Example
-```dockerfile
+```dockerfile filename=Dockerfile
 FROM python:3.11
+COPY requirements.txt /tmp/requirements.txt
+RUN pip install --no-cache-dir -r /tmp/requirements.txt
+WORKDIR /workdir
+COPY . .
 CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]
+```
+```text filename=requirements.txt
+Django==5.2.8
+gunicorn==23.0.0
+```
+```python filename=manage.py
+import os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
+```
+```python filename=core/settings.py
+WSGI_APPLICATION = "core.wsgi.application"
 ```
 
 ## Use instead
-```dockerfile
+```dockerfile filename=Dockerfile
 FROM python:3.11
+COPY requirements.txt /tmp/requirements.txt
+RUN pip install --no-cache-dir -r /tmp/requirements.txt
+WORKDIR /workdir
+COPY . .
 CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
+```
+```text filename=requirements.txt
+Django==5.2.8
+gunicorn==23.0.0
+```
+```python filename=manage.py
+import os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
+```
+```python filename=core/settings.py
+WSGI_APPLICATION = "core.wsgi.application"
 ```
 
 ## Fix safety

@@ -32,6 +32,7 @@ serves with `manage.py runserver`, it is reported at info.
 ## Example
 ```dockerfile
 FROM python:3.11
+ENV DJANGO_ENV=production
 ENV DEBUG=True
 CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
 ```

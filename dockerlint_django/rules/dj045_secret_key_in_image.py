@@ -41,9 +41,31 @@ ENV SECRET_KEY=8f2k3l5m9n0p1q7r
 CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
 ```
 
+```dockerfile
+FROM python:3.11 AS build-stage
+WORKDIR /workdir
+COPY . .
+ENV SECRET_KEY=dummy
+RUN python manage.py collectstatic --noinput
+
+FROM python:3.11
+COPY --from=build-stage /workdir/static /workdir/static
+CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
+```
+
 ## Use instead
 ```dockerfile
 FROM python:3.11
+CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
+```
+```dockerfile
+FROM python:3.11 AS build-stage
+WORKDIR /workdir
+COPY . .
+RUN SECRET_KEY=dummy python manage.py collectstatic --noinput
+
+FROM python:3.11
+COPY --from=build-stage /workdir/static /workdir/static
 CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
 ```
 with `SECRET_KEY` set at deploy time (compose `env_file: .env`, not committed).

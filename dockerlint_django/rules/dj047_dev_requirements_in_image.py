@@ -45,17 +45,31 @@ requirements file that only includes production ones (`-r requirements.txt`) ins
 more. A word that is not known (`uv sync $UV_ARGS`) may hold `--no-dev`, and is not reported.
 
 ## Example
-```dockerfile
+```dockerfile filename=Dockerfile
 FROM python:3.11
-COPY requirements_dev.txt /tmp/
+COPY requirements.txt requirements_dev.txt /tmp/
 RUN pip install --no-cache-dir -r /tmp/requirements_dev.txt
+```
+```text filename=requirements.txt
+Django==5.2.8
+```
+```text filename=requirements_dev.txt
+-r requirements.txt
+pytest==8.4.2
 ```
 
 ## Use instead
-```dockerfile
+```dockerfile filename=Dockerfile
 FROM python:3.11
-COPY requirements.txt /tmp/requirements.txt
+COPY requirements.txt requirements_dev.txt /tmp/
 RUN pip install --no-cache-dir -r /tmp/requirements.txt
+```
+```text filename=requirements.txt
+Django==5.2.8
+```
+```text filename=requirements_dev.txt
+-r requirements.txt
+pytest==8.4.2
 ```
 
 ## Fix safety

@@ -23,11 +23,21 @@ final stage's last `WORKDIR`, when absolute and not `/workdir`, is info.
 FROM python:3.11
 WORKDIR app
 ```
+```dockerfile
+FROM python:3.11
+WORKDIR /workdir
+WORKDIR src
+```
 
 ## Use instead
 ```dockerfile
 FROM python:3.11
 WORKDIR /workdir
+```
+```dockerfile
+FROM python:3.11
+WORKDIR /workdir
+WORKDIR /workdir/src
 ```
 
 ## Fix safety

@@ -32,7 +32,7 @@ RUN apt-get update && apt-get install -y gettext && rm -rf /var/lib/apt/lists/*
 ## Use instead
 ```dockerfile
 FROM python:3.11
-RUN apt-get update && apt-get install -y --no-install-recommends gettext && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install --no-install-recommends -y gettext && rm -rf /var/lib/apt/lists/*
 ```
 
 ## Fix safety

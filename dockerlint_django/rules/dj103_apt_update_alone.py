@@ -18,8 +18,8 @@ RUN apt-get install -y --no-install-recommends gettext && rm -rf /var/lib/apt/li
 ## Use instead
 ```dockerfile
 FROM python:3.11
-RUN apt-get update && apt-get install -y --no-install-recommends gettext \
-    && rm -rf /var/lib/apt/lists/*
+RUN apt-get update \\
+    && apt-get install -y --no-install-recommends gettext && rm -rf /var/lib/apt/lists/*
 ```
 
 ## Fix safety
