@@ -47,8 +47,11 @@ becomes `WORKDIR /app/src`), the absolute path written is exactly the folder Doc
 every later step runs where it did. There is no fix when the previous folder is the base image's
 (what it should be is what the base image's `WORKDIR` was meant to be, which may change), or when
 a variable is involved (writing its value in would stop `--build-arg` from changing it). Unsafe
-for the `ocp` convention: the fix renames the folder to `/workdir`, and paths in `COPY`, settings
-or scripts may depend on the old name.
+for the `ocp` convention: the fix renames the folder to `/workdir`, and settings, scripts or a
+Compose file may depend on the old name. It is offered only when the Dockerfile names the old
+folder nowhere else (a `COPY` into it, an `ENV` or a command that uses it, a comment), which would
+be left pointing at a folder the process no longer starts in, and not for a home folder (`/home/…`,
+`/root`), which the command that created the user may have made its own.
 
 ## References
 - [OCP handbook: Dockerfile](https://ocp-software-handbook.readthedocs.io/en/latest/docker/dockerfile.html)
@@ -62,6 +65,7 @@ import posixpath
 from collections.abc import Iterator
 
 from dockerlint_django._record import LazyPattern
+from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.model import expand_in
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
@@ -154,9 +158,26 @@ def _ocp_convention(ctx: Context) -> Iterator[Violation]:
         ins.args.span(),
         f"WORKDIR {value}: the OCP handbook sets the working folder to {_CONVENTION}",
         severity=Severity.INFO,
-        fix=Fix(
-            f"Use WORKDIR {_CONVENTION}",
-            (Edit.replace(ins.args.span(), _CONVENTION),),
-            Applicability.UNSAFE,
-        ),
+        fix=_rename(ctx, ins, posixpath.normpath(value)),
+    )
+
+
+def _rename(ctx: Context, ins: Instruction, folder: str) -> Fix | None:
+    # Anything else that names the folder (`COPY --from=build /app /app`, `ENV PYTHONPATH=/app`, a
+    # script path in CMD, a comment) would be left pointing at the old one: the app would no longer
+    # be where the process starts, and a config file it loads from there no longer found.
+    if folder == "/" or _LITERAL.match(ins.value[0]) is None:
+        return None
+    # A home folder (`adduser -D flasky` makes /home/flasky, owned by flasky) may be the only
+    # place a non-root user can write; a WORKDIR-made /workdir belongs to root.
+    if folder == "/root" or folder.startswith("/home/") or folder == "/home":
+        return None
+    text = ctx.analysis.source.text
+    span = ins.span
+    if folder in text[: span.start] or folder in text[span.end :]:
+        return None
+    return Fix(
+        f"Use WORKDIR {_CONVENTION}",
+        (Edit.replace(ins.args.span(), _CONVENTION),),
+        Applicability.UNSAFE,
     )
