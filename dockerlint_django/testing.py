@@ -107,7 +107,8 @@ def fix_project(
     def run() -> dict[str, str]:
         _write_config(codes, profile, options)
         CliRunner().invoke(cli, ["fix", *(["--unsafe-fixes"] if unsafe else [])])
-        return {name: Path(name).read_text(encoding="utf-8") for name in files}
+        # Bytes, not read_text: universal newlines would hide a fix that broke CRLF.
+        return {name: Path(name).read_bytes().decode("utf-8") for name in files}
 
     return _in_project(files, run)
 
