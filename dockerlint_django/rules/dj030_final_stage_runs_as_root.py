@@ -48,20 +48,36 @@ CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
 ```dockerfile
 FROM python:3.11
 RUN groupadd -r runner && useradd --no-log-init -r -g runner runner
-WORKDIR /workdir
+COPY --chown=runner:runner . /workdir
 USER runner:runner
-COPY --chown=runner:runner . .
 CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000"]
 ```
 
 ## Fix safety
-Unsafe, and offered only when the stage creates a non-root user with `useradd`/`adduser` before the
-place the `USER` goes: the fix replaces the final stage's `USER root` with `USER <user>:<group>`
-when no `RUN` follows it, and otherwise inserts that line before the start command (a `RUN` after
-it would run as the new user). The group is written only when the command that created the user
-settles it and gives no other groups (`adduser --system` puts the user in `nogroup`, and `USER
-user:group` drops supplementary groups); otherwise the line is `USER <user>`. Files the process
-writes at run time may need new ownership, which only a person can judge.
+Both fixes are unsafe: files the process writes at run time (uploads, a SQLite database, caches)
+may need new ownership, and a mounted volume keeps the owner it has; only a person can judge that.
+
+When the stage creates a non-root user with `useradd`/`adduser` before the place the `USER` goes,
+the fix replaces the final stage's `USER root` with `USER <user>:<group>` when no `RUN` follows it,
+and otherwise inserts that line before the start command (a `RUN` after it would run as the new
+user). The group is written only when the command that created the user settles it and gives no
+other groups (`adduser --system` puts the user in `nogroup`, and `USER user:group` drops
+supplementary groups); otherwise the line is `USER <user>`.
+
+When neither the final stage nor a stage it is built `FROM` creates any user or group, the fix
+inserts the handbook's lines: `RUN groupadd -r runner && useradd --no-log-init -r -g runner runner`
+after the final stage's last `RUN` that runs `apt-get install`/`apt install` (or, without one, as
+the first instruction after `FROM`), `USER runner:runner` where the first fix puts its line, and
+`--chown=runner:runner` after the keyword of each `COPY`/`ADD` after the new `RUN` that has no
+`--chown`. The `RUN`s before the `USER` line still run as root. A copy keeps root as its owner when
+it uses `--link` (BuildKit cannot resolve a user name there), copies `--from` an image rather than
+a stage (those are the image's programs), or writes into `/`, `/etc`, `/usr/bin`, `/usr/lib`,
+`/usr/local/bin` or another system folder (cron and sudo refuse files root does not own). This fix
+is offered only on a Debian or Ubuntu base image this tool knows, with a shell, that runs as root,
+when every instruction of the final stage runs as root, no `RUN` follows the `USER` line, the
+accounts are known (no unknown package list, no edited `/etc/passwd`), and `runner` is neither a
+user nor a group yet: on Alpine (`addgroup`/`adduser` take other options), distroless or an
+unknown base image there is none.
 
 No fix is offered when the start command may step down itself (the info findings above), nor when
 it runs an entrypoint script that cannot be read or that runs something only root can (`chown`,
@@ -83,15 +99,17 @@ from dockerlint_django._record import LazyPattern
 from dockerlint_django.analysis import Analysis, Start
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.edits import insert_line_before
-from dockerlint_django.dockerfile.model import Stage, UserValue
+from dockerlint_django.dockerfile.model import Dockerfile, Stage, State, UserValue, expand_in
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
+from dockerlint_django.rules._handbook import CHOWN, CREATE_USER, GROUP_NAME, SWITCH_USER, USER_NAME
 from dockerlint_django.rules._service_view import (
     command_span,
     replaced,
     service_key,
     service_label,
 )
+from dockerlint_django.shell.commands import apt
 from dockerlint_django.shell.launch import Launch
 from dockerlint_django.shell.syntax import WordLike
 
@@ -224,7 +242,7 @@ def check(ctx: Context) -> Iterator[Violation]:
 def _fix(a: Analysis, final: Stage, user: UserValue) -> Fix | None:
     """``USER <user>[:<group>]`` for the last user the stage chain creates, where that user
     exists: in place of the final stage's ``USER root`` when no RUN follows it, else before the
-    start command."""
+    start command. When the chain creates no user at all, the handbook's block (``_block_fix``)."""
     anchor = a.start_instruction(final)
     replace_at = user.instruction if user.stage == final.index else None
     if replace_at is not None and any(
@@ -235,12 +253,14 @@ def _fix(a: Analysis, final: Stage, user: UserValue) -> Fix | None:
         return None
     at = replace_at if replace_at is not None else anchor
     assert at is not None
+    if replace_at is None and any(ins.keyword in ("RUN", "ONBUILD") for ins in _after(final, at)):
+        return None  # a RUN after the start command would run as the new user
     acc = accounts.accounts_before(a, final, at)
     if acc is None or acc.edited:
         return None
     created = [(name, group) for name, group in acc.created if not name.startswith("uid:")]
     if not created:
-        return None
+        return _block_fix(a, final, replace_at, at)
     name, group = created[-1]
     # `USER name` keeps the user's primary and supplementary groups; `name:group` (the handbook's
     # spelling) only when that changes nothing.
@@ -256,6 +276,213 @@ def _fix(a: Analysis, final: Stage, user: UserValue) -> Fix | None:
         (insert_line_before(a.source, at, f"USER {value}"),),
         Applicability.UNSAFE,
     )
+
+
+# Shells that run the handbook's `groupadd … && useradd …` line as written.
+_POSIX_SHELLS = frozenset({"sh", "bash", "dash"})
+# Destinations whose files stay root's: programs there are not the app's to change, and some
+# (cron, logrotate, sudo) refuse configuration files that root does not own.
+_SYSTEM_DIRS = (
+    "/etc",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/usr/bin",
+    "/usr/sbin",
+    "/usr/lib",
+    "/usr/libexec",
+    "/usr/share",
+    "/usr/local/bin",
+    "/usr/local/sbin",
+    "/usr/local/lib",
+    "/usr/local/share",
+)
+
+
+def _block_fix(
+    a: Analysis, final: Stage, replace_at: Instruction | None, at: Instruction
+) -> Fix | None:
+    """The handbook's ``RUN groupadd -r runner && useradd … runner`` after the final stage's last
+    ``apt-get install`` RUN (else right after ``FROM``), ``USER runner:runner`` at ``at`` (in
+    place of ``replace_at``'s ``USER root``, else above the start command), and
+    ``--chown=runner:runner`` on the COPY/ADD in between: only on a Debian-family base image
+    known to have a shell and to run as root, in a stage chain that creates no account, where no
+    RUN comes after the USER line and ``runner`` is neither a user nor a group yet."""
+    known = final.root_known
+    if known is None or known.family != "debian" or known.shell is not True:
+        return None
+    # Every instruction of the stage runs as root: groupadd/useradd can, and no USER of the
+    # stage is undone.
+    if not final.states or any(state.user.is_root is not True for state in final.states):
+        return None
+    steps = final.instructions
+    at_index = next((i for i, ins in enumerate(steps) if ins is at), None)
+    if at_index is None:
+        return None
+    if any(ins.keyword in ("RUN", "ONBUILD") for ins in steps[at_index:]):
+        return None  # a RUN after the USER line would run as runner
+    if not _runs_unprivileged(a, final):
+        return None
+    end = accounts.at_end(a, final)
+    if end.created or end.open or end.edited or end.exhausted:
+        return None
+    if (
+        accounts.exists(USER_NAME, "user", end, final) is not False
+        or accounts.exists(GROUP_NAME, "group", end, final) is not False
+    ):
+        return None
+    # After the last RUN of the stage that installs system packages, else first after FROM.
+    insert_index = 0
+    for i, ins in enumerate(steps[:at_index]):
+        if ins.keyword == "RUN" and _installs_system_packages(a, ins):
+            insert_index = i + 1
+    shell = final.states[insert_index].shell
+    if not shell or posixpath.basename(shell[0]) not in _POSIX_SHELLS:
+        return None
+    df = a.dockerfile
+    source = a.source
+    create = insert_line_before(
+        source, steps[insert_index], CREATE_USER.render(df.escape, source.newline)
+    )
+    owner = f"{USER_NAME}:{GROUP_NAME}"
+    switch = (
+        Edit.replace(replace_at.args.span(), owner)
+        if replace_at is not None
+        else insert_line_before(source, at, SWITCH_USER.render(df.escape, source.newline))
+    )
+    edits = [create, switch]
+    if switch.start == create.start and switch.end == create.end:
+        # Both lines go above the same instruction: one edit keeps their order.
+        edits = [Edit.insert(create.start, create.content + switch.content)]
+    for ins, state in zip(steps[insert_index:], final.states[insert_index:], strict=True):
+        if ins.keyword in ("COPY", "ADD") and _destination(df, ins, state) in (None, "/"):
+            return None  # the app's files in `/`, which stays root's: it could create none
+        if _chowns(df, ins, state):
+            edits.append(Edit.insert(ins.keyword_span.end, f" {CHOWN}"))
+    return Fix("Create the runner user and switch to it", tuple(edits), Applicability.UNSAFE)
+
+
+# The servers the block is offered for: they run as any user, and their ports are read here.
+_UNPRIVILEGED_SERVERS = frozenset({"gunicorn", "uvicorn", "daphne", "hypercorn", "runserver"})
+_QUIET_COMMANDS = frozenset({"cd", "export", ".", "source", "set", "echo", "exec", "true"})
+_PORT_OPTIONS = frozenset({"--port", "-p"})
+_BIND_OPTIONS = frozenset({"--bind", "-b"})
+_SOCKET_OPTIONS = frozenset({"--uds", "-u", "--fd", "--endpoint", "-e", "--unix-socket"})
+
+
+def _runs_unprivileged(a: Analysis, final: Stage) -> bool:
+    """The start command is a Python web server that works as a user without a home: started
+    directly or by a shell that runs nothing else, in a WORKDIR other than ``/``, it does not
+    switch users itself, listens on known ports from 1024 up (only root may bind below), and
+    nothing it needs lies under /root (mode 700: ``pip install --user``, ``~/.local/bin``)."""
+    start = a.start(final)
+    if start is None or start.launch.kind not in _UNPRIVILEGED_SERVERS:
+        return False
+    state = final.final_state
+    if state.workdir is None:
+        return False
+    launch = start.launch
+    # A script or `sh -c` that runs more than the server (`migrate`, `collectstatic`) writes
+    # files at start, in folders (the WORKDIR itself) that stay root's.
+    for hop in (*launch.hops, *launch.scripts):
+        for cmd in hop.script.commands:
+            if cmd is not hop.command and _program(cmd.name) not in _QUIET_COMMANDS:
+                return False
+    path = state.env.get("PATH") if "PATH" in state.env else ""
+    if path is None or "/root" in path:
+        return False
+    for port, _ in state.expose:
+        if port is None or not _high_port(port.partition("/")[0]):
+            return False
+    if launch.program is not None and (launch.program.value or "/root").startswith("/root"):
+        return False
+    if launch.kind == "gunicorn":
+        settings = a.gunicorn(final)
+        if settings is None:
+            return False
+        for name in ("user", "group"):
+            if settings.get(name).layer != "default":
+                return False  # Gunicorn switches to a user itself: only root can
+        bind = settings.get("bind")
+        values = bind.value if isinstance(bind.value, tuple) else (bind.value,)
+        return bind.known and all(
+            isinstance(v, str) and not v.startswith(("unix:", "fd://")) and _high_port(v)
+            for v in values
+        )
+    args = [w.value for w in launch.args]
+    for i, v in enumerate(args):
+        if v is None:
+            return False
+        following = args[i + 1] if i + 1 < len(args) else None
+        name, eq, inline = v.partition("=")
+        value = inline if eq else following
+        if name in _SOCKET_OPTIONS:
+            return False
+        if name in _PORT_OPTIONS and (value is None or not _high_port(value)):
+            return False
+        if name in _BIND_OPTIONS and (value is None or (":" in value and not _high_port(value))):
+            return False
+    if launch.kind == "runserver":
+        addr = next((v for v in args if v is not None and not v.startswith("-")), None)
+        if addr is not None and not _high_port(addr):
+            return False
+    return True
+
+
+def _destination(df: Dockerfile, ins: Instruction, state: State) -> str | None:
+    """A COPY/ADD's destination as an absolute, normalised path; None when unknown."""
+    if len(ins.value) < 2:
+        return None
+    dest = expand_in(state, ins.value[-1], df.escape)
+    if dest is None:
+        return None
+    if not dest.startswith("/"):
+        if state.workdir is None:
+            return None
+        dest = posixpath.join(state.workdir, dest)
+    dest = posixpath.normpath(dest)
+    return "/" if dest == "//" else dest
+
+
+def _high_port(value: str) -> bool:
+    """``8000``, ``0.0.0.0:8000``, ``[::]:8000``: a port of 1024 or more."""
+    port = value.rpartition(":")[2]
+    return port.isdigit() and int(port) >= 1024
+
+
+def _installs_system_packages(a: Analysis, ins: Instruction) -> bool:
+    run = a.run_of(ins)
+    if run is None or run.onbuild:
+        return False
+    for cmd in run.commands:
+        found = apt(cmd)
+        if found is not None and found.tool in ("apt-get", "apt") and found.action == "install":
+            return True
+    return False
+
+
+def _chowns(df: Dockerfile, ins: Instruction, state: State) -> bool:
+    """A COPY/ADD the block's ``--chown=runner:runner`` goes on: one without ``--chown`` that
+    copies from the context or a local stage (a ``--from`` image's files are its programs),
+    without ``--link`` (BuildKit cannot resolve a user name there), into a folder that is not a
+    system one."""
+    if ins.keyword not in ("COPY", "ADD") or len(ins.value) < 2:
+        return False
+    names = {f.name for f in ins.flags}
+    if "chown" in names or "link" in names:
+        return False
+    ref = next((f.value for f in ins.flags if f.name == "from"), None)
+    if ref is not None:
+        value = expand_in(state, ref, df.escape)
+        if value is None or df.stage_ref(value) is None:
+            return False
+    dest = _destination(df, ins, state)
+    if dest is None or dest == "/":
+        return False
+    return not any(dest == d or dest.startswith(d + "/") for d in _SYSTEM_DIRS)
 
 
 def _after(stage: Stage, ins: Instruction) -> list[Instruction]:
