@@ -48,6 +48,13 @@ def _copied_stages(n: int) -> str:
     )
 
 
+def _chained_stages(n: int) -> str:
+    # Each stage built FROM the one before: what walks a stage's ancestors does it once per stage.
+    return "FROM python:3.12 AS s0\nRUN echo 0\n" + "".join(
+        f"FROM s{i - 1} AS s{i}\nRUN echo {i}\nCOPY a{i} /a{i}\n" for i in range(1, n)
+    )
+
+
 def _heredoc(n: int) -> str:
     body = "".join(f"echo hello world {i}\n" for i in range(n))
     return f"# syntax=docker/dockerfile:1\nFROM python:3.12\nRUN <<EOF\n{body}EOF\n"
@@ -122,6 +129,8 @@ _SHAPES: dict[str, tuple[Callable[[int], str], int]] = {
     "instructions": (_instructions, 1500),
     "stages": (_stages, 800),
     "copied-stages": (_copied_stages, 300),
+    # Below a few thousand stages a walk of the ancestors per stage hides in the constant factor.
+    "chained-stages": (_chained_stages, 5000),
     "heredoc": (_heredoc, 3000),
     "heredocs": (_heredocs, 600),
     "continuations": (_continuations, 15000),

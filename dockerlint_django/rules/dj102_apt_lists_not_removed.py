@@ -74,6 +74,7 @@ from dockerlint_django._record import record
 from dockerlint_django.analysis import Analysis, RunStep, basename, mounts
 from dockerlint_django.dockerfile.edits import ends_cleanly
 from dockerlint_django.dockerfile.expand import ExpansionError, expand_word
+from dockerlint_django.dockerfile.model import Stage
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import (
     Context,
@@ -356,30 +357,49 @@ def _later_use(run: RunStep, escape: str) -> _Use:
     return _Use.MAYBE if maybe else _Use.NONE
 
 
-def _after(a: Analysis, run: RunStep) -> Iterator[RunStep]:
-    """The RUNs that build on this one's layer: later in its stage (its ONBUILD triggers too),
-    and in the stages built FROM it. Read as the caller goes (it mostly stops at the next)."""
-    stage = run.stage
-    if stage is None:
-        return
-    runs = a.runs
-    for i in range(a.run_position(run) + 1, len(runs)):
-        r = runs[i]
-        if r.stage is not None and any(s is stage for s in r.stage.chain):
-            yield r
+def _sees(stage: Stage, status: dict[int, bool]) -> bool:
+    """Whether ``stage`` sees the lists: ``status`` holds the answer for the stage they were left
+    in (True) and those that replaced them (False); an answer found walking up from ``stage`` is
+    kept for every stage on the way, so each stage's ancestors are walked once."""
+    path: list[Stage] = []
+    s: Stage | None = stage
+    while s is not None and s.index not in status:
+        path.append(s)
+        s = s.parent
+    answer = status[s.index] if s is not None else False
+    for p in path:
+        status[p.index] = answer
+    return answer
 
 
 def _dependants(a: Analysis, run: RunStep) -> tuple[_Use, RunStep | None]:
-    """Whether a later RUN uses the lists this one leaves (and the first that does)."""
+    """Whether a later RUN uses the lists this one leaves (and the first that does).
+
+    The RUNs that build on this one's layer are the later ones of its stage (its ONBUILD triggers
+    too) and of the stages built FROM it; a stage built FROM it that updates or removes the lists
+    itself hides them from its own later RUNs and from the stages built FROM it. A stage's parent
+    always comes before it in the file, so one walk in file order sees each RUN once, and stops at
+    the first RUN of this stage that updates or removes them.
+    """
+    stage = run.stage
+    if stage is None:
+        return _Use.NONE, None
     escape = a.dockerfile.escape
     maybe = False
-    for later in _after(a, run):
+    status = {stage.index: True}
+    runs = a.runs
+    for i in range(a.run_position(run) + 1, len(runs)):
+        later = runs[i]
+        if later.stage is None or not _sees(later.stage, status):
+            continue
         use = _later_use(later, escape)
         if use is _Use.USES:
             return _Use.USES, later
-        if use in (_Use.REMOVES, _Use.UPDATES) and later.stage is run.stage:
-            # Nothing after it, in this stage or one built FROM it, sees these lists.
-            break
+        if use in (_Use.REMOVES, _Use.UPDATES):
+            if later.stage is stage:
+                break  # nothing after it, in this stage or one built FROM it, sees these lists
+            status[later.stage.index] = False
+            continue
         maybe = maybe or use is _Use.MAYBE
     return (_Use.MAYBE if maybe else _Use.NONE), None
 

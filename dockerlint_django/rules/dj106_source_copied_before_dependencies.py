@@ -91,14 +91,18 @@ def _dependencies_only(cmd: SimpleCommand) -> bool:
 
 def _installs_in(ctx: Context, stage: Stage, memo: dict[int, bool]) -> bool:
     """Some RUN of the stage or a stage it builds FROM installs dependencies."""
-    # Answered once per stage, oldest first: asking every stage of a long chain for its whole
-    # chain would cost the square of it.
-    for s in stage.chain:
-        if s.index not in memo:
-            parent = s.parent is not None and memo[s.parent.index]
-            memo[s.index] = parent or any(
-                _installs_dependencies(c) for r in ctx.analysis.runs_in(s) for c in r.commands
-            )
+    # Answered once per stage, oldest first, walking up only to the first stage answered: asking
+    # every stage of a long chain for its whole chain would cost the square of it.
+    pending: list[Stage] = []
+    s: Stage | None = stage
+    while s is not None and s.index not in memo:
+        pending.append(s)
+        s = s.parent
+    for s in reversed(pending):
+        parent = s.parent is not None and memo[s.parent.index]
+        memo[s.index] = parent or any(
+            _installs_dependencies(c) for r in ctx.analysis.runs_in(s) for c in r.commands
+        )
     return memo[stage.index]
 
 
