@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from dockerlint_django._record import record
+from dockerlint_django.rules._handbook import GETTEXT_INSTALL
 from dockerlint_django.scaffold.facts import ProjectFacts
 from dockerlint_django.templates.render import RenderError, load_context, render
 
@@ -26,11 +27,7 @@ WORKDIR = "/workdir"  # the handbook's WORKDIR
 _PIP_COPY = "COPY requirements.txt /tmp/requirements.txt\n"
 _PIP_RUN = "RUN pip install --no-cache-dir -r /tmp/requirements.txt\n"
 # Its gettext block and `compilemessages`, needed only with translations (F-13).
-_GETTEXT = (
-    "RUN apt-get update && apt-get install -y --no-install-recommends \\\n"
-    "        gettext \\\n"
-    "    && rm -rf /var/lib/apt/lists/*\n\n"
-)
+_GETTEXT = GETTEXT_INSTALL.render() + "\n\n"
 _COMPILE = "RUN python manage.py compilemessages\n\n"
 _MANIFEST = f"{WORKDIR}/static/staticfiles.json"
 _WSGI = '"core.wsgi"'
