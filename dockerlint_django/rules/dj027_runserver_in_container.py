@@ -35,6 +35,7 @@ gunicorn==23.0.0
 ```
 ```python filename=manage.py
 import os
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
 ```
 ```python filename=core/settings.py
@@ -56,6 +57,7 @@ gunicorn==23.0.0
 ```
 ```python filename=manage.py
 import os
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
 ```
 ```python filename=core/settings.py
