@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from dockerlint_django.readers.requirements import _simple
+from dockerlint_django.readers.requirements import simple_requirement as _simple
 
 _OPS = st.sampled_from(["==", "!=", ">=", "<=", "~=", ">", "<", "===", "=", "=>"])
 _VERSION = st.from_regex(
@@ -21,10 +21,12 @@ _SPACE = st.sampled_from(["", " ", "  "])
 def _lines(draw: st.DrawFn) -> str:
     specs = draw(st.lists(st.tuples(_SPACE, _OPS, _SPACE, _VERSION), max_size=3))
     body = ",".join(f"{a}{op}{b}{v}" for a, op, b, v in specs)
-    return draw(_SPACE) + draw(_NAME) + draw(_SPACE) + body + draw(_SPACE)
+    extras = draw(st.lists(st.sampled_from(["a", "B_c", "b-c", "setproctitle", ""]), max_size=3))
+    bracket = draw(st.sampled_from(["", f"[{','.join(extras)}]", f"[ {', '.join(extras)} ]"]))
+    return draw(_SPACE) + draw(_NAME) + bracket + draw(_SPACE) + body + draw(_SPACE)
 
 
-def _packaging(s: str) -> tuple[str, str, str | None] | None:
+def _packaging(s: str) -> tuple[str, tuple[str, ...], str, str | None] | None:
     try:
         parsed = Requirement(s)
     except InvalidRequirement:
@@ -35,7 +37,8 @@ def _packaging(s: str) -> tuple[str, str, str | None] | None:
         if spec.operator in ("==", "===") and not spec.version.endswith(".*")
     ]
     pinned = exact[0] if len(set(exact)) == 1 else None
-    return canonicalize_name(parsed.name), str(parsed.specifier), pinned
+    extras = tuple(sorted(canonicalize_name(e) for e in parsed.extras))
+    return canonicalize_name(parsed.name), extras, str(parsed.specifier), pinned
 
 
 @settings(max_examples=3000, deadline=None)
@@ -47,7 +50,13 @@ def test_fast_path_agrees_with_packaging(line: str) -> None:
 
 
 def test_fast_path_takes_the_common_lines() -> None:
-    for line in ("Django==5.2.8", "gunicorn>=23,<24", "psycopg2-binary == 2.9.10", "whitenoise"):
+    for line in (
+        "Django==5.2.8",
+        "gunicorn>=23,<24",
+        "psycopg2-binary == 2.9.10",
+        "whitenoise",
+        "gunicorn[setproctitle]==23.0.0",
+    ):
         assert _simple(line) is not None, line
-    for line in ("Django[argon2]==5.2", "foo==1.0; python_version<'3.12'", "foo==1.0rc1", "~=1"):
+    for line in ("foo==1.0; python_version<'3.12'", "foo==1.0rc1", "foo~=1", "foo @ https://x"):
         assert _simple(line) is None, line

@@ -35,11 +35,13 @@ _NAME = LazyPattern(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 _EGG = LazyPattern(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[([^\]]*)\])?")
 _SCHEME = LazyPattern(r"^(?:[a-z][a-z0-9+.-]*)://|^(?:git|hg|svn|bzr)\+", re.IGNORECASE)
 _ARCHIVE = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar", ".zip")
-# A requirement of a name and plain version specifiers (`Django==5.2`, `gunicorn>=23,<24`), the
-# common line: read here as packaging reads it, so that a file of them needs no packaging import
-# (13 ms, with `platform` and friends). Anything else goes to packaging.
+# A requirement of a name, extras and plain version specifiers (`gunicorn[setproctitle]==23.0`),
+# the common line: read here as packaging reads it, so that a file of them needs no packaging
+# import (13 ms, with `platform` and friends). Anything else goes to packaging.
 _SIMPLE = LazyPattern(
     r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*"
+    r"(?:\[\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
+    r"(?:\s*,\s*[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)*)?\s*\]\s*)?"
     r"((?:==|!=|>=|<=|~=|>|<)\s*[0-9]+(?:\.[0-9]+)*(?:\.\*)?"
     r"(?:\s*,\s*(?:==|!=|>=|<=|~=|>|<)\s*[0-9]+(?:\.[0-9]+)*(?:\.\*)?)*)?\s*"
 )
@@ -515,10 +517,10 @@ def _requirement(
         var_in_name = name_match is None or s[name_match.end() :].startswith(("$", "{", "}"))
         name = None if var_in_name or s.startswith("$") else head
         return build(name, name_span=name_span, known=False)
-    simple = _simple(s)
+    simple = simple_requirement(s)
     if simple is not None:
-        name, specifier, pinned = simple
-        return build(name, (), specifier, pinned, name_span=name_span)
+        name, extras, specifier, pinned = simple
+        return build(name, extras, specifier, pinned, name_span=name_span)
     from packaging.requirements import InvalidRequirement
     from packaging.requirements import Requirement as Pep508
 
@@ -543,17 +545,17 @@ def _requirement(
     )
 
 
-def _simple(s: str) -> tuple[str, str, str | None] | None:
-    """(normalised name, specifier as packaging writes it, exact pin) of a name with plain
-    version specifiers; None for anything packaging has to read (extras, markers, URLs,
-    pre-releases, local versions, wildcards where packaging refuses them)."""
+def simple_requirement(s: str) -> tuple[str, tuple[str, ...], str, str | None] | None:
+    """(normalised name, normalised extras, specifier as packaging writes it, exact pin) of a
+    name with extras and plain version specifiers; None for anything packaging has to read
+    (markers, URLs, pre-releases, local versions, wildcards where packaging refuses them)."""
     match = _SIMPLE.fullmatch(s)
     if match is None:
         return None
     specs: set[str] = set()
     exact: set[str] = set()
     ops: set[str] = set()
-    for op, version, star in _SPEC.findall(match.group(2) or ""):
+    for op, version, star in _SPEC.findall(match.group(3) or ""):
         if op in ops:
             return None  # packaging merges equal versions (`==1.0,==1.0.0`) by their normal form
         ops.add(op)
@@ -566,7 +568,10 @@ def _simple(s: str) -> tuple[str, str, str | None] | None:
             exact.add(version)
     # SpecifierSet's str: its specifiers, deduplicated and sorted, joined by commas.
     pinned = next(iter(exact)) if len(exact) == 1 else None
-    return normalize_name(match.group(1)), ",".join(sorted(specs)), pinned
+    # packaging keeps the extras as a set of the names written; they are normalised after.
+    written = {e.strip() for e in match.group(2).split(",")} if match.group(2) else set()
+    extras = tuple(sorted(normalize_name(e) for e in written))
+    return normalize_name(match.group(1)), extras, ",".join(sorted(specs)), pinned
 
 
 def _is_url_or_path(s: str) -> bool:

@@ -61,6 +61,7 @@ from dockerlint_django.readers.requirements import (
     Requirement,
     normalize_name,
     parse_requirements,
+    simple_requirement,
 )
 from dockerlint_django.rules._base import Context, Related, RuleMeta, Severity, Violation
 from dockerlint_django.shell.commands import pip_install
@@ -160,6 +161,10 @@ def _package(word: Word) -> Package | None:
     value = word.value
     if value is None or not _PLAIN_REQUIREMENT.match(value):
         return None
+    simple = simple_requirement(value)
+    if simple is not None:
+        name, extras, specifier, pinned = simple
+        return Package(word, name, extras, specifier, pinned)
     from packaging.requirements import InvalidRequirement
     from packaging.requirements import Requirement as Pep508
 
