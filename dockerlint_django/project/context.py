@@ -29,6 +29,7 @@ from dockerlint_django.source import (
     read_bounded,
 )
 
+_UNSET = object()
 # A context this large is not walked for a wildcard COPY: its matches are unknown.
 _MAX_WALK = 50_000
 _IGNORE_FILE_BYTES = 1024 * 1024
@@ -46,10 +47,13 @@ class BuildContext:
         # The Dockerfile decides which ignore file applies (`Dockerfile.dockerignore` next to it).
         self.dockerfile = dockerfile
         self._cache: dict[str, bool | None] = {}
-        self._globs: dict[str, list[str] | None] = {}
+        self._globs: dict[tuple[str, bool], list[str] | None] = {}
         self._ignore: _IgnoreRules | None = None
+        # The ignore file that applies, once read; None when there is none.
+        self._ignore_path: Path | None = None
         self._ignore_loaded = False
         self._ignore_unknown = False
+        self._repository: object = _UNSET
 
     # -- the ignore file ------------------------------------------------------------------
 
@@ -85,6 +89,7 @@ class BuildContext:
             except OSError:
                 self._ignore_unknown = True
                 return None
+            self._ignore_path = path
             rules = _IgnoreRules.parse(data.decode("utf-8", "surrogateescape"))
             if rules is None:
                 self._ignore_unknown = True
@@ -110,7 +115,90 @@ class BuildContext:
             return None
         return norm
 
+    # -- the repository the context is the root of ----------------------------------------
+
+    def repository_files(self) -> list[tuple[str, str]] | None:
+        """When the context's folder is a Git repository's root (it holds ``.git``): the regular
+        files directly in it that the repository's ``.gitignore`` and ``.git/info/exclude`` do
+        not ignore, as ``(name, name to report it by)``, sorted. None otherwise, or when unknown.
+
+        Git is never run: a file that is not ignored may be tracked, or be about to be. A global
+        ignore file (``core.excludesFile``) is not known here.
+        """
+        if self.root is None:
+            return None
+        if self._repository is not _UNSET:
+            return self._repository  # type: ignore[return-value]
+        self._repository = found = self._repository_files()
+        return found
+
+    def _repository_files(self) -> list[tuple[str, str]] | None:
+        assert self.root is not None
+        git = self.root / ".git"
+        if not (git.is_dir() or git.is_file()):
+            return None
+        try:
+            names = sorted(
+                e.name for e in os.scandir(self.root) if e.is_file(follow_symlinks=False)
+            )
+        except OSError:
+            return None
+        lines: list[str] = []
+        for ignore in (self.root / ".gitignore", git / "info" / "exclude"):
+            try:
+                data = read_bounded(ignore, _IGNORE_FILE_BYTES)
+            except FileNotFoundError:
+                continue
+            except OSError:
+                if ignore.exists():
+                    return None  # a file that says what is ignored, and cannot be read
+                continue
+            lines.extend(data.decode("utf-8", "replace").splitlines())
+        import pathspec
+
+        from dockerlint_django.discover import display_path
+
+        spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        return [(n, display_path(self.root / n)) for n in names if not spec.match_file(n)]
+
     # -- questions ------------------------------------------------------------------------
+
+    def ignore_file(self) -> str | None:
+        """The name of the ignore file that applies (``.dockerignore``,
+        ``Dockerfile.dockerignore``); None when there is none, or it is not known."""
+        if self.root is None:
+            return None
+        self._rules()
+        if self._ignore_unknown or self._ignore_path is None:
+            return None
+        return self._ignore_path.name
+
+    def has_ignore_file(self) -> bool | None:
+        """Whether an ignore file applies to this context (even an empty one); None when
+        unknown (no context, or one that cannot be told)."""
+        if self.root is None:
+            return None
+        self._rules()
+        if self._ignore_unknown:
+            return None
+        return self._ignore_path is not None
+
+    def ignored(self, relative: str) -> bool | None:
+        """Whether ``relative`` is in the folder but the ignore file keeps it out of the
+        context: True only for a path on disk that the builder does not receive (a folder none
+        of whose contents a ``!`` pattern takes back). None when unknown, or not on disk."""
+        norm = self._norm(relative)
+        if norm is None or norm == ".":
+            return None
+        assert self.root is not None
+        path = self.root / norm
+        if not (path.exists() or path.is_symlink()):
+            return None
+        excluded = self._excluded(norm)
+        if not excluded:
+            return excluded
+        present = self.exists(norm)
+        return None if present is None else not present
 
     def exists(self, relative: str) -> bool | None:
         """Whether ``relative`` (a context path, ``/`` separators) is a file or folder there."""
@@ -191,8 +279,10 @@ class BuildContext:
         except (OSError, SourceError):
             return None
 
-    def glob(self, pattern: str) -> list[str] | None:
+    def glob(self, pattern: str, *, on_disk: bool = False) -> list[str] | None:
         """The context paths a COPY/ADD source with wildcards copies, in the builder's order.
+
+        ``on_disk``: what it would match in the folder if the ignore file left everything in.
 
         None when unknown: no context, a pattern Go's ``filepath.Match`` rejects, a folder before
         the wildcard that is not there (the build stops), or a context too large to walk. An empty
@@ -200,14 +290,22 @@ class BuildContext:
         """
         if self.root is None:
             return None
-        if pattern not in self._globs:
-            found = self._glob(pattern)
-            self._globs[pattern] = found
-        cached = self._globs[pattern]
+        key = (pattern, on_disk)
+        if key not in self._globs:
+            self._globs[key] = self._glob(pattern, on_disk)
+        cached = self._globs[key]
         return None if cached is None else list(cached)
 
-    def _glob(self, pattern: str) -> list[str] | None:
+    def _glob(self, pattern: str, on_disk: bool = False) -> list[str] | None:
         assert self.root is not None
+
+        def present_at(path: str) -> bool | None:
+            assert self.root is not None
+            if on_disk:
+                full = self.root / path
+                return full.exists() or full.is_symlink()
+            return self.exists(path)
+
         parts = [p for p in posixpath.normpath("/" + pattern).split("/") if p]
         first = next((i for i, p in enumerate(parts) if _has_wildcards(p)), None)
         if first is None:
@@ -217,7 +315,7 @@ class BuildContext:
         if "\\" in base or base.startswith(".."):
             return None
         matcher = _go_match(posixpath.join(*rest))
-        if matcher is None or self.exists(base) is not True or not (self.root / base).is_dir():
+        if matcher is None or present_at(base) is not True or not (self.root / base).is_dir():
             return None
         # `*` and `?` never match `/`, so deeper paths cannot match unless a class might.
         depth = None if any("[" in p for p in rest) else len(rest)
@@ -236,7 +334,7 @@ class BuildContext:
                     return False
                 path = name if folder == "." else f"{folder}/{name}"
                 under = name if not rel else f"{rel}/{name}"
-                present = self.exists(path)
+                present = present_at(path)
                 if present is None:
                     return False
                 if not present:
