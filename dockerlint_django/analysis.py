@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from dockerlint_django._record import LazyPattern, record
+from dockerlint_django._record import LazyPattern, record, replace
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.edits import json_append
 from dockerlint_django.dockerfile.expand import ExpansionError, expand_word
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from dockerlint_django.project.view import RuntimeLayer
     from dockerlint_django.readers.django_settings import DjangoSettings
     from dockerlint_django.readers.gunicorn_config import GunicornConfig
+    from dockerlint_django.readers.nginx import NginxConf
 
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
 _HEREDOC_ONLY = LazyPattern(r"^\s*(?:\d*<<-?\s*(?:\"[^\"]*\"|'[^']*'|\S+)\s*)+$")
@@ -330,6 +331,7 @@ class Analysis:
         self._starts: dict[int, Start | None] = {}
         self._gunicorn: dict[int, GunicornSettings | None] = {}
         self._settings: dict[int, DjangoSettings | None] = {}
+        self._nginx: dict[int, NginxFiles | None] = {}
         # What depends on the stages alone: the analysis of another target of the same model
         # (``engine.as_target``) reads the file's RUNs once, not once per target.
         self.index: StageIndex = (
@@ -829,6 +831,184 @@ class Analysis:
                     found = pin or found
         return found
 
+    def nginx_files(self, stage: Stage) -> NginxFiles | None:
+        """The nginx configuration files the stage copies from the build context that nginx
+        loads; None when the stage is not built on the official ``nginx`` image or on
+        nginx-unprivileged (another base's layout and main file are not known).
+
+        nginx reads ``/etc/nginx/nginx.conf``; the images' stock one includes
+        ``/etc/nginx/conf.d/*.conf`` in its ``http`` block, and their entrypoint renders
+        ``/etc/nginx/templates/**/*.template`` into ``/etc/nginx/conf.d/`` (envsubst, the suffix
+        dropped) before nginx starts. A copied main file decides by its own ``include``s.
+        ``complete`` is False when nginx may load something not read here: a copy to an unknown
+        place or from another stage or image into ``/etc/nginx``, a RUN that names
+        ``/etc/nginx`` (other than an ``rm`` of files), a file that cannot be read or parsed, an
+        ``include`` of a file that is neither copied nor the images' own.
+        """
+        if stage.index in self._nginx:
+            return self._nginx[stage.index]
+        result = self._nginx_files(stage)
+        self._nginx[stage.index] = result
+        return result
+
+    def _nginx_files(self, stage: Stage) -> NginxFiles | None:
+        image = stage.root_image
+        if image is None or not (image.name == "nginx" or image.name in NGINX_UNPRIVILEGED):
+            return None
+        if not self._starts_nginx(stage):
+            return None  # another start command, or nginx told to read another main file
+        from dockerlint_django.readers.nginx import parse_nginx
+
+        complete = True
+        present: dict[str, Instruction] = {}  # image path -> the copy that put it there
+        removed: set[str] = set()
+        index = self.index
+        for s in stage.chain:
+            for ins, state in s.steps():
+                if ins.keyword == "RUN":
+                    run = self.run_of(ins)
+                    if run is None:
+                        continue
+                    gone = _nginx_removals(run, state.workdir)
+                    if gone is None:
+                        complete = False
+                        continue
+                    for pattern in gone:
+                        for other in [p for p in present if _removes(pattern, p)]:
+                            del present[other]
+                        removed.add(pattern)
+                    continue
+                if ins.keyword not in ("COPY", "ADD") or len(ins.value) < 2:
+                    continue
+                raw_dest, dest = index.copy_destination(ins, state)
+                if raw_dest is None or dest is None:
+                    complete = False
+                    continue
+                if dest == _NGINX_HOOKS or dest.startswith(_NGINX_HOOKS + "/"):
+                    return None  # a script the entrypoint runs first may rewrite anything
+                if not _touches_nginx(dest):
+                    continue
+                sources = self._copy_sources(ins, state)
+                if sources is None:
+                    complete = False
+                    continue
+                into_dir = (
+                    raw_dest.endswith(("/", "/."))
+                    or raw_dest == "."
+                    or len(ins.value) > 2
+                    or len(sources) > 1
+                    or dest in _NGINX_DIRS
+                )
+                for src in sources:
+                    placed = self._nginx_placed(src, dest, into_dir)
+                    if placed is None:
+                        complete = False
+                        continue
+                    for path in placed:
+                        present[path] = ins
+                        removed.discard(path)
+        files: list[NginxFile] = []
+        by_path: dict[str, NginxFile] = {}
+        for image_path, ins in present.items():
+            loaded_as = _nginx_loaded_as(image_path)
+            if loaded_as is None:
+                continue
+            found, known = self.context_file_at(stage, image_path)
+            source = self.context.read(found) if known and found is not None else None
+            if source is None:
+                complete = False
+                continue
+            conf = parse_nginx(source)
+            if conf.error is not None:
+                complete = False
+                continue
+            entry = NginxFile(image_path, loaded_as, source, conf, ins)
+            by_path[loaded_as] = entry  # a rendered template replaces a copied file
+            files.append(entry)
+        main = by_path.get(NGINX_MAIN)
+        loaded: list[NginxFile] = []
+        for entry in files:
+            if by_path.get(entry.loaded_as) is not entry:
+                continue
+            if entry.loaded_as == NGINX_MAIN:
+                loaded.append(entry)
+                continue
+            where = _nginx_included(main.conf if main is not None else None, entry.loaded_as)
+            if where is None:
+                continue
+            loaded.append(replace(entry, context=where))
+        if main is not None:
+            # An include the main file makes of something neither copied nor stock is unknown.
+            for directive, _parents in main.conf.walk():
+                if directive.name != "include" or len(directive.args) != 1:
+                    continue
+                pattern = directive.args[0].value
+                if "$" in pattern:
+                    complete = False
+                    continue
+                target = posixpath.normpath(posixpath.join("/etc/nginx", pattern))
+                if target in _NGINX_STOCK_FILES:
+                    continue
+                if has_wildcards(target) and target.startswith(NGINX_CONF_D + "/"):
+                    continue  # every file there that the stage has is read above
+                if target not in by_path:
+                    complete = False
+        stock_default = (
+            NGINX_DEFAULT_CONF not in by_path
+            and not any(_removes(r, NGINX_DEFAULT_CONF) for r in removed)
+            and (main is None or _nginx_included(main.conf, NGINX_DEFAULT_CONF) is not None)
+        )
+        return NginxFiles(tuple(loaded), complete, main, stock_default)
+
+    def _starts_nginx(self, stage: Stage) -> bool:
+        """The container runs nginx with its stock main file, through the images' entrypoint
+        or directly: nothing on the way rewrites the configuration, other than what the
+        images' own ``/docker-entrypoint.d`` scripts do (templates)."""
+        start = self.start(stage)
+        if start is None:
+            return False
+        values = [w.value for w in start.argv]
+        if values[:1] == ["/docker-entrypoint.sh"]:
+            values = values[1:]
+        if not values or basename(values[0]) != "nginx" or any(v is None for v in values):
+            return False
+        # `-c FILE` reads another main file, `-p` another prefix: not the layout known here.
+        return not any(v is not None and v.startswith(("-c", "-p")) for v in values[1:])
+
+    def _nginx_placed(self, src: str, dest: str, into_dir: bool) -> list[str] | None:
+        """The image paths under ``/etc/nginx`` that copying ``src`` to ``dest`` writes; None
+        when not known."""
+        found = self.context.exists(src)
+        if found is None:
+            return None
+        if not found:
+            return []  # the build stops
+        listing = self.context.list_dir(src)
+        if listing is None:  # a file
+            target = posixpath.join(dest, posixpath.basename(src)) if into_dir else dest
+            return [target] if _in_nginx(target) else []
+        # A folder's contents land in the destination; only its part under /etc/nginx counts.
+        if _in_nginx(dest):
+            folder, prefix = src, dest
+        else:
+            rel = posixpath.relpath("/etc/nginx", dest)
+            folder, prefix = posixpath.normpath(posixpath.join(src, rel)), "/etc/nginx"
+            if self.context.exists(folder) is not True:
+                return [] if self.context.exists(folder) is False else None
+        out: list[str] = []
+        pending = [(folder, prefix)]
+        while pending:
+            here, at = pending.pop()
+            names = self.context.list_dir(here)
+            if names is None:
+                out.append(at)  # a file
+                continue
+            for name in names:
+                if len(out) + len(pending) > _NGINX_MAX_FILES:
+                    return None
+                pending.append((posixpath.join(here, name), posixpath.join(at, name)))
+        return sorted(out)
+
     def is_django_stage(self, stage: Stage) -> bool:
         """The stage runs a Django/WSGI/ASGI server or manage.py, or builds with manage.py."""
         start = self.start(stage)
@@ -855,6 +1035,162 @@ class Analysis:
                 break
             first = ins
         return first
+
+
+# -- nginx -------------------------------------------------------------------------------------
+
+NGINX_UNPRIVILEGED = frozenset(
+    {
+        "nginxinc/nginx-unprivileged",
+        "nginx/nginx-unprivileged",
+        "ghcr.io/nginx/nginx-unprivileged",
+        "ghcr.io/nginxinc/nginx-unprivileged",
+        "public.ecr.aws/nginx/nginx-unprivileged",
+    }
+)
+NGINX_MAIN = "/etc/nginx/nginx.conf"
+NGINX_CONF_D = "/etc/nginx/conf.d"
+NGINX_DEFAULT_CONF = "/etc/nginx/conf.d/default.conf"
+_NGINX_TEMPLATES = "/etc/nginx/templates"
+_NGINX_HOOKS = "/docker-entrypoint.d"  # scripts the images' entrypoint runs before nginx
+# Folders the nginx images have: a single file copied to one of them lands inside it.
+_NGINX_DIRS = frozenset({"/", "/etc", "/etc/nginx", NGINX_CONF_D, _NGINX_TEMPLATES})
+# What the images' stock main file includes besides conf.d, and the files beside it.
+_NGINX_STOCK_FILES = frozenset(
+    "/etc/nginx/" + name
+    for name in (
+        "mime.types",
+        "fastcgi_params",
+        "fastcgi.conf",
+        "scgi_params",
+        "uwsgi_params",
+        "koi-utf",
+        "koi-win",
+        "win-utf",
+    )
+)
+_NGINX_MAX_FILES = 1_000  # a folder copied into /etc/nginx with more is not walked
+# Commands that may write a file they name through a variable.
+_NGINX_WRITERS = frozenset(
+    {"sed", "cp", "mv", "ln", "envsubst", "tee", "install", "rm", "perl", "awk", "rsync", "tar"}
+    | {"unzip", "curl", "wget", "python", "python3", "sh", "bash", "ash", "dd", "truncate"}
+)
+# Commands that name /etc/nginx without changing what nginx reads.
+_NGINX_READERS = frozenset(
+    {"mkdir", "chown", "chmod", "chgrp", "ls", "cat", "test", "[", "nginx", "stat", "find"}
+)
+
+
+@record
+class NginxFile:
+    """A configuration file copied from the build context that nginx loads."""
+
+    image_path: str  # where the copy puts it (a template's own path)
+    loaded_as: str  # what nginx reads: a template's rendering in conf.d
+    source: SourceFile  # the build-context file (its own offsets)
+    conf: NginxConf
+    copy: Instruction  # the COPY/ADD that brings it
+    # The block the file's top level is in: "http" for the stock main file's conf.d include,
+    # "main" for the main file itself, else the block of the include that reads it.
+    context: str = "main"
+
+
+@record
+class NginxFiles:
+    files: tuple[NginxFile, ...]  # parsed, in copy order
+    complete: bool  # nothing else nginx may load is unknown
+    main: NginxFile | None  # a copied /etc/nginx/nginx.conf; None: the image's stock one
+    stock_default: bool  # the image's own conf.d/default.conf is still loaded
+
+
+def _in_nginx(path: str) -> bool:
+    return path == "/etc/nginx" or path.startswith("/etc/nginx/")
+
+
+def _touches_nginx(dest: str) -> bool:
+    """A copy to ``dest`` may write under /etc/nginx."""
+    return _in_nginx(dest) or dest in ("/", "/etc")
+
+
+def _nginx_loaded_as(image_path: str) -> str | None:
+    """The path nginx reads a copied file as: itself, or a template's rendering; None for a
+    file that is not configuration by place (conf.d's non-``.conf`` files are read only when
+    a main file includes them)."""
+    if image_path.startswith(_NGINX_TEMPLATES + "/"):
+        if not image_path.endswith(".template"):
+            return None
+        rel = image_path[len(_NGINX_TEMPLATES) + 1 : -len(".template")]
+        return posixpath.join(NGINX_CONF_D, rel) if rel else None
+    return image_path if _in_nginx(image_path) else None
+
+
+def _glob_match(pattern: str, path: str) -> bool:
+    """nginx's ``include`` glob (``glob(3)``): ``*`` and ``?`` do not cross a ``/``."""
+    from fnmatch import fnmatchcase
+
+    parts, names = pattern.split("/"), path.split("/")
+    return len(parts) == len(names) and all(
+        fnmatchcase(n, p) for p, n in zip(parts, names, strict=True)
+    )
+
+
+def _nginx_included(main: NginxConf | None, path: str) -> str | None:
+    """The block whose ``include`` reads ``path`` ("http" for the stock main file's
+    ``conf.d/*.conf``); None when nothing includes it."""
+    if main is None:
+        return "http" if _glob_match(NGINX_CONF_D + "/*.conf", path) else None
+    for directive, parents in main.walk():
+        if directive.name != "include" or len(directive.args) != 1:
+            continue
+        pattern = directive.args[0].value
+        if "$" in pattern:
+            continue
+        if _glob_match(posixpath.normpath(posixpath.join("/etc/nginx", pattern)), path):
+            return parents[-1].name if parents else "main"
+    return None
+
+
+def _removes(pattern: str, path: str) -> bool:
+    """``rm pattern`` removes ``path`` (a folder with what is in it; the shell expands globs)."""
+    if path == pattern or path.startswith(pattern + "/"):
+        return True
+    return has_wildcards(pattern) and _glob_match(pattern, path)
+
+
+def _nginx_removals(run: RunStep, workdir: str | None) -> list[str] | None:
+    """The paths under /etc/nginx a RUN removes (``rm -f /etc/nginx/conf.d/default.conf``);
+    None when it may change what nginx reads in another way, or it cannot be known."""
+    if workdir is not None and _in_nginx(posixpath.normpath(workdir)):
+        return None
+    out: list[str] = []
+    for cmd in run.commands:
+        values = [w.value for w in cmd.words]
+        targets = [r.target.value if r.target is not None else None for r in cmd.redirects]
+        name = basename(values[0]) if values else None
+        if any(v is not None and "/etc/nginx" in v for v in targets):
+            return None
+        if any(
+            r.op in (">", ">>", ">|", "&>", "&>>", "<>") and v is None
+            for r, v in zip(cmd.redirects, targets, strict=True)
+        ):
+            return None  # it writes to a file whose name is not known
+        if not any(v is not None and "/etc/nginx" in v for v in values):
+            if name in _NGINX_WRITERS and any(v is None for v in values):
+                return None
+            continue
+        if name in _NGINX_READERS:
+            continue
+        if name != "rm":
+            return None
+        for v in values[1:]:
+            if v is None:
+                return None
+            if v.startswith("-"):
+                continue
+            if not v.startswith("/"):
+                return None
+            out.append(posixpath.normpath(v))
+    return out
 
 
 # Directories every Linux base image has: a single file copied to one of them lands inside it.

@@ -1,6 +1,6 @@
 """The readers of build-context files: the bytes as gunicorn.conf.py, a settings module and
-manage.py, requirements, pyproject.toml, a Pipfile, an env file and a script's ``#!`` line.
-No reader of a context file may raise.
+manage.py, requirements, pyproject.toml, a Pipfile, an nginx conf, an env file and a script's
+``#!`` line. No reader of a context file may raise.
 
 See fuzz/README.md (and ``python fuzz/fuzz_context_readers.py -help=1`` for libFuzzer's options).
 The checks are ``fuzz.targets.check_context_readers``.

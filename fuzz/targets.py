@@ -51,6 +51,7 @@ from dockerlint_django.readers.django_settings import (
     settings_module_from_manage,
 )
 from dockerlint_django.readers.gunicorn_config import read_config
+from dockerlint_django.readers.nginx import parse_nginx
 from dockerlint_django.readers.pyproject import read_pipfile, read_pyproject
 from dockerlint_django.readers.requirements import parse_requirements
 from dockerlint_django.results import FileResult, Finding
@@ -380,6 +381,7 @@ def _read_context_file(data: bytes) -> None:
         spans_inside(parse_requirements(source, read), size, "requirements")
         spans_inside(read_pyproject(source), size, "pyproject.toml")
         spans_inside(read_pipfile(source), size, "Pipfile")
+        spans_inside(parse_nginx(source), size, "nginx conf")
         read_shebang(source)
     for raw in (False, True):
         try:
