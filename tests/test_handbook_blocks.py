@@ -26,6 +26,7 @@ def test_blocks_are_the_handbook_lines() -> None:
         _handbook.GETTEXT_INSTALL,
         _handbook.CREATE_USER,
         _handbook.SWITCH_USER,
+        _handbook.DJANGO_ENV,
         _handbook.WEB_CONCURRENCY,
     ):
         assert block.render() == _at(block.handbook_line, len(block.lines)), block

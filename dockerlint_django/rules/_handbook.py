@@ -73,6 +73,9 @@ def manifest_copy(stage: str, chown: str | None, source: str, destination: str) 
 
 MANIFEST_COPY_LINE = 33
 
+# T-08, H-43: the runtime stage (and the build stage that collects static files) run with the
+# OCP settings' production switch.
+DJANGO_ENV = Block(("ENV DJANGO_ENV=production",), handbook_line=36)
 WEB_CONCURRENCY = Block(("ENV WEB_CONCURRENCY=2",), handbook_line=37)
 
 # The start command: CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000",
