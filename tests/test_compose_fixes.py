@@ -27,6 +27,7 @@ CHANGES: dict[str, frozenset[str]] = {
     "DJ044": frozenset({"environment"}),
     "DJ050": frozenset({"ports"}),
     "DJ052": frozenset({"extra_hosts"}),
+    "DJ056": frozenset({"environment"}),
     "DJ111": frozenset(),
     "DJ901": frozenset(),
 }

@@ -46,9 +46,9 @@ the old image).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from dockerlint_django._record import LazyPattern
 from dockerlint_django.dockerfile.model import Stage
 from dockerlint_django.fix import Applicability, Edit, Fix
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
@@ -67,10 +67,10 @@ META = RuleMeta(
 _CODENAMES = frozenset(
     {"wheezy", "jessie", "stretch", "buster", "bullseye", "bookworm", "trixie", "forky"}
 )
-_GOOD = re.compile(r"^(?P<minor>\d+\.\d+)(?:-(?P<codename>[a-z]+))?$")
+_GOOD = LazyPattern(r"^(?P<minor>\d+\.\d+)(?:-(?P<codename>[a-z]+))?$")
 # A tag naming a minor version: `3.11`, `3.11.9`, `3.11-slim-bookworm`, `3.12.1-alpine3.19`.
-_VERSIONED = re.compile(r"^(?P<minor>\d+\.\d+)(?P<patch>\.\d+)?(?P<rest>-.*)?$")
-_PRERELEASE = re.compile(r"^\d+\.\d+(?:\.\d+)?(?:a|b|rc)\d*")
+_VERSIONED = LazyPattern(r"^(?P<minor>\d+\.\d+)(?P<patch>\.\d+)?(?P<rest>-.*)?$")
+_PRERELEASE = LazyPattern(r"^\d+\.\d+(?:\.\d+)?(?:a|b|rc)\d*")
 # Where the official image is also published: (registry, repository).
 _PYTHON = frozenset(
     {
