@@ -11,13 +11,13 @@ import fnmatch
 import functools
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from dockerlint_django import rules as registry
 from dockerlint_django._record import LazyPattern, field, record, replace
-from dockerlint_django.rules._base import Severity
+from dockerlint_django.rules._base import Rule, Severity
 
 CONFIG_FILES = (".dockerlint-django.yaml", ".dockerlint-django.yml")
 PROFILES = ("generic", "ocp")
@@ -37,6 +37,7 @@ KEYS = frozenset(
         "compose",
         "development",
         "limits",
+        "policy",
     }
 )
 LIMIT_KEYS = frozenset({"file-size", "context-file-size"})
@@ -90,6 +91,10 @@ class Config:
     production_paths: tuple[str, ...] = ()
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_context_file_bytes: int = DEFAULT_MAX_CONTEXT_FILE_BYTES
+    # The `policy:` entries, each a rule with its id as its code, and the globs of the files each
+    # applies to (relative to the configuration, as per-file-ignores; none: every file).
+    policy: tuple[Rule, ...] = field(default=(), compare=False, repr=False)
+    policy_files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # The keys the file itself gave (a section's as `development.words`), so ``--show-settings``
     # can tell a value the file chose from a default, even one the file repeats.
     given: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
@@ -99,8 +104,33 @@ class Config:
         return None if self.path is None else self.path.parent
 
     def enabled_codes(self) -> frozenset[str]:
-        """The rules that run, after profile defaults, select, extend-select and ignore."""
-        return _enabled_codes(self.select, self.extend_select, self.ignore, self.profile)
+        """The rules that run, after profile defaults, select, extend-select and ignore.
+
+        The policy's entries run unless ignored, as rules on by default do; with ``select``, only
+        those it names."""
+        codes = _enabled_codes(self.select, self.extend_select, self.ignore, self.profile)
+        if self.policy and (
+            self.select is None or any(s.strip().upper() == "ALL" for s in self.select)
+        ):
+            own = {r.meta.code for r in self.policy}
+            ignored = set(expand_selectors(self.ignore, "ignore"))
+            codes = codes | (own - ignored)
+        return codes
+
+    def policy_rules(self, display_path: str, real_path: Path | None) -> list[Rule]:
+        """The policy's rules that apply to a file: enabled, and its ``files`` globs match."""
+        enabled = self.enabled_codes()
+        out = []
+        for rule in self.policy:
+            if rule.meta.code not in enabled:
+                continue
+            globs = self.policy_files.get(rule.meta.code, ())
+            if globs:
+                relative = _project_relative(display_path, real_path, self.root)
+                if not any(_glob_match(relative, g) for g in globs):
+                    continue
+            out.append(rule)
+        return out
 
     def _names(self, display_path: str, real_path: Path | None) -> set[str]:
         """The names per-file globs match a file by: as shown, and from the configuration."""
@@ -231,16 +261,14 @@ def _specificity(selector: str) -> int:
     if s == "ALL":
         return 0
     # A hadolint code names the few rules that refine it, as precisely as their own codes do.
-    if (
-        s in registry.CODES
-        or registry.is_hadolint_code(s)
-        or selector.strip() in registry.by_name()
-    ):
+    if registry.known(s) or registry.is_hadolint_code(s) or selector.strip() in registry.by_name():
         return 100
     return len(s)
 
 
-def expand_selectors(selectors: Iterable[str], key: str) -> list[str]:
+def expand_selectors(
+    selectors: Iterable[str], key: str, policy: Collection[str] | None = None
+) -> list[str]:
     """Codes (``DJ001``), prefixes (``DJ1``), names (``shell-form-server-command``), ``ALL``.
 
     A hadolint code (``DL3025``) stands for the rules that refine it, and for none when no rule
@@ -253,7 +281,13 @@ def expand_selectors(selectors: Iterable[str], key: str) -> list[str]:
         s = sel.strip()
         up = s.upper()
         if up == "ALL":
-            out.extend(registry.CODES)
+            out.extend(registry.CODES)  # and, in Config.enabled_codes, the file's own policy
+        elif up in registry.POLICY or (
+            registry.is_policy_id(up) and (policy is None or up in policy)
+        ):
+            # An entry's id. A configuration may name only its own entries; the command line
+            # applies to every configuration, so an id none defines selects nothing there.
+            out.append(up)
         elif s in names:
             out.append(names[s])
         elif up in registry.REMOVED:
@@ -291,15 +325,19 @@ def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
     if unknown:
         raise ConfigError(f"unknown key {unknown[0]!r} (known: {', '.join(sorted(KEYS))})")
     cfg = Config(path=path)
+    if "policy" in data:
+        # First: select, ignore and severity may name the policy's ids.
+        cfg = _policy_section(cfg, data["policy"])
+    own = frozenset(r.meta.code for r in cfg.policy)
     if "select" in data:
         cfg = replace(cfg, select=_str_list(data["select"], "select"))
-        expand_selectors(cfg.select or (), "select")
+        expand_selectors(cfg.select or (), "select", own)
     if "extend-select" in data:
         cfg = replace(cfg, extend_select=_str_list(data["extend-select"], "extend-select"))
-        expand_selectors(cfg.extend_select, "extend-select")
+        expand_selectors(cfg.extend_select, "extend-select", own)
     if "ignore" in data:
         cfg = replace(cfg, ignore=_str_list(data["ignore"], "ignore"))
-        expand_selectors(cfg.ignore, "ignore")
+        expand_selectors(cfg.ignore, "ignore", own)
     if "profile" in data:
         profile = data["profile"]
         if profile not in PROFILES:
@@ -311,7 +349,7 @@ def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
             raise ConfigError("severity: expected a mapping of rule code to error/warning/info")
         entries = []
         for key, level in sev.items():
-            codes = expand_selectors([str(key)], "severity")
+            codes = expand_selectors([str(key)], "severity", own)
             try:
                 entries.append((codes, Severity.parse(str(level))))
             except ValueError as exc:
@@ -329,7 +367,7 @@ def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
         pairs = []
         for pattern, sels in pfi.items():
             selectors = _str_list(sels, f"per-file-ignores.{pattern}")
-            expand_selectors(selectors, f"per-file-ignores.{pattern}")
+            expand_selectors(selectors, f"per-file-ignores.{pattern}", own)
             pairs.append((str(pattern), selectors))
         cfg = replace(cfg, per_file_ignores=tuple(pairs))
     if "rules" in data:
@@ -363,6 +401,21 @@ def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
     for section in ("compose", "development", "limits"):
         given.update(f"{section}.{k}" for k in data.get(section) or {})
     return replace(cfg, given=frozenset(given))
+
+
+def _policy_section(cfg: Config, value: Any) -> Config:
+    from dockerlint_django import policy
+
+    try:
+        entries = policy.load(value)
+    except policy.PolicyError as exc:
+        raise ConfigError(str(exc)) from None
+    clash = next((e.id for e in entries if e.id in registry.CODES), None)
+    if clash is not None:
+        raise ConfigError(f"policy: {clash} is a built-in rule's code")
+    rules = policy.rules(entries)
+    registry.register_policy(rules)
+    return replace(cfg, policy=rules, policy_files={e.id: e.files for e in entries if e.files})
 
 
 def _per_file_target(value: Any) -> tuple[tuple[str, str], ...]:

@@ -107,6 +107,7 @@ def check_deployments(
         rules = [
             registry.get(c) for c in registry.CODES if c in enabled and c not in registry.META_CODES
         ]
+        rules += config.policy_rules(compose[0].path, Path(compose[0].path))
         rules = [r for r in rules if r.judges_services]
         for link in d.links:
             _check_service(d, link, rules, config, dev, options_for, out)
@@ -345,7 +346,7 @@ def _results(
             # A pragma may serve a project that could not be checked here (it needs values a
             # deployment gives): only a file every project of which was checked is judged.
             if "DJ901" in enabled and "DJ901" not in ignored and judged and not options.no_suppress:
-                for u in unused(suppressions, enabled, registry.CODES):
+                for u in unused(suppressions, enabled, registry.known_codes()):
                     meta = registry.get("DJ901").meta
                     v = meta.violation(u.comment.span, f"unused suppression: {u.reason}")
                     f = Finding(

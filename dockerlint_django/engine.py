@@ -436,6 +436,7 @@ def _lint_source(
                 for c in registry.CODES
                 if c in enabled and c not in registry.META_CODES
             ]
+            + [r for r in config.policy_rules(source.path, real_path) if r.check is not None]
         )
         raw.extend(run_rules(analysis, selected, config))
         if not choice.explicit:
@@ -531,10 +532,10 @@ def _lint_source(
         # such a pragma is not in turn reported as unused.
         hidden = {
             (u.comment.span, u.code)
-            for u in unused(suppressions, enabled, registry.CODES)
+            for u in unused(suppressions, enabled, registry.known_codes())
             if suppressions.suppress("DJ901", u.comment.span)
         }
-        for u in unused(suppressions, enabled, registry.CODES):
+        for u in unused(suppressions, enabled, registry.known_codes()):
             msg = f"unused suppression: {u.reason}"
             pragma = next((p for p in suppressions.pragmas if p.comment is u.comment), None)
             fix = unused_fix(source, u.comment.span, u.code, pragma)

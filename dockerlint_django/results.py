@@ -35,7 +35,12 @@ class Finding:
     other_target: str | None = None
 
     @property
-    def url(self) -> str:
+    def url(self) -> str | None:
+        """The rule's page: a built-in rule's docs, a policy entry's own ``help`` (or none)."""
+        from dockerlint_django import rules as registry
+
+        if self.code not in registry.CODES and self.code in registry.POLICY:
+            return registry.POLICY[self.code].meta.help_uri
         return DOCS_URL.format(code=self.code)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:

@@ -6,6 +6,7 @@ import pty
 import select
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,14 @@ COMPANIONS = {"DJ901": ("DJ108",), "DJ903": ("DJ020",)}
 
 def codes_for(code: str) -> list[str]:
     return [code, *COMPANIONS.get(code, ())]
+
+
+@pytest.fixture(autouse=True)
+def _policy_left_by_other_tests() -> Iterator[None]:
+    # A configuration with `policy:` entries registers them for the process (reports look them
+    # up by code): each test starts with none, so that one test's ids never reach another's.
+    from dockerlint_django import rules as registry
+
+    registry.POLICY.clear()
+    yield
+    registry.POLICY.clear()

@@ -131,6 +131,7 @@ class TestKeys:
             "compose",
             "development",
             "limits",
+            "policy",
         } == KEYS
 
     def test_compose_section(self, tree: Path) -> None:

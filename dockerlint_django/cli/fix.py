@@ -401,7 +401,7 @@ def _show_fixes(applied_in: dict[str, dict[str, int]], to_stderr: bool) -> None:
             continue
         lines.append(f"- {visible(path)}:")
         for code, n in sorted(counts.items()):
-            name = registry.get(code).name if code in registry.CODES else ""
+            name = registry.get(code).name if registry.known(code) else ""
             lines.append(f"    {n} \N{MULTIPLICATION SIGN} {code}" + (f" ({name})" if name else ""))
     click.echo("\n".join(lines), err=to_stderr)
 

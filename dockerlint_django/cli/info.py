@@ -73,6 +73,15 @@ def rule(code: str | None, show_all: bool, fmt: str) -> None:
             click.echo(f"{r.code}  {r.name:<40} {r.meta.severity.label:<8} {r.meta.summary}{flag}")
         return
     key = code.upper() if code.upper() in registry.CODES else registry.by_name().get(code)
+    if key is None and code.upper() not in registry.CODES:
+        # A policy entry's id: the configuration of this folder defines it.
+        from dockerlint_django.config import ConfigError, ConfigFinder
+
+        try:
+            ConfigFinder().for_path(None)
+        except ConfigError as exc:
+            fail(str(exc))
+        key = code.upper() if code.upper() in registry.POLICY else None
     if key is None:
         fail(f"unknown rule {code!r}; `dockerlint-django rule --all` lists them")
     r = registry.get(key)

@@ -177,7 +177,7 @@ class _Builder:
     def rule_codes(self) -> list[str]:
         fired = {f.code for r in self.results for f in [*r.findings, *r.suppressed]}
         wanted = fired | set(self.opts.enabled)
-        return [code for code in registry.CODES if code in wanted]
+        return [code for code in registry.known_codes() if code in wanted]
 
     def descriptor(self, rule: Rule) -> om.ReportingDescriptor:
         meta = rule.meta
@@ -199,7 +199,9 @@ class _Builder:
             short_description=om.MultiformatMessageString(text=_clip(meta.summary)),
             full_description=om.MultiformatMessageString(text=_clip(first)),
             help=om.MultiformatMessageString(text=text, markdown=text),
-            help_uri=DOCS_URL.format(code=meta.code),
+            help_uri=DOCS_URL.format(code=meta.code)
+            if meta.code in registry.CODES
+            else meta.help_uri,
             default_configuration=om.ReportingConfiguration(level=_LEVEL[meta.severity]),
             # tags is a field of the untyped base class, which mypy cannot see.
             properties=_PropertyBag(tags=list(meta.tags)[:MAX_TAGS], additional=additional),  # type: ignore[call-arg]

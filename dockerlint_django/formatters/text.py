@@ -218,7 +218,8 @@ def _finding(f: Finding, home: SourceFile | None, floor: Applicability, opts: Fo
             f"{indent}note: {visible(other.path)}:{at.line}:{at.column}: {visible(rel.message)}"
         )
     if opts.full:
-        lines.append(f"docs: {f.url}")
+        if f.url is not None:
+            lines.append(f"docs: {f.url}")
         lines.append("")  # as ruff: a blank line closes each finding
     return "\n".join(lines) + "\n"
 

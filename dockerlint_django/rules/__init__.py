@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection
 from functools import cache
 from typing import TYPE_CHECKING
 
+from dockerlint_django._record import LazyPattern
 from dockerlint_django.rules import _index
 
 if TYPE_CHECKING:
@@ -97,9 +98,46 @@ META_CODES = frozenset({"DJ900", "DJ901", "DJ902", "DJ903"})
 
 REMOVED: dict[str, str] = {}
 
+# The configuration's own rules (its `policy:` entries), by id, put here when a configuration
+# that has them is read: reports and suppressions find them as they find the built-in ones.
+POLICY: dict[str, Rule] = {}
+
+
+def register_policy(rules: Collection[Rule]) -> None:
+    for rule in rules:
+        POLICY[rule.meta.code] = rule
+
+
+# Suppression pragmas take codes of letters then digits (`ignore=ORG001`); DJ and DL are ours and
+# hadolint's, SC ShellCheck's.
+_POLICY_ID = LazyPattern(r"[A-Z]{2,10}[0-9]{1,6}")
+POLICY_RESERVED = ("DJ", "DL", "SC")
+
+
+def is_policy_id(text: str) -> bool:
+    """Spelled as a policy entry's id: capitals then digits (ORG001), not one of our prefixes."""
+    return _POLICY_ID.fullmatch(text) is not None and not text.startswith(POLICY_RESERVED)
+
+
+def known(code: str) -> bool:
+    """A built-in rule's code or a policy entry's id."""
+    return code in CODES or code in POLICY
+
+
+def known_codes() -> list[str]:
+    """Every code a report may name: the built-in rules in code order, then the policy's."""
+    return [*CODES, *sorted(c for c in POLICY if c not in CODES)]
+
+
+def get(code: str) -> Rule:
+    policy = POLICY.get(code)
+    if policy is not None and code not in CODES:
+        return policy
+    return _builtin(code)
+
 
 @cache
-def get(code: str) -> Rule:
+def _builtin(code: str) -> Rule:
     from dockerlint_django.rules._base import Rule
 
     module = importlib.import_module(f"{__name__}.{CODES[code]}")

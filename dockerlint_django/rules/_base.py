@@ -79,6 +79,8 @@ class RuleMeta:
     # Advice for production only: in a development file (project.development) it is reported at
     # info, with the reason.
     production_only: bool = False
+    # A policy entry's own page (its `help`); a built-in rule's page is its docs page.
+    help_uri: str | None = None
 
     @property
     def tags(self) -> tuple[str, ...]:

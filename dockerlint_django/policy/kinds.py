@@ -1,0 +1,547 @@
+"""What a policy entry can check, one kind each: its keys, how they are read, and the check.
+
+Every check reads the model the rules read and follows their rule for what cannot be known: a
+value that cannot be known is never reported, but a variable that cannot supply what is
+missing does not make a case unknown.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import itertools
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from dockerlint_django._record import record
+from dockerlint_django.analysis import basename
+from dockerlint_django.dockerfile.images import ImageRef, parse_image_ref
+from dockerlint_django.dockerfile.model import Stage, State, expand_in
+from dockerlint_django.policy.model import Entry, PolicyError
+from dockerlint_django.shell.commands import apt, pip_install
+from dockerlint_django.source import Span
+
+if TYPE_CHECKING:
+    from dockerlint_django.dockerfile.ast import Instruction
+    from dockerlint_django.rules._base import (
+        CheckFn,
+        Context,
+        RuleMeta,
+        ServiceCheckFn,
+        Violation,
+    )
+    from dockerlint_django.shell.syntax import SimpleCommand
+
+
+def _error(key: str, message: str) -> Exception:
+    return PolicyError(f"{key}: {message}")
+
+
+# Keys
+
+
+def _strings(params: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = params.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise _error(key, "expected a list of strings")
+    return tuple(value)
+
+
+def _flag(params: Mapping[str, Any], key: str) -> bool:
+    value = params.get(key, False)
+    if not isinstance(value, bool):
+        raise _error(key, "expected true or false")
+    return value
+
+
+def _patterns(params: Mapping[str, Any], key: str) -> dict[str, re.Pattern[str]]:
+    value = params.get(key, {})
+    if not isinstance(value, Mapping):
+        raise _error(key, "expected a mapping of name to regular expression")
+    out = {}
+    for name, pattern in value.items():
+        if not isinstance(pattern, str):
+            raise _error(f"{key}.{name}", "expected a regular expression")
+        try:
+            out[str(name)] = re.compile(pattern)
+        except re.error as exc:
+            raise _error(f"{key}.{name}", f"not a regular expression: {exc}") from None
+    return out
+
+
+@record
+class Kind:
+    keys: frozenset[str]
+    parse: Callable[[Mapping[str, Any]], Mapping[str, Any]]
+    # (entry, meta) -> (image check, service check)
+    bind: Callable[[Entry, RuleMeta], tuple[CheckFn | None, ServiceCheckFn | None]]
+    reads: tuple[str, ...] = ("dockerfile",)
+
+
+def _image_kind(
+    keys: Sequence[str],
+    parse: Callable[[Mapping[str, Any]], Mapping[str, Any]],
+    check: Callable[[Context, Mapping[str, Any], RuleMeta, str], Iterator[Violation]],
+) -> Kind:
+    def bind(entry: Entry, meta: RuleMeta) -> tuple[CheckFn, None]:
+        params, message = entry.params, entry.message
+
+        def run(ctx: Context) -> Iterator[Violation]:
+            return check(ctx, params, meta, message)
+
+        return run, None
+
+    return Kind(frozenset(keys), parse, bind)
+
+
+def _final_chain(ctx: Context) -> list[Stage]:
+    final = ctx.analysis.dockerfile.final
+    return [] if final is None else final.chain
+
+
+def _steps(stages: Sequence[Stage]) -> Iterator[tuple[Instruction, State]]:
+    for stage in stages:
+        yield from stage.steps()
+
+
+def _from_span(stage: Stage) -> Span:
+    ins = stage.from_
+    return ins.value_mapped[0].span() if ins.value_mapped else ins.keyword_span
+
+
+# base-image
+
+
+def _parse_base_image(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    return {
+        "allow": _strings(params, "allow"),
+        "deny": _strings(params, "deny"),
+        "require-digest": _flag(params, "require-digest"),
+        "forbid-latest": _flag(params, "forbid-latest"),
+    }
+
+
+def _names(ref: ImageRef) -> set[str]:
+    """The spellings of a reference a glob may be written against: as written, short
+    (`python:3.12`) and in full (`docker.io/library/python:3.12`)."""
+    repository = ref.repository
+    if ref.registry == "docker.io" and "/" not in repository:
+        repository = f"library/{repository}"
+    full = f"{ref.registry}/{repository}"
+    out = {ref.raw, ref.name, full}
+    if ref.tag is not None:
+        out |= {f"{ref.name}:{ref.tag}", f"{full}:{ref.tag}"}
+    if ref.digest is not None:
+        out |= {f"{ref.name}@{ref.digest}", f"{full}@{ref.digest}"}
+    return out
+
+
+def _images(ctx: Context) -> Iterator[tuple[ImageRef, Span, str]]:
+    """Every image the build pulls: FROM, COPY --from and RUN --mount=from, stages left out."""
+    df = ctx.analysis.dockerfile
+    for stage in df.stages:
+        if stage.parent is None and stage.image is not None:
+            yield stage.image, _from_span(stage), "FROM"
+        for ins, state in stage.steps():
+            for flag in ins.flags:
+                value: str | None = None
+                span = flag.value_span
+                if ins.keyword in ("COPY", "ADD") and flag.name == "from":
+                    value = flag.value
+                elif ins.keyword == "RUN" and flag.name == "mount" and flag.value and span:
+                    at = 0
+                    for part in flag.value.split(","):
+                        key, eq, val = part.partition("=")
+                        if key == "from" and eq:
+                            # The value alone, inside `type=bind,from=<image>,…`.
+                            start = span.start + at + len("from=")
+                            value, span = val, Span(start, start + len(val))
+                            break
+                        at += len(part) + 1
+                if value is None or span is None:
+                    continue
+                expanded = expand_in(state, value, df.escape)
+                if expanded is None or df.stage_ref(expanded) is not None:
+                    continue
+                ref = parse_image_ref(expanded)
+                if ref is not None:
+                    yield ref, span, f"{ins.keyword} --{flag.name}"
+
+
+def _check_base_image(
+    ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
+) -> Iterator[Violation]:
+    allow, deny = params["allow"], params["deny"]
+    for ref, span, where in _images(ctx):
+        names = _names(ref)
+        denied = next((g for g in deny if any(fnmatch.fnmatchcase(n, g) for n in names)), None)
+        if denied is not None:
+            yield meta.violation(span, f"{message}: {where} {ref.raw} matches {denied}")
+            continue
+        if allow and not any(fnmatch.fnmatchcase(n, g) for g in allow for n in names):
+            yield meta.violation(span, f"{message}: {where} {ref.raw} is not among {list(allow)}")
+            continue
+        if params["require-digest"] and ref.digest is None:
+            yield meta.violation(span, f"{message}: {where} {ref.raw} is not pinned by digest")
+            continue
+        if params["forbid-latest"] and ref.digest is None and ref.tag in (None, "latest"):
+            tag = "no tag" if ref.tag is None else "the latest tag"
+            yield meta.violation(span, f"{message}: {where} {ref.raw} has {tag}")
+
+
+# label
+
+# The OCI image-spec's pre-defined annotations a published image is most often asked for.
+OCI_LABELS = tuple(
+    f"org.opencontainers.image.{k}"
+    for k in ("source", "revision", "version", "created", "title", "description", "licenses")
+)
+
+
+def _parse_label(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    required: list[str] = []
+    for name in _strings(params, "required"):
+        required.extend(OCI_LABELS if name == "oci" else (name,))
+    return {"required": tuple(dict.fromkeys(required)), "patterns": _patterns(params, "patterns")}
+
+
+def _labels(
+    ctx: Context, stages: Sequence[Stage]
+) -> tuple[dict[str, tuple[str | None, Span]], bool]:
+    """The labels the stages set (last wins), each with its value (None: unknown) and where the
+    value is; and whether every key is known."""
+    escape = ctx.analysis.dockerfile.escape
+    out: dict[str, tuple[str | None, Span]] = {}
+    known = True
+    for ins, state in _steps(stages):
+        if ins.keyword != "LABEL":
+            continue
+        for i in range(0, len(ins.value) - 1, 2):
+            key = expand_in(state, ins.value[i], escape)
+            if key is None:
+                known = False
+                continue
+            value = expand_in(state, ins.value[i + 1], escape)
+            out[key] = (value, ins.value_mapped[i + 1].span())
+    return out, known
+
+
+def _check_label(
+    ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
+) -> Iterator[Violation]:
+    chain = _final_chain(ctx)
+    if not chain:
+        return
+    labels, known = _labels(ctx, chain)
+    missing = [name for name in params["required"] if name not in labels]
+    if missing and known:
+        final = chain[-1]
+        yield meta.violation(
+            _from_span(final), f"{message}: the image sets no label {', '.join(missing)}"
+        )
+    for name, pattern in params["patterns"].items():
+        if name in labels:
+            value, span = labels[name]
+            if value is not None and not pattern.fullmatch(value):
+                yield meta.violation(
+                    span, f"{message}: label {name}={value} does not match {pattern.pattern}"
+                )
+
+
+# env and arg
+
+
+def _parse_variables(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    return {
+        "required": _strings(params, "required"),
+        "forbidden": _strings(params, "forbidden"),
+        "patterns": _patterns(params, "patterns"),
+    }
+
+
+def _assignments(
+    ctx: Context, stages: Sequence[Stage], keyword: str
+) -> Iterator[tuple[str, str | None, Span, Span | None]]:
+    """(name, value, name span, value span) of every ENV or ARG of the stages, in order."""
+    escape = ctx.analysis.dockerfile.escape
+    for ins, state in _steps(stages):
+        if ins.keyword != keyword:
+            continue
+        if keyword == "ENV":
+            for i in range(0, len(ins.value) - 1, 2):
+                value = expand_in(state, ins.value[i + 1], escape)
+                yield (
+                    ins.value[i],
+                    value,
+                    ins.value_mapped[i].span(),
+                    ins.value_mapped[i + 1].span(),
+                )
+        else:
+            for word, mapped in zip(ins.value, ins.value_mapped, strict=True):
+                name, eq, default = word.partition("=")
+                value = expand_in(state, default, escape) if eq else None
+                start = mapped.span().start
+                yield name, value, Span(start, start + len(name)), mapped.span() if eq else None
+
+
+def _global_args(ctx: Context) -> Iterator[tuple[str, str | None, Span, Span | None]]:
+    """The ARGs before the first FROM: their defaults as written, unknown when they expand."""
+    for ins in ctx.analysis.dockerfile.parse.instructions:
+        if ins.keyword == "FROM":
+            return
+        if ins.keyword != "ARG":
+            continue
+        for word, mapped in zip(ins.value, ins.value_mapped, strict=True):
+            name, eq, default = word.partition("=")
+            value = default if eq and "$" not in default and "\\" not in default else None
+            if value is not None and len(value) >= 2 and value[0] == value[-1] in "\"'":
+                value = value[1:-1]
+            start = mapped.span().start
+            yield name, value, Span(start, start + len(name)), mapped.span() if eq else None
+
+
+def _variables_check(keyword: str) -> Callable[..., Iterator[Violation]]:
+    def check(
+        ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
+    ) -> Iterator[Violation]:
+        df = ctx.analysis.dockerfile
+        chain = _final_chain(ctx)
+        # ENV is the final image's; an ARG of any stage is what the build is given.
+        stages = chain if keyword == "ENV" else df.stages
+        seen: set[str] = set()
+        last: dict[str, tuple[str | None, Span | None]] = {}
+        found = _assignments(ctx, stages, keyword)
+        if keyword == "ARG":
+            found = itertools.chain(_global_args(ctx), found)
+        for name, value, name_span, value_span in found:
+            seen.add(name)
+            last[name] = (value, value_span)
+            bad = next((g for g in params["forbidden"] if fnmatch.fnmatchcase(name, g)), None)
+            if bad is not None:
+                yield meta.violation(name_span, f"{message}: {keyword} {name} matches {bad}")
+        if chain:
+            inherited = chain[-1].final_state.env if keyword == "ENV" else {}
+            missing = [n for n in params["required"] if n not in seen and n not in inherited]
+            if missing:
+                yield meta.violation(
+                    _from_span(chain[-1]),
+                    f"{message}: no {keyword} {', '.join(missing)}",
+                )
+        for name, pattern in params["patterns"].items():
+            value, span = last.get(name, (None, None))
+            if value is not None and span is not None and not pattern.fullmatch(value):
+                yield meta.violation(
+                    span, f"{message}: {keyword} {name}={value} does not match {pattern.pattern}"
+                )
+
+    return check
+
+
+# instruction
+
+
+def _keywords(params: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    from dockerlint_django.dockerfile.model import KNOWN_INSTRUCTIONS
+
+    words = tuple(w.upper() for w in _strings(params, key))
+    for w in words:
+        if w not in KNOWN_INSTRUCTIONS:
+            raise _error(key, f"{w} is not a Dockerfile instruction")
+    return words
+
+
+def _parse_instruction(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    return {
+        "forbidden": _keywords(params, "forbidden"),
+        "required": _keywords(params, "required"),
+        "forbid-add-url": _flag(params, "forbid-add-url"),
+    }
+
+
+def _check_instruction(
+    ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
+) -> Iterator[Violation]:
+    df = ctx.analysis.dockerfile
+    for stage in df.stages:
+        for ins, state in stage.steps():
+            if ins.keyword in params["forbidden"]:
+                yield meta.violation(ins.keyword_span, f"{message}: {ins.keyword}")
+            elif ins.keyword == "ADD" and params["forbid-add-url"]:
+                for word, mapped in zip(ins.value[:-1], ins.value_mapped[:-1], strict=True):
+                    value = expand_in(state, word, df.escape)
+                    if value is not None and re.match(r"(?i)(https?|ftp)://", value):
+                        yield meta.violation(mapped.span(), f"{message}: ADD of {value}")
+    chain = _final_chain(ctx)
+    if chain:
+        present = {ins.keyword for ins, _ in _steps(chain)}
+        missing = [k for k in params["required"] if k not in present]
+        if missing:
+            yield meta.violation(
+                _from_span(chain[-1]), f"{message}: the image has no {', '.join(missing)}"
+            )
+
+
+# user
+
+
+def _parse_user(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    name = params.get("name")
+    if name is not None and (not isinstance(name, str) or not name):
+        raise _error("name", "expected a user name")
+    return {"non-root": _flag(params, "non-root"), "name": name}
+
+
+def _check_user(
+    ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
+) -> Iterator[Violation]:
+    final = ctx.analysis.dockerfile.final
+    if final is None or final.end is None:
+        return
+    user = final.end.user
+    if user.value is None:
+        return
+    span = user.instruction.args.span() if user.instruction is not None else _from_span(final)
+    name = user.value.partition(":")[0]
+    root = params["non-root"] and user.is_root is True
+    other = params["name"] is not None and name != params["name"]
+    if root or other:
+        yield meta.violation(span, f"{message}: the image runs as {user.value}")
+
+
+# python-version
+
+
+def _parse_python(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    minimum = params.get("minimum")
+    if not isinstance(minimum, str) or not re.fullmatch(r"\d+\.\d+", minimum):
+        raise _error("minimum", "expected a version such as '3.12' (quoted)")
+    major, minor = minimum.split(".")
+    return {"minimum": (int(major), int(minor))}
+
+
+def _check_python(
+    ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
+) -> Iterator[Violation]:
+    final = ctx.analysis.dockerfile.final
+    if final is None:
+        return
+    root = final.chain[0]
+    ref = root.image
+    if ref is None or ref.tag is None or ref.repository not in ("python", "library/python"):
+        return
+    found = re.match(r"(\d+)\.(\d+)", ref.tag)
+    if found is None:
+        return  # `latest`, `3`, `slim`: the version is not in the tag
+    version = (int(found.group(1)), int(found.group(2)))
+    if version < params["minimum"]:
+        want = ".".join(map(str, params["minimum"]))
+        yield meta.violation(
+            _from_span(root), f"{message}: Python {found.group(0)} is older than {want}"
+        )
+
+
+# command
+
+
+def _parse_command(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    pipelines = []
+    for text in _strings(params, "forbidden"):
+        parts = [p.split() for p in text.split("|")]
+        if not all(parts):
+            raise _error("forbidden", f"{text!r}: expected commands, such as 'curl | sh'")
+        pipelines.append((text, tuple(tuple(p) for p in parts)))
+    return {"forbidden": tuple(pipelines)}
+
+
+def _matches(cmd: SimpleCommand, pattern: Sequence[str]) -> bool:
+    """The command runs the program and has the pattern's other words, in order."""
+    if basename(cmd.name) != pattern[0]:
+        return False
+    values = iter(w.value for w in cmd.words[1:])
+    return all(any(v == want for v in values) for want in pattern[1:])
+
+
+def _check_command(
+    ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
+) -> Iterator[Violation]:
+    for run in ctx.analysis.runs:
+        commands = run.commands
+        for i in range(len(commands)):
+            for text, pipeline in params["forbidden"]:
+                if i + len(pipeline) > len(commands):
+                    continue
+                window = commands[i : i + len(pipeline)]
+                piped = all(c.connector_after in ("|", "|&") for c in window[:-1])
+                if piped and all(_matches(c, p) for c, p in zip(window, pipeline, strict=True)):
+                    span = Span(window[0].span.start, window[-1].span.end)
+                    yield meta.violation(span, f"{message}: {text}")
+
+
+# package
+
+
+def _parse_package(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    return {m: _strings(params, m) for m in ("apt", "apk", "pip")}
+
+
+def _installed(cmd: SimpleCommand) -> Iterator[tuple[str, str, Span]]:
+    """(manager, package name, where) for each package the command installs."""
+    found = apt(cmd)
+    if found is not None and found.action == "install":
+        for w in found.packages:
+            if w.value is not None:
+                yield "apt", re.split(r"[=:]", w.value, maxsplit=1)[0], w.span
+        return
+    pip = pip_install(cmd)
+    if pip is not None:
+        for w in pip.packages:
+            if w.value is not None:
+                yield "pip", re.split(r"[\[=<>!~; ]", w.value, maxsplit=1)[0], w.span
+        return
+    if basename(cmd.name) == "apk" and len(cmd.words) > 1 and cmd.words[1].value == "add":
+        values = iter(cmd.words[2:])
+        for w in values:
+            if w.value is None:
+                continue
+            if w.value in ("-t", "--virtual", "-X", "--repository"):
+                next(values, None)  # the option's value is no package
+            elif not w.value.startswith("-"):
+                yield "apk", re.split(r"[=<>~]", w.value, maxsplit=1)[0], w.span
+
+
+def _check_package(
+    ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
+) -> Iterator[Violation]:
+    for run in ctx.analysis.runs:
+        for cmd in run.commands:
+            for manager, name, span in _installed(cmd):
+                forbidden = params[manager]
+                key = name.lower().replace("_", "-") if manager == "pip" else name
+                if any(
+                    fnmatch.fnmatchcase(key, g.lower() if manager == "pip" else g)
+                    for g in forbidden
+                ):
+                    yield meta.violation(span, f"{message}: {manager} package {name}")
+
+
+KINDS: dict[str, Kind] = {
+    "base-image": _image_kind(
+        ("allow", "deny", "require-digest", "forbid-latest"), _parse_base_image, _check_base_image
+    ),
+    "label": _image_kind(("required", "patterns"), _parse_label, _check_label),
+    "env": _image_kind(
+        ("required", "forbidden", "patterns"), _parse_variables, _variables_check("ENV")
+    ),
+    "arg": _image_kind(
+        ("required", "forbidden", "patterns"), _parse_variables, _variables_check("ARG")
+    ),
+    "instruction": _image_kind(
+        ("forbidden", "required", "forbid-add-url"), _parse_instruction, _check_instruction
+    ),
+    "user": _image_kind(("non-root", "name"), _parse_user, _check_user),
+    "python-version": _image_kind(("minimum",), _parse_python, _check_python),
+    "command": _image_kind(("forbidden",), _parse_command, _check_command),
+    "package": _image_kind(("apt", "apk", "pip"), _parse_package, _check_package),
+}
