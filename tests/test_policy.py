@@ -309,3 +309,72 @@ def test_the_docs_show_every_kind_and_their_examples_load() -> None:
     assert shown == set(KINDS)
     for kind in KINDS:
         assert f"### `{kind}`" in text or f"`{kind}` and" in text or f"and `{kind}`" in text
+
+
+def _service_findings(entry: dict[str, Any], compose: str) -> list[ProjectFinding]:
+    project = {
+        ".dockerlint-django.yaml": yaml.safe_dump({"policy": [entry]}),
+        "compose.yaml": compose,
+    }
+    return [f for f in lint_project(project, [entry["id"]]) if f.code == entry["id"]]
+
+
+def test_compose_forbidden_keys_and_values() -> None:
+    entry = _entry(
+        "compose",
+        forbidden=[
+            "privileged",
+            "network-mode-host",
+            "cap-add-all",
+            "docker-socket",
+            "ports-on-all-interfaces",
+        ],
+    )
+    compose = (
+        "services:\n"
+        "  web:\n"
+        "    image: example/web:1\n"
+        "    privileged: true\n"
+        "    cap_add: [ALL]\n"
+        "    volumes:\n"
+        "      - /var/run/docker.sock:/var/run/docker.sock\n"
+        "      - ./data:/data\n"
+        "    ports:\n"
+        "      - '8000:8000'\n"
+        "      - '127.0.0.1:8001:8001'\n"
+        "  worker:\n"
+        "    image: example/web:1\n"
+        "    network_mode: host\n"
+    )
+    found = _service_findings(entry, compose)
+    assert [(f.line, f.message.split(": ", 1)[1]) for f in found] == [
+        (4, "privileged: True"),
+        (5, "cap_add: ALL"),
+        (7, "/var/run/docker.sock is mounted"),
+        (10, "port 8000 is published on every interface"),
+        (14, "network_mode: host"),
+    ]
+
+
+def test_compose_required_keys() -> None:
+    entry = _entry("compose", required=["restart", "read-only", "resource-limits"])
+    compose = (
+        "services:\n"
+        "  web:\n"
+        "    image: example/web:1\n"
+        "    restart: unless-stopped\n"
+        "    read_only: true\n"
+        "    deploy:\n"
+        "      resources:\n"
+        "        limits: {memory: 512M}\n"
+        "  worker:\n"
+        "    image: example/web:1\n"
+    )
+    found = _service_findings(entry, compose)
+    assert [f.line for f in found] == [9]
+    assert "restart, read_only: true, resource limits" in found[0].message
+
+
+def test_compose_names_must_be_known() -> None:
+    with pytest.raises(ConfigError, match=r"forbidden: root: expected one of cap-add-all"):
+        from_mapping({"policy": [_entry("compose", forbidden=["root"])]}, None)

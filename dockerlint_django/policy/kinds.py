@@ -22,12 +22,14 @@ from dockerlint_django.shell.commands import apt, pip_install
 from dockerlint_django.source import Span
 
 if TYPE_CHECKING:
+    from dockerlint_django.compose.nodes import Node
     from dockerlint_django.dockerfile.ast import Instruction
     from dockerlint_django.rules._base import (
         CheckFn,
         Context,
         RuleMeta,
         ServiceCheckFn,
+        ServiceContext,
         Violation,
     )
     from dockerlint_django.shell.syntax import SimpleCommand
@@ -526,6 +528,138 @@ def _check_package(
                     yield meta.violation(span, f"{message}: {manager} package {name}")
 
 
+# compose
+
+# What a service must not do, by name: each a key and the values that are refused.
+_FORBIDDEN_SERVICE = frozenset(
+    {
+        "privileged",
+        "network-mode-host",
+        "pid-host",
+        "ipc-host",
+        "cap-add-all",
+        "docker-socket",
+        "ports-on-all-interfaces",
+    }
+)
+_REQUIRED_SERVICE = frozenset({"restart", "read-only", "resource-limits", "user"})
+_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
+
+
+def _parse_compose(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    forbidden = _strings(params, "forbidden")
+    required = _strings(params, "required")
+    for key, names, known in (
+        ("forbidden", forbidden, _FORBIDDEN_SERVICE),
+        ("required", required, _REQUIRED_SERVICE),
+    ):
+        for name in names:
+            if name not in known:
+                raise _error(key, f"{name}: expected one of {', '.join(sorted(known))}")
+    return {"forbidden": forbidden, "required": required}
+
+
+def _scalar(node: Any) -> Any:
+    """A known scalar's value; None for anything else (unset, interpolated from nothing)."""
+    from dockerlint_django.compose.nodes import Scalar
+
+    if isinstance(node, Scalar) and node.known:
+        return node.value
+    return None
+
+
+def _mount_source(node: Any) -> tuple[str | None, Any]:
+    """A volume entry's source and the node that holds it."""
+    from dockerlint_django.compose.nodes import Mapping as MappingNode
+
+    if isinstance(node, MappingNode):
+        source = node.get("source")
+        value = _scalar(source)
+        return (value if isinstance(value, str) else None), source
+    value = _scalar(node)
+    if not isinstance(value, str):
+        return None, node
+    return value.split(":", 1)[0], node
+
+
+def _check_compose(
+    ctx: ServiceContext, params: Mapping[str, Any], meta: RuleMeta, message: str
+) -> Iterator[Violation]:
+    from dockerlint_django.compose.nodes import Mapping as MappingNode
+    from dockerlint_django.compose.nodes import Sequence as SequenceNode
+
+    view = ctx.service
+    service = view.service
+    node = service.node
+    forbidden, required = params["forbidden"], params["required"]
+
+    def at(n: Node | None) -> Span:
+        return view.node_span(n) or view.anchor
+
+    for key, value, name in (
+        ("privileged", True, "privileged"),
+        ("network_mode", "host", "network-mode-host"),
+        ("pid", "host", "pid-host"),
+        ("ipc", "host", "ipc-host"),
+    ):
+        if name in forbidden and _scalar(node.get(key)) == value:
+            yield meta.violation(at(node.get(key)), f"{message}: {key}: {value}")
+    caps = node.get("cap_add")
+    if "cap-add-all" in forbidden and isinstance(caps, SequenceNode):
+        for item in caps.items:
+            cap = _scalar(item)
+            if isinstance(cap, str) and cap.upper() in ("ALL", "CAP_ALL"):
+                yield meta.violation(at(item), f"{message}: cap_add: {cap}")
+    volumes = node.get("volumes")
+    if "docker-socket" in forbidden and isinstance(volumes, SequenceNode):
+        for item in volumes.items:
+            source, holder = _mount_source(item)
+            if source is not None and source.rstrip("/") in _SOCKETS:
+                yield meta.violation(at(holder), f"{message}: {source} is mounted")
+    if "ports-on-all-interfaces" in forbidden:
+        for port in service.ports:
+            if port.published is None or port.unset:
+                continue
+            if port.host_ip in (None, "", "0.0.0.0", "::", "[::]"):
+                where = view.span(port.origin) or view.anchor
+                yield meta.violation(
+                    where, f"{message}: port {port.published} is published on every interface"
+                )
+    missing = []
+    deploy = node.get("deploy")
+    deploy_map = deploy if isinstance(deploy, MappingNode) else None
+    if (
+        "restart" in required
+        and node.get("restart") is None
+        and (deploy_map is None or deploy_map.get("restart_policy") is None)
+    ):
+        missing.append("restart")
+    read_only = node.get("read_only")
+    if "read-only" in required and (read_only is None or _scalar(read_only) is False):
+        missing.append("read_only: true")
+    if "resource-limits" in required:
+        resources = deploy_map.get("resources") if deploy_map is not None else None
+        limits = resources.get("limits") if isinstance(resources, MappingNode) else None
+        if limits is None and node.get("mem_limit") is None and node.get("cpus") is None:
+            missing.append("resource limits (deploy.resources.limits)")
+    if "user" in required and node.get("user") is None:
+        missing.append("user")
+    if missing:
+        yield meta.violation(view.anchor, f"{message}: the service sets no {', '.join(missing)}")
+
+
+def _compose_kind() -> Kind:
+    def bind(entry: Entry, meta: RuleMeta) -> tuple[None, ServiceCheckFn]:
+        params, message = entry.params, entry.message
+
+        def run(ctx: ServiceContext) -> Iterator[Violation]:
+            return _check_compose(ctx, params, meta, message)
+
+        return None, run
+
+    return Kind(frozenset({"forbidden", "required"}), _parse_compose, bind, ("compose",))
+
+
 KINDS: dict[str, Kind] = {
     "base-image": _image_kind(
         ("allow", "deny", "require-digest", "forbid-latest"), _parse_base_image, _check_base_image
@@ -544,4 +678,5 @@ KINDS: dict[str, Kind] = {
     "python-version": _image_kind(("minimum",), _parse_python, _check_python),
     "command": _image_kind(("forbidden",), _parse_command, _check_command),
     "package": _image_kind(("apt", "apk", "pip"), _parse_package, _check_package),
+    "compose": _compose_kind(),
 }
