@@ -37,6 +37,7 @@ import inputs
 import measure
 
 README = inputs.ROOT / "README.md"
+HERE = Path(__file__).resolve().parent
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 OURS, HADOLINT, TALLY = "dockerlint-django", "hadolint", "tally"
 
@@ -413,6 +414,40 @@ def compose_rows(tools: Tools, sizes: Sizes, work: Path) -> tuple[list[Case], li
     return [fixture, twenty], plain
 
 
+def policy_rows(tools: Tools, sizes: Sizes, work: Path) -> tuple[list[Case], list[Plain]]:
+    """The corpus with no policy and with bench/policy.yaml's thirty entries of every kind."""
+    every = inputs.corpus_dockerfiles()
+    if not every:
+        return [], []
+    files = every if sizes.corpus is None else every[: sizes.corpus]
+    work.mkdir(parents=True, exist_ok=True)
+    plain_config = work / "no-policy.yaml"
+    plain_config.write_text("profile: generic\n", encoding="utf-8")
+    base = [*ours_argv(tools), *(["--jobs", "1"] if tools.has_jobs else [])]
+    case = Case(
+        "policy",
+        {
+            "without": [[*base, "--config", str(plain_config), *map(str, files)]],
+            "with": [[*base, "--config", str(HERE / "policy.yaml"), *map(str, files)]],
+        },
+        [],
+        max(1, sizes.runs // 5),
+    )
+
+    def added() -> str:
+        without, with_ = case.results["without"], case.results["with"]
+        if not (without.ok and with_.ok):
+            return without.error or with_.error or "did not run"
+        share = (with_.cpu - without.cpu) / without.cpu
+        return (
+            f"{share:+.0%} CPU ({_ms(without.cpu)} without, {_ms(with_.cpu)} with; "
+            f"the {len(files):,} corpus Dockerfiles, --jobs 1)"
+        )
+
+    title = "a policy of 30 entries (bench/policy.yaml): what it adds to the corpus run"
+    return [case], [Plain(title, added, "≤ 10%")]
+
+
 # --- the table -----------------------------------------------------------------------------------
 
 
@@ -577,10 +612,14 @@ def main(argv: list[str] | None = None) -> int:
         cases = corpus_cases(tools, sizes, work) + generated_cases(tools, sizes, work)
         compose_cases, plain = compose_rows(tools, sizes, work)
         cases += compose_cases
+        policy_cases, policy_plain = policy_rows(tools, sizes, work / "policy")
+        cases += policy_cases
         if args.only:
             wanted = set(args.only.split(","))
             cases = [c for c in cases if c.key in wanted]
             plain = [p for p in plain if "compose_fixture" in wanted]
+            policy_plain = [p for p in policy_plain if "policy" in wanted]
+        plain += policy_plain
         by_key = {c.key: c for c in cases}
         print(f"{len(cases)} cases; inputs in {work}", file=sys.stderr)
         for case in cases:

@@ -75,7 +75,7 @@ def test_quick_run_measures_every_case(bench: ModuleType, tmp_path: Path) -> Non
         "compose_twenty",
     }
     if (CORPUS / "MANIFEST.tsv").is_file():
-        expected |= {"one_file", "corpus", "corpus_copies", "per_file"}
+        expected |= {"one_file", "corpus", "corpus_copies", "per_file", "policy"}
     assert set(data["cases"]) == expected
     for key, case in data["cases"].items():
         assert case["series"], key
@@ -84,7 +84,7 @@ def test_quick_run_measures_every_case(bench: ModuleType, tmp_path: Path) -> Non
             assert "error" not in series, (key, label, series)
             assert series["runs"] >= 1 and series["wall_s"] > 0, (key, label)
             assert series["cpu_s"] > 0 and series["peak_rss_kb"] > 1000, (key, label)
-        if not key.startswith("compose"):  # nothing else reads Compose files
+        if not key.startswith(("compose", "policy")):  # nothing else reads Compose or policy
             assert case["skipped"] == {"hadolint": "left out", "tally": "left out"}, key
     assert all(text and "error" not in text for text in data["plain"].values()), data["plain"]
     table = markdown.read_text(encoding="utf-8")

@@ -8,7 +8,6 @@ missing does not make a case unknown.
 from __future__ import annotations
 
 import fnmatch
-import itertools
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -98,6 +97,20 @@ def _image_kind(
     return Kind(frozenset(keys), parse, bind)
 
 
+# What several entries of a kind read from one image, found once: the analysis these are for, and
+# its values by name. Entries run one image at a time, so the last image's are all that is kept.
+_MEMO: list[Any] = [None, {}]
+
+
+def _memo(ctx: Context, key: str, compute: Callable[[], Any]) -> Any:
+    if _MEMO[0] is not ctx.analysis:
+        _MEMO[0], _MEMO[1] = ctx.analysis, {}
+    values: dict[str, Any] = _MEMO[1]
+    if key not in values:
+        values[key] = compute()
+    return values[key]
+
+
 def _final_chain(ctx: Context) -> list[Stage]:
     final = ctx.analysis.dockerfile.final
     return [] if final is None else final.chain
@@ -176,7 +189,8 @@ def _check_base_image(
     ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
 ) -> Iterator[Violation]:
     allow, deny = params["allow"], params["deny"]
-    for ref, span, where in _images(ctx):
+    images: list[tuple[ImageRef, Span, str]] = _memo(ctx, "images", lambda: list(_images(ctx)))
+    for ref, span, where in images:
         names = _names(ref)
         denied = next((g for g in deny if any(fnmatch.fnmatchcase(n, g) for n in names)), None)
         if denied is not None:
@@ -236,7 +250,7 @@ def _check_label(
     chain = _final_chain(ctx)
     if not chain:
         return
-    labels, known = _labels(ctx, chain)
+    labels, known = _memo(ctx, "labels", lambda: _labels(ctx, chain))
     missing = [name for name in params["required"] if name not in labels]
     if missing and known:
         final = chain[-1]
@@ -314,10 +328,14 @@ def _variables_check(keyword: str) -> Callable[..., Iterator[Violation]]:
         stages = chain if keyword == "ENV" else df.stages
         seen: set[str] = set()
         last: dict[str, tuple[str | None, Span | None]] = {}
-        found = _assignments(ctx, stages, keyword)
-        if keyword == "ARG":
-            found = itertools.chain(_global_args(ctx), found)
-        for name, value, name_span, value_span in found:
+
+        def collect() -> list[tuple[str, str | None, Span, Span | None]]:
+            found = _assignments(ctx, stages, keyword)
+            if keyword == "ARG":
+                return [*_global_args(ctx), *found]
+            return list(found)
+
+        for name, value, name_span, value_span in _memo(ctx, keyword, collect):
             seen.add(name)
             last[name] = (value, value_span)
             bad = next((g for g in params["forbidden"] if fnmatch.fnmatchcase(name, g)), None)
@@ -465,12 +483,19 @@ def _matches(cmd: SimpleCommand, pattern: Sequence[str]) -> bool:
     return all(any(v == want for v in values) for want in pattern[1:])
 
 
+def _command_names(ctx: Context) -> list[tuple[SimpleCommand, ...]]:
+    return [run.commands for run in ctx.analysis.runs]
+
+
 def _check_command(
     ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
 ) -> Iterator[Violation]:
-    for run in ctx.analysis.runs:
-        commands = run.commands
-        for i in range(len(commands)):
+    programs = {pipeline[0][0] for _, pipeline in params["forbidden"]}
+    runs: list[tuple[SimpleCommand, ...]] = _memo(ctx, "commands", lambda: _command_names(ctx))
+    for commands in runs:
+        for i, first in enumerate(commands):
+            if basename(first.name) not in programs:
+                continue
             for text, pipeline in params["forbidden"]:
                 if i + len(pipeline) > len(commands):
                     continue
@@ -516,16 +541,26 @@ def _installed(cmd: SimpleCommand) -> Iterator[tuple[str, str, Span]]:
 def _check_package(
     ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
 ) -> Iterator[Violation]:
-    for run in ctx.analysis.runs:
-        for cmd in run.commands:
-            for manager, name, span in _installed(cmd):
-                forbidden = params[manager]
-                key = name.lower().replace("_", "-") if manager == "pip" else name
-                if any(
-                    fnmatch.fnmatchcase(key, g.lower() if manager == "pip" else g)
-                    for g in forbidden
-                ):
-                    yield meta.violation(span, f"{message}: {manager} package {name}")
+    installed: list[tuple[str, str, Span]] = _memo(
+        ctx,
+        "packages",
+        lambda: [
+            found for run in ctx.analysis.runs for c in run.commands for found in _installed(c)
+        ],
+    )
+    for manager, name, span in installed:
+        forbidden = params[manager]
+        if not forbidden:
+            continue
+        # pip compares names as PEP 503 normalises them (`IPDB`, `ipdb`).
+        key = re.sub(r"[-_.]+", "-", name).lower() if manager == "pip" else name
+        globs = (
+            [re.sub(r"[-_.]+", "-", g).lower() for g in forbidden]
+            if manager == "pip"
+            else forbidden
+        )
+        if any(fnmatch.fnmatchcase(key, g) for g in globs):
+            yield meta.violation(span, f"{message}: {manager} package {name}")
 
 
 # compose
