@@ -432,10 +432,10 @@ def test_raw_positions() -> None:
     ],
 )
 def test_hostile_input_is_bounded(text: str) -> None:
-    start = time.perf_counter()
+    start = time.process_time()
     with contextlib.suppress(DotenvError):
         parse_dotenv(text, LOOKUP.get)
-    assert time.perf_counter() - start < 3.0
+    assert time.process_time() - start < 3.0
 
 
 # --- against the oracle -------------------------------------------------------------------------

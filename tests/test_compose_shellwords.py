@@ -220,10 +220,10 @@ def test_hostile_input_is_bounded() -> None:
         "$(" + "a b " * 50_000 + ")",
         "\\x" * 100_000,
     ]:
-        start = time.perf_counter()
+        start = time.process_time()
         with contextlib.suppress(ShellwordsError):
             split(text)
-        assert time.perf_counter() - start < 3.0
+        assert time.process_time() - start < 3.0
 
 
 # --- against the oracle -------------------------------------------------------------------------

@@ -120,10 +120,10 @@ def test_error_line() -> None:
 
 def test_huge_file_is_unknown_quickly() -> None:
     text = "a b;\n" * (nginx.MAX_SOURCE_CHARS // 5 + 10)
-    start = time.perf_counter()
+    start = time.process_time()
     conf = _conf(text)
     assert conf.error is not None and "too large" in conf.error
-    assert time.perf_counter() - start < 1
+    assert time.process_time() - start < 1
 
 
 def test_too_many_words() -> None:

@@ -41,9 +41,9 @@ S_BUDGET = django_settings.MAX_EVALUATED_NODES
 
 @contextmanager
 def quick() -> Iterator[None]:
-    start = time.perf_counter()
+    start = time.process_time()
     yield
-    assert time.perf_counter() - start < SECONDS
+    assert time.process_time() - start < SECONDS
 
 
 def gconf(text: str) -> GunicornConfig:

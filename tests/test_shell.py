@@ -407,10 +407,10 @@ def test_unterminated_quote_word_is_unknown() -> None:
     ],
 )
 def test_pathological_input_is_fast_and_safe(text: str) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     for dialect in ("posix", "bash"):
         parse(text, dialect)
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
 
 
 def test_parsing_time_is_linear() -> None:
@@ -442,9 +442,9 @@ _SHELLISH = st.text(alphabet="ab $'\"\\\n;&|()<>{}[]*?~#`=-!", max_size=40)
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_SHELLISH, st.sampled_from(["posix", "bash"]))
 def test_shell_like_text_never_raises(text: str, dialect: str) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     sc = parse(text, dialect)
-    assert time.perf_counter() - started < 1
+    assert time.process_time() - started < 1
     check_spans(text, sc)
     for cmd in sc.commands:
         for word in cmd.words:
