@@ -196,6 +196,18 @@ def test_command_pipelines_through_the_shell_model() -> None:
     assert _at(_findings([entry], text)) == [("ORG001", 2, 5), ("ORG001", 4, 19), ("ORG001", 5, 5)]
 
 
+def test_command_through_launchers() -> None:
+    entry = _entry("command", forbidden=["curl | sh", "apt-get upgrade"])
+    text = (
+        "FROM python:3.12\n"
+        "RUN curl -LsSf https://astral.sh/uv/install.sh | env UV_INSTALL_DIR=/bin sh\n"
+        "RUN curl -fsSL https://x.example/i.sh | sudo -u root sh\n"
+        "RUN sudo -E apt-get -y upgrade\n"
+        "RUN curl -fsSL https://x.example/k.asc | env gpg --dearmor -o /k.gpg\n"
+    )
+    assert _at(_findings([entry], text)) == [("ORG001", 2, 5), ("ORG001", 3, 5), ("ORG001", 4, 5)]
+
+
 def test_package() -> None:
     entry = _entry("package", apt=["gcc", "build-*"], pip=["ipdb"], apk=["curl"])
     text = (

@@ -475,12 +475,44 @@ def _parse_command(params: Mapping[str, Any]) -> Mapping[str, Any]:
     return {"forbidden": tuple(pipelines)}
 
 
+# Programs that run the command they are given: `curl … | sudo sh`, `| env X=1 sh` pipe into `sh`.
+_LAUNCHERS = frozenset({"env", "sudo", "nice", "nohup", "time", "doas"})
+_TAKES_VALUE = frozenset({"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-n", "-S"})
+
+
+def _argv(cmd: SimpleCommand) -> list[str | None]:
+    """The words of the program the command runs, launchers and their options passed over."""
+    words = [w.value for w in cmd.words]
+    while words and basename(words[0]) in _LAUNCHERS:
+        launcher = basename(words[0])
+        i = 1
+        while i < len(words):
+            word = words[i]
+            if word is None:
+                return []  # an option or program that cannot be known
+            if word == "--":
+                i += 1
+                break
+            if launcher == "env" and "=" in word and not word.startswith("-"):
+                i += 1  # env's NAME=VALUE
+            elif word.startswith("-"):
+                takes = launcher in ("sudo", "doas", "nice") and word in _TAKES_VALUE
+                i += 2 if takes else 1
+            else:
+                break
+        words = words[i:]
+    return words
+
+
 def _matches(cmd: SimpleCommand, pattern: Sequence[str]) -> bool:
-    """The command runs the program and has the pattern's other words, in order."""
-    if basename(cmd.name) != pattern[0]:
-        return False
-    values = iter(w.value for w in cmd.words[1:])
-    return all(any(v == want for v in values) for want in pattern[1:])
+    """The command runs the program (also through env or sudo) and has the pattern's other
+    words, in order."""
+    for words in ([w.value for w in cmd.words], _argv(cmd)):
+        if words and basename(words[0]) == pattern[0]:
+            values = iter(words[1:])
+            if all(any(v == want for v in values) for want in pattern[1:]):
+                return True
+    return False
 
 
 def _command_names(ctx: Context) -> list[tuple[SimpleCommand, ...]]:
@@ -494,7 +526,8 @@ def _check_command(
     runs: list[tuple[SimpleCommand, ...]] = _memo(ctx, "commands", lambda: _command_names(ctx))
     for commands in runs:
         for i, first in enumerate(commands):
-            if basename(first.name) not in programs:
+            name = basename(first.name)
+            if name not in programs and name not in _LAUNCHERS:
                 continue
             for text, pipeline in params["forbidden"]:
                 if i + len(pipeline) > len(commands):
