@@ -38,6 +38,7 @@ KEYS = frozenset(
         "development",
         "limits",
         "policy",
+        "extends",
     }
 )
 LIMIT_KEYS = frozenset({"file-size", "context-file-size"})
@@ -321,6 +322,8 @@ def from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
 def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
     if not isinstance(data, Mapping):
         raise ConfigError("the configuration must be a mapping")
+    if "extends" in data:
+        data = _extended(data, path, ())
     unknown = sorted(set(data) - KEYS)
     if unknown:
         raise ConfigError(f"unknown key {unknown[0]!r} (known: {', '.join(sorted(KEYS))})")
@@ -401,6 +404,57 @@ def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
     for section in ("compose", "development", "limits"):
         given.update(f"{section}.{k}" for k in data.get(section) or {})
     return replace(cfg, given=frozenset(given))
+
+
+# The keys a pack may set: the rules, their severities and options, policy entries and the profile
+# the rules see. Where files are (targets, Compose projects, limits) stays each repository's.
+PACK_KEYS = frozenset(
+    {"extends", "extend-select", "ignore", "severity", "rules", "per-file-ignores", "policy"}
+    | {"profile", "fail-on"}
+)
+MAX_PACK_DEPTH = 8
+
+
+def _extended(data: Mapping[str, Any], path: Path | None, seen: tuple[Path, ...]) -> dict[str, Any]:
+    """The configuration with the packs it ``extends`` below it (``packs.merge``): built-in
+    ones by name (``ocp``), an organisation's own as YAML files, relative to the file naming
+    them."""
+    from dockerlint_django import packs
+
+    names = _str_list(data["extends"], "extends")
+    layers: list[Mapping[str, Any]] = []
+    for name in names:
+        if name in packs.BUILT_IN:
+            layers.append({"profile": packs.BUILT_IN[name]["profile"]})
+            continue
+        pack_path = ((path.parent if path is not None else Path.cwd()) / name).resolve()
+        if pack_path in seen or len(seen) >= MAX_PACK_DEPTH:
+            raise ConfigError(f"extends: {name}: packs extend each other in a cycle")
+        raw = _read_pack(pack_path, name)
+        unknown = sorted(str(k) for k in raw if k not in PACK_KEYS)
+        if unknown:
+            known = ", ".join(sorted(PACK_KEYS))
+            raise ConfigError(
+                f"extends: {name}: {unknown[0]!r} is not a pack's key (known: {known})"
+            )
+        if "extends" in raw:
+            raw = _extended(raw, pack_path, (*seen, pack_path))
+        layers.append(raw)
+    own = {k: v for k, v in data.items() if k != "extends"}
+    return packs.merge([*layers, own])
+
+
+def _read_pack(path: Path, name: str) -> Mapping[str, Any]:
+    from dockerlint_django.source import NotRegularFile, read_bounded
+
+    try:
+        text = read_bounded(path, MAX_CONFIG_BYTES).decode("utf-8")
+    except (OSError, NotRegularFile, UnicodeDecodeError) as exc:
+        raise ConfigError(f"extends: {name}: cannot read: {exc}") from None
+    raw = _load_yaml(path, text) or {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"extends: {name}: a pack is a mapping of configuration keys")
+    return raw
 
 
 def _policy_section(cfg: Config, value: Any) -> Config:

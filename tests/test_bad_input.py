@@ -316,8 +316,8 @@ CONFIGS: dict[str, tuple[str, str, str]] = {
         ".dockerlint-django.yaml",
         "selekt: [DJ001]\n",
         ".dockerlint-django.yaml: unknown key 'selekt' (known: compose, development, exclude, "
-        "extend-select, fail-on, ignore, limits, per-file-ignores, per-file-target, policy, "
-        "profile, rules, select, severity, target)",
+        "extend-select, extends, fail-on, ignore, limits, per-file-ignores, per-file-target, "
+        "policy, profile, rules, select, severity, target)",
     ),
     "yaml-bomb": (
         ".dockerlint-django.yaml",

@@ -161,14 +161,20 @@ def by_name() -> dict[str, str]:
 
 
 def default_codes(profile: str) -> frozenset[str]:
-    """The rules a configuration that selects none runs: those on by default, in its profile."""
+    """The rules a configuration that selects none runs: its profile's pack (``packs.py``)."""
+    from dockerlint_django import packs
+
+    return packs.default_codes(profile)
+
+
+def declared_defaults(profile: str) -> frozenset[str]:
+    """The rules the modules themselves declare on by default in ``profile`` (``default_enabled``
+    and ``profile`` in META): what the packs must agree with."""
     return _default_codes(profile, get)
 
 
 @cache
 def _default_codes(profile: str, get: Callable[[str], Rule]) -> frozenset[str]:
-    # Asked for every file. Keyed on the ``get`` in use, so that metadata put in place by
-    # replacing it is what counts.
     out: set[str] = set()
     for code in CODES:
         if code in _index.IMAGE_CHECKS and code not in META_CODES:

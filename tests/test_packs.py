@@ -1,0 +1,85 @@
+"""Rule packs: the profiles as data, and an organisation's own packs in ``extends``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dockerlint_django import packs
+from dockerlint_django import rules as registry
+from dockerlint_django.config import ConfigError, load_file
+from dockerlint_django.rules._base import Severity
+
+
+@pytest.mark.parametrize("profile", sorted(packs.BUILT_IN))
+def test_the_packs_are_what_the_rules_declare(profile: str) -> None:
+    # A new rule is one edit in packs.py too: its META and the pack must agree.
+    assert registry.default_codes(profile) == registry.declared_defaults(profile)
+
+
+def test_every_rule_is_in_a_pack_or_off_by_default() -> None:
+    every = registry.default_codes("ocp")
+    left = {c for c in registry.CODES if c not in every}
+    assert left == {c for c in registry.CODES if not registry.get(c).meta.default_enabled}
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_pack_file_under_the_configuration(tmp_path: Path) -> None:
+    _write(
+        tmp_path / "packs" / "acme.yaml",
+        "extends: [ocp]\n"
+        "ignore: [DJ106]\n"
+        "severity: {DJ108: error, DJ101: info}\n"
+        "policy:\n"
+        "  - {id: ACME001, kind: instruction, message: No MAINTAINER, forbidden: [MAINTAINER]}\n",
+    )
+    config = load_file(
+        _write(
+            tmp_path / ".dockerlint-django.yaml",
+            "extends: [packs/acme.yaml]\n"
+            "ignore: [DJ107]\n"
+            "severity: {DJ101: warning}\n"
+            "policy:\n"
+            "  - {id: ORG001, kind: user, message: Not root, non-root: true}\n",
+        )
+    )
+    assert config is not None
+    assert config.profile == "ocp"  # from the pack's own extends
+    enabled = config.enabled_codes()
+    assert "DJ106" not in enabled and "DJ107" not in enabled  # ignores add up
+    assert "DJ060" in enabled  # the ocp pack's rules
+    assert config.severity["DJ108"] is Severity.ERROR  # the pack's
+    assert config.severity["DJ101"] is Severity.WARNING  # the configuration's wins
+    assert [r.code for r in config.policy] == ["ACME001", "ORG001"]
+    assert {"ACME001", "ORG001"} <= enabled
+
+
+def test_extends_a_built_in_pack_is_its_profile(tmp_path: Path) -> None:
+    config = load_file(_write(tmp_path / ".dockerlint-django.yaml", "extends: [ocp]\n"))
+    assert config is not None and config.profile == "ocp"
+    assert config.enabled_codes() == registry.default_codes("ocp")
+
+
+@pytest.mark.parametrize(
+    ("pack", "error"),
+    [
+        ("select: [DJ001]\n", "extends: p.yaml: 'select' is not a pack's key"),
+        ("extends: [p.yaml]\n", "extends: p.yaml: packs extend each other in a cycle"),
+        ("- a\n", "extends: p.yaml: a pack is a mapping"),
+        (None, "extends: p.yaml: cannot read"),
+    ],
+)
+def test_a_bad_pack_is_an_error(tmp_path: Path, pack: str | None, error: str) -> None:
+    if pack is not None:
+        _write(tmp_path / "p.yaml", pack)
+    config = _write(tmp_path / ".dockerlint-django.yaml", "extends: [p.yaml]\n")
+    with pytest.raises(ConfigError) as exc:
+        load_file(config)
+    assert str(exc.value).startswith(f"{config}: ")
+    assert error in str(exc.value)
