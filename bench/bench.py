@@ -633,6 +633,10 @@ def main(argv: list[str] | None = None) -> int:
         command = "python bench/bench.py" + (" --quick" if args.quick else "")
         command += f" --runs {args.runs}" if args.runs is not None else ""
         command += f" --only {args.only}" if args.only else ""
+        command += " --tally none" if args.tally == "none" else ""
+        command += " --hadolint none" if args.hadolint == "none" else ""
+        if args.timeout_generated != 300:
+            command += f" --timeout-generated {args.timeout_generated:g}"
         out = block(cases, plain, tools, command)
         print(out)
         if args.markdown is not None:
