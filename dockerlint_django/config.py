@@ -109,18 +109,14 @@ class Config:
 
         The policy's entries run unless ignored, as rules on by default do; with ``select``, only
         those it names."""
-        codes = _enabled_codes(self.select, self.extend_select, self.ignore, self.profile)
-        if self.policy and (
-            self.select is None or any(s.strip().upper() == "ALL" for s in self.select)
-        ):
-            own = {r.meta.code for r in self.policy}
-            ignored = set(expand_selectors(self.ignore, "ignore"))
-            codes = codes | (own - ignored)
-        return codes
+        own = frozenset(r.meta.code for r in self.policy)
+        return _enabled_codes(self.select, self.extend_select, self.ignore, self.profile, own)
 
-    def policy_rules(self, display_path: str, real_path: Path | None) -> list[Rule]:
-        """The policy's rules that apply to a file: enabled, and its ``files`` globs match."""
-        enabled = self.enabled_codes()
+    def policy_rules(
+        self, display_path: str, real_path: Path | None, enabled: Collection[str]
+    ) -> list[Rule]:
+        """The policy's rules that apply to a file: ``enabled`` (this configuration's
+        ``enabled_codes``), and its ``files`` globs match."""
         out = []
         for rule in self.policy:
             if rule.meta.code not in enabled:
@@ -204,11 +200,15 @@ def _enabled_codes(
     extend_select: Sequence[str],
     ignore: Sequence[str],
     profile: str,
+    policy: frozenset[str] = frozenset(),
 ) -> frozenset[str]:
     if select is not None:
         codes = set(expand_selectors(select, "select"))
+        if any(s.strip().upper() == "ALL" for s in select):
+            codes |= policy  # ALL is every rule, the configuration's own entries included
     else:
-        codes = set(registry.default_codes(profile))
+        # The policy's entries are on by default, as the profile's rules are.
+        codes = set(registry.default_codes(profile)) | policy
     # As in ruff, the most specific selector decides: `ignore DJ1` with `extend-select DJ105`
     # keeps DJ105, `extend-select DJ1` with `ignore DJ105` drops it; on a tie, ignore wins.
     best: dict[str, tuple[int, bool]] = {}

@@ -107,7 +107,7 @@ def check_deployments(
         rules = [
             registry.get(c) for c in registry.CODES if c in enabled and c not in registry.META_CODES
         ]
-        rules += config.policy_rules(compose[0].path, Path(compose[0].path))
+        rules += config.policy_rules(compose[0].path, Path(compose[0].path), enabled)
         rules = [r for r in rules if r.judges_services]
         for link in d.links:
             _check_service(d, link, rules, config, dev, options_for, out)

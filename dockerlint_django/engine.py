@@ -436,7 +436,11 @@ def _lint_source(
                 for c in registry.CODES
                 if c in enabled and c not in registry.META_CODES
             ]
-            + [r for r in config.policy_rules(source.path, real_path) if r.check is not None]
+            + [
+                r
+                for r in config.policy_rules(source.path, real_path, enabled)
+                if r.check is not None
+            ]
         )
         raw.extend(run_rules(analysis, selected, config))
         if not choice.explicit:
@@ -530,12 +534,13 @@ def _lint_source(
     if "DJ901" in enabled and "DJ901" not in ignored and not options.no_suppress:
         # A pragma may suppress DJ901 itself (`ignore-file=DJ901`): mark those uses first, so that
         # such a pragma is not in turn reported as unused.
+        known = registry.known_codes()
         hidden = {
             (u.comment.span, u.code)
-            for u in unused(suppressions, enabled, registry.known_codes())
+            for u in unused(suppressions, enabled, known)
             if suppressions.suppress("DJ901", u.comment.span)
         }
-        for u in unused(suppressions, enabled, registry.known_codes()):
+        for u in unused(suppressions, enabled, known):
             msg = f"unused suppression: {u.reason}"
             pragma = next((p for p in suppressions.pragmas if p.comment is u.comment), None)
             fix = unused_fix(source, u.comment.span, u.code, pragma)
