@@ -18,13 +18,12 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dockerlint_django._record import LazyPattern
 from dockerlint_django.policy.kinds import KINDS
 from dockerlint_django.policy.model import Entry, PolicyError
+from dockerlint_django.rules import POLICY_ID
 from dockerlint_django.rules import POLICY_RESERVED as RESERVED
 from dockerlint_django.rules._base import FixAvailability, Rule, RuleMeta, Severity
 
-_ID_SHAPE = LazyPattern(r"[A-Z]{2,10}[0-9]{1,6}")
 COMMON_KEYS = frozenset({"id", "kind", "message", "severity", "help", "files"})
 
 __all__ = ["COMMON_KEYS", "Entry", "PolicyError", "load", "rules"]
@@ -43,7 +42,7 @@ def load(value: Any) -> tuple[Entry, ...]:
         ident = raw.get("id")
         if isinstance(ident, str):
             where = f"policy[{index}] ({ident})"
-        if not isinstance(ident, str) or not _ID_SHAPE.fullmatch(ident):
+        if not isinstance(ident, str) or not POLICY_ID.fullmatch(ident):
             raise PolicyError(
                 f"{where}.id: expected letters then digits in capitals, such as ORG001"
             )

@@ -17,6 +17,7 @@ from dockerlint_django.analysis import basename
 from dockerlint_django.dockerfile.images import ImageRef, parse_image_ref
 from dockerlint_django.dockerfile.model import Stage, State, expand_in
 from dockerlint_django.policy.model import Entry, PolicyError
+from dockerlint_django.readers.requirements import normalize_name
 from dockerlint_django.shell.commands import apt, pip_install
 from dockerlint_django.source import Span
 
@@ -543,7 +544,10 @@ def _check_command(
 
 
 def _parse_package(params: Mapping[str, Any]) -> Mapping[str, Any]:
-    return {m: _strings(params, m) for m in ("apt", "apk", "pip")}
+    out = {m: _strings(params, m) for m in ("apt", "apk", "pip")}
+    # pip compares names as PEP 503 normalises them (`IPDB`, `ipdb`); globs are read so once.
+    out["pip"] = tuple(normalize_name(g) for g in out["pip"])
+    return out
 
 
 def _installed(cmd: SimpleCommand) -> Iterator[tuple[str, str, Span]]:
@@ -585,14 +589,8 @@ def _check_package(
         forbidden = params[manager]
         if not forbidden:
             continue
-        # pip compares names as PEP 503 normalises them (`IPDB`, `ipdb`).
-        key = re.sub(r"[-_.]+", "-", name).lower() if manager == "pip" else name
-        globs = (
-            [re.sub(r"[-_.]+", "-", g).lower() for g in forbidden]
-            if manager == "pip"
-            else forbidden
-        )
-        if any(fnmatch.fnmatchcase(key, g) for g in globs):
+        key = normalize_name(name) if manager == "pip" else name
+        if any(fnmatch.fnmatchcase(key, g) for g in forbidden):
             yield meta.violation(span, f"{message}: {manager} package {name}")
 
 

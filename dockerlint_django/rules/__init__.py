@@ -110,13 +110,13 @@ def register_policy(rules: Collection[Rule]) -> None:
 
 # Suppression pragmas take codes of letters then digits (`ignore=ORG001`); DJ and DL are ours and
 # hadolint's, SC ShellCheck's.
-_POLICY_ID = LazyPattern(r"[A-Z]{2,10}[0-9]{1,6}")
+POLICY_ID = LazyPattern(r"[A-Z]{2,10}[0-9]{1,6}")
 POLICY_RESERVED = ("DJ", "DL", "SC")
 
 
 def is_policy_id(text: str) -> bool:
     """Spelled as a policy entry's id: capitals then digits (ORG001), not one of our prefixes."""
-    return _POLICY_ID.fullmatch(text) is not None and not text.startswith(POLICY_RESERVED)
+    return POLICY_ID.fullmatch(text) is not None and not text.startswith(POLICY_RESERVED)
 
 
 def known(code: str) -> bool:
