@@ -8,7 +8,6 @@ and every rule that fixed something has fewer findings than before.
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,24 +20,15 @@ from dockerlint_django.engine import Options, fix_source, lint_source
 from dockerlint_django.fix import Applicability, Edit, Fix, apply_listed
 from dockerlint_django.results import FileResult
 from dockerlint_django.source import SourceFile
+from tests.conftest import corpus_file, corpus_rows
 
 dockerfile = pytest.importorskip("dockerfile")
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 # Every rule, under both profiles: ocp adds its conventions' fixes (WORKDIR /workdir).
 PROFILES = {p: Options(Config(select=tuple(registry.CODES), profile=p)) for p in ("generic", "ocp")}
 
 
-def _corpus() -> list[str]:
-    manifest = CORPUS / "MANIFEST.tsv"
-    if not manifest.is_file():
-        return []
-    with manifest.open(encoding="utf-8", newline="") as fh:
-        rows = csv.DictReader(fh, delimiter="\t")
-        return [r["local_file"] for r in rows if r["kind"] == "dockerfile"]
-
-
-FILES = _corpus()
+FILES = [r["local_file"] for r in corpus_rows("dockerfile")]
 
 Row = tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
@@ -140,7 +130,7 @@ def _counts(result: FileResult) -> Counter[str]:
 @pytest.mark.parametrize("local", FILES)
 def test_unsafe_fixes_keep_the_dockerfile_buildkit_valid(local: str, profile: str) -> None:
     options = PROFILES[profile]
-    path = CORPUS / "files" / local
+    path = corpus_file(local)
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from dockerlint_django.rules import _handbook
+from tests.conftest import HANDBOOK_TEMPLATE
 
-TEMPLATE = (
-    Path(_handbook.__file__).resolve().parent.parent
-    / "handbook"
-    / "cookiecutter-django"
-    / "{{cookiecutter.project_slug}}"
-    / _handbook.TEMPLATE_FILE
-)
+TEMPLATE = HANDBOOK_TEMPLATE / "{{cookiecutter.project_slug}}" / _handbook.TEMPLATE_FILE
 LINES = TEMPLATE.read_text(encoding="utf-8").splitlines()
 
 
