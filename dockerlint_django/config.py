@@ -38,6 +38,8 @@ KEYS = frozenset(
         "development",
         "limits",
         "policy",
+        "policy-files",
+        "policy-namespaces",
         "extends",
     }
 )
@@ -95,7 +97,7 @@ class Config:
     # The `policy:` entries, each a rule with its id as its code, and the globs of the files each
     # applies to (relative to the configuration, as per-file-ignores; none: every file).
     policy: tuple[Rule, ...] = field(default=(), compare=False, repr=False)
-    policy_files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    policy_globs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # The keys the file itself gave (a section's as `development.words`), so ``--show-settings``
     # can tell a value the file chose from a default, even one the file repeats.
     given: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
@@ -121,7 +123,7 @@ class Config:
         for rule in self.policy:
             if rule.meta.code not in enabled:
                 continue
-            globs = self.policy_files.get(rule.meta.code, ())
+            globs = self.policy_globs.get(rule.meta.code, ())
             if globs:
                 relative = _project_relative(display_path, real_path, self.root)
                 if not any(_glob_match(relative, g) for g in globs):
@@ -331,6 +333,8 @@ def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
     if "policy" in data:
         # First: select, ignore and severity may name the policy's ids.
         cfg = _policy_section(cfg, data["policy"])
+    if "policy-files" in data or "policy-namespaces" in data:
+        cfg = _rego_section(cfg, data, path)
     own = frozenset(r.meta.code for r in cfg.policy)
     if "select" in data:
         cfg = replace(cfg, select=_str_list(data["select"], "select"))
@@ -469,7 +473,39 @@ def _policy_section(cfg: Config, value: Any) -> Config:
         raise ConfigError(f"policy: {clash} is a built-in rule's code")
     rules = policy.rules(entries)
     registry.register_policy(rules)
-    return replace(cfg, policy=rules, policy_files={e.id: e.files for e in entries if e.files})
+    return replace(cfg, policy=rules, policy_globs={e.id: e.files for e in entries if e.files})
+
+
+def _rego_section(cfg: Config, data: Mapping[str, Any], path: Path | None) -> Config:
+    from dockerlint_django.policy import PolicyError, rego
+
+    globs = _str_list(data.get("policy-files", []), "policy-files")
+    namespaces = _str_list(
+        data.get("policy-namespaces", list(rego.DEFAULT_NAMESPACES)), "policy-namespaces"
+    )
+    bad = next((n for n in namespaces if not _PACKAGE_NAME.fullmatch(n)), None)
+    if bad is not None:
+        raise ConfigError(f"policy-namespaces: {bad!r} is not a Rego package name")
+    if not globs:
+        return cfg
+    root = path.parent if path is not None else Path.cwd()
+    try:
+        policy = rego.load(globs, root, namespaces)
+    except PolicyError as exc:
+        raise ConfigError(str(exc)) from None
+    rules = rego.rules(policy)
+    taken = {r.meta.code for r in cfg.policy}
+    for rule in rules:
+        if rule.meta.code in registry.CODES or rule.meta.code in taken:
+            raise ConfigError(
+                f"policy-files: {rule.meta.code} is already the code of "
+                + ("a built-in rule" if rule.meta.code in registry.CODES else "a policy entry")
+            )
+    registry.register_policy(rules)
+    return replace(cfg, policy=(*cfg.policy, *rules))
+
+
+_PACKAGE_NAME = LazyPattern(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
 def _per_file_target(value: Any) -> tuple[tuple[str, str], ...]:

@@ -132,6 +132,8 @@ class TestKeys:
             "development",
             "limits",
             "policy",
+            "policy-files",
+            "policy-namespaces",
             "extends",
         } == KEYS
 

@@ -1,0 +1,681 @@
+"""Rego policies (``policy-files:``), run in process by rego-cpp's interpreter (PyPI ``regopy``).
+
+Each Dockerfile is offered two documents:
+
+- ``input`` is Conftest's document for a Dockerfile, the same shape Conftest builds from
+  BuildKit's parser: one object per instruction and per comment line above one, with ``Cmd``
+  (lower case), ``SubCmd``, ``JSON``, ``Flags``, ``Value`` and ``Stage``. A Conftest policy
+  (``package main``; ``deny``, ``violation`` and ``warn`` rules, each of which may carry a suffix
+  such as ``deny_latest``) runs unchanged.
+- ``data.dockerlint`` is what this tool knows of the image: its stages with their base images and
+  users, the effective start command and the server it runs, Gunicorn's settings with the layer
+  each comes from, and, when the image is checked as a Compose service runs it, the service's
+  settings. Every fact names its ``file`` and ``line``, and ``instructions[i]`` gives the place of
+  ``input[i]``, so a result can say where it is.
+
+A result is a message string or an object with ``msg``. An object may place itself with
+``instruction`` (an index into ``input``) or ``line`` (and ``file``, for a Compose file the
+service's facts name); otherwise a finding points at the file's first instruction. ``deny`` and
+``violation`` results are errors, ``warn`` results warnings.
+
+Codes: a rule's code is the ``custom.id`` of its ``# METADATA`` annotation (rule-scoped, or the
+package's), and ``REGO001`` otherwise, so a policy's findings can be selected, ignored and
+suppressed by code like any rule's. The annotation's ``title`` is the rule's summary.
+
+rego-cpp differs from OPA in ways a policy author may meet, and this module works around the
+ones that touch results: it keeps strings in their escaped form internally and prints them
+unescaped in its JSON output (so results are read through ``base64.encode`` and unescaped here);
+it reads OPA v0's ``deny[msg] { … }`` as an object of messages (read as the set it is in v0);
+and it prints errors to standard output (its log level is set to none, and the one check that
+needs the text, when the configuration is loaded, reads it from a captured stream). It does not
+accept an iteration (``xs[_]``) as a function's argument; ``some x in xs`` does the same.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dockerlint_django._record import record
+from dockerlint_django.policy.model import PolicyError
+from dockerlint_django.rules._base import FixAvailability, Rule, RuleMeta, Severity
+from dockerlint_django.source import Span
+
+if TYPE_CHECKING:
+    from dockerlint_django.analysis import Analysis
+    from dockerlint_django.rules._base import Context, Violation
+
+DEFAULT_CODE = "REGO001"
+DEFAULT_NAMESPACES = ("main",)
+INSTALL_HINT = 'pip install "dockerlint-django[rego]"'
+MAX_POLICY_BYTES = 1024 * 1024
+MAX_POLICY_FILES = 200
+# Conftest's rule names: deny, violation and warn, each with an optional `_suffix`.
+RULE_HEAD = re.compile(
+    r"^(deny|violation|warn)(_[A-Za-z0-9_]+)?\b(?=\s*(\[|contains\b|:?=|if\b|\{))", re.M
+)
+_PACKAGE = re.compile(r"^package\s+([A-Za-z_][A-Za-z0-9_.]*)", re.M)
+_METADATA = re.compile(r"^#\s*METADATA\s*$", re.M)
+
+# Results are read as base64 (see the module's docstring); everything else a result object
+# carries that is not a string or a number is not needed to place or word a finding.
+_HELPER = """package _dockerlint
+import rego.v1
+
+items(rs) := [r | r := rs[_]] if { not is_object(rs) }
+items(rs) := [k | rs[k]] if { is_object(rs) }
+
+enc(r) := {"msg": base64.encode(r)} if { is_string(r) }
+enc(r) := {
+  "msg": base64.encode(r.msg),
+  "str": {k: base64.encode(v) | v := r[k]; is_string(v)},
+  "num": {k: v | v := r[k]; is_number(v)},
+} if {
+  is_object(r)
+  is_string(r.msg)
+}
+
+results(rs) := [enc(r) | some r in items(rs)]
+"""
+
+
+class RegoUnavailable(PolicyError):
+    """``policy-files`` is set and regopy is not installed."""
+
+
+class RegoRuntimeError(RuntimeError):
+    """The interpreter could not evaluate the policies on one file."""
+
+
+@record
+class RegoRule:
+    """One rule family of a policy file: ``deny_latest`` in package ``main``."""
+
+    package: str
+    name: str  # deny, violation or warn, with its suffix
+    code: str
+    title: str | None
+
+
+@record
+class PolicyFile:
+    path: Path
+    shown: str  # as the configuration names it, for messages
+    text: str
+    package: str
+    rules: tuple[RegoRule, ...]
+
+
+@record
+class RegoPolicy:
+    files: tuple[PolicyFile, ...]
+    namespaces: tuple[str, ...]
+
+    @property
+    def families(self) -> tuple[RegoRule, ...]:
+        """The rule families that are evaluated: those in the namespaces, each once."""
+        seen: dict[tuple[str, str], RegoRule] = {}
+        for f in self.files:
+            if f.package not in self.namespaces:
+                continue
+            for r in f.rules:
+                seen.setdefault((r.package, r.name), r)
+        return tuple(seen.values())
+
+
+# Loading
+
+
+def load(globs: Sequence[str], root: Path, namespaces: Sequence[str]) -> RegoPolicy:
+    """The policy files the globs name (relative to ``root``), read and compiled once.
+
+    PolicyError names the file (and line) of anything that cannot be used."""
+    regopy = _regopy()
+    paths: list[tuple[Path, str]] = []
+    for pattern in globs:
+        base, relative = root, pattern
+        if Path(pattern).is_absolute():
+            base = Path(Path(pattern).anchor)
+            relative = Path(pattern).relative_to(base).as_posix()
+        found = sorted(p for p in base.glob(relative) if p.is_file()) if relative else []
+        if not found:
+            raise PolicyError(f"policy-files: {pattern!r} matches no file")
+        for p in found:
+            if all(p != q for q, _ in paths):
+                shown = p.relative_to(root).as_posix() if p.is_relative_to(root) else str(p)
+                paths.append((p, shown))
+    if len(paths) > MAX_POLICY_FILES:
+        raise PolicyError(f"policy-files: {len(paths)} files, more than {MAX_POLICY_FILES}")
+    files = tuple(_read(path, shown) for path, shown in paths)
+    policy = RegoPolicy(files, tuple(namespaces))
+    _compile(regopy, policy)
+    return policy
+
+
+def _regopy() -> Any:
+    try:
+        import regopy
+    except ImportError:
+        raise RegoUnavailable(
+            f"policy-files: Rego policies need the Rego interpreter: {INSTALL_HINT}"
+        ) from None
+    return regopy
+
+
+def _read(path: Path, shown: str) -> PolicyFile:
+    from dockerlint_django.source import NotRegularFile, read_bounded
+
+    try:
+        text = read_bounded(path, MAX_POLICY_BYTES).decode("utf-8")
+    except (OSError, NotRegularFile) as exc:
+        raise PolicyError(f"policy-files: {shown}: cannot read: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise PolicyError(f"policy-files: {shown}: not valid UTF-8 (byte {exc.start})") from None
+    m = _PACKAGE.search(text)
+    if m is None:
+        raise PolicyError(f"policy-files: {shown}: no package declaration")
+    package = m.group(1)
+    package_meta = _annotation_before(text, m.start(), shown)
+    default = _custom_id(package_meta, shown, m.start(), text) or DEFAULT_CODE
+    rules: dict[str, RegoRule] = {}
+    for head in RULE_HEAD.finditer(text):
+        name = head.group(1) + (head.group(2) or "")
+        if name in rules:
+            continue
+        meta = _annotation_before(text, head.start(), shown)
+        code = _custom_id(meta, shown, head.start(), text) or default
+        title = meta.get("title") if isinstance(meta.get("title"), str) else None
+        if title is None and isinstance(package_meta.get("title"), str):
+            title = package_meta["title"]
+        rules[name] = RegoRule(package, name, code, title)
+    return PolicyFile(path, shown, text, package, tuple(rules.values()))
+
+
+def _annotation_before(text: str, at: int, shown: str) -> Mapping[str, Any]:
+    """The YAML of the ``# METADATA`` comment block that ends on the line above ``at``."""
+    lines = text[:at].split("\n")[:-1]
+    block: list[str] = []
+    while lines and lines[-1].lstrip().startswith("#"):
+        line = lines.pop().lstrip()[1:]
+        if _METADATA.match("#" + line):
+            break
+        block.append(line[1:] if line.startswith(" ") else line)
+    else:
+        return {}
+    import yaml
+
+    try:
+        value = yaml.safe_load("\n".join(reversed(block)))
+    except yaml.YAMLError as exc:
+        line_no = text.count("\n", 0, at) - len(block)
+        raise PolicyError(f"policy-files: {shown}:{line_no}: METADATA is not YAML: {exc}") from None
+    return value if isinstance(value, Mapping) else {}
+
+
+def _custom_id(meta: Mapping[str, Any], shown: str, at: int, text: str) -> str | None:
+    from dockerlint_django.rules import is_policy_id
+
+    custom = meta.get("custom")
+    ident = custom.get("id") if isinstance(custom, Mapping) else None
+    if ident is None:
+        return None
+    if not isinstance(ident, str) or not is_policy_id(ident):
+        line = text.count("\n", 0, at) + 1
+        raise PolicyError(
+            f"policy-files: {shown}:{line}: custom.id {ident!r}: expected capitals then digits, "
+            "such as ORG001, not a DJ, DL or SC code"
+        )
+    return ident
+
+
+def _helper(policy: RegoPolicy) -> str:
+    """The helper module, with one rule that holds every family's results: rego-cpp compiles
+    the modules again for each query, so a file is one query, not one per family."""
+    lines = [_HELPER]
+    for i, family in enumerate(policy.families):
+        lines.append(f"default r{i} := []")
+        lines.append(f"r{i} := results(data.{family.package}.{family.name})")
+    lines.append("all := [" + ", ".join(f"r{i}" for i in range(len(policy.families))) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def _interpreter(regopy: Any, policy: RegoPolicy) -> Any:
+    from regopy.rego_shared import LogLevel, rego_set_log_level
+
+    rego = regopy.Interpreter()
+    rego_set_log_level(rego._impl, LogLevel.NONE)
+    rego.add_module("_dockerlint.rego", _helper(policy))
+    for f in policy.files:
+        rego.add_module(f.shown, f.text)
+    return rego
+
+
+_QUERY = "x := data._dockerlint.all"
+
+
+def _compile(regopy: Any, policy: RegoPolicy) -> None:
+    """Every file parsed and every rule family evaluated once on an empty input, so that an
+    error is the configuration's, naming the file and line, and not a crash on some file.
+
+    rego-cpp aborts the process on some policies it cannot compile (a C++ exception it does not
+    catch), so where the system can fork, the first evaluation runs in a child process."""
+    if hasattr(os, "fork"):
+        reader, writer = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child: report and leave, never return into the caller's code
+            code = 0
+            try:
+                os.close(reader)
+                _compile_here(regopy, policy)
+            except PolicyError as exc:
+                os.write(writer, str(exc).encode("utf-8", "replace")[:8192])
+                code = 1
+            except BaseException:  # anything else is the parent's to find again
+                code = 3
+            os._exit(code)
+        os.close(writer)
+        with os.fdopen(reader, "rb") as pipe:
+            message = pipe.read().decode("utf-8", "replace")
+        _, status = os.waitpid(pid, 0)
+        if os.WIFSIGNALED(status):
+            raise PolicyError(
+                "policy-files: the Rego interpreter (rego-cpp) stopped with signal "
+                f"{os.WTERMSIG(status)} while compiling " + ", ".join(f.shown for f in policy.files)
+            )
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 1:
+            raise PolicyError(message)
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+            return
+    _compile_here(regopy, policy)
+
+
+def _compile_here(regopy: Any, policy: RegoPolicy) -> None:
+    from regopy.rego_shared import LogLevel, rego_set_log_level
+
+    for f in policy.files:
+        rego = regopy.Interpreter()
+        rego_set_log_level(rego._impl, LogLevel.NONE)
+        try:
+            rego.add_module(f.shown, f.text)
+        except regopy.RegoError as exc:
+            raise PolicyError(f"policy-files: {_error_text(str(exc), policy)}") from None
+    rego = _interpreter(regopy, policy)
+    rego.set_input_term("[]")
+    rego.add_data_json('{"dockerlint": {}}')
+    for family in policy.families:
+        # One family at a time, so that an error names the rule it is in.
+        query = f"x := data._dockerlint.results(data.{family.package}.{family.name})"
+        rego_set_log_level(rego._impl, LogLevel.ERROR)
+        ok, printed = _captured(lambda q=query: _run(rego, q))  # type: ignore[misc]
+        rego_set_log_level(rego._impl, LogLevel.NONE)
+        if not ok:
+            detail = _printed_error(printed) or "the interpreter could not evaluate it"
+            raise PolicyError(f"policy-files: data.{family.package}.{family.name}: {detail}")
+
+
+def _run(rego: Any, query: str) -> bool:
+    from regopy.rego_shared import rego_free_output, rego_output_ok, rego_query
+
+    out = rego_query(rego._impl, query)
+    try:
+        return bool(rego_output_ok(out))
+    finally:
+        rego_free_output(out)
+
+
+def _captured(fn: Callable[[], bool]) -> tuple[bool, str]:
+    """``fn()`` with the process's standard output (file descriptor 1) written to a file."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with tempfile.TemporaryFile() as tmp:
+        try:
+            os.dup2(tmp.fileno(), 1)
+            result = fn()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        tmp.seek(0)
+        return result, tmp.read(64 * 1024).decode("utf-8", "replace")
+
+
+_PRINTED = re.compile(r"Errors:\s*\n(?P<msg>[^\n]+)\n--\s*(?P<where>[^\s]+:\d+:\d+)")
+
+
+def _printed_error(text: str) -> str | None:
+    m = _PRINTED.search(text)
+    return None if m is None else f"{m.group('where')}: {m.group('msg').strip()}"
+
+
+_SEXP_ERROR = re.compile(r"\(error (\d+):")
+
+
+def _error_text(raw: str, policy: RegoPolicy) -> str:
+    """``file:line:column: message`` from rego-cpp's error tree (length-prefixed strings)."""
+    m = _SEXP_ERROR.search(raw)
+    if m is None:
+        return raw.strip().splitlines()[0] if raw.strip() else "the policy does not compile"
+    n = int(m.group(1))
+    name = raw[m.end() : m.end() + n]
+    rest = raw[m.end() + n :]
+    pos = re.match(r"\|(\d+)\|", rest)
+    msg = re.search(r"\(errormsg (\d+):", rest)
+    text = rest[msg.end() : msg.end() + int(msg.group(1))] if msg else "does not compile"
+    where = name
+    if pos is not None:
+        source = next((f.text for f in policy.files if f.shown == name), None)
+        if source is not None:
+            offset = int(pos.group(1))
+            line = source.count("\n", 0, offset) + 1
+            column = offset - (source.rfind("\n", 0, offset) + 1) + 1
+            where = f"{name}:{line}:{column}"
+    return f"{where}: {text}"
+
+
+# Rules
+
+
+def rules(policy: RegoPolicy) -> tuple[Rule, ...]:
+    """A rule for each code the policy's results may carry."""
+    by_code: dict[str, list[RegoRule]] = {}
+    for family in policy.families:
+        by_code.setdefault(family.code, []).append(family)
+    out = []
+    for code, families in by_code.items():
+        titles = [f.title for f in families if f.title]
+        names = ", ".join(f"data.{f.package}.{f.name}" for f in families)
+        summary = titles[0] if len(titles) == 1 else f"Rego policy ({names})"
+        meta = RuleMeta(
+            code=code,
+            name=code.lower(),
+            severity=Severity.ERROR,
+            summary=summary,
+            fix=FixAvailability.NONE,
+            origin="policy",
+            kind=("dockerfile", "cross"),
+        )
+        doc = (
+            "## What it does\n"
+            f"{summary}\n\n"
+            f"Results of the Rego rules {names}, from "
+            + ", ".join(f"`{f.shown}`" for f in policy.files if f.package in policy.namespaces)
+            + ".\n"
+        )
+        out.append(Rule(meta, _checker(policy, meta), doc, f"rego:{code}"))
+    return tuple(out)
+
+
+def _checker(policy: RegoPolicy, meta: RuleMeta) -> Callable[[Context], Iterator[Violation]]:
+    def check(ctx: Context) -> Iterator[Violation]:
+        for family, result in _results(policy, ctx.analysis):
+            if family.code != meta.code:
+                continue
+            span = _place(ctx.analysis, result)
+            severity = Severity.WARNING if family.name.startswith("warn") else Severity.ERROR
+            yield meta.violation(span, result["msg"], severity=severity)
+
+    return check
+
+
+# One image is evaluated once for all of a policy's codes: the last image's results are kept.
+_LAST: list[Any] = [None, None, ()]
+
+
+def _results(policy: RegoPolicy, analysis: Analysis) -> Sequence[tuple[RegoRule, dict[str, Any]]]:
+    if _LAST[0] is analysis and _LAST[1] is policy:
+        cached: Sequence[tuple[RegoRule, dict[str, Any]]] = _LAST[2]
+        return cached
+    found = evaluate(policy, conftest_input(analysis), facts(analysis))
+    _LAST[:] = [analysis, policy, found]
+    return found
+
+
+def evaluate(
+    policy: RegoPolicy, document: Any, known: Mapping[str, Any]
+) -> list[tuple[RegoRule, dict[str, Any]]]:
+    """Each rule family's results on one input, decoded: ``msg`` and the result's other
+    strings and numbers."""
+    from regopy.rego_shared import (
+        rego_free_output,
+        rego_output_ok,
+        rego_output_string,
+        rego_query,
+    )
+
+    rego = _interpreter(_regopy(), policy)
+    rego.add_data_json(json.dumps({"dockerlint": known}))
+    rego.set_input_term(json.dumps(document))
+    raw = rego_query(rego._impl, _QUERY)
+    try:
+        if not rego_output_ok(raw):
+            raise RegoRuntimeError("the Rego interpreter could not evaluate the policies")
+        text = rego_output_string(raw)
+    finally:
+        rego_free_output(raw)
+    value = json.loads(text) if text != "undefined" else {}
+    families = value.get("bindings", {}).get("x", []) if isinstance(value, dict) else []
+    out: list[tuple[RegoRule, dict[str, Any]]] = []
+    for family, items in zip(policy.families, families, strict=False):
+        for item in items:
+            result: dict[str, Any] = {"msg": _decode(item["msg"])}
+            for key, b64 in item.get("str", {}).items():
+                if key != "msg":
+                    result[key] = _decode(b64)
+            for key, number in item.get("num", {}).items():
+                result[key] = number
+            out.append((family, result))
+    return out
+
+
+_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def _decode(b64: str) -> str:
+    """A string as rego-cpp holds it (JSON escapes kept, some quotes raw), as its text."""
+    raw = base64.b64decode(b64).decode("utf-8", "replace")
+    out: list[str] = []
+    i, n = 0, len(raw)
+    while i < n:
+        c = raw[i]
+        if c == "\\" and i + 1 < n:
+            nxt = raw[i + 1]
+            if nxt in _ESCAPES:
+                out.append(_ESCAPES[nxt])
+                i += 2
+                continue
+            if nxt == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", raw[i + 2 : i + 6]):
+                out.append(chr(int(raw[i + 2 : i + 6], 16)))
+                i += 6
+                continue
+        out.append(c)
+        i += 1
+    text = "".join(out)
+    with contextlib.suppress(UnicodeError):
+        # A pair of \u escapes is one character outside the basic plane.
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16")
+    return text
+
+
+# Placing a result
+
+
+def _place(analysis: Analysis, result: Mapping[str, Any]) -> Span:
+    entries = _entries(analysis)
+    index = result.get("instruction")
+    if isinstance(index, int) and 0 <= index < len(entries):
+        return entries[index][1]
+    line = result.get("line")
+    if isinstance(line, int) and line >= 1:
+        where = result.get("file")
+        source = analysis.source
+        if isinstance(where, str) and where != source.path:
+            other = next((f for f in analysis.workspace.files if f.path == where), None)
+            if other is not None and line <= other.index.line_count:
+                return analysis.workspace.to_workspace(other, _line_span(other.text, other, line))
+        elif line <= source.index.line_count:
+            for _, span, first, last in _instruction_lines(analysis):
+                if first <= line <= last:
+                    return span
+            return _line_span(source.text, source, line)
+    parse = analysis.dockerfile.parse
+    if parse.instructions:
+        return parse.instructions[0].keyword_span
+    return Span(0, 0)
+
+
+def _line_span(text: str, source: Any, line: int) -> Span:
+    start = source.index.line_start(line)
+    end = text.find("\n", start)
+    end = len(text) if end < 0 else end
+    if end > start and text[end - 1] == "\r":
+        end -= 1
+    return Span(start, end)
+
+
+def _instruction_lines(analysis: Analysis) -> Iterator[tuple[int, Span, int, int]]:
+    for i, ins in enumerate(analysis.dockerfile.parse.instructions):
+        yield i, ins.keyword_span, ins.start_line, ins.end_line
+
+
+# The documents
+
+
+def _entries(analysis: Analysis) -> list[tuple[dict[str, Any], Span, int]]:
+    """Conftest's commands, each with the span a result about it points at and its line."""
+    out: list[tuple[dict[str, Any], Span, int]] = []
+    stage = -1
+    for ins in analysis.dockerfile.parse.instructions:
+        if ins.keyword == "FROM":
+            stage += 1
+        for comment in ins.comments:
+            out.append(
+                (
+                    {
+                        "Cmd": "comment",
+                        "SubCmd": "",
+                        "JSON": False,
+                        "Flags": None,
+                        "Value": [comment.text],
+                        "Stage": max(stage, 0),
+                    },
+                    comment.span,
+                    comment.line,
+                )
+            )
+        body = ins.sub if ins.sub is not None else ins
+        from dockerlint_django.dockerfile.parser import command_name
+
+        value = list(body.value) or None
+        out.append(
+            (
+                {
+                    "Cmd": ins.keyword.lower(),
+                    "SubCmd": command_name(ins.sub) if ins.sub is not None else "",
+                    "JSON": body.json,
+                    "Flags": [f.raw for f in ins.flags],
+                    "Value": value,
+                    "Stage": max(stage, 0),
+                },
+                ins.keyword_span,
+                ins.start_line,
+            )
+        )
+    return out
+
+
+def conftest_input(analysis: Analysis) -> list[dict[str, Any]]:
+    """The document Conftest gives a Dockerfile policy as ``input``."""
+    return [entry for entry, _, _ in _entries(analysis)]
+
+
+def facts(analysis: Analysis) -> dict[str, Any]:
+    """``data.dockerlint``: the image as this tool reads it, each fact with its file and line."""
+
+    def at(span: Span | None) -> dict[str, Any]:
+        if span is None:
+            return {"file": None, "line": None}
+        source, local = analysis.workspace.locate(span)
+        return {"file": source.path, "line": source.position(local.start).line}
+
+    model = analysis.dockerfile
+    final = model.final
+    stages = []
+    for stage in model.stages:
+        user = analysis.user(stage)
+        stages.append(
+            {
+                "index": stage.index,
+                "name": stage.name,
+                "base": stage.base,
+                "final": stage is final,
+                "user": user.value,
+                "user_at": at(user.instruction.keyword_span if user.instruction else None),
+                **at(stage.from_.keyword_span),
+            }
+        )
+    out: dict[str, Any] = {
+        "file": analysis.source.path,
+        "instructions": [
+            {"file": analysis.source.path, "line": line} for _, _, line in _entries(analysis)
+        ],
+        "stages": stages,
+        "final_stage": None if final is None else final.index,
+        "start": None,
+        "gunicorn": None,
+        "service": None,
+    }
+    if final is None:
+        return out
+    start = analysis.start(final)
+    if start is not None:
+        launch = start.launch
+        out["start"] = {
+            "argv": [w.value for w in start.argv],
+            "server": launch.kind,
+            "program": launch.program.value if launch.program is not None else None,
+            "subcommand": launch.subcommand.value if launch.subcommand is not None else None,
+            "args": [w.value for w in launch.args],
+            **at(start.argv[0].span if start.argv else None),
+        }
+    settings = analysis.gunicorn(final) if start is not None else None
+    if settings is not None:
+        from dockerlint_django.gunicorn import CONFIG_ONLY_DEFAULTS, SETTINGS
+
+        values = {}
+        for name in (*SETTINGS, *CONFIG_ONLY_DEFAULTS):
+            resolved = settings.get(name)
+            value = resolved.value
+            values[name] = {
+                "value": list(value) if isinstance(value, tuple) else value,
+                "layer": resolved.layer,
+                "known": resolved.known,
+                **at(resolved.span),
+            }
+        out["gunicorn"] = values
+    runtime = analysis.runtime
+    if runtime is not None:
+        out["service"] = {
+            "name": runtime.service,
+            "command": _argv(runtime.command),
+            "entrypoint": _argv(runtime.entrypoint),
+            "user": runtime.user.value if runtime.user is not None else None,
+            "user_at": at(runtime.user.key_span if runtime.user is not None else None),
+            "environment": {k: v.value for k, v in runtime.environment.items()},
+            **at(
+                runtime.command.argv[0].span if runtime.command and runtime.command.argv else None
+            ),
+        }
+    return out
+
+
+def _argv(command: Any) -> list[str | None] | None:
+    return None if command is None else [w.value for w in command.argv]
