@@ -98,6 +98,11 @@ class Config:
     # applies to (relative to the configuration, as per-file-ignores; none: every file).
     policy: tuple[Rule, ...] = field(default=(), compare=False, repr=False)
     policy_globs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # What the policy's rules were made from (the entries as read, the Rego files as read and
+    # compiled): their checks are closures, which do not pickle, so a configuration sent to a
+    # `--jobs` worker carries these and the worker makes the rules again (``__reduce__``).
+    policy_entries: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+    rego: Any = field(default=None, compare=False, repr=False)
     # The keys the file itself gave (a section's as `development.words`), so ``--show-settings``
     # can tell a value the file chose from a default, even one the file repeats.
     given: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
@@ -105,6 +110,11 @@ class Config:
     @property
     def root(self) -> Path | None:
         return None if self.path is None else self.path.parent
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        names = [f.name for f in type(self).__record_fields__ if f.init]  # type: ignore[attr-defined]
+        state = {n: getattr(self, n) for n in names if n != "policy"}
+        return (_unpickled, (state,))
 
     def enabled_codes(self) -> frozenset[str]:
         """The rules that run, after profile defaults, select, extend-select and ignore.
@@ -195,6 +205,19 @@ class Config:
         merged = dict(rule.meta.options)
         merged.update(self.rule_options.get(code, {}))
         return merged
+
+
+def _unpickled(state: dict[str, Any]) -> Config:
+    """A configuration from another process, with its policy's rules made again."""
+    from dockerlint_django import policy as declared
+
+    rules: tuple[Rule, ...] = declared.rules(state["policy_entries"])
+    if state["rego"] is not None:
+        from dockerlint_django.policy import rego
+
+        rules += rego.rules(state["rego"])
+    registry.register_policy(rules)
+    return Config(**state, policy=rules)
 
 
 def _enabled_codes(
@@ -473,7 +496,12 @@ def _policy_section(cfg: Config, value: Any) -> Config:
         raise ConfigError(f"policy: {clash} is a built-in rule's code")
     rules = policy.rules(entries)
     registry.register_policy(rules)
-    return replace(cfg, policy=rules, policy_globs={e.id: e.files for e in entries if e.files})
+    return replace(
+        cfg,
+        policy=rules,
+        policy_globs={e.id: e.files for e in entries if e.files},
+        policy_entries=entries,
+    )
 
 
 def _rego_section(cfg: Config, data: Mapping[str, Any], path: Path | None) -> Config:
@@ -502,7 +530,7 @@ def _rego_section(cfg: Config, data: Mapping[str, Any], path: Path | None) -> Co
                 + ("a built-in rule" if rule.meta.code in registry.CODES else "a policy entry")
             )
     registry.register_policy(rules)
-    return replace(cfg, policy=(*cfg.policy, *rules))
+    return replace(cfg, policy=(*cfg.policy, *rules), rego=policy)
 
 
 _PACKAGE_NAME = LazyPattern(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")

@@ -392,3 +392,30 @@ def test_compose_required_keys() -> None:
 def test_compose_names_must_be_known() -> None:
     with pytest.raises(ConfigError, match=r"forbidden: root: expected one of cap-add-all"):
         from_mapping({"policy": [_entry("compose", forbidden=["root"])]}, None)
+
+
+def test_a_policy_crosses_to_worker_processes(tmp_path: Path) -> None:
+    import pickle
+
+    entries = [
+        _entry("user", **{"non-root": True}),
+        {**_entry("command"), "id": "ORG002", "forbidden": ["curl | sh"]},
+    ]
+    config = from_mapping({"policy": entries}, tmp_path / ".dockerlint-django.yaml")
+    again = pickle.loads(pickle.dumps(config))
+    assert [r.meta for r in again.policy] == [r.meta for r in config.policy]
+    assert again.enabled_codes() == config.enabled_codes()
+    dockerfile = "FROM python:3.12\nRUN curl -sSL https://x | sh\n"
+    (tmp_path / ".dockerlint-django.yaml").write_text(yaml.safe_dump({"policy": entries}))
+    for i in range(20):  # enough files for worker processes (cli._jobs.MIN_FILES_FORKED)
+        (tmp_path / f"d{i}").mkdir()
+        (tmp_path / f"d{i}" / "Dockerfile").write_text(dockerfile)
+    runner = CliRunner()
+    outputs = []
+    for jobs in ("1", "2"):
+        args = ["check", "--jobs", jobs, "--select", "ORG001,ORG002", str(tmp_path)]
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 1, result.output
+        outputs.append(result.output)
+    assert outputs[0] == outputs[1]
+    assert outputs[0].count("ORG002") == 20

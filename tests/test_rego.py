@@ -343,7 +343,9 @@ def test_jobs_give_the_same_findings(tmp_path: Path, monkeypatch: pytest.MonkeyP
     Path(".dockerlint-django.yaml").write_text(CONFIG)
     Path("policy").mkdir()
     Path("policy/p.rego").write_text(CONFTEST_POLICY)
-    for i in range(4):
+    # Enough files for worker processes (cli._jobs.MIN_FILES_FORKED), which receive the
+    # configuration pickled and make its policy's rules again.
+    for i in range(20):
         Path(f"d{i}").mkdir()
         Path(f"d{i}/Dockerfile").write_text(DOCKERFILE)
     one = runner.invoke(cli, ["check", "--jobs", "1", "--format", "json", "."]).output
