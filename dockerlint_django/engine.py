@@ -25,7 +25,14 @@ from dockerlint_django.fix import Applicability, Fix, FixOutcome, fix_until_stab
 from dockerlint_django.project.context import UNKNOWN_CONTEXT, BuildContext
 from dockerlint_django.project.workspace import Workspace
 from dockerlint_django.results import FileResult, Finding
-from dockerlint_django.rules._base import Context, Related, Rule, Severity, Violation
+from dockerlint_django.rules._base import (
+    Context,
+    FixAvailability,
+    Related,
+    Rule,
+    Severity,
+    Violation,
+)
 from dockerlint_django.shell.launch import WEB_SERVERS
 from dockerlint_django.source import LF_ONLY, SourceError, SourceFile, Span, read_bounded
 from dockerlint_django.suppress import Suppressions, collect, unused, unused_fix
@@ -50,6 +57,10 @@ class Options:
     # stage of it is an error, as in `docker build`. A file a folder search found is checked
     # without that target, so one `--target` for a repository does not break its other files.
     target_required: bool = True
+    # Only the fixes are wanted (the fix loop's rounds when check counts what `fix` would apply):
+    # rules that never fix are not run, in a file with no pragma that could name them (a finding
+    # of theirs may be what keeps a suppression from being reported unused, with its fix).
+    fixable_only: bool = False
 
 
 def _hadolint_map() -> dict[str, tuple[str, ...]]:
@@ -65,6 +76,8 @@ def _buildkit_map() -> dict[str, tuple[str, ...]]:
 
 
 _PLACEHOLDER = LazyPattern(r"\{\{.*?\}\}")
+# Anything that may be a suppression: our pragmas, hadolint's, BuildKit's `# check=` directive.
+_PRAGMA = LazyPattern(r"dockerlint-django|hadolint|check\s*=", re.IGNORECASE)
 
 
 def _mask_placeholders(text: str) -> str:
@@ -173,10 +186,16 @@ def run_rules(analysis: Analysis, rules: Sequence[Rule], config: Config) -> list
     """Every rule's findings; those in other files than the analysed one carry that file's path."""
     source = analysis.source
     out: list[Finding] = []
+    plain: Context | None = None  # one context for the rules with no options, of which are many
     for rule in rules:
         if rule.check is None:
             continue  # judges Compose services only
-        ctx = Context(analysis, config.options_for(rule.code), config.profile)
+        if not rule.meta.options and rule.code not in config.rule_options:
+            if plain is None:
+                plain = Context(analysis, {}, config.profile)
+            ctx = plain
+        else:
+            ctx = Context(analysis, config.options_for(rule.code), config.profile)
         try:
             violations = list(rule.check(ctx))
         except Exception as exc:  # a rule's bug must not stop the run: report it as DJ902
@@ -442,6 +461,8 @@ def _lint_source(
                 if r.check is not None
             ]
         )
+        if options.fixable_only and not _PRAGMA.search(source.text):
+            selected = [r for r in selected if r.meta.fix is not FixAvailability.NONE]
         raw.extend(run_rules(analysis, selected, config))
         if not choice.explicit:
             for stage in extra_targets(analysis, config):
@@ -668,8 +689,12 @@ def fix_source(
     unsafe: bool,
     real_path: Path | None = None,
     lints: MutableMapping[str, FileResult] | None = None,
+    fixes_only: bool = False,
 ) -> FixOutcome:
     """Apply fixes until stable: the new text, how many fixes applied (by rule), convergence.
+
+    ``fixes_only``: the lints it makes are wanted for their fixes alone (``Options.fixable_only``);
+    only the outcome's text and counts are then to be used, not those lints' findings.
 
     ``lints`` holds results of ``lint_source`` of this source, with these options and path, by
     text: a round whose text is in it uses that result instead of linting again, and every lint
@@ -677,6 +702,8 @@ def fix_source(
     """
     floor = Applicability.UNSAFE if unsafe else Applicability.SAFE
     known: MutableMapping[str, FileResult] = {} if lints is None else lints
+    if fixes_only:
+        options = replace(options, fixable_only=True)
 
     def fixes_for(text: str) -> list[Fix] | None:
         res = known.get(text)

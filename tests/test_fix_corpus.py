@@ -142,6 +142,11 @@ def test_unsafe_fixes_keep_the_dockerfile_buildkit_valid(local: str, profile: st
     # The engine's own loop ends where the replay did, and a second run has nothing to do.
     outcome = fix_source(SourceFile.from_text(name, text), options, True, real_path=path)
     assert outcome.converged and outcome.text == fixed
+    # What check counts runs only the rules that fix (Options.fixable_only): the same loop.
+    counted = fix_source(
+        SourceFile.from_text(name, text), options, True, real_path=path, fixes_only=True
+    )
+    assert (counted.text, counted.applied) == (outcome.text, outcome.applied)
     again = fix_source(SourceFile.from_text(name, fixed), options, True, real_path=path)
     assert again.applied == 0 and again.text == fixed
     before = _counts(lint_source(SourceFile.from_text(name, text), options, real_path=path))

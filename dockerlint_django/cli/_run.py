@@ -411,7 +411,12 @@ def lint_planned(task: _LintTask) -> tuple[FileResult, int | None]:
         return result, None
     # ``result`` is the lint of ``result.source`` (the file as read) with these options.
     outcome = fix_source(
-        result.source, task.options, unsafe, task.path, lints={result.source.text: result}
+        result.source,
+        task.options,
+        unsafe,
+        task.path,
+        lints={result.source.text: result},
+        fixes_only=True,
     )
     return result, outcome.applied
 

@@ -143,7 +143,7 @@ def _exact_fixes(run: Run, unsafe: bool) -> Callable[[FileResult], int | None]:
         ):
             return known.applied
         # Cascading only once the builds' findings are merged: not counted on the way.
-        return fix_source(result.source, options, unsafe, real_path=path).applied
+        return fix_source(result.source, options, unsafe, real_path=path, fixes_only=True).applied
 
     return exact
 
