@@ -8,8 +8,9 @@ missing does not make a case unknown.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from dockerlint_django._record import record
@@ -19,7 +20,7 @@ from dockerlint_django.dockerfile.model import Stage, State, expand_in
 from dockerlint_django.policy.model import Entry, PolicyError
 from dockerlint_django.readers.requirements import normalize_name
 from dockerlint_django.shell.commands import apt, pip_install
-from dockerlint_django.source import Span
+from dockerlint_django.source import Mapped, Span
 
 if TYPE_CHECKING:
     from dockerlint_django.compose.nodes import Node
@@ -33,6 +34,23 @@ if TYPE_CHECKING:
         Violation,
     )
     from dockerlint_django.shell.syntax import SimpleCommand
+
+
+@functools.lru_cache(maxsize=256)
+def _any_of(globs: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for a list of globs (fnmatch's, case-sensitive): a name is tested once, not
+    once a glob, which is what an entry costs on every image; which glob matched is then found."""
+    if not globs:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs))
+
+
+def _first_match(globs: tuple[str, ...], names: Iterable[str]) -> str | None:
+    pattern = _any_of(globs)
+    hit = [n for n in names if pattern.match(n)]
+    if not hit:
+        return None
+    return next(g for g in globs if any(fnmatch.fnmatchcase(n, g) for n in hit))
 
 
 def _error(key: str, message: str) -> Exception:
@@ -190,14 +208,17 @@ def _check_base_image(
     ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
 ) -> Iterator[Violation]:
     allow, deny = params["allow"], params["deny"]
-    images: list[tuple[ImageRef, Span, str]] = _memo(ctx, "images", lambda: list(_images(ctx)))
-    for ref, span, where in images:
-        names = _names(ref)
-        denied = next((g for g in deny if any(fnmatch.fnmatchcase(n, g) for n in names)), None)
+    images: list[tuple[ImageRef, Span, str, set[str]]] = _memo(
+        ctx,
+        "images",
+        lambda: [(ref, span, where, _names(ref)) for ref, span, where in _images(ctx)],
+    )
+    for ref, span, where, names in images:
+        denied = _first_match(deny, names) if deny else None
         if denied is not None:
             yield meta.violation(span, f"{message}: {where} {ref.raw} matches {denied}")
             continue
-        if allow and not any(fnmatch.fnmatchcase(n, g) for g in allow for n in names):
+        if allow and not any(_any_of(allow).match(n) for n in names):
             yield meta.violation(span, f"{message}: {where} {ref.raw} is not among {list(allow)}")
             continue
         if params["require-digest"] and ref.digest is None:
@@ -278,45 +299,88 @@ def _parse_variables(params: Mapping[str, Any]) -> Mapping[str, Any]:
     }
 
 
-def _assignments(
-    ctx: Context, stages: Sequence[Stage], keyword: str
-) -> Iterator[tuple[str, str | None, Span, Span | None]]:
-    """(name, value, name span, value span) of every ENV or ARG of the stages, in order."""
+class _Var:
+    """One ENV or ARG name; its value and places are worked out only when an entry needs them
+    (most entries look at names alone, and most names are not what an entry asks about)."""
+
+    __slots__ = ("_read", "name")
+
+    def __init__(self, name: str, read: Callable[[], tuple[str | None, Span, Span | None]]) -> None:
+        self.name = name
+        self._read: Any = read
+
+    def read(self) -> tuple[str | None, Span, Span | None]:
+        """(value, name span, value span); value None when it cannot be known."""
+        if callable(self._read):
+            self._read = self._read()
+        result: tuple[str | None, Span, Span | None] = self._read
+        return result
+
+
+def _env_var(ins: Instruction, state: State, i: int, escape: str) -> _Var:
+    def read() -> tuple[str | None, Span, Span | None]:
+        value = expand_in(state, ins.value[i + 1], escape)
+        return value, ins.value_mapped[i].span(), ins.value_mapped[i + 1].span()
+
+    return _Var(ins.value[i], read)
+
+
+def _arg_var(word: str, mapped: Mapped, value: Callable[[str], str | None]) -> _Var:
+    name, eq, default = word.partition("=")
+
+    def read() -> tuple[str | None, Span, Span | None]:
+        span = mapped.span()
+        return (
+            value(default) if eq else None,
+            Span(span.start, span.start + len(name)),
+            span if eq else None,
+        )
+
+    return _Var(name, read)
+
+
+def _assignments(ctx: Context, stages: Sequence[Stage], keyword: str) -> Iterator[_Var]:
+    """Every ENV or ARG of the stages, in order."""
     escape = ctx.analysis.dockerfile.escape
     for ins, state in _steps(stages):
         if ins.keyword != keyword:
             continue
         if keyword == "ENV":
             for i in range(0, len(ins.value) - 1, 2):
-                value = expand_in(state, ins.value[i + 1], escape)
-                yield (
-                    ins.value[i],
-                    value,
-                    ins.value_mapped[i].span(),
-                    ins.value_mapped[i + 1].span(),
-                )
+                yield _env_var(ins, state, i, escape)
         else:
+            expand = functools.partial(expand_in, state, escape=escape)
             for word, mapped in zip(ins.value, ins.value_mapped, strict=True):
-                name, eq, default = word.partition("=")
-                value = expand_in(state, default, escape) if eq else None
-                start = mapped.span().start
-                yield name, value, Span(start, start + len(name)), mapped.span() if eq else None
+                yield _arg_var(word, mapped, expand)
 
 
-def _global_args(ctx: Context) -> Iterator[tuple[str, str | None, Span, Span | None]]:
-    """The ARGs before the first FROM: their defaults as written, unknown when they expand."""
+def _global_default(default: str) -> str | None:
+    """A global ARG's default as written; unknown when it expands."""
+    if "$" in default or "\\" in default:
+        return None
+    if len(default) >= 2 and default[0] == default[-1] in "\"'":
+        return default[1:-1]
+    return default
+
+
+def _global_args(ctx: Context) -> Iterator[_Var]:
+    """The ARGs before the first FROM."""
     for ins in ctx.analysis.dockerfile.parse.instructions:
         if ins.keyword == "FROM":
             return
         if ins.keyword != "ARG":
             continue
         for word, mapped in zip(ins.value, ins.value_mapped, strict=True):
-            name, eq, default = word.partition("=")
-            value = default if eq and "$" not in default and "\\" not in default else None
-            if value is not None and len(value) >= 2 and value[0] == value[-1] in "\"'":
-                value = value[1:-1]
-            start = mapped.span().start
-            yield name, value, Span(start, start + len(name)), mapped.span() if eq else None
+            yield _arg_var(word, mapped, _global_default)
+
+
+@record
+class _Variables:
+    """An image's ENV or ARG names, read once for every entry of the kind."""
+
+    all: list[_Var]
+    names: frozenset[str]
+    last: dict[str, _Var]  # the last assignment of each name
 
 
 def _variables_check(keyword: str) -> Callable[..., Iterator[Violation]]:
@@ -327,34 +391,39 @@ def _variables_check(keyword: str) -> Callable[..., Iterator[Violation]]:
         chain = _final_chain(ctx)
         # ENV is the final image's; an ARG of any stage is what the build is given.
         stages = chain if keyword == "ENV" else df.stages
-        seen: set[str] = set()
-        last: dict[str, tuple[str | None, Span | None]] = {}
+        forbidden = params["forbidden"]
 
-        def collect() -> list[tuple[str, str | None, Span, Span | None]]:
-            found = _assignments(ctx, stages, keyword)
+        def collect() -> _Variables:
+            found = list(_assignments(ctx, stages, keyword))
             if keyword == "ARG":
-                return [*_global_args(ctx), *found]
-            return list(found)
+                found = [*_global_args(ctx), *found]
+            return _Variables(found, frozenset(v.name for v in found), {v.name: v for v in found})
 
-        for name, value, name_span, value_span in _memo(ctx, keyword, collect):
-            seen.add(name)
-            last[name] = (value, value_span)
-            bad = next((g for g in params["forbidden"] if fnmatch.fnmatchcase(name, g)), None)
-            if bad is not None:
-                yield meta.violation(name_span, f"{message}: {keyword} {name} matches {bad}")
+        variables: _Variables = _memo(ctx, keyword, collect)
+        if forbidden and any(_any_of(forbidden).match(n) for n in variables.names):
+            for var in variables.all:
+                bad = _first_match(forbidden, (var.name,))
+                if bad is not None:
+                    at = var.read()[1]
+                    yield meta.violation(at, f"{message}: {keyword} {var.name} matches {bad}")
         if chain:
             inherited = chain[-1].final_state.env if keyword == "ENV" else {}
-            missing = [n for n in params["required"] if n not in seen and n not in inherited]
+            missing = [
+                n for n in params["required"] if n not in variables.names and n not in inherited
+            ]
             if missing:
                 yield meta.violation(
                     _from_span(chain[-1]),
                     f"{message}: no {keyword} {', '.join(missing)}",
                 )
         for name, pattern in params["patterns"].items():
-            value, span = last.get(name, (None, None))
-            if value is not None and span is not None and not pattern.fullmatch(value):
+            assigned = variables.last.get(name)
+            if assigned is None:
+                continue
+            value, _, where = assigned.read()
+            if value is not None and where is not None and not pattern.fullmatch(value):
                 yield meta.violation(
-                    span, f"{message}: {keyword} {name}={value} does not match {pattern.pattern}"
+                    where, f"{message}: {keyword} {name}={value} does not match {pattern.pattern}"
                 )
 
     return check
@@ -373,6 +442,15 @@ def _keywords(params: Mapping[str, Any], key: str) -> tuple[str, ...]:
     return words
 
 
+def _by_keyword(ctx: Context) -> dict[str, list[tuple[Instruction, State]]]:
+    """Every stage's instructions by keyword, in order: what the instruction kind looks up."""
+    out: dict[str, list[tuple[Instruction, State]]] = {}
+    for stage in ctx.analysis.dockerfile.stages:
+        for ins, state in stage.steps():
+            out.setdefault(ins.keyword, []).append((ins, state))
+    return out
+
+
 def _parse_instruction(params: Mapping[str, Any]) -> Mapping[str, Any]:
     return {
         "forbidden": _keywords(params, "forbidden"),
@@ -385,18 +463,23 @@ def _check_instruction(
     ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
 ) -> Iterator[Violation]:
     df = ctx.analysis.dockerfile
-    for stage in df.stages:
-        for ins, state in stage.steps():
-            if ins.keyword in params["forbidden"]:
-                yield meta.violation(ins.keyword_span, f"{message}: {ins.keyword}")
-            elif ins.keyword == "ADD" and params["forbid-add-url"]:
-                for word, mapped in zip(ins.value[:-1], ins.value_mapped[:-1], strict=True):
-                    value = expand_in(state, word, df.escape)
-                    if value is not None and re.match(r"(?i)(https?|ftp)://", value):
-                        yield meta.violation(mapped.span(), f"{message}: ADD of {value}")
+    steps: dict[str, list[tuple[Instruction, State]]] = _memo(
+        ctx, "keywords", lambda: _by_keyword(ctx)
+    )
+    for keyword in dict.fromkeys(params["forbidden"]):
+        for ins, _ in steps.get(keyword, ()):
+            yield meta.violation(ins.keyword_span, f"{message}: {ins.keyword}")
+    if params["forbid-add-url"] and "ADD" not in params["forbidden"]:
+        for ins, state in steps.get("ADD", ()):
+            for word, mapped in zip(ins.value[:-1], ins.value_mapped[:-1], strict=True):
+                value = expand_in(state, word, df.escape)
+                if value is not None and re.match(r"(?i)(https?|ftp)://", value):
+                    yield meta.violation(mapped.span(), f"{message}: ADD of {value}")
     chain = _final_chain(ctx)
-    if chain:
-        present = {ins.keyword for ins, _ in _steps(chain)}
+    if chain and params["required"]:
+        present: frozenset[str] = _memo(
+            ctx, "final-keywords", lambda: frozenset(ins.keyword for ins, _ in _steps(chain))
+        )
         missing = [k for k in params["required"] if k not in present]
         if missing:
             yield meta.violation(
@@ -505,38 +588,62 @@ def _argv(cmd: SimpleCommand) -> list[str | None]:
     return words
 
 
-def _matches(cmd: SimpleCommand, pattern: Sequence[str]) -> bool:
+class _Command:
+    """A command of a RUN as the command kind reads it, once an image for all its entries."""
+
+    __slots__ = ("_readings", "cmd", "name")
+
+    def __init__(self, cmd: SimpleCommand) -> None:
+        self.cmd = cmd
+        self.name = basename(cmd.name)  # as written; None when it cannot be known
+        self._readings: tuple[tuple[str, list[str | None]], ...] | None = None
+
+    @property
+    def readings(self) -> tuple[tuple[str, list[str | None]], ...]:
+        """(program, words after it): as written, and past launchers (`sudo`, `env X=1`);
+        read only for a command some entry's program or a launcher names."""
+        if self._readings is None:
+            out: list[tuple[str, list[str | None]]] = []
+            for words in ([w.value for w in self.cmd.words], _argv(self.cmd)):
+                program = basename(words[0]) if words else None
+                if program is not None:
+                    out.append((program, words[1:]))
+            self._readings = tuple(out)
+        return self._readings
+
+
+def _matches(cmd: _Command, pattern: Sequence[str]) -> bool:
     """The command runs the program (also through env or sudo) and has the pattern's other
     words, in order."""
-    for words in ([w.value for w in cmd.words], _argv(cmd)):
-        if words and basename(words[0]) == pattern[0]:
-            values = iter(words[1:])
+    for program, rest in cmd.readings:
+        if program == pattern[0]:
+            values = iter(rest)
             if all(any(v == want for v in values) for want in pattern[1:]):
                 return True
     return False
 
 
-def _command_names(ctx: Context) -> list[tuple[SimpleCommand, ...]]:
-    return [run.commands for run in ctx.analysis.runs]
+def _command_names(ctx: Context) -> list[tuple[_Command, ...]]:
+    return [tuple(_Command(c) for c in run.commands) for run in ctx.analysis.runs]
 
 
 def _check_command(
     ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
 ) -> Iterator[Violation]:
     programs = {pipeline[0][0] for _, pipeline in params["forbidden"]}
-    runs: list[tuple[SimpleCommand, ...]] = _memo(ctx, "commands", lambda: _command_names(ctx))
+    runs: list[tuple[_Command, ...]] = _memo(ctx, "commands", lambda: _command_names(ctx))
     for commands in runs:
         for i, first in enumerate(commands):
-            name = basename(first.name)
+            name = first.name
             if name not in programs and name not in _LAUNCHERS:
                 continue
             for text, pipeline in params["forbidden"]:
                 if i + len(pipeline) > len(commands):
                     continue
                 window = commands[i : i + len(pipeline)]
-                piped = all(c.connector_after in ("|", "|&") for c in window[:-1])
+                piped = all(c.cmd.connector_after in ("|", "|&") for c in window[:-1])
                 if piped and all(_matches(c, p) for c, p in zip(window, pipeline, strict=True)):
-                    span = Span(window[0].span.start, window[-1].span.end)
+                    span = Span(window[0].cmd.span.start, window[-1].cmd.span.end)
                     yield meta.violation(span, f"{message}: {text}")
 
 
@@ -590,7 +697,7 @@ def _check_package(
         if not forbidden:
             continue
         key = normalize_name(name) if manager == "pip" else name
-        if any(fnmatch.fnmatchcase(key, g) for g in forbidden):
+        if _any_of(forbidden).match(key):
             yield meta.violation(span, f"{message}: {manager} package {name}")
 
 
