@@ -130,6 +130,20 @@ def _memo(ctx: Context, key: str, compute: Callable[[], Any]) -> Any:
     return values[key]
 
 
+# What depends on the stages alone (every stage's images, commands, packages, instructions and
+# ARGs), kept for the other targets of the same file (engine.as_target), which share the stages.
+_SHARED: list[Any] = [None, {}]
+
+
+def _shared(ctx: Context, key: str, compute: Callable[[], Any]) -> Any:
+    if _SHARED[0] is not ctx.analysis.index:
+        _SHARED[0], _SHARED[1] = ctx.analysis.index, {}
+    values: dict[str, Any] = _SHARED[1]
+    if key not in values:
+        values[key] = compute()
+    return values[key]
+
+
 def _final_chain(ctx: Context) -> list[Stage]:
     final = ctx.analysis.dockerfile.final
     return [] if final is None else final.chain
@@ -208,7 +222,7 @@ def _check_base_image(
     ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
 ) -> Iterator[Violation]:
     allow, deny = params["allow"], params["deny"]
-    images: list[tuple[ImageRef, Span, str, set[str]]] = _memo(
+    images: list[tuple[ImageRef, Span, str, set[str]]] = _shared(
         ctx,
         "images",
         lambda: [(ref, span, where, _names(ref)) for ref, span, where in _images(ctx)],
@@ -399,7 +413,9 @@ def _variables_check(keyword: str) -> Callable[..., Iterator[Violation]]:
                 found = [*_global_args(ctx), *found]
             return _Variables(found, frozenset(v.name for v in found), {v.name: v for v in found})
 
-        variables: _Variables = _memo(ctx, keyword, collect)
+        # ARGs are every stage's; ENV is the final image's.
+        remember = _shared if keyword == "ARG" else _memo
+        variables: _Variables = remember(ctx, keyword, collect)
         if forbidden and any(_any_of(forbidden).match(n) for n in variables.names):
             for var in variables.all:
                 bad = _first_match(forbidden, (var.name,))
@@ -463,7 +479,7 @@ def _check_instruction(
     ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
 ) -> Iterator[Violation]:
     df = ctx.analysis.dockerfile
-    steps: dict[str, list[tuple[Instruction, State]]] = _memo(
+    steps: dict[str, list[tuple[Instruction, State]]] = _shared(
         ctx, "keywords", lambda: _by_keyword(ctx)
     )
     for keyword in dict.fromkeys(params["forbidden"]):
@@ -623,28 +639,40 @@ def _matches(cmd: _Command, pattern: Sequence[str]) -> bool:
     return False
 
 
-def _command_names(ctx: Context) -> list[tuple[_Command, ...]]:
-    return [tuple(_Command(c) for c in run.commands) for run in ctx.analysis.runs]
+@record
+class _Commands:
+    """An image's RUN commands, and where each program name starts one (what entries look up)."""
+
+    runs: list[tuple[_Command, ...]]
+    starts: dict[str | None, list[tuple[int, int]]]  # name -> (run, command) positions, in order
+
+
+def _command_names(ctx: Context) -> _Commands:
+    runs = [tuple(_Command(c) for c in run.commands) for run in ctx.analysis.runs]
+    starts: dict[str | None, list[tuple[int, int]]] = {}
+    for r, commands in enumerate(runs):
+        for i, command in enumerate(commands):
+            starts.setdefault(command.name, []).append((r, i))
+    return _Commands(runs, starts)
 
 
 def _check_command(
     ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
 ) -> Iterator[Violation]:
     programs = {pipeline[0][0] for _, pipeline in params["forbidden"]}
-    runs: list[tuple[_Command, ...]] = _memo(ctx, "commands", lambda: _command_names(ctx))
-    for commands in runs:
-        for i, first in enumerate(commands):
-            name = first.name
-            if name not in programs and name not in _LAUNCHERS:
+    found: _Commands = _shared(ctx, "commands", lambda: _command_names(ctx))
+    # The commands that may start a forbidden pipeline: its program, or a launcher before it.
+    positions = sorted(p for name in programs | _LAUNCHERS for p in found.starts.get(name, ()))
+    for r, i in positions:
+        commands = found.runs[r]
+        for text, pipeline in params["forbidden"]:
+            if i + len(pipeline) > len(commands):
                 continue
-            for text, pipeline in params["forbidden"]:
-                if i + len(pipeline) > len(commands):
-                    continue
-                window = commands[i : i + len(pipeline)]
-                piped = all(c.cmd.connector_after in ("|", "|&") for c in window[:-1])
-                if piped and all(_matches(c, p) for c, p in zip(window, pipeline, strict=True)):
-                    span = Span(window[0].cmd.span.start, window[-1].cmd.span.end)
-                    yield meta.violation(span, f"{message}: {text}")
+            window = commands[i : i + len(pipeline)]
+            piped = all(c.cmd.connector_after in ("|", "|&") for c in window[:-1])
+            if piped and all(_matches(c, p) for c, p in zip(window, pipeline, strict=True)):
+                span = Span(window[0].cmd.span.start, window[-1].cmd.span.end)
+                yield meta.violation(span, f"{message}: {text}")
 
 
 # package
@@ -657,8 +685,15 @@ def _parse_package(params: Mapping[str, Any]) -> Mapping[str, Any]:
     return out
 
 
+# The programs `_installed` reads (apt, pip_install and apk below), pip and python spellings aside.
+_MANAGERS = frozenset({"apt-get", "apt", "aptitude", "uv", "apk"})
+
+
 def _installed(cmd: SimpleCommand) -> Iterator[tuple[str, str, Span]]:
     """(manager, package name, where) for each package the command installs."""
+    name = basename(cmd.name)
+    if name is not None and name not in _MANAGERS and not name.startswith(("pip", "python")):
+        return  # a written program that is none of the package managers below
     found = apt(cmd)
     if found is not None and found.action == "install":
         for w in found.packages:
@@ -685,7 +720,7 @@ def _installed(cmd: SimpleCommand) -> Iterator[tuple[str, str, Span]]:
 def _check_package(
     ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
 ) -> Iterator[Violation]:
-    installed: list[tuple[str, str, Span]] = _memo(
+    installed: list[tuple[str, str, Span]] = _shared(
         ctx,
         "packages",
         lambda: [
