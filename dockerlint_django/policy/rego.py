@@ -64,6 +64,7 @@ RULE_HEAD = re.compile(
 )
 _PACKAGE = re.compile(r"^package\s+([A-Za-z_][A-Za-z0-9_.]*)", re.M)
 _METADATA = re.compile(r"^#\s*METADATA\s*$", re.M)
+_ANNOTATION_REACH = 64 * 1024  # characters above a rule that its METADATA block may take
 
 # Results are read as base64 (see the module's docstring); everything else a result object
 # carries that is not a string or a number is not needed to place or word a finding.
@@ -201,7 +202,8 @@ def _read(path: Path, shown: str) -> PolicyFile:
 
 def _annotation_before(text: str, at: int, shown: str) -> Mapping[str, Any]:
     """The YAML of the ``# METADATA`` comment block that ends on the line above ``at``."""
-    lines = text[:at].split("\n")[:-1]
+    # Only the text just above: a file of many rules is not split once for each of them.
+    lines = text[max(0, at - _ANNOTATION_REACH) : at].split("\n")[:-1]
     block: list[str] = []
     while lines and lines[-1].lstrip().startswith("#"):
         line = lines.pop().lstrip()[1:]
