@@ -10,7 +10,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dockerlint_django._record import LazyPattern, record, replace
 from dockerlint_django.dockerfile.ast import Instruction
@@ -208,6 +208,9 @@ class StageIndex:
         self._positions: dict[int, dict[int, int]] = {}
         self._workdirs: dict[int, frozenset[str]] = {}
         self._destinations: dict[int, tuple[str | None, str | None]] = {}
+        # What checks outside this module read from the stages once for all of them (policy
+        # entries: every stage's images, commands, packages), by their own keys.
+        self.memo: dict[str, Any] = {}
 
     @cached_property
     def runs(self) -> tuple[RunStep, ...]:
@@ -332,6 +335,10 @@ class Analysis:
         self._gunicorn: dict[int, GunicornSettings | None] = {}
         self._settings: dict[int, DjangoSettings | None] = {}
         self._nginx: dict[int, NginxFiles | None] = {}
+        # What checks outside this module read from this image once for all of them (policy
+        # entries, Rego policies), by their own keys; what depends on the stages alone is in
+        # ``index.memo``, shared with the file's other targets.
+        self.memo: dict[str, Any] = {}
         # What depends on the stages alone: the analysis of another target of the same model
         # (``engine.as_target``) reads the file's RUNs once, not once per target.
         self.index: StageIndex = (

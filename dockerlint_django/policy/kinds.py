@@ -116,29 +116,20 @@ def _image_kind(
     return Kind(frozenset(keys), parse, bind)
 
 
-# What several entries of a kind read from one image, found once: the analysis these are for, and
-# its values by name. Entries run one image at a time, so the last image's are all that is kept.
-_MEMO: list[Any] = [None, {}]
-
-
 def _memo(ctx: Context, key: str, compute: Callable[[], Any]) -> Any:
-    if _MEMO[0] is not ctx.analysis:
-        _MEMO[0], _MEMO[1] = ctx.analysis, {}
-    values: dict[str, Any] = _MEMO[1]
+    """What several entries of a kind read from one image, found once (``Analysis.memo``)."""
+    values = ctx.analysis.memo
+    key = f"policy:{key}"
     if key not in values:
         values[key] = compute()
     return values[key]
 
 
-# What depends on the stages alone (every stage's images, commands, packages, instructions and
-# ARGs), kept for the other targets of the same file (engine.as_target), which share the stages.
-_SHARED: list[Any] = [None, {}]
-
-
 def _shared(ctx: Context, key: str, compute: Callable[[], Any]) -> Any:
-    if _SHARED[0] is not ctx.analysis.index:
-        _SHARED[0], _SHARED[1] = ctx.analysis.index, {}
-    values: dict[str, Any] = _SHARED[1]
+    """What depends on the stages alone (every stage's images, commands, packages, instructions
+    and ARGs), found once for the file's targets too (``StageIndex.memo``), which share them."""
+    values = ctx.analysis.index.memo
+    key = f"policy:{key}"
     if key not in values:
         values[key] = compute()
     return values[key]

@@ -428,16 +428,15 @@ def _checker(policy: RegoPolicy, meta: RuleMeta) -> Callable[[Context], Iterator
     return check
 
 
-# One image is evaluated once for all of a policy's codes: the last image's results are kept.
-_LAST: list[Any] = [None, None, ()]
-
-
 def _results(policy: RegoPolicy, analysis: Analysis) -> Sequence[tuple[RegoRule, dict[str, Any]]]:
-    if _LAST[0] is analysis and _LAST[1] is policy:
-        cached: Sequence[tuple[RegoRule, dict[str, Any]]] = _LAST[2]
-        return cached
+    """The policy's results on one image, evaluated once for all its codes (``Analysis.memo``)."""
+    key = f"rego:{id(policy)}"
+    kept = analysis.memo.get(key)
+    if kept is not None and kept[0] is policy:
+        found: Sequence[tuple[RegoRule, dict[str, Any]]] = kept[1]
+        return found
     found = evaluate(policy, conftest_input(analysis), facts(analysis))
-    _LAST[:] = [analysis, policy, found]
+    analysis.memo[key] = (policy, found)
     return found
 
 
