@@ -471,13 +471,22 @@ def _extended(data: Mapping[str, Any], path: Path | None, seen: tuple[Path, ...]
     return packs.merge([*layers, own])
 
 
-def _read_pack(path: Path, name: str) -> Mapping[str, Any]:
+def _read_text(path: Path, where: str) -> str:
+    """A configuration file's text; a ConfigError ``<where>: cannot read: …`` otherwise."""
     from dockerlint_django.source import NotRegularFile, read_bounded
 
     try:
-        text = read_bounded(path, MAX_CONFIG_BYTES).decode("utf-8")
-    except (OSError, NotRegularFile, UnicodeDecodeError) as exc:
-        raise ConfigError(f"extends: {name}: cannot read: {exc}") from None
+        return read_bounded(path, MAX_CONFIG_BYTES).decode("utf-8")
+    except NotRegularFile as exc:
+        raise ConfigError(f"{where}: cannot read: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{where}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{where}: cannot read: not valid UTF-8 (byte {exc.start})") from None
+
+
+def _read_pack(path: Path, name: str) -> Mapping[str, Any]:
+    text = _read_text(path, f"extends: {name}")
     raw = _load_yaml(path, text) or {}
     if not isinstance(raw, Mapping):
         raise ConfigError(f"extends: {name}: a pack is a mapping of configuration keys")
@@ -659,16 +668,7 @@ MAX_CONFIG_NODES = 100_000
 
 def load_file(path: Path) -> Config | None:
     """The configuration in ``path``; None for a pyproject.toml without our table."""
-    from dockerlint_django.source import NotRegularFile, read_bounded
-
-    try:
-        text = read_bounded(path, MAX_CONFIG_BYTES).decode("utf-8")
-    except NotRegularFile as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: cannot read: not valid UTF-8 (byte {exc.start})") from None
+    text = _read_text(path, str(path))
     if path.name == "pyproject.toml":
         # Most pyproject.toml files have no table of ours: say so without paying for a TOML parse,
         # which costs a hook more than linting a Dockerfile does. Every way to write the table
