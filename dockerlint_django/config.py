@@ -258,11 +258,13 @@ def _enabled_codes(
 def _project_relative(display_path: str, real_path: Path | None, root: Path | None) -> str:
     if real_path is not None:
         resolved = real_path.resolve()
-        bases = [root.resolve()] if root is not None else []
-        bases.extend(p for p in resolved.parents if (p / ".git").exists())
-        for base in bases:
+        if root is not None:
             with contextlib.suppress(ValueError):
-                return resolved.relative_to(base).as_posix()
+                return resolved.relative_to(root.resolve()).as_posix()
+        # Else the nearest repository that holds it: looked for only when the root does not.
+        for parent in resolved.parents:
+            if (parent / ".git").exists():
+                return resolved.relative_to(parent).as_posix()
     posix = PurePosixPath(display_path.replace("\\", "/"))
     if real_path is not None or posix.is_absolute() or ".." in posix.parts:
         # A file on disk outside any repository and configuration: no folder of its path can
