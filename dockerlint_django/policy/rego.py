@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import json
 import os
 import re
@@ -47,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 from dockerlint_django._record import record
 from dockerlint_django.policy.model import PolicyError
 from dockerlint_django.rules._base import FixAvailability, Rule, RuleMeta, Severity
-from dockerlint_django.source import Span
+from dockerlint_django.source import SourceFile, Span
 
 if TYPE_CHECKING:
     from dockerlint_django.analysis import Analysis
@@ -120,7 +121,12 @@ class RegoPolicy:
     files: tuple[PolicyFile, ...]
     namespaces: tuple[str, ...]
 
-    @property
+    @functools.cached_property
+    def helper(self) -> str:
+        """The helper module's text for these families (``_helper``), made once."""
+        return _helper(self)
+
+    @functools.cached_property
     def families(self) -> tuple[RegoRule, ...]:
         """The rule families that are evaluated: those in the namespaces, each once."""
         seen: dict[tuple[str, str], RegoRule] = {}
@@ -254,7 +260,7 @@ def _interpreter(regopy: Any, policy: RegoPolicy) -> Any:
 
     rego = regopy.Interpreter()
     rego_set_log_level(rego._impl, LogLevel.NONE)
-    rego.add_module("_dockerlint.rego", _helper(policy))
+    rego.add_module("_dockerlint.rego", policy.helper)
     for f in policy.files:
         rego.add_module(f.shown, f.text)
     return rego
@@ -510,7 +516,7 @@ def _decode(b64: str) -> str:
 
 
 def _place(analysis: Analysis, result: Mapping[str, Any]) -> Span:
-    entries = _entries(analysis)
+    entries = _entries(analysis)  # found once an image, with the documents
     index = result.get("instruction")
     if isinstance(index, int) and 0 <= index < len(entries):
         return entries[index][1]
@@ -521,25 +527,21 @@ def _place(analysis: Analysis, result: Mapping[str, Any]) -> Span:
         if isinstance(where, str) and where != source.path:
             other = next((f for f in analysis.workspace.files if f.path == where), None)
             if other is not None and line <= other.index.line_count:
-                return analysis.workspace.to_workspace(other, _line_span(other.text, other, line))
+                return analysis.workspace.to_workspace(other, _line_span(other, line))
         elif line <= source.index.line_count:
             for _, span, first, last in _instruction_lines(analysis):
                 if first <= line <= last:
                     return span
-            return _line_span(source.text, source, line)
+            return _line_span(source, line)
     parse = analysis.dockerfile.parse
     if parse.instructions:
         return parse.instructions[0].keyword_span
     return Span(0, 0)
 
 
-def _line_span(text: str, source: Any, line: int) -> Span:
+def _line_span(source: SourceFile, line: int) -> Span:
     start = source.index.line_start(line)
-    end = text.find("\n", start)
-    end = len(text) if end < 0 else end
-    if end > start and text[end - 1] == "\r":
-        end -= 1
-    return Span(start, end)
+    return Span(start, start + len(source.line_text(line)))
 
 
 def _instruction_lines(analysis: Analysis) -> Iterator[tuple[int, Span, int, int]]:
@@ -551,7 +553,15 @@ def _instruction_lines(analysis: Analysis) -> Iterator[tuple[int, Span, int, int
 
 
 def _entries(analysis: Analysis) -> list[tuple[dict[str, Any], Span, int]]:
-    """Conftest's commands, each with the span a result about it points at and its line."""
+    """Conftest's commands, each with the span a result about it points at and its line; read
+    once an image (``Analysis.memo``) for the input, the facts and every result's place."""
+    kept: list[tuple[dict[str, Any], Span, int]] | None = analysis.memo.get("rego:entries")
+    if kept is None:
+        kept = analysis.memo["rego:entries"] = _read_entries(analysis)
+    return kept
+
+
+def _read_entries(analysis: Analysis) -> list[tuple[dict[str, Any], Span, int]]:
     out: list[tuple[dict[str, Any], Span, int]] = []
     stage = -1
     for ins in analysis.dockerfile.parse.instructions:
