@@ -118,17 +118,16 @@ def _image_kind(
 
 def _memo(ctx: Context, key: str, compute: Callable[[], Any]) -> Any:
     """What several entries of a kind read from one image, found once (``Analysis.memo``)."""
-    values = ctx.analysis.memo
-    key = f"policy:{key}"
-    if key not in values:
-        values[key] = compute()
-    return values[key]
+    return _kept(ctx.analysis.memo, key, compute)
 
 
 def _shared(ctx: Context, key: str, compute: Callable[[], Any]) -> Any:
     """What depends on the stages alone (every stage's images, commands, packages, instructions
     and ARGs), found once for the file's targets too (``StageIndex.memo``), which share them."""
-    values = ctx.analysis.index.memo
+    return _kept(ctx.analysis.index.memo, key, compute)
+
+
+def _kept(values: dict[str, Any], key: str, compute: Callable[[], Any]) -> Any:
     key = f"policy:{key}"
     if key not in values:
         values[key] = compute()
@@ -630,40 +629,27 @@ def _matches(cmd: _Command, pattern: Sequence[str]) -> bool:
     return False
 
 
-@record
-class _Commands:
-    """An image's RUN commands, and where each program name starts one (what entries look up)."""
-
-    runs: list[tuple[_Command, ...]]
-    starts: dict[str | None, list[tuple[int, int]]]  # name -> (run, command) positions, in order
-
-
-def _command_names(ctx: Context) -> _Commands:
-    runs = [tuple(_Command(c) for c in run.commands) for run in ctx.analysis.runs]
-    starts: dict[str | None, list[tuple[int, int]]] = {}
-    for r, commands in enumerate(runs):
-        for i, command in enumerate(commands):
-            starts.setdefault(command.name, []).append((r, i))
-    return _Commands(runs, starts)
+def _command_names(ctx: Context) -> list[tuple[_Command, ...]]:
+    return [tuple(_Command(c) for c in run.commands) for run in ctx.analysis.runs]
 
 
 def _check_command(
     ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
 ) -> Iterator[Violation]:
     programs = {pipeline[0][0] for _, pipeline in params["forbidden"]}
-    found: _Commands = _shared(ctx, "commands", lambda: _command_names(ctx))
-    # The commands that may start a forbidden pipeline: its program, or a launcher before it.
-    positions = sorted(p for name in programs | _LAUNCHERS for p in found.starts.get(name, ()))
-    for r, i in positions:
-        commands = found.runs[r]
-        for text, pipeline in params["forbidden"]:
-            if i + len(pipeline) > len(commands):
+    runs: list[tuple[_Command, ...]] = _shared(ctx, "commands", lambda: _command_names(ctx))
+    for commands in runs:
+        for i, first in enumerate(commands):
+            if first.name not in programs and first.name not in _LAUNCHERS:
                 continue
-            window = commands[i : i + len(pipeline)]
-            piped = all(c.cmd.connector_after in ("|", "|&") for c in window[:-1])
-            if piped and all(_matches(c, p) for c, p in zip(window, pipeline, strict=True)):
-                span = Span(window[0].cmd.span.start, window[-1].cmd.span.end)
-                yield meta.violation(span, f"{message}: {text}")
+            for text, pipeline in params["forbidden"]:
+                if i + len(pipeline) > len(commands):
+                    continue
+                window = commands[i : i + len(pipeline)]
+                piped = all(c.cmd.connector_after in ("|", "|&") for c in window[:-1])
+                if piped and all(_matches(c, p) for c, p in zip(window, pipeline, strict=True)):
+                    span = Span(window[0].cmd.span.start, window[-1].cmd.span.end)
+                    yield meta.violation(span, f"{message}: {text}")
 
 
 # package
@@ -676,15 +662,8 @@ def _parse_package(params: Mapping[str, Any]) -> Mapping[str, Any]:
     return out
 
 
-# The programs `_installed` reads (apt, pip_install and apk below), pip and python spellings aside.
-_MANAGERS = frozenset({"apt-get", "apt", "aptitude", "uv", "apk"})
-
-
 def _installed(cmd: SimpleCommand) -> Iterator[tuple[str, str, Span]]:
     """(manager, package name, where) for each package the command installs."""
-    name = basename(cmd.name)
-    if name is not None and name not in _MANAGERS and not name.startswith(("pip", "python")):
-        return  # a written program that is none of the package managers below
     found = apt(cmd)
     if found is not None and found.action == "install":
         for w in found.packages:
