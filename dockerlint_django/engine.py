@@ -35,7 +35,7 @@ from dockerlint_django.rules._base import (
 )
 from dockerlint_django.shell.launch import WEB_SERVERS
 from dockerlint_django.source import LF_ONLY, SourceError, SourceFile, Span, read_bounded
-from dockerlint_django.suppress import Suppressions, collect, unused, unused_fix
+from dockerlint_django.suppress import Suppressions, collect, may_suppress, unused, unused_fix
 
 if TYPE_CHECKING:
     from dockerlint_django.project.links import ImageBuild
@@ -76,8 +76,6 @@ def _buildkit_map() -> dict[str, tuple[str, ...]]:
 
 
 _PLACEHOLDER = LazyPattern(r"\{\{.*?\}\}")
-# Anything that may be a suppression: our pragmas, hadolint's, BuildKit's `# check=` directive.
-_PRAGMA = LazyPattern(r"dockerlint-django|hadolint|check\s*=", re.IGNORECASE)
 
 
 def _mask_placeholders(text: str) -> str:
@@ -461,7 +459,7 @@ def _lint_source(
                 if r.check is not None
             ]
         )
-        if options.fixable_only and not _PRAGMA.search(source.text):
+        if options.fixable_only and not may_suppress(source.text):
             selected = [r for r in selected if r.meta.fix is not FixAvailability.NONE]
         raw.extend(run_rules(analysis, selected, config))
         if not choice.explicit:

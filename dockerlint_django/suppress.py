@@ -120,6 +120,14 @@ def collect(
 
 
 _CHECK_KEY = LazyPattern(r"^check\s*=", re.IGNORECASE)
+# A text without any of these words holds none of the pragmas above (ours, hadolint's, BuildKit's
+# `# check=`): what `may_suppress` looks for, cheaper than collecting them.
+_ANY_PRAGMA = LazyPattern(r"dockerlint-django|hadolint|check\s*=", re.IGNORECASE)
+
+
+def may_suppress(text: str) -> bool:
+    """Whether the text may hold a pragma that names a rule; False is certain."""
+    return _ANY_PRAGMA.search(text) is not None
 
 
 def buildkit_check(
