@@ -314,21 +314,24 @@ deny contains "caf\u00e9 \\ tab\tend" if { true }
     ]
 
 
-def test_a_finding_is_suppressed_and_ignored_by_its_code() -> None:
+def test_a_finding_is_suppressed_and_ignored_by_its_code(tmp_path: Path) -> None:
     policy = 'package main\n\nimport rego.v1\n\ndeny contains "no" if { true }\n'
     dockerfile = "# dockerlint-django: ignore=REGO001\nFROM python:3.12\n"
     assert _lint(policy, dockerfile) == []
     config = from_mapping(
         {"policy-files": ["p.rego"], "ignore": ["REGO001"]},
-        _written({"p.rego": policy}),
+        _written(tmp_path, {"p.rego": policy}),
     )
     assert "REGO001" not in config.enabled_codes()
 
 
-def test_namespaces_choose_the_packages() -> None:
+def test_namespaces_choose_the_packages(tmp_path: Path) -> None:
     other = 'package org.images\n\nimport rego.v1\n\ndeny contains "org" if { true }\n'
     files = {"policy/p.rego": other}
-    assert from_mapping({"policy-files": ["p.rego"]}, _written({"p.rego": other})).policy == ()
+    assert (
+        from_mapping({"policy-files": ["p.rego"]}, _written(tmp_path, {"p.rego": other})).policy
+        == ()
+    )
     project = {
         ".dockerlint-django.yaml": CONFIG + "policy-namespaces: [main, org.images]\n",
         "Dockerfile": DOCKERFILE,
@@ -357,13 +360,12 @@ def test_jobs_give_the_same_findings(tmp_path: Path, monkeypatch: pytest.MonkeyP
 # Errors
 
 
-def _written(files: dict[str, str]) -> Path:
-    import tempfile
-
-    root = Path(tempfile.mkdtemp())
+def _written(root: Path, files: dict[str, str | bytes]) -> Path:
+    """The files under ``root``; the path of a configuration file beside them."""
     for name, text in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text, encoding="utf-8")
+        data = text if isinstance(text, bytes) else text.encode("utf-8")
+        (root / name).write_bytes(data)
     return root / ".dockerlint-django.yaml"
 
 
@@ -387,36 +389,36 @@ def _written(files: dict[str, str]) -> Path:
             {"p.rego": "# METADATA\n# custom:\n#   id: DJ001\npackage main\n"},
             "p.rego:4: custom.id 'DJ001': expected capitals then digits",
         ),
-        ({"p.rego": b"package main\n\xff".decode("latin-1")}, None),
+        ({"p.rego": b"package main\n\xff\n"}, "p.rego: not valid UTF-8 (byte 13)"),
     ],
 )
 def test_a_bad_policy_is_a_configuration_error_naming_the_file(
-    files: dict[str, str], error: str | None
+    files: dict[str, str | bytes], error: str, tmp_path: Path
 ) -> None:
-    path = _written(files)
-    if error is None:
-        (path.parent / "p.rego").write_bytes(b"package main\n\xff\n")
-        error = "p.rego: not valid UTF-8 (byte 13)"
+    path = _written(tmp_path, files)
     with pytest.raises(ConfigError) as exc:
         from_mapping({"policy-files": ["p.rego"]}, path)
-    assert str(exc.value) == f"{path}: policy-files: {error}" or error in str(exc.value)
     assert str(exc.value).startswith(f"{path}: policy-files: ")
     assert error in str(exc.value)
 
 
-def test_a_code_may_not_be_a_policy_entrys() -> None:
+def test_a_code_may_not_be_a_policy_entrys(tmp_path: Path) -> None:
     policy = (
         "# METADATA\n# custom:\n#   id: ORG001\npackage main\n\n"
         "import rego.v1\n\ndeny contains 1 if { true }\n"
     )
     entry = {"id": "ORG001", "kind": "user", "message": "m", "non-root": True}
     with pytest.raises(ConfigError, match="ORG001 is already the code of a policy entry"):
-        from_mapping({"policy": [entry], "policy-files": ["p.rego"]}, _written({"p.rego": policy}))
+        from_mapping(
+            {"policy": [entry], "policy-files": ["p.rego"]}, _written(tmp_path, {"p.rego": policy})
+        )
 
 
-def test_without_regopy_the_error_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_regopy_the_error_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(sys.modules, "regopy", None)
-    path = _written({"p.rego": CONFTEST_POLICY})
+    path = _written(tmp_path, {"p.rego": CONFTEST_POLICY})
     with pytest.raises(ConfigError) as exc:
         from_mapping({"policy-files": ["p.rego"]}, path)
     assert str(exc.value) == (
