@@ -425,7 +425,9 @@ def policy_rows(tools: Tools, sizes: Sizes, work: Path) -> tuple[list[Case], lis
     plain_config.write_text("profile: generic\n", encoding="utf-8")
     base = [*ours_argv(tools), *(["--jobs", "1"] if tools.has_jobs else [])]
     rego_config = work / "rego.yaml"
-    rego_config.write_text(f"policy-files: [{json.dumps(str(HERE / 'policy.rego'))}]\n")
+    rego_config.write_text(
+        f"policy-files: [{json.dumps(str(HERE / 'policy.rego'))}]\n", encoding="utf-8"
+    )
     case = Case(
         "policy",
         {
