@@ -121,8 +121,13 @@ class Config:
 
         The policy's entries run unless ignored, as rules on by default do; with ``select``, only
         those it names."""
-        own = frozenset(r.meta.code for r in self.policy)
-        return _enabled_codes(self.select, self.extend_select, self.ignore, self.profile, own)
+        # Asked once a file; thirty selectors expanded for each of a thousand files showed.
+        cached: frozenset[str] | None = self.__dict__.get("_enabled_codes")
+        if cached is None:
+            own = frozenset(r.meta.code for r in self.policy)
+            cached = _enabled_codes(self.select, self.extend_select, self.ignore, self.profile, own)
+            self.__dict__["_enabled_codes"] = cached
+        return cached
 
     def policy_rules(
         self, display_path: str, real_path: Path | None, enabled: Collection[str]
@@ -721,12 +726,33 @@ def _bounded_loader(yaml: Any) -> Any:
     and Python's stack would give out first) and documents that alias expansion makes larger than
     ``MAX_CONFIG_NODES`` nodes (an alias bomb is small as text and huge once walked)."""
 
+    events_of: Any = None
+    try:
+        from yaml._yaml import CParser
+    except ImportError:  # PyYAML built without libyaml
+        pass
+    else:
+        events_of = CParser
+
     class Loader(yaml.SafeLoader):  # type: ignore[misc]
         def __init__(self, stream: str) -> None:
             super().__init__(stream)
             self.depth = 0
             self.weight = 0
             self.weights: dict[int, int] = {}
+            self.events: Any = None
+            if events_of is not None:
+                # libyaml's events under PyYAML's own composer, which the bounds below need:
+                # scanning a policy of thirty entries in Python cost more than checking with it.
+                self.events = events_of(stream)
+                self.check_event = self.events.check_event
+                self.peek_event = self.events.peek_event
+                self.get_event = self.events.get_event
+
+        def dispose(self) -> None:
+            super().dispose()
+            if self.events is not None:
+                self.events.dispose()
 
         def compose_node(self, parent: Any, index: Any) -> Any:
             event = self.peek_event()
