@@ -19,6 +19,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from operator import attrgetter
+from types import MemberDescriptorType
 from typing import Any, TypeVar, dataclass_transform, overload
 
 _T = TypeVar("_T")
@@ -112,12 +113,22 @@ def _collect(cls: type) -> list[_Field]:
     return list(fields.values())
 
 
+def _slot(cls: type, name: str) -> Any:
+    """The slot descriptor that stores ``name`` on instances of ``cls``, if a slot does."""
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            found = klass.__dict__[name]
+            return found if isinstance(found, MemberDescriptorType) else None
+    return None
+
+
 def _init_source(cls: type, fields: list[_Field], frozen: bool) -> tuple[str, dict[str, Any]]:
     namespace: dict[str, Any] = {"_object_setattr": object.__setattr__, "MISSING": MISSING}
     params: list[str] = []
     keyword: list[str] = []  # keyword-only parameters, after a `*`, as dataclasses place them
     body: list[str] = []
     seen_default = False
+    uses_dict = False
     for f in fields:
         if f.init and f.kw_only:
             if f.default is not MISSING:
@@ -158,9 +169,19 @@ def _init_source(cls: type, fields: list[_Field], frozen: bool) -> tuple[str, di
         else:
             continue
         if frozen:
-            body.append(f"    _object_setattr(self, {f.name!r}, {value})")
+            slot = _slot(cls, f.name)
+            if slot is not None:
+                # A slot's own setter: object.__setattr__ looks the slot up again each time.
+                namespace[f"_set_{f.name}"] = slot.__set__
+                body.append(f"    _set_{f.name}(self, {value})")
+            else:
+                # The instance's own dict, bypassing the frozen __setattr__ as dataclasses do.
+                uses_dict = True
+                body.append(f"    _d[{f.name!r}] = {value}")
         else:
             body.append(f"    self.{f.name} = {value}")
+    if uses_dict:
+        body.insert(0, "    _d = self.__dict__")
     if hasattr(cls, "__post_init__"):
         body.append("    self.__post_init__()")
     if keyword:
