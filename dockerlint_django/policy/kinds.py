@@ -562,7 +562,9 @@ def _parse_command(params: Mapping[str, Any]) -> Mapping[str, Any]:
         if not all(parts):
             raise _error("forbidden", f"{text!r}: expected commands, such as 'curl | sh'")
         pipelines.append((text, tuple(tuple(p) for p in parts)))
-    return {"forbidden": tuple(pipelines)}
+    # The programs a match can start with: the first of each pipeline, or a launcher before it.
+    starts = sorted({pipeline[0][0] for _, pipeline in pipelines} | _LAUNCHERS)
+    return {"forbidden": tuple(pipelines), "starts": tuple(starts)}
 
 
 # Programs that run the command they are given: `curl … | sudo sh`, `| env X=1 sh` pipe into `sh`.
@@ -610,7 +612,10 @@ class _Command:
         read only for a command some entry's program or a launcher names."""
         if self._readings is None:
             out: list[tuple[str, list[str | None]]] = []
-            for words in ([w.value for w in self.cmd.words], _argv(self.cmd)):
+            written = [w.value for w in self.cmd.words]
+            # Past launchers, the words differ only when the command starts with one.
+            readings = [written, _argv(self.cmd)] if self.name in _LAUNCHERS else [written]
+            for words in readings:
                 program = basename(words[0]) if words else None
                 if program is not None:
                     out.append((program, words[1:]))
@@ -622,34 +627,48 @@ def _matches(cmd: _Command, pattern: Sequence[str]) -> bool:
     """The command runs the program (also through env or sudo) and has the pattern's other
     words, in order."""
     for program, rest in cmd.readings:
-        if program == pattern[0]:
-            values = iter(rest)
-            if all(any(v == want for v in values) for want in pattern[1:]):
-                return True
+        if program != pattern[0]:
+            continue
+        at = 0
+        for want in pattern[1:]:
+            try:
+                at = rest.index(want, at) + 1
+            except ValueError:
+                break
+        else:
+            return True
     return False
 
 
-def _command_names(ctx: Context) -> list[tuple[_Command, ...]]:
-    return [tuple(_Command(c) for c in run.commands) for run in ctx.analysis.runs]
+def _command_index(ctx: Context) -> dict[str | None, list[tuple[int, tuple[_Command, ...], int]]]:
+    """Where each program starts a command: (order, the RUN's commands, index), by the program's
+    name as written. An entry then looks only at the programs it names, and at launchers."""
+    index: dict[str | None, list[tuple[int, tuple[_Command, ...], int]]] = {}
+    order = 0
+    for run in ctx.analysis.runs:
+        commands = tuple(_Command(c) for c in run.commands)
+        for i, command in enumerate(commands):
+            index.setdefault(command.name, []).append((order, commands, i))
+            order += 1
+    return index
 
 
 def _check_command(
     ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
 ) -> Iterator[Violation]:
-    programs = {pipeline[0][0] for _, pipeline in params["forbidden"]}
-    runs: list[tuple[_Command, ...]] = _shared(ctx, "commands", lambda: _command_names(ctx))
-    for commands in runs:
-        for i, first in enumerate(commands):
-            if first.name not in programs and first.name not in _LAUNCHERS:
+    index = _shared(ctx, "commands", lambda: _command_index(ctx))
+    starts = [at for name in params["starts"] for at in index.get(name, ())]
+    if len(starts) > 1:
+        starts.sort(key=lambda at: at[0])
+    for _, commands, i in starts:
+        for text, pipeline in params["forbidden"]:
+            if i + len(pipeline) > len(commands):
                 continue
-            for text, pipeline in params["forbidden"]:
-                if i + len(pipeline) > len(commands):
-                    continue
-                window = commands[i : i + len(pipeline)]
-                piped = all(c.cmd.connector_after in ("|", "|&") for c in window[:-1])
-                if piped and all(_matches(c, p) for c, p in zip(window, pipeline, strict=True)):
-                    span = Span(window[0].cmd.span.start, window[-1].cmd.span.end)
-                    yield meta.violation(span, f"{message}: {text}")
+            window = commands[i : i + len(pipeline)]
+            piped = all(c.cmd.connector_after in ("|", "|&") for c in window[:-1])
+            if piped and all(_matches(c, p) for c, p in zip(window, pipeline, strict=True)):
+                span = Span(window[0].cmd.span.start, window[-1].cmd.span.end)
+                yield meta.violation(span, f"{message}: {text}")
 
 
 # package
@@ -687,6 +706,16 @@ def _installed(cmd: SimpleCommand) -> Iterator[tuple[str, str, Span]]:
                 yield "apk", re.split(r"[=<>~]", w.value, maxsplit=1)[0], w.span
 
 
+# The programs `_installed` reads: any other command installs nothing it could name. A program
+# that cannot be known is none of them either, since it is read unexpanded.
+_INSTALLERS = frozenset({"apt-get", "apt", "aptitude", "apk", "uv"})
+
+
+def _may_install(cmd: SimpleCommand) -> bool:
+    name = basename(cmd.name)
+    return name is not None and (name in _INSTALLERS or name.startswith(("pip", "python")))
+
+
 def _check_package(
     ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
 ) -> Iterator[Violation]:
@@ -694,7 +723,11 @@ def _check_package(
         ctx,
         "packages",
         lambda: [
-            found for run in ctx.analysis.runs for c in run.commands for found in _installed(c)
+            found
+            for run in ctx.analysis.runs
+            for c in run.commands
+            if _may_install(c)
+            for found in _installed(c)
         ],
     )
     for manager, name, span in installed:
