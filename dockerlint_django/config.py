@@ -40,6 +40,7 @@ KEYS = frozenset(
         "policy",
         "policy-files",
         "policy-namespaces",
+        "policy-compose-namespaces",
         "extends",
     }
 )
@@ -363,7 +364,7 @@ def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
     if "policy" in data:
         # First: select, ignore and severity may name the policy's ids.
         cfg = _policy_section(cfg, data["policy"])
-    if "policy-files" in data or "policy-namespaces" in data:
+    if any(k in data for k in ("policy-files", "policy-namespaces", "policy-compose-namespaces")):
         cfg = _rego_section(cfg, data, path)
     own = frozenset(r.meta.code for r in cfg.policy)
     if "select" in data:
@@ -527,14 +528,21 @@ def _rego_section(cfg: Config, data: Mapping[str, Any], path: Path | None) -> Co
     namespaces = _str_list(
         data.get("policy-namespaces", list(rego.DEFAULT_NAMESPACES)), "policy-namespaces"
     )
-    bad = next((n for n in namespaces if not _PACKAGE_NAME.fullmatch(n)), None)
-    if bad is not None:
-        raise ConfigError(f"policy-namespaces: {bad!r} is not a Rego package name")
+    # None by default: a Dockerfile policy run over a Compose project would find every
+    # instruction it requires missing there.
+    compose = _str_list(data.get("policy-compose-namespaces", []), "policy-compose-namespaces")
+    for key, names in (
+        ("policy-namespaces", namespaces),
+        ("policy-compose-namespaces", compose),
+    ):
+        bad = next((n for n in names if not _PACKAGE_NAME.fullmatch(n)), None)
+        if bad is not None:
+            raise ConfigError(f"{key}: {bad!r} is not a Rego package name")
     if not globs:
         return cfg
     root = path.parent if path is not None else Path.cwd()
     try:
-        policy = rego.load(globs, root, namespaces)
+        policy = rego.load(globs, root, namespaces, compose)
     except PolicyError as exc:
         raise ConfigError(str(exc)) from None
     rules = rego.rules(policy)

@@ -317,7 +317,8 @@ CONFIGS: dict[str, tuple[str, str, str]] = {
         "selekt: [DJ001]\n",
         ".dockerlint-django.yaml: unknown key 'selekt' (known: compose, development, exclude, "
         "extend-select, extends, fail-on, ignore, limits, per-file-ignores, per-file-target, "
-        "policy, policy-files, policy-namespaces, profile, rules, select, severity, target)",
+        "policy, policy-compose-namespaces, policy-files, policy-namespaces, profile, rules, "
+        "select, severity, target)",
     ),
     "yaml-bomb": (
         ".dockerlint-django.yaml",

@@ -134,6 +134,7 @@ class TestKeys:
             "policy",
             "policy-files",
             "policy-namespaces",
+            "policy-compose-namespaces",
             "extends",
         } == KEYS
 

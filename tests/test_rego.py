@@ -293,6 +293,126 @@ deny_service contains {"msg": msg, "file": s.file, "line": s.user_at.line} if {
     ]
 
 
+# Over a Compose project (policy-compose-namespaces)
+
+COMPOSE_POLICY = """package compose
+
+import rego.v1
+
+# METADATA
+# custom:
+#   id: ORG310
+deny_privileged contains {"msg": sprintf("%s is privileged", [name]), "service": name} if {
+  some name, svc in input.services
+  svc.privileged
+}
+
+# METADATA
+# custom:
+#   id: ORG311
+deny_ports contains result if {
+  some name, svc in input.services
+  some i, port in svc.ports
+  not port.host_ip
+  result := {
+    "msg": sprintf("%s publishes %s on every interface", [name, port.published]),
+    "service": name,
+    "line": data.dockerlint.services[name].ports[i].line,
+  }
+}
+
+# METADATA
+# custom:
+#   id: ORG312
+warn_project contains msg if {
+  data.dockerlint.document == "compose"
+  msg := sprintf("project %s has %d services", [data.dockerlint.project, count(input.services)])
+}
+"""
+
+COMPOSE = """\
+name: shop
+services:
+  db:
+    image: postgres:${PG:-16}
+    privileged: true
+  web:
+    image: nginx
+    ports:
+      - "8080:80"
+      - "127.0.0.1:8443:443"
+"""
+
+COMPOSE_CONFIG = "policy-files: [policy/*.rego]\npolicy-compose-namespaces: [compose]\n"
+
+
+def _lint_compose(
+    policy: str, config: str = COMPOSE_CONFIG, codes: tuple[str, ...] = ("REGO001",)
+) -> list[tuple[str, str, int, str, str]]:
+    project = {
+        ".dockerlint-django.yaml": config,
+        "policy/p.rego": policy,
+        "compose.yaml": COMPOSE,
+    }
+    return _at([f for f in lint_project(project, codes) if f.code in codes])
+
+
+def test_a_compose_policy_reads_the_project_as_compose_config_prints_it() -> None:
+    # Ports in their long form, variables interpolated; each result reported once, at the
+    # service it names, the line it gives, or the first line when it names neither.
+    assert _lint_compose(COMPOSE_POLICY, codes=("ORG310", "ORG311", "ORG312")) == [
+        ("compose.yaml", "ORG310", 3, "error", "db is privileged"),
+        ("compose.yaml", "ORG311", 9, "error", "web publishes 8080 on every interface"),
+        ("compose.yaml", "ORG312", 1, "warning", "project shop has 2 services"),
+    ]
+
+
+def test_compose_facts_name_each_service_key_and_port(tmp_path: Path) -> None:
+    from dockerlint_django.compose.loader import LoadOptions, load_project
+
+    (tmp_path / "compose.yaml").write_text(COMPOSE)
+    project = load_project(LoadOptions(working_dir=tmp_path))
+    known = rego.compose_facts(project)
+    db, web = known["services"]["db"], known["services"]["web"]
+    assert (known["document"], known["project"]) == ("compose", "shop")
+    # A value a deployment may set (from an unset variable) is not known, so not a fact.
+    assert (db["image"], web["image"]) == (None, "nginx")
+    assert (db["line"], db["keys"]["privileged"]["line"]) == (3, 5)
+    assert [(p["published"], p["host_ip"], p["line"]) for p in web["ports"]] == [
+        ("8080", None, 9),
+        ("8443", "127.0.0.1", 10),
+    ]
+    assert rego.compose_input(project)["services"]["web"]["ports"][0]["target"] == 80
+
+
+def test_compose_projects_run_no_namespace_unless_named() -> None:
+    # A Dockerfile policy that requires an instruction would find none in a Compose project.
+    dockerfile_policy = """package main
+
+import rego.v1
+
+deny contains "no HEALTHCHECK" if {
+  not any_healthcheck
+}
+
+any_healthcheck if {
+  some i
+  input[i].Cmd == "healthcheck"
+}
+"""
+    assert _lint_compose(dockerfile_policy, CONFIG) == []
+    both = CONFIG + "policy-compose-namespaces: [main]\n"
+    assert _lint_compose(dockerfile_policy, both) == [
+        ("compose.yaml", "REGO001", 1, "error", "no HEALTHCHECK")
+    ]
+
+
+def test_a_compose_namespace_must_be_a_package_name(tmp_path: Path) -> None:
+    path = _written(tmp_path, {"p.rego": COMPOSE_POLICY})
+    with pytest.raises(ConfigError, match="policy-compose-namespaces: 'a b' is not a Rego"):
+        from_mapping({"policy-files": ["p.rego"], "policy-compose-namespaces": ["a b"]}, path)
+
+
 def test_strings_keep_quotes_backslashes_and_unicode() -> None:
     policy = r"""package main
 
@@ -456,9 +576,20 @@ def test_rego_decoding_undoes_rego_cpp_escapes() -> None:
     assert rego._decode(enc("lone \\q")) == "lone \\q"
 
 
-def test_the_docs_example_runs() -> None:
+def _docs_example(package: str) -> str:
     docs = (Path(__file__).resolve().parents[1] / "docs" / "policy.md").read_text()
-    policy = docs.split("```rego\n", 1)[1].split("```", 1)[0]
+    blocks = [b.split("```", 1)[0] for b in docs.split("```rego\n")[1:]]
+    return next(b for b in blocks if package in b)
+
+
+def test_the_compose_docs_example_runs() -> None:
+    assert _lint_compose(_docs_example("package compose")) == [
+        ("compose.yaml", "REGO001", 9, "error", "web publishes 8080 on every interface")
+    ]
+
+
+def test_the_docs_example_runs() -> None:
+    policy = _docs_example("package main")
     dockerfile = (
         "FROM registry.example.org/python:3.12 AS build\n"
         "FROM python:3.12-slim\n"

@@ -52,7 +52,10 @@ from dockerlint_django.source import SourceFile, Span
 
 if TYPE_CHECKING:
     from dockerlint_django.analysis import Analysis
-    from dockerlint_django.rules._base import Context, Violation
+    from dockerlint_django.compose.model import Project, Value
+    from dockerlint_django.compose.nodes import Origin
+    from dockerlint_django.rules._base import Context, ServiceContext, Violation
+    from dockerlint_django.service import ServiceView
 
 DEFAULT_CODE = "REGO001"
 DEFAULT_NAMESPACES = ("main",)
@@ -119,7 +122,8 @@ class PolicyFile:
 @record
 class RegoPolicy:
     files: tuple[PolicyFile, ...]
-    namespaces: tuple[str, ...]
+    namespaces: tuple[str, ...]  # the packages evaluated over each Dockerfile
+    compose_namespaces: tuple[str, ...] = ()  # and over each Compose project
 
     @functools.cached_property
     def helper(self) -> str:
@@ -128,20 +132,30 @@ class RegoPolicy:
 
     @functools.cached_property
     def families(self) -> tuple[RegoRule, ...]:
-        """The rule families that are evaluated: those in the namespaces, each once."""
+        """The rule families that are evaluated on either document, each once."""
         seen: dict[tuple[str, str], RegoRule] = {}
         for f in self.files:
-            if f.package not in self.namespaces:
+            if f.package not in self.namespaces and f.package not in self.compose_namespaces:
                 continue
             for r in f.rules:
                 seen.setdefault((r.package, r.name), r)
         return tuple(seen.values())
 
+    def families_of(self, document: str) -> tuple[RegoRule, ...]:
+        """The families evaluated on a ``dockerfile`` or a ``compose`` document."""
+        packages = self.namespaces if document == "dockerfile" else self.compose_namespaces
+        return tuple(f for f in self.families if f.package in packages)
+
 
 # Loading
 
 
-def load(globs: Sequence[str], root: Path, namespaces: Sequence[str]) -> RegoPolicy:
+def load(
+    globs: Sequence[str],
+    root: Path,
+    namespaces: Sequence[str],
+    compose_namespaces: Sequence[str] = (),
+) -> RegoPolicy:
     """The policy files the globs name (relative to ``root``), read and compiled once.
 
     PolicyError names the file (and line) of anything that cannot be used."""
@@ -162,7 +176,7 @@ def load(globs: Sequence[str], root: Path, namespaces: Sequence[str]) -> RegoPol
     if len(paths) > MAX_POLICY_FILES:
         raise PolicyError(f"policy-files: {len(paths)} files, more than {MAX_POLICY_FILES}")
     files = tuple(_read(path, shown) for path, shown in paths)
-    policy = RegoPolicy(files, tuple(namespaces))
+    policy = RegoPolicy(files, tuple(namespaces), tuple(compose_namespaces))
     _compile(regopy, policy)
     return policy
 
@@ -248,11 +262,18 @@ def _helper(policy: RegoPolicy) -> str:
     """The helper module, with one rule that holds every family's results: rego-cpp compiles
     the modules again for each query, so a file is one query, not one per family."""
     lines = [_HELPER]
+    number = {}
     for i, family in enumerate(policy.families):
+        number[family] = i
         lines.append(f"default r{i} := []")
         lines.append(f"r{i} := results(data.{family.package}.{family.name})")
-    lines.append("all := [" + ", ".join(f"r{i}" for i in range(len(policy.families))) + "]")
+    for document in _DOCUMENTS:
+        listed = ", ".join(f"r{number[f]}" for f in policy.families_of(document))
+        lines.append(f"{document} := [{listed}]")
     return "\n".join(lines) + "\n"
+
+
+_DOCUMENTS = ("dockerfile", "compose")
 
 
 def _interpreter(regopy: Any, policy: RegoPolicy) -> Any:
@@ -264,9 +285,6 @@ def _interpreter(regopy: Any, policy: RegoPolicy) -> Any:
     for f in policy.files:
         rego.add_module(f.shown, f.text)
     return rego
-
-
-_QUERY = "x := data._dockerlint.all"
 
 
 def _compile(regopy: Any, policy: RegoPolicy) -> None:
@@ -397,8 +415,12 @@ def rules(policy: RegoPolicy) -> tuple[Rule, ...]:
     by_code: dict[str, list[RegoRule]] = {}
     for family in policy.families:
         by_code.setdefault(family.code, []).append(family)
+    over_images = set(policy.families_of("dockerfile"))
+    over_projects = set(policy.families_of("compose"))
     out = []
     for code, families in by_code.items():
+        images = any(f in over_images for f in families)
+        projects = any(f in over_projects for f in families)
         titles = [f.title for f in families if f.title]
         names = ", ".join(f"data.{f.package}.{f.name}" for f in families)
         summary = titles[0] if len(titles) == 1 else f"Rego policy ({names})"
@@ -409,16 +431,28 @@ def rules(policy: RegoPolicy) -> tuple[Rule, ...]:
             summary=summary,
             fix=FixAvailability.NONE,
             origin="policy",
-            kind=("dockerfile", "cross"),
+            kind=(
+                *(("dockerfile", "cross") if images else ()),
+                *(("compose",) if projects else ()),
+            ),
         )
+        packages = {f.package for f in families}
         doc = (
             "## What it does\n"
             f"{summary}\n\n"
             f"Results of the Rego rules {names}, from "
-            + ", ".join(f"`{f.shown}`" for f in policy.files if f.package in policy.namespaces)
+            + ", ".join(f"`{f.shown}`" for f in policy.files if f.package in packages)
             + ".\n"
         )
-        out.append(Rule(meta, _checker(policy, meta), doc, f"rego:{code}"))
+        out.append(
+            Rule(
+                meta,
+                _checker(policy, meta) if images else None,
+                doc,
+                f"rego:{code}",
+                _project_checker(policy, meta) if projects else None,
+            )
+        )
     return tuple(out)
 
 
@@ -446,8 +480,47 @@ def _results(policy: RegoPolicy, analysis: Analysis) -> Sequence[tuple[RegoRule,
     return found
 
 
+def _project_checker(
+    policy: RegoPolicy, meta: RuleMeta
+) -> Callable[[ServiceContext], Iterator[Violation]]:
+    """Over a Compose project, evaluated once for all its services and codes; each service's
+    check reports the results that name it, and all report those that name no service (the
+    engine keeps one finding a place)."""
+
+    def check(ctx: ServiceContext) -> Iterator[Violation]:
+        view = ctx.service
+        for family, result in _project_results(policy, view.project):
+            if family.code != meta.code:
+                continue
+            span = _compose_place(view, result)
+            if span is None:
+                continue  # another service's
+            severity = Severity.WARNING if family.name.startswith("warn") else Severity.ERROR
+            yield meta.violation(span, result["msg"], severity=severity)
+
+    return check
+
+
+# The last projects' results: each service of a project asks for them once a code. The project
+# is kept with them, so that its id is not another's while they are here.
+_PROJECTS: dict[tuple[int, int], tuple[Project, list[tuple[RegoRule, dict[str, Any]]]]] = {}
+_PROJECTS_KEPT = 8
+
+
+def _project_results(policy: RegoPolicy, project: Project) -> list[tuple[RegoRule, dict[str, Any]]]:
+    key = (id(policy), id(project))
+    kept = _PROJECTS.get(key)
+    if kept is not None and kept[0] is project:
+        return kept[1]
+    found = evaluate(policy, compose_input(project), compose_facts(project), "compose")
+    if len(_PROJECTS) >= _PROJECTS_KEPT:
+        del _PROJECTS[next(iter(_PROJECTS))]
+    _PROJECTS[key] = (project, found)
+    return found
+
+
 def evaluate(
-    policy: RegoPolicy, document: Any, known: Mapping[str, Any]
+    policy: RegoPolicy, document: Any, known: Mapping[str, Any], kind: str = "dockerfile"
 ) -> list[tuple[RegoRule, dict[str, Any]]]:
     """Each rule family's results on one input, decoded: ``msg`` and the result's other
     strings and numbers."""
@@ -461,7 +534,7 @@ def evaluate(
     rego = _interpreter(_regopy(), policy)
     rego.add_data_json(json.dumps({"dockerlint": known}))
     rego.set_input_term(json.dumps(document))
-    raw = rego_query(rego._impl, _QUERY)
+    raw = rego_query(rego._impl, f"x := data._dockerlint.{kind}")
     try:
         if not rego_output_ok(raw):
             raise RegoRuntimeError("the Rego interpreter could not evaluate the policies")
@@ -471,7 +544,7 @@ def evaluate(
     value = json.loads(text) if text != "undefined" else {}
     families = value.get("bindings", {}).get("x", []) if isinstance(value, dict) else []
     out: list[tuple[RegoRule, dict[str, Any]]] = []
-    for family, items in zip(policy.families, families, strict=False):
+    for family, items in zip(policy.families_of(kind), families, strict=False):
         for item in items:
             result: dict[str, Any] = {"msg": _decode(item["msg"])}
             for key, b64 in item.get("str", {}).items():
@@ -634,6 +707,7 @@ def facts(analysis: Analysis) -> dict[str, Any]:
             }
         )
     out: dict[str, Any] = {
+        "document": "dockerfile",
         "file": analysis.source.path,
         "instructions": [
             {"file": analysis.source.path, "line": line} for _, _, line in _entries(analysis)
@@ -690,3 +764,108 @@ def facts(analysis: Analysis) -> dict[str, Any]:
 
 def _argv(command: Any) -> list[str | None] | None:
     return None if command is None else [w.value for w in command.argv]
+
+
+# A Compose project
+
+
+def _compose_files(project: Project) -> list[SourceFile]:
+    """The project's Compose files, in the order they were merged (env files left out)."""
+    named = set(project.compose_files)
+    found = [f for f in project.files if f.path in named]
+    return found or [f for f in project.files if not f.path.endswith(".env")][:1]
+
+
+def compose_input(project: Project) -> dict[str, Any]:
+    """``input`` for a Compose project: the project as ``docker compose config --format json``
+    prints it (files merged, variables interpolated, short forms written long)."""
+    from dockerlint_django.compose.config_json import config_json
+
+    return config_json(project)
+
+
+def _origin_at(origin: Origin | None) -> dict[str, Any]:
+    if origin is None:
+        return {"file": None, "line": None}
+    return {"file": origin.source.path, "line": origin.source.position(origin.span.start).line}
+
+
+def compose_facts(project: Project) -> dict[str, Any]:
+    """``data.dockerlint`` for a Compose project: where each service and each of its keys and
+    published ports was written, with the values a policy most often asks about."""
+    services: dict[str, Any] = {}
+    for name, service in project.services.items():
+        keys = {}
+        for key_node, _ in service.node.items:
+            keys[key_node.text()] = _origin_at(key_node.origin)
+        services[name] = {
+            "name": name,
+            "active": service.active,
+            "image": _known(service.image),
+            "builds": service.build is not None,
+            "user": _known(service.user),
+            "command": _argv(service.command),
+            "entrypoint": _argv(service.entrypoint),
+            "ports": [
+                {
+                    "target": port.target,
+                    "published": port.published,
+                    "host_ip": port.host_ip,
+                    "protocol": port.protocol,
+                    **_origin_at(port.origin),
+                }
+                for port in service.ports
+            ],
+            "keys": keys,
+            **_origin_at(service.origin),
+        }
+    return {
+        "document": "compose",
+        "project": project.name,
+        "files": [f.path for f in _compose_files(project)],
+        "services": services,
+    }
+
+
+def _known(value: Value | None) -> str | None:
+    return value.value if value is not None and value.known else None
+
+
+def _project_file(project: Project, path: str) -> SourceFile | None:
+    """A file of the project by the name its facts give (an included file is known by the
+    services written in it)."""
+    for f in project.files:
+        if f.path == path:
+            return f
+    for service in project.services.values():
+        if service.origin is not None and service.origin.source.path == path:
+            return service.origin.source
+    return None
+
+
+def _compose_place(view: ServiceView, result: Mapping[str, Any]) -> Span | None:
+    """Where a project's result is reported: ``service`` names the service (reported by its own
+    check, at its name unless ``line`` says where); ``file`` and ``line``, or ``line`` in the
+    first Compose file, a line; otherwise the first Compose file's first line. None: it is
+    another service's."""
+    named = result.get("service")
+    if isinstance(named, str) and named in view.project.services and named != view.name:
+        return None
+    files = _compose_files(view.project)
+    line = result.get("line")
+    if isinstance(line, int) and line >= 1:
+        where = result.get("file")
+        source: SourceFile | None
+        if isinstance(where, str):
+            source = _project_file(view.project, where)
+        elif named == view.name and view.service.origin is not None:
+            source = view.service.origin.source
+        else:
+            source = files[0] if files else None
+        if source is not None and line <= source.index.line_count:
+            return view.workspace.to_workspace(source, _line_span(source, line))
+    if named == view.name:
+        return view.anchor
+    if not files:
+        return view.anchor
+    return view.workspace.to_workspace(files[0], _line_span(files[0], 1))
