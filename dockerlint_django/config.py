@@ -117,6 +117,16 @@ class Config:
         state = {n: getattr(self, n) for n in names if n != "policy"}
         return (_unpickled, (state,))
 
+    def severity_of(self, code: str) -> Severity | None:
+        """The severity configured for ``code``: this configuration's own (packs it extends
+        included), else its profile's pack's; None keeps each finding's own."""
+        own = self.severity.get(code)
+        if own is not None:
+            return own
+        from dockerlint_django import packs
+
+        return packs.severities(self.profile).get(code)
+
     def enabled_codes(self) -> frozenset[str]:
         """The rules that run, after profile defaults, select, extend-select and ignore.
 

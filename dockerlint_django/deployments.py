@@ -209,8 +209,9 @@ def _check_service(
                 out.file(home, _real(home, analysis))
             if not own and dockerfile is not None and finding.path == dockerfile.path:
                 continue  # the image's own finding: the Dockerfile's check reports it
-            if rule.code in config.severity:
-                finding = replace(finding, severity=config.severity[rule.code])
+            configured = config.severity_of(rule.code)
+            if configured is not None:
+                finding = replace(finding, severity=configured)
             if rule.meta.production_only and finding.severity > Severity.INFO:
                 reason = (
                     config.development_reason(finding.path, out.real.get(finding.path))
@@ -354,7 +355,7 @@ def _results(
                         v.code,
                         "unused-suppression",
                         v.message,
-                        config.severity.get("DJ901", v.severity),
+                        config.severity_of("DJ901") or v.severity,
                         u.comment.span,
                         source.position(u.comment.span.start),
                         source.position(u.comment.span.end),

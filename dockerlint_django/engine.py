@@ -489,8 +489,9 @@ def _lint_source(
     def settled(f: Finding, stage: Stage | None) -> Finding:
         """Severity as configured, info where the image is a development one, and the target
         named when it is not the one the file is linted as."""
-        if f.code in config.severity:
-            f = replace(f, severity=config.severity[f.code])
+        configured = config.severity_of(f.code)
+        if configured is not None:
+            f = replace(f, severity=configured)
         notes: list[str] = []
         if stage is not None:
             notes.append(_target_note(stage))
@@ -564,8 +565,9 @@ def _lint_source(
             pragma = next((p for p in suppressions.pragmas if p.comment is u.comment), None)
             fix = unused_fix(source, u.comment.span, u.code, pragma)
             f = _meta_finding(source, "DJ901", msg, u.comment.span)
-            if "DJ901" in config.severity:
-                f = replace(f, severity=config.severity["DJ901"])
+            configured = config.severity_of("DJ901")
+            if configured is not None:
+                f = replace(f, severity=configured)
             f = replace(f, fix=fix)
             if (u.comment.span, u.code) in hidden:
                 result.suppressed.append(replace(f, suppressed=True))

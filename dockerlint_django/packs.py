@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from dockerlint_django.rules._base import Severity
 
 GENERIC: Final[Mapping[str, Any]] = {
     "profile": "generic",
@@ -38,6 +41,8 @@ OCP: Final[Mapping[str, Any]] = {
     "extend-select": [
         "DJ043", "DJ048", "DJ053", "DJ055", "DJ056", "DJ060", "DJ061", "DJ063",
     ],
+    # The handbook's `--threads 2` is the house convention (catalogue §8.2).
+    "severity": {"DJ013": "warning"},
 }  # fmt: skip
 
 BUILT_IN: Final[Mapping[str, Mapping[str, Any]]] = {"generic": GENERIC, "ocp": OCP}
@@ -79,3 +84,15 @@ def default_codes(profile: str) -> frozenset[str]:
     """The rules a configuration that selects none runs under ``profile``."""
     pack = flattened(profile)
     return frozenset(pack.get("select", [])) | frozenset(pack.get("extend-select", []))
+
+
+@cache
+def severities(profile: str) -> Mapping[str, Severity]:
+    """The severities the profile's pack sets; a configuration's own come first
+    (``Config.severity_of``)."""
+    from dockerlint_django.rules._base import Severity
+
+    return {
+        code: Severity.parse(level)
+        for code, level in flattened(profile).get("severity", {}).items()
+    }

@@ -8,7 +8,7 @@ import pytest
 
 from dockerlint_django import packs
 from dockerlint_django import rules as registry
-from dockerlint_django.config import ConfigError, load_file
+from dockerlint_django.config import Config, ConfigError, apply_overrides, load_file
 from dockerlint_django.rules._base import Severity
 
 
@@ -64,6 +64,21 @@ def test_extends_a_built_in_pack_is_its_profile(tmp_path: Path) -> None:
     config = load_file(_write(tmp_path / ".dockerlint-django.yaml", "extends: [ocp]\n"))
     assert config is not None and config.profile == "ocp"
     assert config.enabled_codes() == registry.default_codes("ocp")
+
+
+def test_the_ocp_pack_raises_a_severity_a_configuration_may_lower(tmp_path: Path) -> None:
+    def config(folder: str, text: str) -> Config:
+        found = load_file(_write(tmp_path / folder / ".dockerlint-django.yaml", text))
+        assert found is not None
+        return found
+
+    assert config("ocp", "profile: ocp\n").severity_of("DJ013") is Severity.WARNING
+    assert config("extends", "extends: [ocp]\n").severity_of("DJ013") is Severity.WARNING
+    own = config("own", "extends: [ocp]\nseverity: {DJ013: info}\n")
+    assert own.severity_of("DJ013") is Severity.INFO
+    generic = config("generic", "profile: generic\n")
+    assert generic.severity_of("DJ013") is None  # each finding keeps its own
+    assert apply_overrides(generic, {"profile": "ocp"}).severity_of("DJ013") is Severity.WARNING
 
 
 @pytest.mark.parametrize(

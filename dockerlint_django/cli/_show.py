@@ -237,7 +237,11 @@ def _collect(run: Run, cfg: Config) -> _Settings:
     )
     s.add("ignore", list(cfg.ignore), _selection_source(s, "ignore", "--ignore"))
     s.add("per-file-ignores", {p: list(codes) for p, codes in cfg.per_file_ignores})
-    s.add("severity", {code: cfg.severity[code].label for code in sorted(cfg.severity)})
+    from dockerlint_django import packs
+
+    # The profile's pack's severities, under the configuration's own, as findings get them.
+    severity = {**packs.severities(cfg.profile), **cfg.severity}
+    s.add("severity", {code: severity[code].label for code in sorted(severity)})
     enabled = cfg.enabled_codes()
     for code in sorted(set(enabled) | set(cfg.rule_options)):
         given = cfg.rule_options.get(code, {})

@@ -21,8 +21,8 @@ Only the `sync` worker is concerned (the default, `-k sync`, or its class path);
 may load (`-c`, or a `gunicorn.conf.py` that a `COPY` may put in the working folder) may set the
 worker class or threads: then nothing is reported.
 
-The finding is info in the `generic` profile and a warning in the `ocp` profile, where the
-handbook's `--threads 2` is the house convention.
+The finding is info; the `ocp` pack raises it to a warning (`severity: {DJ013: warning}` in
+`dockerlint_django/packs.py`), since the handbook's `--threads 2` is the house convention there.
 
 ## Example
 ```dockerfile
@@ -103,7 +103,6 @@ def check(ctx: Context) -> Iterator[Violation]:
     threads = worker.threads
     span = threads.span if threads.layer != "default" and threads.span is not None else anchor
     shown = "" if threads.layer == "default" else f" (threads={threads.value})"
-    severity = Severity.WARNING if ctx.profile == "ocp" else Severity.INFO
     if a.runtime is not None:
         # A service's view: only what the service sets (its command, its environment) is its own.
         if not from_service(a, span):
@@ -119,7 +118,6 @@ def check(ctx: Context) -> Iterator[Violation]:
             span,
             f"{where} with the sync worker and one thread{shown}: a request that outlasts the "
             "timeout gets its worker killed; add --threads 2 (which selects gthread)",
-            severity=severity,
             related=replaced(a, command) if within else (),
         )
         return
@@ -133,6 +131,5 @@ def check(ctx: Context) -> Iterator[Violation]:
         span,
         f"Gunicorn runs the sync worker with one thread{shown}: a request that outlasts the "
         "timeout gets its worker killed; add --threads 2 (which selects gthread)",
-        severity=severity,
         fix=fix,
     )
