@@ -455,7 +455,7 @@ def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
 # the rules see. Where files are (targets, Compose projects, limits) stays each repository's.
 PACK_KEYS = frozenset(
     {"extends", "extend-select", "ignore", "severity", "rules", "per-file-ignores", "policy"}
-    | {"profile", "fail-on"}
+    | {"policy-files", "policy-namespaces", "policy-compose-namespaces", "profile", "fail-on"}
 )
 MAX_PACK_DEPTH = 8
 
@@ -482,6 +482,16 @@ def _extended(data: Mapping[str, Any], path: Path | None, seen: tuple[Path, ...]
             raise ConfigError(
                 f"extends: {name}: {unknown[0]!r} is not a pack's key (known: {known})"
             )
+        if "policy-files" in raw:
+            # A pack's Rego files are beside the pack, wherever the configuration using it is.
+            globs = _str_list(raw["policy-files"], f"extends: {name}: policy-files")
+            raw = {
+                **raw,
+                "policy-files": [
+                    g if Path(g).is_absolute() else os.path.normpath(pack_path.parent / g)
+                    for g in globs
+                ],
+            }
         if "extends" in raw:
             raw = _extended(raw, pack_path, (*seen, pack_path))
         layers.append(raw)

@@ -48,14 +48,15 @@ OCP: Final[Mapping[str, Any]] = {
 BUILT_IN: Final[Mapping[str, Mapping[str, Any]]] = {"generic": GENERIC, "ocp": OCP}
 
 # Keys whose values add up across packs; the others are replaced by a later one's.
-_ADDED = frozenset({"extend-select", "ignore", "policy"})
+_ADDED = frozenset({"extend-select", "ignore", "policy", "policy-files"})
 _MERGED = frozenset({"severity", "rules", "per-file-ignores"})
 
 
 def merge(layers: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Packs and then the configuration, in order: ``policy``, ``extend-select`` and ``ignore``
-    add up; ``severity``, ``rules`` and ``per-file-ignores`` merge, the later key winning; any
-    other key (``select``, ``profile``, …) is the last one given."""
+    """Packs and then the configuration, in order: ``policy``, ``policy-files``,
+    ``extend-select`` and ``ignore`` add up; ``severity``, ``rules`` and ``per-file-ignores``
+    merge, the later key winning; any other key (``select``, ``profile``, …) is the last one
+    given."""
     out: dict[str, Any] = {}
     for layer in layers:
         for key, value in layer.items():

@@ -81,6 +81,28 @@ def test_the_ocp_pack_raises_a_severity_a_configuration_may_lower(tmp_path: Path
     assert apply_overrides(generic, {"profile": "ocp"}).severity_of("DJ013") is Severity.WARNING
 
 
+def test_a_packs_rego_files_are_found_beside_the_pack(tmp_path: Path) -> None:
+    pytest.importorskip("regopy")
+    # Two files of one package: each its own rule (deny_p, deny_local), as Rego merges them.
+    rule = (
+        "package main\n\n# METADATA\n# custom:\n#   id: {code}\n"
+        'deny_{name} contains "x" if {{ true }}\n'
+    )
+    base = rule.format(code="PLAT001", name="p")
+    _write(tmp_path / "platform" / "policies" / "base.rego", base)
+    _write(tmp_path / "platform" / "pack.yaml", "policy-files: [policies/*.rego]\n")
+    _write(tmp_path / "repo" / "local.rego", rule.format(code="ORG001", name="local"))
+    config = load_file(
+        _write(
+            tmp_path / "repo" / ".dockerlint-django.yaml",
+            "extends: [../platform/pack.yaml]\npolicy-files: [local.rego]\n",
+        )
+    )
+    assert config is not None
+    # The pack's files and the configuration's add up, each relative to the file naming it.
+    assert sorted(r.code for r in config.policy) == ["ORG001", "PLAT001"]
+
+
 @pytest.mark.parametrize(
     ("pack", "error"),
     [
