@@ -145,13 +145,23 @@ class Config:
     ) -> list[Rule]:
         """The policy's rules that apply to a file: ``enabled`` (this configuration's
         ``enabled_codes``), and its ``files`` globs match."""
+        if not self.policy_globs:
+            # The same rules for every file: worked out once for this set of enabled codes.
+            kept = self.__dict__.get("_policy_rules")
+            if kept is None or kept[0] is not enabled:
+                kept = (enabled, [r for r in self.policy if r.meta.code in enabled])
+                self.__dict__["_policy_rules"] = kept
+            return list(kept[1])
         out = []
+        relative: str | None = None  # the file's path as the globs are written, found once
         for rule in self.policy:
-            if rule.meta.code not in enabled:
+            code = rule.meta.code
+            if code not in enabled:
                 continue
-            globs = self.policy_globs.get(rule.meta.code, ())
+            globs = self.policy_globs.get(code)
             if globs:
-                relative = _project_relative(display_path, real_path, self.root)
+                if relative is None:
+                    relative = _project_relative(display_path, real_path, self.root)
                 if not any(_glob_match(relative, g) for g in globs):
                     continue
             out.append(rule)

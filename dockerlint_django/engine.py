@@ -117,6 +117,19 @@ def _finding(
     workspace: Workspace | None = None,
     context: BuildContext | None = None,
 ) -> Finding:
+    size = len(source.text)
+    if v.fix is None and not v.related and v.span.end <= size:
+        # The usual finding: in the analysed file, with no fix and no related places.
+        return Finding(
+            source.path,
+            v.code,
+            rule.name,
+            v.message,
+            v.severity,
+            v.span,
+            source.position(v.span.start),
+            source.position(v.span.end),
+        )
     target = source
     if workspace is not None and v.span.start > len(source.text):
         # A span past the primary file is in another file the check read (an entrypoint script):
@@ -185,10 +198,11 @@ def run_rules(analysis: Analysis, rules: Sequence[Rule], config: Config) -> list
     source = analysis.source
     out: list[Finding] = []
     plain: Context | None = None  # one context for the rules with no options, of which are many
+    rule_options = config.rule_options
     for rule in rules:
         if rule.check is None:
             continue  # judges Compose services only
-        if not rule.meta.options and rule.code not in config.rule_options:
+        if not rule.meta.options and rule.meta.code not in rule_options:
             if plain is None:
                 plain = Context(analysis, {}, config.profile)
             ctx = plain
@@ -206,9 +220,9 @@ def run_rules(analysis: Analysis, rules: Sequence[Rule], config: Config) -> list
             )
             out.append(_meta_finding(source, "DJ902", msg, Span(0, 0)))
             continue
-        out.extend(
-            _finding(source, rule, v, analysis.workspace, analysis.context) for v in violations
-        )
+        if violations:
+            workspace, context = analysis.workspace, analysis.context
+            out.extend(_finding(source, rule, v, workspace, context) for v in violations)
     return out
 
 
@@ -463,8 +477,9 @@ def _lint_source(
             selected = [r for r in selected if r.meta.fix is not FixAvailability.NONE]
         raw.extend(run_rules(analysis, selected, config))
         if not choice.explicit:
+            others = [r for r in selected if not r.meta.every_target_alike]
             for stage in extra_targets(analysis, config):
-                extra.append((stage, run_rules(as_target(analysis, stage), selected, config)))
+                extra.append((stage, run_rules(as_target(analysis, stage), others, config)))
         for name, why in sorted(analysis.context.skipped.items()):
             message = (
                 f"{name} in the build context was not read ({why}), so what the checks would "

@@ -236,6 +236,52 @@ def test_files_limit_where_an_entry_applies() -> None:
     assert [f.path for f in found] == ["docker/Dockerfile"]
 
 
+# A file with more than one image (engine.extra_targets)
+
+MULTI_TARGET = """\
+FROM python:3.12 AS base
+RUN curl -fsSL https://example.org/install.sh | sh
+
+FROM base AS prod
+CMD ["gunicorn", "app.wsgi"]
+
+FROM base AS dev
+CMD ["python", "manage.py", "runserver"]
+"""
+
+
+def test_an_entry_that_reads_every_stage_alike_reports_once_a_file() -> None:
+    piped = {**_entry("command", forbidden=["curl | sh"]), "id": "ORG001"}
+    labels = {**_entry("label", required=["org.opencontainers.image.source"]), "id": "ORG002"}
+    found = _findings([piped, labels], MULTI_TARGET)
+    # The pipe is in a stage both images share: one finding. Each image lacks the label.
+    assert sorted((f.code, f.line) for f in found) == [("ORG001", 2), ("ORG002", 4), ("ORG002", 7)]
+    assert any("--target prod" in f.message for f in found if f.code == "ORG002")
+
+
+@pytest.mark.parametrize(
+    ("entry", "alike"),
+    [
+        (_entry("base-image", deny=["node:*"]), True),
+        (_entry("command", forbidden=["sudo"]), True),
+        (_entry("package", apt=["gcc"]), True),
+        (_entry("arg", forbidden=["*SECRET*"]), True),
+        (_entry("arg", required=["VERSION"]), False),  # of the image built
+        (_entry("instruction", forbidden=["MAINTAINER"]), True),
+        (_entry("instruction", required=["HEALTHCHECK"]), False),
+        (_entry("env", forbidden=["*SECRET*"]), False),  # the image's own ENV
+        (_entry("label", required=["oci"]), False),
+        (_entry("user", **{"non-root": True}), False),
+        (_entry("python-version", minimum="3.12"), False),
+    ],
+)
+def test_which_entries_read_every_stage_alike(entry: dict[str, Any], alike: bool) -> None:
+    from dockerlint_django import policy
+
+    (rule,) = policy.rules(policy.load([entry]))
+    assert rule.meta.every_target_alike is alike
+
+
 # Reported like a rule
 
 

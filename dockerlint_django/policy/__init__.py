@@ -111,6 +111,7 @@ def rules(entries: Sequence[Entry]) -> tuple[Rule, ...]:
             origin="policy",
             kind=spec.reads,
             help_uri=entry.help,
+            every_target_alike=spec.every_stage(entry.params),
         )
         check, check_service = spec.bind(entry, meta)
         out.append(Rule(meta, check, _doc(entry), f"policy:{entry.id}", check_service))

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from dockerlint_django._record import record
+from dockerlint_django._record import LazyPattern, record
 from dockerlint_django.analysis import basename
 from dockerlint_django.dockerfile.images import ImageRef, parse_image_ref
 from dockerlint_django.dockerfile.model import Stage, State, expand_in
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
         ServiceContext,
         Violation,
     )
-    from dockerlint_django.shell.syntax import SimpleCommand
+    from dockerlint_django.shell.syntax import SimpleCommand, Word
 
 
 @functools.lru_cache(maxsize=256)
@@ -98,12 +98,24 @@ class Kind:
     # (entry, meta) -> (image check, service check)
     bind: Callable[[Entry, RuleMeta], tuple[CheckFn | None, ServiceCheckFn | None]]
     reads: tuple[str, ...] = ("dockerfile",)
+    # Whether an entry (its parsed parameters) reads every stage alike, whatever the build
+    # targets: its findings on another target of the file are the file's own again.
+    every_stage: Callable[[Mapping[str, Any]], bool] = lambda params: False
+
+
+def _always(params: Mapping[str, Any]) -> bool:
+    return True
+
+
+def _unless_required(params: Mapping[str, Any]) -> bool:
+    return not params["required"]  # what is required is required of the image built
 
 
 def _image_kind(
     keys: Sequence[str],
     parse: Callable[[Mapping[str, Any]], Mapping[str, Any]],
     check: Callable[[Context, Mapping[str, Any], RuleMeta, str], Iterator[Violation]],
+    every_stage: Callable[[Mapping[str, Any]], bool] = lambda params: False,
 ) -> Kind:
     def bind(entry: Entry, meta: RuleMeta) -> tuple[CheckFn, None]:
         params, message = entry.params, entry.message
@@ -113,7 +125,7 @@ def _image_kind(
 
         return run, None
 
-    return Kind(frozenset(keys), parse, bind)
+    return Kind(frozenset(keys), parse, bind, every_stage=every_stage)
 
 
 def _memo(ctx: Context, key: str, compute: Callable[[], Any]) -> Any:
@@ -142,6 +154,20 @@ def _final_chain(ctx: Context) -> list[Stage]:
 def _steps(stages: Sequence[Stage]) -> Iterator[tuple[Instruction, State]]:
     for stage in stages:
         yield from stage.steps()
+
+
+def _keyword_steps(
+    ctx: Context, stages: Sequence[Stage], keyword: str
+) -> Iterator[tuple[Instruction, State]]:
+    """The stages' instructions of one keyword, in order, from the file's index (``_by_keyword``)
+    rather than a walk of every instruction."""
+    wanted = {stage.index for stage in stages}
+    index: dict[str, list[tuple[int, Instruction, State]]] = _shared(
+        ctx, "keywords", lambda: _by_keyword(ctx)
+    )
+    for at, ins, state in index.get(keyword, ()):
+        if at in wanted:
+            yield ins, state
 
 
 def _from_span(stage: Stage) -> Span:
@@ -182,30 +208,34 @@ def _images(ctx: Context) -> Iterator[tuple[ImageRef, Span, str]]:
     for stage in df.stages:
         if stage.parent is None and stage.image is not None:
             yield stage.image, _from_span(stage), "FROM"
-        for ins, state in stage.steps():
-            for flag in ins.flags:
-                value: str | None = None
-                span = flag.value_span
-                if ins.keyword in ("COPY", "ADD") and flag.name == "from":
-                    value = flag.value
-                elif ins.keyword == "RUN" and flag.name == "mount" and flag.value and span:
-                    at = 0
-                    for part in flag.value.split(","):
-                        key, eq, val = part.partition("=")
-                        if key == "from" and eq:
-                            # The value alone, inside `type=bind,from=<image>,…`.
-                            start = span.start + at + len("from=")
-                            value, span = val, Span(start, start + len(val))
-                            break
-                        at += len(part) + 1
-                if value is None or span is None:
-                    continue
-                expanded = expand_in(state, value, df.escape)
-                if expanded is None or df.stage_ref(expanded) is not None:
-                    continue
-                ref = parse_image_ref(expanded)
-                if ref is not None:
-                    yield ref, span, f"{ins.keyword} --{flag.name}"
+    index: dict[str, list[tuple[int, Instruction, State]]] = _shared(
+        ctx, "keywords", lambda: _by_keyword(ctx)
+    )
+    # Reports are sorted by place, so the order the images are found in does not show.
+    for _, ins, state in (*index.get("COPY", ()), *index.get("ADD", ()), *index.get("RUN", ())):
+        for flag in ins.flags:
+            value: str | None = None
+            span = flag.value_span
+            if ins.keyword in ("COPY", "ADD") and flag.name == "from":
+                value = flag.value
+            elif ins.keyword == "RUN" and flag.name == "mount" and flag.value and span:
+                at = 0
+                for part in flag.value.split(","):
+                    key, eq, val = part.partition("=")
+                    if key == "from" and eq:
+                        # The value alone, inside `type=bind,from=<image>,…`.
+                        start = span.start + at + len("from=")
+                        value, span = val, Span(start, start + len(val))
+                        break
+                    at += len(part) + 1
+            if value is None or span is None:
+                continue
+            expanded = expand_in(state, value, df.escape)
+            if expanded is None or df.stage_ref(expanded) is not None:
+                continue
+            ref = parse_image_ref(expanded)
+            if ref is not None:
+                yield ref, span, f"{ins.keyword} --{flag.name}"
 
 
 def _check_base_image(
@@ -251,22 +281,20 @@ def _parse_label(params: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _labels(
     ctx: Context, stages: Sequence[Stage]
-) -> tuple[dict[str, tuple[str | None, Span]], bool]:
+) -> tuple[dict[str, tuple[str | None, Mapped]], bool]:
     """The labels the stages set (last wins), each with its value (None: unknown) and where the
     value is; and whether every key is known."""
     escape = ctx.analysis.dockerfile.escape
-    out: dict[str, tuple[str | None, Span]] = {}
+    out: dict[str, tuple[str | None, Mapped]] = {}
     known = True
-    for ins, state in _steps(stages):
-        if ins.keyword != "LABEL":
-            continue
+    for ins, state in _keyword_steps(ctx, stages, "LABEL"):
         for i in range(0, len(ins.value) - 1, 2):
             key = expand_in(state, ins.value[i], escape)
             if key is None:
                 known = False
                 continue
             value = expand_in(state, ins.value[i + 1], escape)
-            out[key] = (value, ins.value_mapped[i + 1].span())
+            out[key] = (value, ins.value_mapped[i + 1])
     return out, known
 
 
@@ -285,10 +313,11 @@ def _check_label(
         )
     for name, pattern in params["patterns"].items():
         if name in labels:
-            value, span = labels[name]
+            value, mapped = labels[name]
             if value is not None and not pattern.fullmatch(value):
                 yield meta.violation(
-                    span, f"{message}: label {name}={value} does not match {pattern.pattern}"
+                    mapped.span(),
+                    f"{message}: label {name}={value} does not match {pattern.pattern}",
                 )
 
 
@@ -346,9 +375,7 @@ def _arg_var(word: str, mapped: Mapped, value: Callable[[str], str | None]) -> _
 def _assignments(ctx: Context, stages: Sequence[Stage], keyword: str) -> Iterator[_Var]:
     """Every ENV or ARG of the stages, in order."""
     escape = ctx.analysis.dockerfile.escape
-    for ins, state in _steps(stages):
-        if ins.keyword != keyword:
-            continue
+    for ins, state in _keyword_steps(ctx, stages, keyword):
         if keyword == "ENV":
             for i in range(0, len(ins.value) - 1, 2):
                 yield _env_var(ins, state, i, escape)
@@ -448,12 +475,13 @@ def _keywords(params: Mapping[str, Any], key: str) -> tuple[str, ...]:
     return words
 
 
-def _by_keyword(ctx: Context) -> dict[str, list[tuple[Instruction, State]]]:
-    """Every stage's instructions by keyword, in order: what the instruction kind looks up."""
-    out: dict[str, list[tuple[Instruction, State]]] = {}
+def _by_keyword(ctx: Context) -> dict[str, list[tuple[int, Instruction, State]]]:
+    """Every stage's instructions by keyword, in order, each with its stage's index: what the
+    instruction, label, env and arg kinds look up."""
+    out: dict[str, list[tuple[int, Instruction, State]]] = {}
     for stage in ctx.analysis.dockerfile.stages:
         for ins, state in stage.steps():
-            out.setdefault(ins.keyword, []).append((ins, state))
+            out.setdefault(ins.keyword, []).append((stage.index, ins, state))
     return out
 
 
@@ -469,14 +497,14 @@ def _check_instruction(
     ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
 ) -> Iterator[Violation]:
     df = ctx.analysis.dockerfile
-    steps: dict[str, list[tuple[Instruction, State]]] = _shared(
+    steps: dict[str, list[tuple[int, Instruction, State]]] = _shared(
         ctx, "keywords", lambda: _by_keyword(ctx)
     )
     for keyword in dict.fromkeys(params["forbidden"]):
-        for ins, _ in steps.get(keyword, ()):
+        for _, ins, _ in steps.get(keyword, ()):
             yield meta.violation(ins.keyword_span, f"{message}: {ins.keyword}")
     if params["forbid-add-url"] and "ADD" not in params["forbidden"]:
-        for ins, state in steps.get("ADD", ()):
+        for _, ins, state in steps.get("ADD", ()):
             for word, mapped in zip(ins.value[:-1], ins.value_mapped[:-1], strict=True):
                 value = expand_in(state, word, df.escape)
                 if value is not None and re.match(r"(?i)(https?|ftp)://", value):
@@ -661,13 +689,17 @@ def _check_command(
     if len(starts) > 1:
         starts.sort(key=lambda at: at[0])
     for _, commands, i in starts:
+        first = commands[i]
         for text, pipeline in params["forbidden"]:
-            if i + len(pipeline) > len(commands):
+            if not _matches(first, pipeline[0]):
                 continue
-            window = commands[i : i + len(pipeline)]
-            piped = all(c.cmd.connector_after in ("|", "|&") for c in window[:-1])
-            if piped and all(_matches(c, p) for c, p in zip(window, pipeline, strict=True)):
-                span = Span(window[0].cmd.span.start, window[-1].cmd.span.end)
+            last = i + len(pipeline) - 1
+            if last >= len(commands):
+                continue
+            rest = commands[i + 1 : last + 1]
+            piped = all(c.cmd.connector_after in ("|", "|&") for c in commands[i:last])
+            if piped and all(_matches(c, p) for c, p in zip(rest, pipeline[1:], strict=True)):
+                span = Span(first.cmd.span.start, commands[last].cmd.span.end)
                 yield meta.violation(span, f"{message}: {text}")
 
 
@@ -681,19 +713,26 @@ def _parse_package(params: Mapping[str, Any]) -> Mapping[str, Any]:
     return out
 
 
-def _installed(cmd: SimpleCommand) -> Iterator[tuple[str, str, Span]]:
-    """(manager, package name, where) for each package the command installs."""
+# Where a package's name ends: a version or release (`gcc=4:12`, `gcc:amd64`), a requirement's
+# extras, markers or version (`ipdb[x]>=1`), apk's version constraints.
+_APT_NAME_END = LazyPattern(r"[=:]")
+_PIP_NAME_END = LazyPattern(r"[\[=<>!~; ]")
+_APK_NAME_END = LazyPattern(r"[=<>~]")
+
+
+def _installed(cmd: SimpleCommand) -> Iterator[tuple[str, str, Word]]:
+    """(manager, package name, the word) for each package the command installs."""
     found = apt(cmd)
     if found is not None and found.action == "install":
         for w in found.packages:
             if w.value is not None:
-                yield "apt", re.split(r"[=:]", w.value, maxsplit=1)[0], w.span
+                yield "apt", _APT_NAME_END.split(w.value, maxsplit=1)[0], w
         return
     pip = pip_install(cmd)
     if pip is not None:
         for w in pip.packages:
             if w.value is not None:
-                yield "pip", re.split(r"[\[=<>!~; ]", w.value, maxsplit=1)[0], w.span
+                yield "pip", _PIP_NAME_END.split(w.value, maxsplit=1)[0], w
         return
     if basename(cmd.name) == "apk" and len(cmd.words) > 1 and cmd.words[1].value == "add":
         values = iter(cmd.words[2:])
@@ -703,7 +742,7 @@ def _installed(cmd: SimpleCommand) -> Iterator[tuple[str, str, Span]]:
             if w.value in ("-t", "--virtual", "-X", "--repository"):
                 next(values, None)  # the option's value is no package
             elif not w.value.startswith("-"):
-                yield "apk", re.split(r"[=<>~]", w.value, maxsplit=1)[0], w.span
+                yield "apk", _APK_NAME_END.split(w.value, maxsplit=1)[0], w
 
 
 # The programs `_installed` reads: any other command installs nothing it could name. A program
@@ -719,7 +758,7 @@ def _may_install(cmd: SimpleCommand) -> bool:
 def _check_package(
     ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
 ) -> Iterator[Violation]:
-    installed: list[tuple[str, str, Span]] = _shared(
+    installed: list[tuple[str, str, Word]] = _shared(
         ctx,
         "packages",
         lambda: [
@@ -730,13 +769,13 @@ def _check_package(
             for found in _installed(c)
         ],
     )
-    for manager, name, span in installed:
+    for manager, name, word in installed:
         forbidden = params[manager]
         if not forbidden:
             continue
         key = normalize_name(name) if manager == "pip" else name
         if _any_of(forbidden).match(key):
-            yield meta.violation(span, f"{message}: {manager} package {name}")
+            yield meta.violation(word.span, f"{message}: {manager} package {name}")
 
 
 # compose
@@ -873,21 +912,30 @@ def _compose_kind() -> Kind:
 
 KINDS: dict[str, Kind] = {
     "base-image": _image_kind(
-        ("allow", "deny", "require-digest", "forbid-latest"), _parse_base_image, _check_base_image
+        ("allow", "deny", "require-digest", "forbid-latest"),
+        _parse_base_image,
+        _check_base_image,
+        _always,  # every stage's images
     ),
     "label": _image_kind(("required", "patterns"), _parse_label, _check_label),
     "env": _image_kind(
         ("required", "forbidden", "patterns"), _parse_variables, _variables_check("ENV")
     ),
     "arg": _image_kind(
-        ("required", "forbidden", "patterns"), _parse_variables, _variables_check("ARG")
+        ("required", "forbidden", "patterns"),
+        _parse_variables,
+        _variables_check("ARG"),
+        _unless_required,
     ),
     "instruction": _image_kind(
-        ("forbidden", "required", "forbid-add-url"), _parse_instruction, _check_instruction
+        ("forbidden", "required", "forbid-add-url"),
+        _parse_instruction,
+        _check_instruction,
+        _unless_required,
     ),
     "user": _image_kind(("non-root", "name"), _parse_user, _check_user),
     "python-version": _image_kind(("minimum",), _parse_python, _check_python),
-    "command": _image_kind(("forbidden",), _parse_command, _check_command),
-    "package": _image_kind(("apt", "apk", "pip"), _parse_package, _check_package),
+    "command": _image_kind(("forbidden",), _parse_command, _check_command, _always),
+    "package": _image_kind(("apt", "apk", "pip"), _parse_package, _check_package, _always),
     "compose": _compose_kind(),
 }

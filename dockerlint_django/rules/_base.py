@@ -81,6 +81,9 @@ class RuleMeta:
     production_only: bool = False
     # A policy entry's own page (its `help`); a built-in rule's page is its docs page.
     help_uri: str | None = None
+    # Its findings are the same whichever stage a build targets (it reads every stage alike): a
+    # file's other targets (engine.extra_targets) are not checked with it again.
+    every_target_alike: bool = False
 
     @property
     def tags(self) -> tuple[str, ...]:
