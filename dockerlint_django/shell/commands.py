@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Final, TypeVar
+from typing import Final
 
 from dockerlint_django._record import LazyPattern, record, replace
 from dockerlint_django.dockerfile.ast import Instruction
@@ -355,19 +355,6 @@ _APT_VALUE_OPTS = frozenset({"-o", "--option", "-c", "--config-file", "-t", "--t
 _APT_SETTINGS = frozenset({"-o", "--option", "-c", "--config-file"})
 
 
-_T = TypeVar("_T")
-
-
-def _read_once(cmd: SimpleCommand, slot: str, read: Callable[[SimpleCommand], _T]) -> _T:
-    """``read(cmd)``, kept in the command's own ``slot`` (see ``_SimpleCommandSlots``)."""
-    try:
-        kept: _T = getattr(cmd, slot)
-    except AttributeError:
-        kept = read(cmd)
-        object.__setattr__(cmd, slot, kept)  # a frozen record: the slot is no field
-    return kept
-
-
 def apt(cmd: SimpleCommand, env: Mapping[str, str] | None = None) -> AptCommand | None:
     """``apt-get``/``apt``/``aptitude``; with ``env`` (see ``known_environment``) its words are
     read with those variables expanded."""
@@ -375,10 +362,6 @@ def apt(cmd: SimpleCommand, env: Mapping[str, str] | None = None) -> AptCommand 
         return None  # a written program name stays first and as it is when words expand
     if env is not None:
         cmd = expand_known(cmd, env)
-    return _read_once(cmd, "_read_apt", _read_apt)
-
-
-def _read_apt(cmd: SimpleCommand) -> AptCommand | None:
     words = cmd.words
     if not words or _base(words[0]) not in _APT:
         return None
@@ -497,10 +480,6 @@ def pip_install(cmd: SimpleCommand, env: Mapping[str, str] | None = None) -> Pip
         return None  # a written program name stays first and as it is when words expand
     if env is not None:
         cmd = expand_known(cmd, env)
-    return _read_once(cmd, "_read_pip", _read_pip)
-
-
-def _read_pip(cmd: SimpleCommand) -> PipInstall | None:
     words = list(cmd.words)
     if not words:
         return None

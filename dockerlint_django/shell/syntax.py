@@ -61,10 +61,6 @@ class _WordSlots:
 
 class _SimpleCommandSlots:
     __slots__ = (
-        # Not fields: what ``commands.apt`` and ``commands.pip_install`` read of the command, kept
-        # on it once read (a dozen rules and the policy ask the same of every command).
-        "_read_apt",
-        "_read_pip",
         "assignments",
         "background",
         "connector_after",
