@@ -350,10 +350,16 @@ class Stage:
     states: list[State] = field(default_factory=list)  # states[i] is before instructions[i]
     end: State | None = None
     # The oldest local ancestor, kept: `chain` costs the depth of the chain, asked for each RUN.
-    _root: Stage = field(init=False, repr=False, compare=False)
+    # None for a stage that is its own root: a reference to itself would make every stage a
+    # cycle, which keeps a file's whole model alive until the cyclic collector runs.
+    _root: Stage | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self._root = self if self.parent is None else self.parent._root
+        self._root = None if self.parent is None else self.parent.root
+
+    @property
+    def root(self) -> Stage:
+        return self if self._root is None else self._root
 
     @property
     def chain(self) -> list[Stage]:
@@ -372,11 +378,11 @@ class Stage:
 
     @property
     def root_image(self) -> ImageRef | None:
-        return self._root.image
+        return self.root.image
 
     @property
     def root_known(self) -> KnownImage | None:
-        return self._root.known
+        return self.root.known
 
     def steps(self) -> Iterator[tuple[Instruction, State]]:
         yield from zip(self.instructions, self.states, strict=True)
