@@ -130,25 +130,37 @@ def _image_kind(
 
 def _memo(ctx: Context, key: str, compute: Callable[[], Any]) -> Any:
     """What several entries of a kind read from one image, found once (``Analysis.memo``)."""
-    return _kept(ctx.analysis.memo, key, compute)
-
-
-def _shared(ctx: Context, key: str, compute: Callable[[], Any]) -> Any:
-    """What depends on the stages alone (every stage's images, commands, packages, instructions
-    and ARGs), found once for the file's targets too (``StageIndex.memo``), which share them."""
-    return _kept(ctx.analysis.index.memo, key, compute)
-
-
-def _kept(values: dict[str, Any], key: str, compute: Callable[[], Any]) -> Any:
-    key = f"policy:{key}"
+    values = _own(ctx.analysis.memo)
     if key not in values:
         values[key] = compute()
     return values[key]
 
 
+def _shared(ctx: Context, key: str, compute: Callable[[], Any]) -> Any:
+    """What depends on the stages alone (every stage's images, commands, packages, instructions
+    and ARGs), found once for the file's targets too (``StageIndex.memo``), which share them."""
+    values = _own(ctx.analysis.index.memo)
+    if key not in values:
+        values[key] = compute()
+    return values[key]
+
+
+def _own(memo: dict[str, Any]) -> dict[str, Any]:
+    """The policy's own part of a memo, apart from what the rules keep there."""
+    values: dict[str, Any] | None = memo.get("policy")
+    if values is None:
+        values = memo["policy"] = {}
+    return values
+
+
 def _final_chain(ctx: Context) -> list[Stage]:
-    final = ctx.analysis.dockerfile.final
-    return [] if final is None else final.chain
+    """The stages of the image built, oldest first: asked by most entries of every image."""
+    values = _own(ctx.analysis.memo)
+    chain: list[Stage] | None = values.get("chain")
+    if chain is None:
+        final = ctx.analysis.dockerfile.final
+        chain = values["chain"] = [] if final is None else final.chain
+    return chain
 
 
 def _steps(stages: Sequence[Stage]) -> Iterator[tuple[Instruction, State]]:
