@@ -764,7 +764,12 @@ _INSTALLERS = frozenset({"apt-get", "apt", "aptitude", "apk", "uv"})
 
 def _may_install(cmd: SimpleCommand) -> bool:
     name = basename(cmd.name)
-    return name is not None and (name in _INSTALLERS or name.startswith(("pip", "python")))
+    if name is None or not (name in _INSTALLERS or name.startswith(("pip", "python"))):
+        return False
+    # apt-get, pip and uv install only with a written `install` (or uv's `sync`) verb, apk
+    # with `add`: `apt-get update`, `pip --version` and `python manage.py …` are not read.
+    verbs = ("add",) if name == "apk" else ("install", "sync")
+    return any(w.value in verbs for w in cmd.words[1:])
 
 
 def _check_package(
