@@ -462,11 +462,8 @@ def _lint_source(
         selected = (
             list(rules)
             if rules is not None
-            else [
-                registry.get(c)
-                for c in registry.CODES
-                if c in enabled and c not in registry.META_CODES
-            ]
+            # Rules that judge Compose services only are not imported for a Dockerfile.
+            else registry.image_rules(enabled)
             + [
                 r
                 for r in config.policy_rules(source.path, real_path, enabled)
