@@ -27,7 +27,7 @@ from dockerlint_django import rules as registry
 from dockerlint_django._record import replace
 from dockerlint_django.analysis import Analysis
 from dockerlint_django.config import Config
-from dockerlint_django.discover import display_path, file_kind
+from dockerlint_django.discover import compose_sources, display_path
 from dockerlint_django.engine import Options, build_analysis, parse_dockerfile, read_source
 from dockerlint_django.fix import Applicability, Edit, Fix, FixOutcome
 from dockerlint_django.project.view import runtime_layer
@@ -92,7 +92,7 @@ def check_deployments(
     for d in ordered:
         if d.project is None:
             continue
-        compose = [s for s in d.project.files if file_kind(Path(s.path)) != "env"]
+        compose = compose_sources(d.project.files)
         if not compose:
             continue
         config = options_for(Path(compose[0].path), None).config

@@ -25,6 +25,8 @@ from dockerlint_django._record import LazyPattern, field, record
 if TYPE_CHECKING:
     import pathspec
 
+    from dockerlint_django.source import SourceFile
+
 
 Kind = Literal["dockerfile", "compose", "env"]
 
@@ -133,6 +135,12 @@ def file_kind(path: PurePath) -> Kind | None:
     if kind == "compose" and _in_workflows(path):
         return None
     return kind
+
+
+def compose_sources(files: Iterable[SourceFile]) -> list[SourceFile]:
+    """The Compose files among a project's files (``compose.model.Project.files``, in the order
+    they were read, included ones too): the env files it read left out."""
+    return [f for f in files if file_kind(Path(f.path)) != "env"]
 
 
 def is_dockerfile_name(name: str) -> bool:

@@ -371,8 +371,12 @@ def test_compose_facts_name_each_service_key_and_port(tmp_path: Path) -> None:
     from dockerlint_django.compose.loader import LoadOptions, load_project
 
     (tmp_path / "compose.yaml").write_text(COMPOSE)
+    (tmp_path / "compose.override.yaml").write_text("services:\n  web:\n    read_only: true\n")
+    (tmp_path / ".env").write_text("TAG=1\n")
     project = load_project(LoadOptions(working_dir=tmp_path))
     known = rego.compose_facts(project)
+    # Both files Compose merged, the env file it read left out.
+    assert [Path(f).name for f in known["files"]] == ["compose.yaml", "compose.override.yaml"]
     db, web = known["services"]["db"], known["services"]["web"]
     assert (known["document"], known["project"]) == ("compose", "shop")
     # A value a deployment may set (from an unset variable) is not known, so not a fact.

@@ -770,10 +770,9 @@ def _argv(command: Any) -> list[str | None] | None:
 
 
 def _compose_files(project: Project) -> list[SourceFile]:
-    """The project's Compose files, in the order they were merged (env files left out)."""
-    named = set(project.compose_files)
-    found = [f for f in project.files if f.path in named]
-    return found or [f for f in project.files if not f.path.endswith(".env")][:1]
+    from dockerlint_django.discover import compose_sources
+
+    return compose_sources(project.files)
 
 
 def compose_input(project: Project) -> dict[str, Any]:
