@@ -91,6 +91,10 @@ def _patterns(params: Mapping[str, Any], key: str) -> dict[str, re.Pattern[str]]
     return out
 
 
+def _never(params: Mapping[str, Any]) -> bool:
+    return False
+
+
 @record
 class Kind:
     keys: frozenset[str]
@@ -100,7 +104,7 @@ class Kind:
     reads: tuple[str, ...] = ("dockerfile",)
     # Whether an entry (its parsed parameters) reads every stage alike, whatever the build
     # targets: its findings on another target of the file are the file's own again.
-    every_stage: Callable[[Mapping[str, Any]], bool] = lambda params: False
+    every_stage: Callable[[Mapping[str, Any]], bool] = _never
 
 
 def _always(params: Mapping[str, Any]) -> bool:
@@ -115,7 +119,7 @@ def _image_kind(
     keys: Sequence[str],
     parse: Callable[[Mapping[str, Any]], Mapping[str, Any]],
     check: Callable[[Context, Mapping[str, Any], RuleMeta, str], Iterator[Violation]],
-    every_stage: Callable[[Mapping[str, Any]], bool] = lambda params: False,
+    every_stage: Callable[[Mapping[str, Any]], bool] = _never,
 ) -> Kind:
     def bind(entry: Entry, meta: RuleMeta) -> tuple[CheckFn, None]:
         params, message = entry.params, entry.message
@@ -130,37 +134,42 @@ def _image_kind(
 
 def _memo(ctx: Context, key: str, compute: Callable[[], Any]) -> Any:
     """What several entries of a kind read from one image, found once (``Analysis.memo``)."""
-    values = _own(ctx.analysis.memo)
-    if key not in values:
-        values[key] = compute()
-    return values[key]
+    return _kept(ctx.analysis.memo, key, compute)
 
 
 def _shared(ctx: Context, key: str, compute: Callable[[], Any]) -> Any:
     """What depends on the stages alone (every stage's images, commands, packages, instructions
     and ARGs), found once for the file's targets too (``StageIndex.memo``), which share them."""
-    values = _own(ctx.analysis.index.memo)
+    return _kept(ctx.analysis.index.memo, key, compute)
+
+
+def _kept(memo: dict[str, Any], key: str, compute: Callable[[], Any]) -> Any:
+    # The policy's own dict in the memo, apart from what the rules keep there.
+    values: dict[str, Any] | None = memo.get("policy")
+    if values is None:
+        values = memo["policy"] = {}
     if key not in values:
         values[key] = compute()
     return values[key]
 
 
-def _own(memo: dict[str, Any]) -> dict[str, Any]:
-    """The policy's own part of a memo, apart from what the rules keep there."""
-    values: dict[str, Any] | None = memo.get("policy")
-    if values is None:
-        values = memo["policy"] = {}
-    return values
-
-
 def _final_chain(ctx: Context) -> list[Stage]:
     """The stages of the image built, oldest first: asked by most entries of every image."""
-    values = _own(ctx.analysis.memo)
-    chain: list[Stage] | None = values.get("chain")
-    if chain is None:
+
+    def chain() -> list[Stage]:
         final = ctx.analysis.dockerfile.final
-        chain = values["chain"] = [] if final is None else final.chain
-    return chain
+        return [] if final is None else final.chain
+
+    found: list[Stage] = _memo(ctx, "chain", chain)
+    return found
+
+
+def _keyword_index(ctx: Context) -> dict[str, list[tuple[int, Instruction, State]]]:
+    """Every stage's instructions by keyword (``_by_keyword``), found once a file."""
+    index: dict[str, list[tuple[int, Instruction, State]]] = _shared(
+        ctx, "keywords", lambda: _by_keyword(ctx)
+    )
+    return index
 
 
 def _steps(stages: Sequence[Stage]) -> Iterator[tuple[Instruction, State]]:
@@ -174,10 +183,7 @@ def _keyword_steps(
     """The stages' instructions of one keyword, in order, from the file's index (``_by_keyword``)
     rather than a walk of every instruction."""
     wanted = {stage.index for stage in stages}
-    index: dict[str, list[tuple[int, Instruction, State]]] = _shared(
-        ctx, "keywords", lambda: _by_keyword(ctx)
-    )
-    for at, ins, state in index.get(keyword, ()):
+    for at, ins, state in _keyword_index(ctx).get(keyword, ()):
         if at in wanted:
             yield ins, state
 
@@ -220,9 +226,7 @@ def _images(ctx: Context) -> Iterator[tuple[ImageRef, Span, str]]:
     for stage in df.stages:
         if stage.parent is None and stage.image is not None:
             yield stage.image, _from_span(stage), "FROM"
-    index: dict[str, list[tuple[int, Instruction, State]]] = _shared(
-        ctx, "keywords", lambda: _by_keyword(ctx)
-    )
+    index = _keyword_index(ctx)
     # Reports are sorted by place, so the order the images are found in does not show.
     for _, ins, state in (*index.get("COPY", ()), *index.get("ADD", ()), *index.get("RUN", ())):
         for flag in ins.flags:
@@ -509,9 +513,7 @@ def _check_instruction(
     ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
 ) -> Iterator[Violation]:
     df = ctx.analysis.dockerfile
-    steps: dict[str, list[tuple[int, Instruction, State]]] = _shared(
-        ctx, "keywords", lambda: _by_keyword(ctx)
-    )
+    steps = _keyword_index(ctx)
     for keyword in dict.fromkeys(params["forbidden"]):
         for _, ins, _ in steps.get(keyword, ()):
             yield meta.violation(ins.keyword_span, f"{message}: {ins.keyword}")
