@@ -120,48 +120,9 @@ def _finding(
     size = len(source.text)
     if v.fix is None and not v.related and v.span.end <= size:
         # The usual finding: in the analysed file, with no fix and no related places.
-        return Finding(
-            source.path,
-            v.code,
-            rule.name,
-            v.message,
-            v.severity,
-            v.span,
-            source.position(v.span.start),
-            source.position(v.span.end),
-        )
-    target = source
-    if workspace is not None and v.span.start > len(source.text):
-        # A span past the primary file is in another file the check read (an entrypoint script):
-        # reported there, at that file's own line and column.
-        target, span = workspace.locate(v.span)
+        target, span, fix, related = source, v.span, None, v.related
     else:
-        span = Span(min(v.span.start, len(source.text)), min(v.span.end, len(source.text)))
-    fix = v.fix
-    if fix is not None and (
-        target is not source or any(e.end > len(source.text) for e in fix.edits)
-    ):
-        # `fix` rewrites one file at a time; an edit elsewhere would land at the wrong offsets.
-        fix = None
-    related = v.related
-    if workspace is not None and target is not source:
-        # Reported in another file: a related place in the Dockerfile must name it.
-        related = tuple(
-            (
-                _relocate(r, workspace, context)
-                if r.span.start > len(source.text)
-                else replace(r, source=source)
-            )
-            if r.source is None
-            else r
-            for r in related
-        )
-    elif workspace is not None and any(
-        r.source is None and r.span.start > len(source.text) for r in related
-    ):
-        related = tuple(
-            _relocate(r, workspace, context) if r.source is None else r for r in related
-        )
+        target, span, fix, related = _placed(source, v, size, workspace, context)
     return Finding(
         target.path,
         v.code,
@@ -174,6 +135,42 @@ def _finding(
         fix,
         related,
     )
+
+
+def _placed(
+    source: SourceFile,
+    v: Violation,
+    size: int,
+    workspace: Workspace | None,
+    context: BuildContext | None,
+) -> tuple[SourceFile, Span, Fix | None, tuple[Related, ...]]:
+    """The file a violation is reported in, its span there, and the fix and related places that
+    still hold from there."""
+    target = source
+    if workspace is not None and v.span.start > size:
+        # A span past the primary file is in another file the check read (an entrypoint script):
+        # reported there, at that file's own line and column.
+        target, span = workspace.locate(v.span)
+    else:
+        span = Span(min(v.span.start, size), min(v.span.end, size))
+    fix = v.fix
+    if fix is not None and (target is not source or any(e.end > size for e in fix.edits)):
+        # `fix` rewrites one file at a time; an edit elsewhere would land at the wrong offsets.
+        fix = None
+    related = v.related
+    if workspace is not None and target is not source:
+        # Reported in another file: a related place in the Dockerfile must name it.
+        related = tuple(
+            (_relocate(r, workspace, context) if r.span.start > size else replace(r, source=source))
+            if r.source is None
+            else r
+            for r in related
+        )
+    elif workspace is not None and any(r.source is None and r.span.start > size for r in related):
+        related = tuple(
+            _relocate(r, workspace, context) if r.source is None else r for r in related
+        )
+    return target, span, fix, related
 
 
 def _relocate(
