@@ -127,6 +127,12 @@ class Config:
 
         return packs.severities(self.profile).get(code)
 
+    def severities(self) -> dict[str, Severity]:
+        """Every severity ``severity_of`` gives, by code."""
+        from dockerlint_django import packs
+
+        return {**packs.severities(self.profile), **self.severity}
+
     def enabled_codes(self) -> frozenset[str]:
         """The rules that run, after profile defaults, select, extend-select and ignore.
 

@@ -72,7 +72,9 @@ def test_the_ocp_pack_raises_a_severity_a_configuration_may_lower(tmp_path: Path
         assert found is not None
         return found
 
-    assert config("ocp", "profile: ocp\n").severity_of("DJ013") is Severity.WARNING
+    ocp = config("ocp", "profile: ocp\n")
+    assert ocp.severity_of("DJ013") is Severity.WARNING
+    assert ocp.severities() == {"DJ013": Severity.WARNING}  # what --show-settings lists
     assert config("extends", "extends: [ocp]\n").severity_of("DJ013") is Severity.WARNING
     own = config("own", "extends: [ocp]\nseverity: {DJ013: info}\n")
     assert own.severity_of("DJ013") is Severity.INFO

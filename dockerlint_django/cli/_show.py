@@ -237,10 +237,8 @@ def _collect(run: Run, cfg: Config) -> _Settings:
     )
     s.add("ignore", list(cfg.ignore), _selection_source(s, "ignore", "--ignore"))
     s.add("per-file-ignores", {p: list(codes) for p, codes in cfg.per_file_ignores})
-    from dockerlint_django import packs
-
-    # The profile's pack's severities, under the configuration's own, as findings get them.
-    severity = {**packs.severities(cfg.profile), **cfg.severity}
+    # The profile's pack's severities too, under the configuration's own, as findings get them.
+    severity = cfg.severities()
     s.add("severity", {code: severity[code].label for code in sorted(severity)})
     enabled = cfg.enabled_codes()
     for code in sorted(set(enabled) | set(cfg.rule_options)):
