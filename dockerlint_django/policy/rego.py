@@ -830,18 +830,6 @@ def _known(value: Value | None) -> str | None:
     return value.value if value is not None and value.known else None
 
 
-def _project_file(project: Project, path: str) -> SourceFile | None:
-    """A file of the project by the name its facts give (an included file is known by the
-    services written in it)."""
-    for f in project.files:
-        if f.path == path:
-            return f
-    for service in project.services.values():
-        if service.origin is not None and service.origin.source.path == path:
-            return service.origin.source
-    return None
-
-
 def _compose_place(view: ServiceView, result: Mapping[str, Any]) -> Span | None:
     """Where a project's result is reported: ``service`` names the service (reported by its own
     check, at its name unless ``line`` says where); ``file`` and ``line``, or ``line`` in the
@@ -856,7 +844,8 @@ def _compose_place(view: ServiceView, result: Mapping[str, Any]) -> Span | None:
         where = result.get("file")
         source: SourceFile | None
         if isinstance(where, str):
-            source = _project_file(view.project, where)
+            # Every file the facts name (included and extended ones too) is one the project read.
+            source = next((f for f in view.project.files if f.path == where), None)
         elif named == view.name and view.service.origin is not None:
             source = view.service.origin.source
         else:
