@@ -441,9 +441,7 @@ def _lint_source(
         assert error is not None
         line = max(error.line, 1)
         line = min(line, source.index.line_count)
-        start = source.index.line_start(line)
-        span = Span(start, start + len(source.line_text(line)))
-        raw.append(_meta_finding(source, "DJ900", error.message, span))
+        raw.append(_meta_finding(source, "DJ900", error.message, source.line_span(line)))
         result.parse_failed = True
     else:
         choice = choose_target(options, parsed, source.path, real_path)
@@ -644,8 +642,7 @@ def _lint_as_template(
 
     def error(src: SourceFile, message: str, line: int, code: str) -> Finding:
         line = min(max(line, 1), src.index.line_count)
-        start = src.index.line_start(line)
-        return _meta_finding(src, code, message, Span(start, start + len(src.line_text(line))))
+        return _meta_finding(src, code, message, src.line_span(line))
 
     result = lint_template(source, root, lint_rendered, error)
     if result is not None:

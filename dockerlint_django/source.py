@@ -189,6 +189,11 @@ class SourceFile:
     def slice(self, span: Span) -> str:
         return self.text[span.start : span.end]
 
+    def line_span(self, line: int) -> Span:
+        """The span of the 1-based ``line``'s text, its line break left out."""
+        start = self.index.starts[line - 1]
+        return Span(start, start + len(self.line_text(line)))
+
     def line_text(self, line: int) -> str:
         """The 1-based ``line`` without its line break.
 

@@ -600,21 +600,16 @@ def _place(analysis: Analysis, result: Mapping[str, Any]) -> Span:
         if isinstance(where, str) and where != source.path:
             other = next((f for f in analysis.workspace.files if f.path == where), None)
             if other is not None and line <= other.index.line_count:
-                return analysis.workspace.to_workspace(other, _line_span(other, line))
+                return analysis.workspace.to_workspace(other, other.line_span(line))
         elif line <= source.index.line_count:
             for _, span, first, last in _instruction_lines(analysis):
                 if first <= line <= last:
                     return span
-            return _line_span(source, line)
+            return source.line_span(line)
     parse = analysis.dockerfile.parse
     if parse.instructions:
         return parse.instructions[0].keyword_span
     return Span(0, 0)
-
-
-def _line_span(source: SourceFile, line: int) -> Span:
-    start = source.index.line_start(line)
-    return Span(start, start + len(source.line_text(line)))
 
 
 def _instruction_lines(analysis: Analysis) -> Iterator[tuple[int, Span, int, int]]:
@@ -851,9 +846,9 @@ def _compose_place(view: ServiceView, result: Mapping[str, Any]) -> Span | None:
         else:
             source = files[0] if files else None
         if source is not None and line <= source.index.line_count:
-            return view.workspace.to_workspace(source, _line_span(source, line))
+            return view.workspace.to_workspace(source, source.line_span(line))
     if named == view.name:
         return view.anchor
     if not files:
         return view.anchor
-    return view.workspace.to_workspace(files[0], _line_span(files[0], 1))
+    return view.workspace.to_workspace(files[0], files[0].line_span(1))
