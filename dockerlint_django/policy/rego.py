@@ -109,6 +109,11 @@ class RegoRule:
     code: str
     title: str | None
 
+    @property
+    def severity(self) -> Severity:
+        """Conftest's: a warn rule's results are warnings, deny and violation ones errors."""
+        return Severity.WARNING if self.name.startswith("warn") else Severity.ERROR
+
 
 @record
 class PolicyFile:
@@ -462,8 +467,7 @@ def _checker(policy: RegoPolicy, meta: RuleMeta) -> Callable[[Context], Iterator
             if family.code != meta.code:
                 continue
             span = _place(ctx.analysis, result)
-            severity = Severity.WARNING if family.name.startswith("warn") else Severity.ERROR
-            yield meta.violation(span, result["msg"], severity=severity)
+            yield meta.violation(span, result["msg"], severity=family.severity)
 
     return check
 
@@ -495,8 +499,7 @@ def _project_checker(
             span = _compose_place(view, result)
             if span is None:
                 continue  # another service's
-            severity = Severity.WARNING if family.name.startswith("warn") else Severity.ERROR
-            yield meta.violation(span, result["msg"], severity=severity)
+            yield meta.violation(span, result["msg"], severity=family.severity)
 
     return check
 
