@@ -120,18 +120,20 @@ class Config:
     def severity_of(self, code: str) -> Severity | None:
         """The severity configured for ``code``: this configuration's own (packs it extends
         included), else its profile's pack's; None keeps each finding's own."""
-        own = self.severity.get(code)
-        if own is not None:
-            return own
-        from dockerlint_django import packs
+        return self.severities().get(code)
 
-        return packs.severities(self.profile).get(code)
-
-    def severities(self) -> dict[str, Severity]:
+    def severities(self) -> Mapping[str, Severity]:
         """Every severity ``severity_of`` gives, by code."""
-        from dockerlint_django import packs
+        # Asked of every finding: the pack's and the configuration's, merged once.
+        merged: dict[str, Severity] | None = self.__dict__.get("_severities")
+        if merged is None:
+            from dockerlint_django import packs
 
-        return {**packs.severities(self.profile), **self.severity}
+            merged = self.__dict__["_severities"] = {
+                **packs.severities(self.profile),
+                **self.severity,
+            }
+        return merged
 
     def enabled_codes(self) -> frozenset[str]:
         """The rules that run, after profile defaults, select, extend-select and ignore.

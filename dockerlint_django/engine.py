@@ -123,17 +123,9 @@ def _finding(
         target, span, fix, related = source, v.span, None, v.related
     else:
         target, span, fix, related = _placed(source, v, size, workspace, context)
+    start, end = target.index.positions(span.start, span.end)
     return Finding(
-        target.path,
-        v.code,
-        rule.name,
-        v.message,
-        v.severity,
-        span,
-        target.position(span.start),
-        target.position(span.end),
-        fix,
-        related,
+        target.path, v.code, rule.name, v.message, v.severity, span, start, end, fix, related
     )
 
 

@@ -123,6 +123,17 @@ class LineIndex:
         line = bisect.bisect_right(self.starts, offset) - 1
         return Position(line + 1, offset - self.starts[line] + 1)
 
+    def positions(self, start: int, end: int) -> tuple[Position, Position]:
+        """``position(start), position(end)``, the line looked up once when both are on it (as
+        nearly every finding's span is)."""
+        starts = self.starts
+        first = self.position(start)
+        line = first.line
+        if start <= end and (line == len(starts) or end < starts[line]):
+            end = max(0, min(end, self.length))
+            return first, Position(line, end - starts[line - 1] + 1)
+        return first, self.position(end)
+
     def line_start(self, line: int) -> int:
         """Offset of the first character of 1-based ``line``."""
         return self.starts[line - 1]

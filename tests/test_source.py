@@ -143,6 +143,16 @@ class TestLineIndex:
             pos = src.position(off)
             assert src.index.offset(pos.line, pos.column) == off
 
+    @pytest.mark.parametrize("text", ["", "a", "ab\ncd", "ab\n", "\n\n\n", "é\r\n😀x\rlast\n"])
+    def test_positions_of_a_span_are_each_offsets_position(self, text: str) -> None:
+        # The one-lookup path for a span on one line must agree with two lookups everywhere:
+        # at line starts, at the end, past the end and with the ends reversed.
+        src = SourceFile.from_text("f", text)
+        offsets = range(-1, len(src.text) + 3)
+        for start in offsets:
+            for end in offsets:
+                assert src.index.positions(start, end) == (src.position(start), src.position(end))
+
     def test_line_text_strips_only_the_break(self) -> None:
         src = SourceFile.from_text("f", "FROM x  \r\nRUN y\rCMD z\n\n")
         assert [src.line_text(i) for i in range(1, src.index.line_count + 1)] == [

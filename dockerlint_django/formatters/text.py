@@ -66,7 +66,8 @@ def visible(text: str) -> str:
     """``text`` on one line, safe for a terminal: line breaks, escapes, other control and
     invisible characters, and bidirectional overrides are shown as ``\\n``, ``\\x1b``,
     ``\\u202e``."""
-    if text.isprintable() and not _BIDI.intersection(text):
+    # An ASCII text has no bidirectional controls; `isascii` is a flag the string keeps.
+    if text.isprintable() and (text.isascii() or not _BIDI.intersection(text)):
         return text
     return "".join(ch if ch.isprintable() and ch not in _BIDI else _escape(ch) for ch in text)
 
