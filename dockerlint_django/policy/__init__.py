@@ -22,7 +22,14 @@ from dockerlint_django.policy.kinds import KINDS
 from dockerlint_django.policy.model import Entry, PolicyError
 from dockerlint_django.rules import POLICY_ID
 from dockerlint_django.rules import POLICY_RESERVED as RESERVED
-from dockerlint_django.rules._base import FixAvailability, Rule, RuleMeta, Severity
+from dockerlint_django.rules._base import (
+    CheckFn,
+    FixAvailability,
+    Rule,
+    RuleMeta,
+    ServiceCheckFn,
+    Severity,
+)
 
 COMMON_KEYS = frozenset({"id", "kind", "message", "severity", "help", "files"})
 
@@ -98,24 +105,34 @@ def load(value: Any) -> tuple[Entry, ...]:
 
 
 def rules(entries: Sequence[Entry]) -> tuple[Rule, ...]:
-    """Each entry as a rule: its checks bound to its parameters, its documentation its own."""
-    out = []
-    for entry in entries:
-        spec = KINDS[entry.kind]
-        meta = RuleMeta(
+    """Each entry as a rule: its checks bound to its parameters, its documentation its own.
+
+    The entries of one kind are bound together: one call checks an image for all of them."""
+    metas = [
+        RuleMeta(
             code=entry.id,
             name=entry.id.lower(),
             severity=entry.severity,
             summary=entry.message,
             fix=FixAvailability.NONE,
             origin="policy",
-            kind=spec.reads,
+            kind=KINDS[entry.kind].reads,
             help_uri=entry.help,
-            every_target_alike=spec.every_stage(entry.params),
+            every_target_alike=KINDS[entry.kind].every_stage(entry.params),
         )
-        check, check_service = spec.bind(entry, meta)
-        out.append(Rule(meta, check, _doc(entry), f"policy:{entry.id}", check_service))
-    return tuple(out)
+        for entry in entries
+    ]
+    by_kind: dict[str, list[int]] = {}
+    for i, entry in enumerate(entries):
+        by_kind.setdefault(entry.kind, []).append(i)
+    checks: dict[int, tuple[CheckFn | None, ServiceCheckFn | None]] = {}
+    for kind, places in by_kind.items():
+        bound = KINDS[kind].bind([(entries[i], metas[i]) for i in places])
+        checks.update(zip(places, bound, strict=True))
+    return tuple(
+        Rule(meta, checks[i][0], _doc(entry), f"policy:{entry.id}", checks[i][1])
+        for i, (entry, meta) in enumerate(zip(entries, metas, strict=True))
+    )
 
 
 def _doc(entry: Entry) -> str:

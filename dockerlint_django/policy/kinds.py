@@ -20,7 +20,7 @@ from dockerlint_django.dockerfile.model import Stage, State, expand_in
 from dockerlint_django.policy.model import Entry, PolicyError
 from dockerlint_django.readers.requirements import normalize_name
 from dockerlint_django.shell.commands import apt, pip_install
-from dockerlint_django.source import Mapped, Span
+from dockerlint_django.source import Span
 
 if TYPE_CHECKING:
     from dockerlint_django.compose.nodes import Node
@@ -95,12 +95,17 @@ def _never(params: Mapping[str, Any]) -> bool:
     return False
 
 
+# An entry's (image check, service check).
+Bound = tuple["CheckFn | None", "ServiceCheckFn | None"]
+
+
 @record
 class Kind:
     keys: frozenset[str]
     parse: Callable[[Mapping[str, Any]], Mapping[str, Any]]
-    # (entry, meta) -> (image check, service check)
-    bind: Callable[[Entry, RuleMeta], tuple[CheckFn | None, ServiceCheckFn | None]]
+    # The entries of the kind in a policy, each with its meta -> each one's (image check,
+    # service check), in the same order.
+    bind: Callable[[Sequence[tuple[Entry, RuleMeta]]], list[Bound]]
     reads: tuple[str, ...] = ("dockerfile",)
     # Whether an entry (its parsed parameters) reads every stage alike, whatever the build
     # targets: its findings on another target of the file are the file's own again.
@@ -115,21 +120,46 @@ def _unless_required(params: Mapping[str, Any]) -> bool:
     return not params["required"]  # what is required is required of the image built
 
 
+# An entry as its kind's check reads it: parameters, the rule it reports as, its message.
+Member = tuple[Mapping[str, Any], "RuleMeta", str]
+# A kind's check of an image for all the policy's entries of the kind: each one's violations.
+GroupCheck = Callable[["Context", Sequence[Member]], list[list["Violation"]]]
+
+
 def _image_kind(
+    name: str,
     keys: Sequence[str],
     parse: Callable[[Mapping[str, Any]], Mapping[str, Any]],
-    check: Callable[[Context, Mapping[str, Any], RuleMeta, str], Iterator[Violation]],
+    check: GroupCheck,
     every_stage: Callable[[Mapping[str, Any]], bool] = _never,
 ) -> Kind:
-    def bind(entry: Entry, meta: RuleMeta) -> tuple[CheckFn, None]:
-        params, message = entry.params, entry.message
+    key = f"kind:{name}"
 
-        def run(ctx: Context) -> Iterator[Violation]:
-            return check(ctx, params, meta, message)
+    def bind(entries: Sequence[tuple[Entry, RuleMeta]]) -> list[Bound]:
+        # One call a kind and image checks every entry of the kind: what they read of the image
+        # is looked up once, not once an entry (thirty entries are thirty rules on every image).
+        members = [(entry.params, meta, entry.message) for entry, meta in entries]
 
-        return run, None
+        def results(ctx: Context) -> list[list[Violation]]:
+            memo = ctx.analysis.memo
+            found: list[list[Violation]] | None = memo.get(key)
+            if found is None:
+                found = memo[key] = check(ctx, members)
+            return found
+
+        def for_entry(i: int) -> CheckFn:
+            def run(ctx: Context) -> Iterator[Violation]:
+                return iter(results(ctx)[i])
+
+            return run
+
+        return [(for_entry(i), None) for i in range(len(members))]
 
     return Kind(frozenset(keys), parse, bind, every_stage=every_stage)
+
+
+def _none(members: Sequence[Member]) -> list[list[Violation]]:
+    return [[] for _ in members]
 
 
 def _memo(ctx: Context, key: str, compute: Callable[[], Any]) -> Any:
@@ -254,29 +284,37 @@ def _images(ctx: Context) -> Iterator[tuple[ImageRef, Span, str]]:
                 yield ref, span, f"{ins.keyword} --{flag.name}"
 
 
-def _check_base_image(
-    ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
-) -> Iterator[Violation]:
-    allow, deny = params["allow"], params["deny"]
+def _check_base_image(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
+    out = _none(members)
     images: list[tuple[ImageRef, Span, str, set[str]]] = _shared(
         ctx,
         "images",
         lambda: [(ref, span, where, _names(ref)) for ref, span, where in _images(ctx)],
     )
-    for ref, span, where, names in images:
-        denied = _first_match(deny, names) if deny else None
-        if denied is not None:
-            yield meta.violation(span, f"{message}: {where} {ref.raw} matches {denied}")
-            continue
-        if allow and not any(_any_of(allow).match(n) for n in names):
-            yield meta.violation(span, f"{message}: {where} {ref.raw} is not among {list(allow)}")
-            continue
-        if params["require-digest"] and ref.digest is None:
-            yield meta.violation(span, f"{message}: {where} {ref.raw} is not pinned by digest")
-            continue
-        if params["forbid-latest"] and ref.digest is None and ref.tag in (None, "latest"):
-            tag = "no tag" if ref.tag is None else "the latest tag"
-            yield meta.violation(span, f"{message}: {where} {ref.raw} has {tag}")
+    if not images:
+        return out
+    for found, (params, meta, message) in zip(out, members, strict=True):
+        allow, deny = params["allow"], params["deny"]
+        allowed = _any_of(allow).match if allow else None
+        for ref, span, where, names in images:
+            denied = _first_match(deny, names) if deny else None
+            if denied is not None:
+                found.append(meta.violation(span, f"{message}: {where} {ref.raw} matches {denied}"))
+                continue
+            if allowed is not None and not any(map(allowed, names)):
+                found.append(
+                    meta.violation(span, f"{message}: {where} {ref.raw} is not among {list(allow)}")
+                )
+                continue
+            if params["require-digest"] and ref.digest is None:
+                found.append(
+                    meta.violation(span, f"{message}: {where} {ref.raw} is not pinned by digest")
+                )
+                continue
+            if params["forbid-latest"] and ref.digest is None and ref.tag in (None, "latest"):
+                tag = "no tag" if ref.tag is None else "the latest tag"
+                found.append(meta.violation(span, f"{message}: {where} {ref.raw} has {tag}"))
+    return out
 
 
 # label
@@ -297,11 +335,11 @@ def _parse_label(params: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _labels(
     ctx: Context, stages: Sequence[Stage]
-) -> tuple[dict[str, tuple[str | None, Mapped]], bool]:
-    """The labels the stages set (last wins), each with its value (None: unknown) and where the
-    value is; and whether every key is known."""
+) -> tuple[dict[str, tuple[Instruction, State, int]], bool]:
+    """The labels the stages set (last wins), each with the LABEL, its state and the index of
+    the value's word (expanded only when an entry reads it); and whether every key is known."""
     escape = ctx.analysis.dockerfile.escape
-    out: dict[str, tuple[str | None, Mapped]] = {}
+    out: dict[str, tuple[Instruction, State, int]] = {}
     known = True
     for ins, state in _keyword_steps(ctx, stages, "LABEL"):
         for i in range(0, len(ins.value) - 1, 2):
@@ -309,32 +347,38 @@ def _labels(
             if key is None:
                 known = False
                 continue
-            value = expand_in(state, ins.value[i + 1], escape)
-            out[key] = (value, ins.value_mapped[i + 1])
+            out[key] = (ins, state, i + 1)
     return out, known
 
 
-def _check_label(
-    ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
-) -> Iterator[Violation]:
+def _check_label(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
+    out = _none(members)
     chain = _final_chain(ctx)
     if not chain:
-        return
-    labels, known = _memo(ctx, "labels", lambda: _labels(ctx, chain))
-    missing = [name for name in params["required"] if name not in labels]
-    if missing and known:
-        final = chain[-1]
-        yield meta.violation(
-            _from_span(final), f"{message}: the image sets no label {', '.join(missing)}"
-        )
-    for name, pattern in params["patterns"].items():
-        if name in labels:
-            value, mapped = labels[name]
-            if value is not None and not pattern.fullmatch(value):
-                yield meta.violation(
-                    mapped.span(),
-                    f"{message}: label {name}={value} does not match {pattern.pattern}",
+        return out
+    labels, known = _labels(ctx, chain)
+    escape = ctx.analysis.dockerfile.escape
+    for found, (params, meta, message) in zip(out, members, strict=True):
+        missing = [name for name in params["required"] if name not in labels]
+        if missing and known:
+            found.append(
+                meta.violation(
+                    _from_span(chain[-1]),
+                    f"{message}: the image sets no label {', '.join(missing)}",
                 )
+            )
+        for name, pattern in params["patterns"].items():
+            if name in labels:
+                ins, state, i = labels[name]
+                value = expand_in(state, ins.value[i], escape)
+                if value is not None and not pattern.fullmatch(value):
+                    found.append(
+                        meta.violation(
+                            ins.value_mapped[i].span(),
+                            f"{message}: label {name}={value} does not match {pattern.pattern}",
+                        )
+                    )
+    return out
 
 
 # env and arg
@@ -352,53 +396,48 @@ class _Var:
     """One ENV or ARG name; its value and places are worked out only when an entry needs them
     (most entries look at names alone, and most names are not what an entry asks about)."""
 
-    __slots__ = ("_read", "name")
+    __slots__ = ("_read", "at", "ins", "name", "state", "word")
 
-    def __init__(self, name: str, read: Callable[[], tuple[str | None, Span, Span | None]]) -> None:
+    def __init__(self, name: str, ins: Instruction, at: int, state: State | None) -> None:
         self.name = name
-        self._read: Any = read
+        self.ins = ins
+        self.at = at  # the ENV's name word, or the ARG's word
+        self.state = state  # None: a global ARG, whose default is read as written
+        self._read: tuple[str | None, Span, Span | None] | None = None
 
-    def read(self) -> tuple[str | None, Span, Span | None]:
+    def read(self, escape: str) -> tuple[str | None, Span, Span | None]:
         """(value, name span, value span); value None when it cannot be known."""
-        if callable(self._read):
-            self._read = self._read()
-        result: tuple[str | None, Span, Span | None] = self._read
-        return result
+        if self._read is None:
+            self._read = self._env(escape) if self.ins.keyword == "ENV" else self._arg(escape)
+        return self._read
 
-
-def _env_var(ins: Instruction, state: State, i: int, escape: str) -> _Var:
-    def read() -> tuple[str | None, Span, Span | None]:
-        value = expand_in(state, ins.value[i + 1], escape)
+    def _env(self, escape: str) -> tuple[str | None, Span, Span | None]:
+        ins, i = self.ins, self.at
+        assert self.state is not None
+        value = expand_in(self.state, ins.value[i + 1], escape)
         return value, ins.value_mapped[i].span(), ins.value_mapped[i + 1].span()
 
-    return _Var(ins.value[i], read)
-
-
-def _arg_var(word: str, mapped: Mapped, value: Callable[[str], str | None]) -> _Var:
-    name, eq, default = word.partition("=")
-
-    def read() -> tuple[str | None, Span, Span | None]:
-        span = mapped.span()
-        return (
-            value(default) if eq else None,
-            Span(span.start, span.start + len(name)),
-            span if eq else None,
-        )
-
-    return _Var(name, read)
+    def _arg(self, escape: str) -> tuple[str | None, Span, Span | None]:
+        word, span = self.ins.value[self.at], self.ins.value_mapped[self.at].span()
+        _, eq, default = word.partition("=")
+        if not eq:
+            value = None
+        elif self.state is None:
+            value = _global_default(default)
+        else:
+            value = expand_in(self.state, default, escape)
+        return value, Span(span.start, span.start + len(self.name)), span if eq else None
 
 
 def _assignments(ctx: Context, stages: Sequence[Stage], keyword: str) -> Iterator[_Var]:
     """Every ENV or ARG of the stages, in order."""
-    escape = ctx.analysis.dockerfile.escape
     for ins, state in _keyword_steps(ctx, stages, keyword):
         if keyword == "ENV":
             for i in range(0, len(ins.value) - 1, 2):
-                yield _env_var(ins, state, i, escape)
+                yield _Var(ins.value[i], ins, i, state)
         else:
-            expand = functools.partial(expand_in, state, escape=escape)
-            for word, mapped in zip(ins.value, ins.value_mapped, strict=True):
-                yield _arg_var(word, mapped, expand)
+            for i, word in enumerate(ins.value):
+                yield _Var(word.partition("=")[0], ins, i, state)
 
 
 def _global_default(default: str) -> str | None:
@@ -417,8 +456,8 @@ def _global_args(ctx: Context) -> Iterator[_Var]:
             return
         if ins.keyword != "ARG":
             continue
-        for word, mapped in zip(ins.value, ins.value_mapped, strict=True):
-            yield _arg_var(word, mapped, _global_default)
+        for i, word in enumerate(ins.value):
+            yield _Var(word.partition("=")[0], ins, i, None)
 
 
 @record
@@ -430,15 +469,14 @@ class _Variables:
     last: dict[str, _Var]  # the last assignment of each name
 
 
-def _variables_check(keyword: str) -> Callable[..., Iterator[Violation]]:
-    def check(
-        ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
-    ) -> Iterator[Violation]:
+def _variables_check(keyword: str) -> GroupCheck:
+    def check(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
+        out = _none(members)
         df = ctx.analysis.dockerfile
+        escape = df.escape
         chain = _final_chain(ctx)
         # ENV is the final image's; an ARG of any stage is what the build is given.
         stages = chain if keyword == "ENV" else df.stages
-        forbidden = params["forbidden"]
 
         def collect() -> _Variables:
             found = list(_assignments(ctx, stages, keyword))
@@ -446,34 +484,42 @@ def _variables_check(keyword: str) -> Callable[..., Iterator[Violation]]:
                 found = [*_global_args(ctx), *found]
             return _Variables(found, frozenset(v.name for v in found), {v.name: v for v in found})
 
-        # ARGs are every stage's; ENV is the final image's.
-        remember = _shared if keyword == "ARG" else _memo
-        variables: _Variables = remember(ctx, keyword, collect)
-        if forbidden and any(_any_of(forbidden).match(n) for n in variables.names):
-            for var in variables.all:
-                bad = _first_match(forbidden, (var.name,))
-                if bad is not None:
-                    at = var.read()[1]
-                    yield meta.violation(at, f"{message}: {keyword} {var.name} matches {bad}")
-        if chain:
-            inherited = chain[-1].final_state.env if keyword == "ENV" else {}
-            missing = [
-                n for n in params["required"] if n not in variables.names and n not in inherited
-            ]
-            if missing:
-                yield meta.violation(
-                    _from_span(chain[-1]),
-                    f"{message}: no {keyword} {', '.join(missing)}",
-                )
-        for name, pattern in params["patterns"].items():
-            assigned = variables.last.get(name)
-            if assigned is None:
-                continue
-            value, _, where = assigned.read()
-            if value is not None and where is not None and not pattern.fullmatch(value):
-                yield meta.violation(
-                    where, f"{message}: {keyword} {name}={value} does not match {pattern.pattern}"
-                )
+        # ARGs are every stage's, the same for the file's other targets.
+        variables = _shared(ctx, keyword, collect) if keyword == "ARG" else collect()
+        inherited = chain[-1].final_state.env if chain and keyword == "ENV" else {}
+        for found, (params, meta, message) in zip(out, members, strict=True):
+            forbidden = params["forbidden"]
+            if forbidden and any(map(_any_of(forbidden).match, variables.names)):
+                for var in variables.all:
+                    bad = _first_match(forbidden, (var.name,))
+                    if bad is not None:
+                        at = var.read(escape)[1]
+                        found.append(
+                            meta.violation(at, f"{message}: {keyword} {var.name} matches {bad}")
+                        )
+            if chain:
+                missing = [
+                    n for n in params["required"] if n not in variables.names and n not in inherited
+                ]
+                if missing:
+                    found.append(
+                        meta.violation(
+                            _from_span(chain[-1]), f"{message}: no {keyword} {', '.join(missing)}"
+                        )
+                    )
+            for name, pattern in params["patterns"].items():
+                assigned = variables.last.get(name)
+                if assigned is None:
+                    continue
+                value, _, where = assigned.read(escape)
+                if value is not None and where is not None and not pattern.fullmatch(value):
+                    found.append(
+                        meta.violation(
+                            where,
+                            f"{message}: {keyword} {name}={value} does not match {pattern.pattern}",
+                        )
+                    )
+        return out
 
     return check
 
@@ -509,30 +555,33 @@ def _parse_instruction(params: Mapping[str, Any]) -> Mapping[str, Any]:
     }
 
 
-def _check_instruction(
-    ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
-) -> Iterator[Violation]:
+def _check_instruction(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
+    out = _none(members)
     df = ctx.analysis.dockerfile
     steps = _keyword_index(ctx)
-    for keyword in dict.fromkeys(params["forbidden"]):
-        for _, ins, _ in steps.get(keyword, ()):
-            yield meta.violation(ins.keyword_span, f"{message}: {ins.keyword}")
-    if params["forbid-add-url"] and "ADD" not in params["forbidden"]:
-        for _, ins, state in steps.get("ADD", ()):
-            for word, mapped in zip(ins.value[:-1], ins.value_mapped[:-1], strict=True):
-                value = expand_in(state, word, df.escape)
-                if value is not None and re.match(r"(?i)(https?|ftp)://", value):
-                    yield meta.violation(mapped.span(), f"{message}: ADD of {value}")
     chain = _final_chain(ctx)
-    if chain and params["required"]:
-        present: frozenset[str] = _memo(
-            ctx, "final-keywords", lambda: frozenset(ins.keyword for ins, _ in _steps(chain))
-        )
-        missing = [k for k in params["required"] if k not in present]
-        if missing:
-            yield meta.violation(
-                _from_span(chain[-1]), f"{message}: the image has no {', '.join(missing)}"
-            )
+    present: frozenset[str] | None = None
+    for found, (params, meta, message) in zip(out, members, strict=True):
+        for keyword in dict.fromkeys(params["forbidden"]):
+            for _, ins, _ in steps.get(keyword, ()):
+                found.append(meta.violation(ins.keyword_span, f"{message}: {ins.keyword}"))
+        if params["forbid-add-url"] and "ADD" not in params["forbidden"]:
+            for _, ins, state in steps.get("ADD", ()):
+                for word, mapped in zip(ins.value[:-1], ins.value_mapped[:-1], strict=True):
+                    value = expand_in(state, word, df.escape)
+                    if value is not None and re.match(r"(?i)(https?|ftp)://", value):
+                        found.append(meta.violation(mapped.span(), f"{message}: ADD of {value}"))
+        if chain and params["required"]:
+            if present is None:
+                present = frozenset(ins.keyword for ins, _ in _steps(chain))
+            missing = [k for k in params["required"] if k not in present]
+            if missing:
+                found.append(
+                    meta.violation(
+                        _from_span(chain[-1]), f"{message}: the image has no {', '.join(missing)}"
+                    )
+                )
+    return out
 
 
 # user
@@ -545,21 +594,22 @@ def _parse_user(params: Mapping[str, Any]) -> Mapping[str, Any]:
     return {"non-root": _flag(params, "non-root"), "name": name}
 
 
-def _check_user(
-    ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
-) -> Iterator[Violation]:
+def _check_user(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
+    out = _none(members)
     final = ctx.analysis.dockerfile.final
     if final is None or final.end is None:
-        return
+        return out
     user = final.end.user
     if user.value is None:
-        return
+        return out
     span = user.instruction.args.span() if user.instruction is not None else _from_span(final)
     name = user.value.partition(":")[0]
-    root = params["non-root"] and user.is_root is True
-    other = params["name"] is not None and name != params["name"]
-    if root or other:
-        yield meta.violation(span, f"{message}: the image runs as {user.value}")
+    for found, (params, meta, message) in zip(out, members, strict=True):
+        root = params["non-root"] and user.is_root is True
+        other = params["name"] is not None and name != params["name"]
+        if root or other:
+            found.append(meta.violation(span, f"{message}: the image runs as {user.value}"))
+    return out
 
 
 # python-version
@@ -573,25 +623,28 @@ def _parse_python(params: Mapping[str, Any]) -> Mapping[str, Any]:
     return {"minimum": (int(major), int(minor))}
 
 
-def _check_python(
-    ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
-) -> Iterator[Violation]:
+def _check_python(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
+    out = _none(members)
     final = ctx.analysis.dockerfile.final
     if final is None:
-        return
+        return out
     root = final.chain[0]
     ref = root.image
     if ref is None or ref.tag is None or ref.repository not in ("python", "library/python"):
-        return
+        return out
     found = re.match(r"(\d+)\.(\d+)", ref.tag)
     if found is None:
-        return  # `latest`, `3`, `slim`: the version is not in the tag
+        return out  # `latest`, `3`, `slim`: the version is not in the tag
     version = (int(found.group(1)), int(found.group(2)))
-    if version < params["minimum"]:
-        want = ".".join(map(str, params["minimum"]))
-        yield meta.violation(
-            _from_span(root), f"{message}: Python {found.group(0)} is older than {want}"
-        )
+    for violations, (params, meta, message) in zip(out, members, strict=True):
+        if version < params["minimum"]:
+            want = ".".join(map(str, params["minimum"]))
+            violations.append(
+                meta.violation(
+                    _from_span(root), f"{message}: Python {found.group(0)} is older than {want}"
+                )
+            )
+    return out
 
 
 # command
@@ -638,83 +691,86 @@ def _argv(cmd: SimpleCommand) -> list[str | None]:
     return words
 
 
-class _Command:
-    """A command of a RUN as the command kind reads it, once an image for all its entries."""
+class _Commands:
+    """The commands of every RUN as the command and package kinds read them, once a file for all
+    their entries: where each program starts a command (by its name as written), and each
+    command's readings, worked out only for the commands an entry looks at."""
 
-    __slots__ = ("_readings", "cmd", "name")
+    __slots__ = ("_readings", "by_name")
 
-    def __init__(self, cmd: SimpleCommand) -> None:
-        self.cmd = cmd
-        self.name = basename(cmd.name)  # as written; None when it cannot be known
-        self._readings: tuple[tuple[str, list[str | None]], ...] | None = None
+    def __init__(self, ctx: Context) -> None:
+        # name -> (order, the RUN's commands, index): an entry looks only at the programs it
+        # names, and at launchers.
+        self.by_name: dict[str | None, list[tuple[int, tuple[SimpleCommand, ...], int]]] = {}
+        self._readings: dict[int, tuple[tuple[str, list[str | None]], ...]] = {}
+        order = 0
+        for run in ctx.analysis.runs:
+            commands = run.commands
+            for i, command in enumerate(commands):
+                self.by_name.setdefault(basename(command.name), []).append((order, commands, i))
+                order += 1
 
-    @property
-    def readings(self) -> tuple[tuple[str, list[str | None]], ...]:
-        """(program, words after it): as written, and past launchers (`sudo`, `env X=1`);
-        read only for a command some entry's program or a launcher names."""
-        if self._readings is None:
+    def readings(self, cmd: SimpleCommand) -> tuple[tuple[str, list[str | None]], ...]:
+        """(program, words after it): as written, and past launchers (`sudo`, `env X=1`)."""
+        found = self._readings.get(id(cmd))  # the model keeps the command, and so its id
+        if found is None:
             out: list[tuple[str, list[str | None]]] = []
-            written = [w.value for w in self.cmd.words]
+            written = [w.value for w in cmd.words]
             # Past launchers, the words differ only when the command starts with one.
-            readings = [written, _argv(self.cmd)] if self.name in _LAUNCHERS else [written]
+            readings = [written, _argv(cmd)] if basename(cmd.name) in _LAUNCHERS else [written]
             for words in readings:
                 program = basename(words[0]) if words else None
                 if program is not None:
                     out.append((program, words[1:]))
-            self._readings = tuple(out)
-        return self._readings
+            found = self._readings[id(cmd)] = tuple(out)
+        return found
 
-
-def _matches(cmd: _Command, pattern: Sequence[str]) -> bool:
-    """The command runs the program (also through env or sudo) and has the pattern's other
-    words, in order."""
-    for program, rest in cmd.readings:
-        if program != pattern[0]:
-            continue
-        at = 0
-        for want in pattern[1:]:
-            try:
-                at = rest.index(want, at) + 1
-            except ValueError:
-                break
-        else:
-            return True
-    return False
-
-
-def _command_index(ctx: Context) -> dict[str | None, list[tuple[int, tuple[_Command, ...], int]]]:
-    """Where each program starts a command: (order, the RUN's commands, index), by the program's
-    name as written. An entry then looks only at the programs it names, and at launchers."""
-    index: dict[str | None, list[tuple[int, tuple[_Command, ...], int]]] = {}
-    order = 0
-    for run in ctx.analysis.runs:
-        commands = tuple(_Command(c) for c in run.commands)
-        for i, command in enumerate(commands):
-            index.setdefault(command.name, []).append((order, commands, i))
-            order += 1
-    return index
-
-
-def _check_command(
-    ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
-) -> Iterator[Violation]:
-    index = _shared(ctx, "commands", lambda: _command_index(ctx))
-    starts = [at for name in params["starts"] for at in index.get(name, ())]
-    if len(starts) > 1:
-        starts.sort(key=lambda at: at[0])
-    for _, commands, i in starts:
-        first = commands[i]
-        for text, pipeline in params["forbidden"]:
-            if not _matches(first, pipeline[0]):
+    def matches(self, cmd: SimpleCommand, pattern: Sequence[str]) -> bool:
+        """The command runs the program (also through env or sudo) and has the pattern's other
+        words, in order."""
+        for program, rest in self.readings(cmd):
+            if program != pattern[0]:
                 continue
-            last = i + len(pipeline) - 1
-            if last >= len(commands):
-                continue
-            rest = commands[i + 1 : last + 1]
-            piped = all(c.cmd.connector_after in ("|", "|&") for c in commands[i:last])
-            if piped and all(_matches(c, p) for c, p in zip(rest, pipeline[1:], strict=True)):
-                span = Span(first.cmd.span.start, commands[last].cmd.span.end)
-                yield meta.violation(span, f"{message}: {text}")
+            at = 0
+            for want in pattern[1:]:
+                if want not in rest:
+                    break  # the usual case, found without raising
+                try:
+                    at = rest.index(want, at) + 1
+                except ValueError:
+                    break
+            else:
+                return True
+        return False
+
+
+def _commands(ctx: Context) -> _Commands:
+    found: _Commands = _shared(ctx, "commands", lambda: _Commands(ctx))
+    return found
+
+
+def _check_command(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
+    out = _none(members)
+    commands = _commands(ctx)
+    index = commands.by_name
+    for found, (params, meta, message) in zip(out, members, strict=True):
+        starts = [at for name in params["starts"] for at in index.get(name, ())]
+        if len(starts) > 1:
+            starts.sort(key=lambda at: at[0])
+        for _, run, i in starts:
+            first = run[i]
+            for text, pipeline in params["forbidden"]:
+                if not commands.matches(first, pipeline[0]):
+                    continue
+                last = i + len(pipeline) - 1
+                if last >= len(run):
+                    continue
+                piped = all(c.connector_after in ("|", "|&") for c in run[i:last])
+                rest = zip(run[i + 1 : last + 1], pipeline[1:], strict=True)
+                if piped and all(commands.matches(c, p) for c, p in rest):
+                    span = Span(first.span.start, run[last].span.end)
+                    found.append(meta.violation(span, f"{message}: {text}"))
+    return out
 
 
 # package
@@ -764,37 +820,36 @@ def _installed(cmd: SimpleCommand) -> Iterator[tuple[str, str, Word]]:
 _INSTALLERS = frozenset({"apt-get", "apt", "aptitude", "apk", "uv"})
 
 
-def _may_install(cmd: SimpleCommand) -> bool:
-    name = basename(cmd.name)
-    if name is None or not (name in _INSTALLERS or name.startswith(("pip", "python"))):
-        return False
-    # apt-get, pip and uv install only with a written `install` (or uv's `sync`) verb, apk
-    # with `add`: `apt-get update`, `pip --version` and `python manage.py …` are not read.
-    verbs = ("add",) if name == "apk" else ("install", "sync")
-    return any(w.value in verbs for w in cmd.words[1:])
-
-
-def _check_package(
-    ctx: Context, params: Mapping[str, Any], meta: RuleMeta, message: str
-) -> Iterator[Violation]:
-    installed: list[tuple[str, str, Word]] = _shared(
-        ctx,
-        "packages",
-        lambda: [
-            found
-            for run in ctx.analysis.runs
-            for c in run.commands
-            if _may_install(c)
-            for found in _installed(c)
-        ],
-    )
-    for manager, name, word in installed:
-        forbidden = params[manager]
-        if not forbidden:
+def _packages(ctx: Context) -> list[tuple[str, str, Word]]:
+    """Every package the RUNs install, read from the commands whose program installs."""
+    out: list[tuple[str, str, Word]] = []
+    for name, places in _commands(ctx).by_name.items():
+        if name is None or not (name in _INSTALLERS or name.startswith(("pip", "python"))):
             continue
-        key = normalize_name(name) if manager == "pip" else name
-        if _any_of(forbidden).match(key):
-            yield meta.violation(word.span, f"{message}: {manager} package {name}")
+        # apt-get, pip and uv install only with a written `install` (or uv's `sync`) verb, apk
+        # with `add`: `apt-get update`, `pip --version` and `python manage.py …` are not read.
+        verbs = ("add",) if name == "apk" else ("install", "sync")
+        for _, run, i in places:
+            cmd = run[i]
+            if any(w.value in verbs for w in cmd.words[1:]):
+                out.extend(_installed(cmd))
+    return out
+
+
+def _check_package(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
+    out = _none(members)
+    installed: list[tuple[str, str, Word]] = _shared(ctx, "packages", lambda: _packages(ctx))
+    if not installed:
+        return out
+    for found, (params, meta, message) in zip(out, members, strict=True):
+        for manager, name, word in installed:
+            forbidden = params[manager]
+            if not forbidden:
+                continue
+            key = normalize_name(name) if manager == "pip" else name
+            if _any_of(forbidden).match(key):
+                found.append(meta.violation(word.span, f"{message}: {manager} package {name}"))
+    return out
 
 
 # compose
@@ -918,43 +973,51 @@ def _check_compose(
 
 
 def _compose_kind() -> Kind:
-    def bind(entry: Entry, meta: RuleMeta) -> tuple[None, ServiceCheckFn]:
-        params, message = entry.params, entry.message
+    def bind(entries: Sequence[tuple[Entry, RuleMeta]]) -> list[Bound]:
+        def for_entry(entry: Entry, meta: RuleMeta) -> ServiceCheckFn:
+            params, message = entry.params, entry.message
 
-        def run(ctx: ServiceContext) -> Iterator[Violation]:
-            return _check_compose(ctx, params, meta, message)
+            def run(ctx: ServiceContext) -> Iterator[Violation]:
+                return _check_compose(ctx, params, meta, message)
 
-        return None, run
+            return run
+
+        return [(None, for_entry(entry, meta)) for entry, meta in entries]
 
     return Kind(frozenset({"forbidden", "required"}), _parse_compose, bind, ("compose",))
 
 
 KINDS: dict[str, Kind] = {
     "base-image": _image_kind(
+        "base-image",
         ("allow", "deny", "require-digest", "forbid-latest"),
         _parse_base_image,
         _check_base_image,
         _always,  # every stage's images
     ),
-    "label": _image_kind(("required", "patterns"), _parse_label, _check_label),
+    "label": _image_kind("label", ("required", "patterns"), _parse_label, _check_label),
     "env": _image_kind(
-        ("required", "forbidden", "patterns"), _parse_variables, _variables_check("ENV")
+        "env", ("required", "forbidden", "patterns"), _parse_variables, _variables_check("ENV")
     ),
     "arg": _image_kind(
+        "arg",
         ("required", "forbidden", "patterns"),
         _parse_variables,
         _variables_check("ARG"),
         _unless_required,
     ),
     "instruction": _image_kind(
+        "instruction",
         ("forbidden", "required", "forbid-add-url"),
         _parse_instruction,
         _check_instruction,
         _unless_required,
     ),
-    "user": _image_kind(("non-root", "name"), _parse_user, _check_user),
-    "python-version": _image_kind(("minimum",), _parse_python, _check_python),
-    "command": _image_kind(("forbidden",), _parse_command, _check_command, _always),
-    "package": _image_kind(("apt", "apk", "pip"), _parse_package, _check_package, _always),
+    "user": _image_kind("user", ("non-root", "name"), _parse_user, _check_user),
+    "python-version": _image_kind("python-version", ("minimum",), _parse_python, _check_python),
+    "command": _image_kind("command", ("forbidden",), _parse_command, _check_command, _always),
+    "package": _image_kind(
+        "package", ("apt", "apk", "pip"), _parse_package, _check_package, _always
+    ),
     "compose": _compose_kind(),
 }
