@@ -1106,6 +1106,19 @@ def _expansion(value: _Value, matched: frozenset[str], unmatched: frozenset[str]
     return Expansion(value, frozenset(), matched, unmatched)
 
 
+def is_plain(word: str, escape: str = "\\", *, skip_process_quotes: bool = False) -> bool:
+    """Whether ``expand_word`` gives ``word`` back as it is, whatever the variables: nothing to
+    expand, escape or unquote, which the lexer would copy as one run, at no cost to the budget.
+    Most words (paths, names, values) are such."""
+    return (
+        escape in ("\\", "`")
+        and "$" not in word
+        and escape not in word
+        and (skip_process_quotes or ("'" not in word and '"' not in word))
+        and not word.startswith(_BOM)
+    )
+
+
 def expand_word(
     word: str,
     env: Mapping[str, str | None],
@@ -1121,15 +1134,7 @@ def expand_word(
     ``SkipProcessQuotes``, used (with ``escape="\\\\"``) for heredoc bodies. ``budget``: the
     work this call may take from (by default the one :func:`expansion_budget` set, else its own).
     """
-    if (
-        escape in ("\\", "`")
-        and "$" not in word
-        and escape not in word
-        and (skip_process_quotes or ("'" not in word and '"' not in word))
-        and not word.startswith(_BOM)
-    ):
-        # Nothing to expand, escape or unquote: the lexer would copy the word as one run, at no
-        # cost to the budget. Most words (paths, names, values) are such.
+    if is_plain(word, escape, skip_process_quotes=skip_process_quotes):
         return Expansion(word, frozenset(), frozenset(), frozenset())
     lexer, value = _process(
         word, env, escape, undefined_is_unknown, skip_process_quotes, budget, want_words=False

@@ -18,7 +18,7 @@ from typing import Generic, TypeVar, overload
 
 from dockerlint_django._record import field, record, replace
 from dockerlint_django.dockerfile.ast import Instruction, ParseResult
-from dockerlint_django.dockerfile.expand import Expansion, ExpansionError, expand_word
+from dockerlint_django.dockerfile.expand import Expansion, ExpansionError, expand_word, is_plain
 from dockerlint_django.dockerfile.images import ImageRef, KnownImage, known_image, parse_image_ref
 from dockerlint_django.shell.syntax import Word
 from dockerlint_django.source import Mapped, SequenceView, SourceFile, Span
@@ -775,4 +775,6 @@ def _is_absolute(path: str) -> bool:
 
 def expand_in(state: State, text: str, escape: str) -> str | None:
     """Expand ``text`` as the builder would at this point; None when unknown."""
+    if is_plain(text, escape):
+        return text  # without building the state's variables, which most words do not use
     return _expand(text, state.variables, escape)
