@@ -401,9 +401,10 @@ def lint_source(
     rules: Sequence[Rule] | None = None,
 ) -> FileResult:
     from dockerlint_django.dockerfile.expand import expansion_budget
+    from dockerlint_django.shell.commands import reading_once
 
     # One expansion budget a file: a long value reused on every line cannot add up unbounded.
-    with expansion_budget():
+    with expansion_budget(), reading_once():
         return _lint_source(source, options, real_path, rules)
 
 

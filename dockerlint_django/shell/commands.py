@@ -14,9 +14,11 @@ shell, so that ``ARG PIP_FLAGS=--no-cache-dir`` is read as written.
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Final
+from contextvars import ContextVar
+from typing import Final, TypeVar, cast
 
 from dockerlint_django._record import LazyPattern, record, replace
 from dockerlint_django.dockerfile.ast import Instruction
@@ -330,6 +332,38 @@ def expand_known(cmd: SimpleCommand, env: Mapping[str, str]) -> SimpleCommand:
     return replace(cmd, words=tuple(words)) if changed else cmd
 
 
+# What ``apt`` and ``pip_install`` read of each command, while ``reading_once`` holds (one
+# file's lint): a dozen rules and the policy's package kind ask both of the same commands. Kept
+# here, not on the command: a reading refers to its command, and the two would make a cycle
+# that only the cyclic collector frees.
+_READINGS: ContextVar[dict[tuple[int, int], tuple[SimpleCommand, object]] | None] = ContextVar(
+    "_READINGS", default=None
+)
+_T = TypeVar("_T")
+
+
+@contextlib.contextmanager
+def reading_once() -> Iterator[None]:
+    """Inside the block, ``apt`` and ``pip_install`` read each command once."""
+    token = _READINGS.set({})
+    try:
+        yield
+    finally:
+        _READINGS.reset(token)
+
+
+def _read_once(cmd: SimpleCommand, read: Callable[[SimpleCommand], _T], which: int) -> _T:
+    memo = _READINGS.get()
+    if memo is None:
+        return read(cmd)
+    # By the command's id, with the command kept beside it: its id stays its own meanwhile.
+    key = (id(cmd), which)
+    kept = memo.get(key)
+    if kept is None:
+        kept = memo[key] = (cmd, read(cmd))
+    return cast(_T, kept[1])
+
+
 @record
 class AptCommand:
     tool: str  # "apt-get", "apt", "aptitude"
@@ -361,7 +395,13 @@ def apt(cmd: SimpleCommand, env: Mapping[str, str] | None = None) -> AptCommand 
     if not cmd.words or (cmd.words[0].value is not None and _base(cmd.words[0]) not in _APT):
         return None  # a written program name stays first and as it is when words expand
     if env is not None:
-        cmd = expand_known(cmd, env)
+        expanded = expand_known(cmd, env)
+        if expanded is not cmd:
+            return _read_apt(expanded)  # a command of its own, not the model's: read once
+    return _read_once(cmd, _read_apt, 0)
+
+
+def _read_apt(cmd: SimpleCommand) -> AptCommand | None:
     words = cmd.words
     if not words or _base(words[0]) not in _APT:
         return None
@@ -479,7 +519,13 @@ def pip_install(cmd: SimpleCommand, env: Mapping[str, str] | None = None) -> Pip
     ):
         return None  # a written program name stays first and as it is when words expand
     if env is not None:
-        cmd = expand_known(cmd, env)
+        expanded = expand_known(cmd, env)
+        if expanded is not cmd:
+            return _read_pip(expanded)  # a command of its own, not the model's: read once
+    return _read_once(cmd, _read_pip, 1)
+
+
+def _read_pip(cmd: SimpleCommand) -> PipInstall | None:
     words = list(cmd.words)
     if not words:
         return None
