@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from pathlib import Path
 from typing import Any
@@ -9,9 +10,12 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from dockerlint_django.cli import cli
 from dockerlint_django.config import ConfigError, from_mapping
+from dockerlint_django.policy.kinds import Globs
 from dockerlint_django.testing import ProjectFinding, lint_project
 
 
@@ -465,3 +469,46 @@ def test_a_policy_crosses_to_worker_processes(tmp_path: Path) -> None:
         outputs.append(result.output)
     assert outputs[0] == outputs[1]
     assert outputs[0].count("ORG002") == 20
+
+
+# Globs
+
+
+@settings(max_examples=400)
+@example(globs=["a*a"], name="", fill="")  # a prefix and a suffix that would overlap
+@example(globs=["*a*a*", "a?"], name="aba", fill="b")
+@given(
+    globs=st.lists(st.text(alphabet="a*?[]!", max_size=4), min_size=1, max_size=3),
+    name=st.text(alphabet="ab[]*", max_size=5),
+    fill=st.text(alphabet="ab", max_size=2),
+)
+def test_globs_match_as_fnmatch_does(globs: list[str], name: str, fill: str) -> None:
+    # One expression for the list must agree with fnmatch, glob by glob, on every name, and
+    # on which glob is the first to match. Random names seldom come near a glob, so names made
+    # from its own parts are tried too: its stars filled or left empty, and each literal part
+    # alone (`a*a` and `a`, where a prefix and a suffix would overlap).
+    names = [name]
+    for glob in globs:
+        parts = glob.split("*")
+        names += [fill.join(parts), "".join(parts), *parts]
+    matcher = Globs(globs)
+    for candidate in names:
+        expected = [g for g in globs if fnmatch.fnmatchcase(candidate, g)]
+        assert matcher.match(candidate) is bool(expected), candidate
+        assert matcher.first([candidate]) == (expected[0] if expected else None), candidate
+
+
+@pytest.mark.parametrize(
+    ("glob", "name", "matches"),
+    [
+        ("registry.example.org/*", "registry.example.org/team/app:1", True),
+        ("registry.example.org/*", "registry.example.org", False),
+        ("*PASSWORD*", "DB_PASSWORD_FILE", True),
+        ("*PASSWORD*", "PASSWD", False),
+        ("a*a", "a", False),  # the prefix and the suffix may not share the one character
+        ("a*a", "aa", True),
+        ("node:*", "docker.io/library/node:20", False),
+    ],
+)
+def test_star_globs(glob: str, name: str, matches: bool) -> None:
+    assert Globs([glob]).match(name) is matches

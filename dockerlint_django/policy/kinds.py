@@ -8,7 +8,6 @@ missing does not make a case unknown.
 from __future__ import annotations
 
 import fnmatch
-import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -36,21 +35,41 @@ if TYPE_CHECKING:
     from dockerlint_django.shell.syntax import SimpleCommand, Word
 
 
-@functools.lru_cache(maxsize=256)
-def _any_of(globs: tuple[str, ...]) -> re.Pattern[str]:
-    """One pattern for a list of globs (fnmatch's, case-sensitive): a name is tested once, not
-    once a glob, which is what an entry costs on every image; which glob matched is then found."""
-    if not globs:
-        return re.compile(r"(?!)")
-    return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs))
+class Globs:
+    """A list of fnmatch globs (case-sensitive, ``*`` matching ``/`` too), matched as
+    ``fnmatch.fnmatchcase`` does, by one regular expression for the list: a name is tested
+    once, not once a glob, which is what an entry costs on every image. The expression is
+    compiled when the entry first matches, so that a policy's unused entries cost nothing."""
 
+    __slots__ = ("_match", "globs")
 
-def _first_match(globs: tuple[str, ...], names: Iterable[str]) -> str | None:
-    pattern = _any_of(globs)
-    hit = [n for n in names if pattern.match(n)]
-    if not hit:
-        return None
-    return next(g for g in globs if any(fnmatch.fnmatchcase(n, g) for n in hit))
+    def __init__(self, globs: Sequence[str]) -> None:
+        self.globs = tuple(globs)
+        self._match: Callable[[str], re.Match[str] | None] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.globs)
+
+    @property
+    def matcher(self) -> Callable[[str], re.Match[str] | None]:
+        """The compiled expression's ``match``: a match object (true) when a glob matches."""
+        if self._match is None:
+            if not self.globs:
+                self._match = re.compile(r"(?!)").match
+            else:
+                either = "|".join(f"(?:{fnmatch.translate(g)})" for g in self.globs)
+                self._match = re.compile(either).match
+        return self._match
+
+    def match(self, name: str) -> bool:
+        return self.matcher(name) is not None
+
+    def first(self, names: Iterable[str]) -> str | None:
+        """The first glob, in the order written, that one of ``names`` matches."""
+        hit = [n for n in names if self.matcher(n)]
+        if not hit:
+            return None
+        return next(g for g in self.globs if any(fnmatch.fnmatchcase(n, g) for n in hit))
 
 
 def _error(key: str, message: str) -> Exception:
@@ -228,8 +247,8 @@ def _from_span(stage: Stage) -> Span:
 
 def _parse_base_image(params: Mapping[str, Any]) -> Mapping[str, Any]:
     return {
-        "allow": _strings(params, "allow"),
-        "deny": _strings(params, "deny"),
+        "allow": Globs(_strings(params, "allow")),
+        "deny": Globs(_strings(params, "deny")),
         "require-digest": _flag(params, "require-digest"),
         "forbid-latest": _flag(params, "forbid-latest"),
     }
@@ -295,15 +314,17 @@ def _check_base_image(ctx: Context, members: Sequence[Member]) -> list[list[Viol
         return out
     for found, (params, meta, message) in zip(out, members, strict=True):
         allow, deny = params["allow"], params["deny"]
-        allowed = _any_of(allow).match if allow else None
+        allowed = allow.matcher if allow else None
         for ref, span, where, names in images:
-            denied = _first_match(deny, names) if deny else None
+            denied = deny.first(names) if deny else None
             if denied is not None:
                 found.append(meta.violation(span, f"{message}: {where} {ref.raw} matches {denied}"))
                 continue
             if allowed is not None and not any(map(allowed, names)):
                 found.append(
-                    meta.violation(span, f"{message}: {where} {ref.raw} is not among {list(allow)}")
+                    meta.violation(
+                        span, f"{message}: {where} {ref.raw} is not among {list(allow.globs)}"
+                    )
                 )
                 continue
             if params["require-digest"] and ref.digest is None:
@@ -387,7 +408,7 @@ def _check_label(ctx: Context, members: Sequence[Member]) -> list[list[Violation
 def _parse_variables(params: Mapping[str, Any]) -> Mapping[str, Any]:
     return {
         "required": _strings(params, "required"),
-        "forbidden": _strings(params, "forbidden"),
+        "forbidden": Globs(_strings(params, "forbidden")),
         "patterns": _patterns(params, "patterns"),
     }
 
@@ -396,7 +417,7 @@ class _Var:
     """One ENV or ARG name; its value and places are worked out only when an entry needs them
     (most entries look at names alone, and most names are not what an entry asks about)."""
 
-    __slots__ = ("_read", "at", "ins", "name", "state", "word")
+    __slots__ = ("_read", "at", "ins", "name", "state")
 
     def __init__(self, name: str, ins: Instruction, at: int, state: State | None) -> None:
         self.name = name
@@ -460,13 +481,25 @@ def _global_args(ctx: Context) -> Iterator[_Var]:
             yield _Var(word.partition("=")[0], ins, i, None)
 
 
-@record
-class _Variables:
-    """An image's ENV or ARG names, read once for every entry of the kind."""
-
-    all: list[_Var]
-    names: frozenset[str]
-    last: dict[str, _Var]  # the last assignment of each name
+def _last_assignments(
+    ctx: Context, stages: Sequence[Stage], keyword: str
+) -> dict[str, tuple[Instruction, int, State | None]]:
+    """Each ENV or ARG name the stages set (global ARGs first), with its last assignment: the
+    instruction, the word's index and the state. Names are what most entries read; a _Var is
+    made only for an assignment an entry looks at."""
+    last: dict[str, tuple[Instruction, int, State | None]] = {}
+    if keyword == "ARG":
+        for var in _global_args(ctx):
+            last[var.name] = (var.ins, var.at, None)
+    for ins, state in _keyword_steps(ctx, stages, keyword):
+        words = ins.value
+        if keyword == "ENV":
+            for i in range(0, len(words) - 1, 2):
+                last[words[i]] = (ins, i, state)
+        else:
+            for i, word in enumerate(words):
+                last[word.partition("=")[0]] = (ins, i, state)
+    return last
 
 
 def _variables_check(keyword: str) -> GroupCheck:
@@ -478,29 +511,25 @@ def _variables_check(keyword: str) -> GroupCheck:
         # ENV is the final image's; an ARG of any stage is what the build is given.
         stages = chain if keyword == "ENV" else df.stages
 
-        def collect() -> _Variables:
-            found = list(_assignments(ctx, stages, keyword))
-            if keyword == "ARG":
-                found = [*_global_args(ctx), *found]
-            return _Variables(found, frozenset(v.name for v in found), {v.name: v for v in found})
+        def collect() -> dict[str, tuple[Instruction, int, State | None]]:
+            return _last_assignments(ctx, stages, keyword)
 
         # ARGs are every stage's, the same for the file's other targets.
-        variables = _shared(ctx, keyword, collect) if keyword == "ARG" else collect()
+        last = _shared(ctx, keyword, collect) if keyword == "ARG" else collect()
         inherited = chain[-1].final_state.env if chain and keyword == "ENV" else {}
         for found, (params, meta, message) in zip(out, members, strict=True):
             forbidden = params["forbidden"]
-            if forbidden and any(map(_any_of(forbidden).match, variables.names)):
-                for var in variables.all:
-                    bad = _first_match(forbidden, (var.name,))
+            if forbidden and any(map(forbidden.matcher, last)):
+                every = _assignments(ctx, stages, keyword)
+                for var in [*_global_args(ctx), *every] if keyword == "ARG" else every:
+                    bad = forbidden.first((var.name,))
                     if bad is not None:
                         at = var.read(escape)[1]
                         found.append(
                             meta.violation(at, f"{message}: {keyword} {var.name} matches {bad}")
                         )
             if chain:
-                missing = [
-                    n for n in params["required"] if n not in variables.names and n not in inherited
-                ]
+                missing = [n for n in params["required"] if n not in last and n not in inherited]
                 if missing:
                     found.append(
                         meta.violation(
@@ -508,10 +537,10 @@ def _variables_check(keyword: str) -> GroupCheck:
                         )
                     )
             for name, pattern in params["patterns"].items():
-                assigned = variables.last.get(name)
+                assigned = last.get(name)
                 if assigned is None:
                     continue
-                value, _, where = assigned.read(escape)
+                value, _, where = _Var(name, *assigned).read(escape)
                 if value is not None and where is not None and not pattern.fullmatch(value):
                     found.append(
                         meta.violation(
@@ -542,8 +571,12 @@ def _by_keyword(ctx: Context) -> dict[str, list[tuple[int, Instruction, State]]]
     instruction, label, env and arg kinds look up."""
     out: dict[str, list[tuple[int, Instruction, State]]] = {}
     for stage in ctx.analysis.dockerfile.stages:
-        for ins, state in stage.steps():
-            out.setdefault(ins.keyword, []).append((stage.index, ins, state))
+        at = stage.index
+        for ins, state in zip(stage.instructions, stage.states, strict=True):
+            found = out.get(ins.keyword)
+            if found is None:
+                found = out[ins.keyword] = []
+            found.append((at, ins, state))
     return out
 
 
@@ -659,7 +692,11 @@ def _parse_command(params: Mapping[str, Any]) -> Mapping[str, Any]:
         pipelines.append((text, tuple(tuple(p) for p in parts)))
     # The programs a match can start with: the first of each pipeline, or a launcher before it.
     starts = sorted({pipeline[0][0] for _, pipeline in pipelines} | _LAUNCHERS)
-    return {"forbidden": tuple(pipelines), "starts": tuple(starts)}
+    # The pipelines by their first program: a command is tried only against those it runs.
+    by_program: dict[str, list[tuple[str, tuple[tuple[str, ...], ...]]]] = {}
+    for text, pipeline in pipelines:
+        by_program.setdefault(pipeline[0][0], []).append((text, pipeline))
+    return {"forbidden": tuple(pipelines), "starts": tuple(starts), "by_program": by_program}
 
 
 # Programs that run the command they are given: `curl … | sudo sh`, `| env X=1 sh` pipe into `sh`.
@@ -728,20 +765,23 @@ class _Commands:
     def matches(self, cmd: SimpleCommand, pattern: Sequence[str]) -> bool:
         """The command runs the program (also through env or sudo) and has the pattern's other
         words, in order."""
-        for program, rest in self.readings(cmd):
-            if program != pattern[0]:
-                continue
-            at = 0
-            for want in pattern[1:]:
-                if want not in rest:
-                    break  # the usual case, found without raising
-                try:
-                    at = rest.index(want, at) + 1
-                except ValueError:
-                    break
-            else:
-                return True
-        return False
+        return any(
+            program == pattern[0] and _in_order(rest, pattern)
+            for program, rest in self.readings(cmd)
+        )
+
+
+def _in_order(rest: list[str | None], pattern: Sequence[str]) -> bool:
+    """The pattern's words after its program are among ``rest``, in order."""
+    at = 0
+    for want in pattern[1:]:
+        if want not in rest:
+            return False  # the usual case, found without raising
+        try:
+            at = rest.index(want, at) + 1
+        except ValueError:
+            return False
+    return True
 
 
 def _commands(ctx: Context) -> _Commands:
@@ -754,22 +794,25 @@ def _check_command(ctx: Context, members: Sequence[Member]) -> list[list[Violati
     commands = _commands(ctx)
     index = commands.by_name
     for found, (params, meta, message) in zip(out, members, strict=True):
-        starts = [at for name in params["starts"] for at in index.get(name, ())]
-        if len(starts) > 1:
-            starts.sort(key=lambda at: at[0])
-        for _, run, i in starts:
-            first = run[i]
-            for text, pipeline in params["forbidden"]:
-                if not commands.matches(first, pipeline[0]):
-                    continue
-                last = i + len(pipeline) - 1
-                if last >= len(run):
-                    continue
-                piped = all(c.connector_after in ("|", "|&") for c in run[i:last])
-                rest = zip(run[i + 1 : last + 1], pipeline[1:], strict=True)
-                if piped and all(commands.matches(c, p) for c, p in rest):
-                    span = Span(first.span.start, run[last].span.end)
-                    found.append(meta.violation(span, f"{message}: {text}"))
+        by_program = params["by_program"]
+        # Findings are sorted by place when reported: the commands are taken by program here.
+        for name in params["starts"]:
+            for _, run, i in index.get(name, ()):
+                first = run[i]
+                matched: set[str] = set()
+                for program, rest in commands.readings(first):
+                    for text, pipeline in by_program.get(program, ()):
+                        if text in matched or not _in_order(rest, pipeline[0]):
+                            continue
+                        last = i + len(pipeline) - 1
+                        if last >= len(run):
+                            continue
+                        piped = all(c.connector_after in ("|", "|&") for c in run[i:last])
+                        others = zip(run[i + 1 : last + 1], pipeline[1:], strict=True)
+                        if piped and all(commands.matches(c, p) for c, p in others):
+                            matched.add(text)
+                            span = Span(first.span.start, run[last].span.end)
+                            found.append(meta.violation(span, f"{message}: {text}"))
     return out
 
 
@@ -777,52 +820,68 @@ def _check_command(ctx: Context, members: Sequence[Member]) -> list[list[Violati
 
 
 def _parse_package(params: Mapping[str, Any]) -> Mapping[str, Any]:
-    out = {m: _strings(params, m) for m in ("apt", "apk", "pip")}
+    out = {m: Globs(_strings(params, m)) for m in ("apt", "apk")}
     # pip compares names as PEP 503 normalises them (`IPDB`, `ipdb`); globs are read so once.
-    out["pip"] = tuple(normalize_name(g) for g in out["pip"])
+    out["pip"] = Globs([normalize_name(g) for g in _strings(params, "pip")])
     return out
 
 
 # Where a package's name ends: a version or release (`gcc=4:12`, `gcc:amd64`), a requirement's
 # extras, markers or version (`ipdb[x]>=1`), apk's version constraints.
-_APT_NAME_END = LazyPattern(r"[=:]")
-_PIP_NAME_END = LazyPattern(r"[\[=<>!~; ]")
-_APK_NAME_END = LazyPattern(r"[=<>~]")
+_APT_NAME_END = (frozenset("=:"), LazyPattern(r"[=:]"))
+_PIP_NAME_END = (frozenset("[=<>!~; "), LazyPattern(r"[\[=<>!~; ]"))
+_APK_NAME_END = (frozenset("=<>~"), LazyPattern(r"[=<>~]"))
 
 
-def _installed(cmd: SimpleCommand) -> Iterator[tuple[str, str, Word]]:
-    """(manager, package name, the word) for each package the command installs."""
-    found = apt(cmd)
-    if found is not None and found.action == "install":
-        for w in found.packages:
-            if w.value is not None:
-                yield "apt", _APT_NAME_END.split(w.value, maxsplit=1)[0], w
+def _package_name(value: str, end: tuple[frozenset[str], LazyPattern]) -> str:
+    """A package word's name: what comes before the first of ``end``'s characters (a version,
+    extras, markers); most words are the name alone, found without a regular expression."""
+    chars, pattern = end
+    if chars.isdisjoint(value):
+        return value
+    return pattern.split(value, maxsplit=1)[0]
+
+
+def _installed(cmd: SimpleCommand, program: str) -> Iterator[tuple[str, str, Word]]:
+    """(manager, package name, the word) for each package the command installs; ``program`` is
+    the command's program as written (the name ``_Commands`` indexes it by)."""
+    if program in _APT_TOOLS:
+        found = apt(cmd)
+        if found is not None and found.action == "install":
+            for w in found.packages:
+                if w.value is not None:
+                    yield "apt", _package_name(w.value, _APT_NAME_END), w
+        return
+    if program == "apk":
+        if len(cmd.words) > 1 and cmd.words[1].value == "add":
+            values = iter(cmd.words[2:])
+            for w in values:
+                if w.value is None:
+                    continue
+                if w.value in ("-t", "--virtual", "-X", "--repository"):
+                    next(values, None)  # the option's value is no package
+                elif not w.value.startswith("-"):
+                    yield "apk", _package_name(w.value, _APK_NAME_END), w
         return
     pip = pip_install(cmd)
     if pip is not None:
         for w in pip.packages:
             if w.value is not None:
-                yield "pip", _PIP_NAME_END.split(w.value, maxsplit=1)[0], w
-        return
-    if basename(cmd.name) == "apk" and len(cmd.words) > 1 and cmd.words[1].value == "add":
-        values = iter(cmd.words[2:])
-        for w in values:
-            if w.value is None:
-                continue
-            if w.value in ("-t", "--virtual", "-X", "--repository"):
-                next(values, None)  # the option's value is no package
-            elif not w.value.startswith("-"):
-                yield "apk", _APK_NAME_END.split(w.value, maxsplit=1)[0], w
+                yield "pip", _package_name(w.value, _PIP_NAME_END), w
+
+
+_APT_TOOLS = frozenset({"apt-get", "apt", "aptitude"})
 
 
 # The programs `_installed` reads: any other command installs nothing it could name. A program
 # that cannot be known is none of them either, since it is read unexpanded.
-_INSTALLERS = frozenset({"apt-get", "apt", "aptitude", "apk", "uv"})
+_INSTALLERS = _APT_TOOLS | {"apk", "uv"}
 
 
-def _packages(ctx: Context) -> list[tuple[str, str, Word]]:
-    """Every package the RUNs install, read from the commands whose program installs."""
-    out: list[tuple[str, str, Word]] = []
+def _packages(ctx: Context) -> dict[str, list[tuple[str, str, Word]]]:
+    """Every package the RUNs install, by manager: (name, the name as globs match it, the word),
+    read from the commands whose program installs."""
+    out: dict[str, list[tuple[str, str, Word]]] = {"apt": [], "apk": [], "pip": []}
     for name, places in _commands(ctx).by_name.items():
         if name is None or not (name in _INSTALLERS or name.startswith(("pip", "python"))):
             continue
@@ -832,23 +891,27 @@ def _packages(ctx: Context) -> list[tuple[str, str, Word]]:
         for _, run, i in places:
             cmd = run[i]
             if any(w.value in verbs for w in cmd.words[1:]):
-                out.extend(_installed(cmd))
+                for manager, package, word in _installed(cmd, name):
+                    # pip compares names as PEP 503 normalises them (`IPDB`, `ipdb`).
+                    key = normalize_name(package) if manager == "pip" else package
+                    out[manager].append((package, key, word))
     return out
 
 
 def _check_package(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
     out = _none(members)
-    installed: list[tuple[str, str, Word]] = _shared(ctx, "packages", lambda: _packages(ctx))
-    if not installed:
-        return out
+    installed: dict[str, list[tuple[str, str, Word]]] = _shared(
+        ctx, "packages", lambda: _packages(ctx)
+    )
     for found, (params, meta, message) in zip(out, members, strict=True):
-        for manager, name, word in installed:
+        for manager, packages in installed.items():
             forbidden = params[manager]
-            if not forbidden:
+            if not forbidden or not packages:
                 continue
-            key = normalize_name(name) if manager == "pip" else name
-            if _any_of(forbidden).match(key):
-                found.append(meta.violation(word.span, f"{message}: {manager} package {name}"))
+            match = forbidden.matcher
+            for name, key, word in packages:
+                if match(key):
+                    found.append(meta.violation(word.span, f"{message}: {manager} package {name}"))
     return out
 
 
