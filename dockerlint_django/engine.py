@@ -34,7 +34,7 @@ from dockerlint_django.rules._base import (
     Violation,
 )
 from dockerlint_django.shell.launch import WEB_SERVERS
-from dockerlint_django.source import LF_ONLY, SourceError, SourceFile, Span, read_bounded
+from dockerlint_django.source import LF_ONLY, Position, SourceError, SourceFile, Span, read_bounded
 from dockerlint_django.suppress import Suppressions, collect, may_suppress, unused, unused_fix
 
 if TYPE_CHECKING:
@@ -116,13 +116,24 @@ def _finding(
     v: Violation,
     workspace: Workspace | None = None,
     context: BuildContext | None = None,
+    placed: dict[tuple[int, int], tuple[Position, Position]] | None = None,
 ) -> Finding:
+    """``placed``: positions of spans in ``source`` found already, by (start, end); several
+    rules (and policy entries) report at the same place of an image, its FROM above all."""
     size = len(source.text)
     if v.fix is None and not v.related and v.span.end <= size:
         # The usual finding: in the analysed file, with no fix and no related places.
-        target, span, fix, related = source, v.span, None, v.related
-    else:
-        target, span, fix, related = _placed(source, v, size, workspace, context)
+        span = v.span
+        key = (span.start, span.end)
+        ends = placed.get(key) if placed is not None else None
+        if ends is None:
+            ends = source.index.positions(span.start, span.end)
+            if placed is not None:
+                placed[key] = ends
+        return Finding(
+            source.path, v.code, rule.name, v.message, v.severity, span, *ends, None, v.related
+        )
+    target, span, fix, related = _placed(source, v, size, workspace, context)
     start, end = target.index.positions(span.start, span.end)
     return Finding(
         target.path, v.code, rule.name, v.message, v.severity, span, start, end, fix, related
@@ -187,6 +198,7 @@ def run_rules(analysis: Analysis, rules: Sequence[Rule], config: Config) -> list
     source = analysis.source
     out: list[Finding] = []
     plain: Context | None = None  # one context for the rules with no options, of which are many
+    placed: dict[tuple[int, int], tuple[Position, Position]] = {}
     rule_options = config.rule_options
     for rule in rules:
         if rule.check is None:
@@ -211,7 +223,7 @@ def run_rules(analysis: Analysis, rules: Sequence[Rule], config: Config) -> list
             continue
         if violations:
             workspace, context = analysis.workspace, analysis.context
-            out.extend(_finding(source, rule, v, workspace, context) for v in violations)
+            out.extend(_finding(source, rule, v, workspace, context, placed) for v in violations)
     return out
 
 

@@ -194,6 +194,12 @@ def write(results: Sequence[FileResult], out: TextIO, opts: FormatOptions) -> No
 def _finding(f: Finding, home: SourceFile | None, floor: Applicability, opts: FormatOptions) -> str:
     color = opts.color
     mark = " [*]" if f.fix is not None and f.fix.applicability >= floor else ""
+    if not (color or opts.full or f.related):
+        # The concise line alone, as below without colour: the form CI logs and hooks print.
+        return (
+            f"{visible(f.path)}:{f.start.line}:{f.start.column}: {f.code}{mark} "
+            f"[{f.severity.label}] {visible(f.message)}\n"
+        )
     where = _paint(f"{visible(f.path)}:{f.start.line}:{f.start.column}:", _BOLD, color)
     sev = _paint(f"[{f.severity.label}]", _COLORS[f.severity], color)
     code = _paint(f.code, _COLORS[f.severity] + _BOLD, color)

@@ -66,7 +66,8 @@ class Globs:
 
     def first(self, names: Iterable[str]) -> str | None:
         """The first glob, in the order written, that one of ``names`` matches."""
-        hit = [n for n in names if self.matcher(n)]
+        match = self.matcher
+        hit = [n for n in names if match(n)]
         if not hit:
             return None
         return next(g for g in self.globs if any(fnmatch.fnmatchcase(n, g) for n in hit))
@@ -221,11 +222,6 @@ def _keyword_index(ctx: Context) -> dict[str, list[tuple[int, Instruction, State
     return index
 
 
-def _steps(stages: Sequence[Stage]) -> Iterator[tuple[Instruction, State]]:
-    for stage in stages:
-        yield from stage.steps()
-
-
 def _keyword_steps(
     ctx: Context, stages: Sequence[Stage], keyword: str
 ) -> Iterator[tuple[Instruction, State]]:
@@ -235,6 +231,19 @@ def _keyword_steps(
     for at, ins, state in _keyword_index(ctx).get(keyword, ()):
         if at in wanted:
             yield ins, state
+
+
+def _stage_span(ctx: Context, stage: Stage) -> Span:
+    """``_from_span``, found once a stage: where most entries that find something missing in an
+    image report it (the final stage's FROM), for every entry and every target of the file."""
+    memo = ctx.analysis.index.memo
+    spans: dict[int, Span] | None = memo.get("policy-from-spans")
+    if spans is None:
+        spans = memo["policy-from-spans"] = {}
+    span = spans.get(stage.index)
+    if span is None:
+        span = spans[stage.index] = _from_span(stage)
+    return span
 
 
 def _from_span(stage: Stage) -> Span:
@@ -384,7 +393,7 @@ def _check_label(ctx: Context, members: Sequence[Member]) -> list[list[Violation
         if missing and known:
             found.append(
                 meta.violation(
-                    _from_span(chain[-1]),
+                    _stage_span(ctx, chain[-1]),
                     f"{message}: the image sets no label {', '.join(missing)}",
                 )
             )
@@ -533,7 +542,8 @@ def _variables_check(keyword: str) -> GroupCheck:
                 if missing:
                     found.append(
                         meta.violation(
-                            _from_span(chain[-1]), f"{message}: no {keyword} {', '.join(missing)}"
+                            _stage_span(ctx, chain[-1]),
+                            f"{message}: no {keyword} {', '.join(missing)}",
                         )
                     )
             for name, pattern in params["patterns"].items():
@@ -588,6 +598,9 @@ def _parse_instruction(params: Mapping[str, Any]) -> Mapping[str, Any]:
     }
 
 
+_URL = LazyPattern(r"(?i)(https?|ftp)://")
+
+
 def _check_instruction(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
     out = _none(members)
     df = ctx.analysis.dockerfile
@@ -602,16 +615,17 @@ def _check_instruction(ctx: Context, members: Sequence[Member]) -> list[list[Vio
             for _, ins, state in steps.get("ADD", ()):
                 for word, mapped in zip(ins.value[:-1], ins.value_mapped[:-1], strict=True):
                     value = expand_in(state, word, df.escape)
-                    if value is not None and re.match(r"(?i)(https?|ftp)://", value):
+                    if value is not None and _URL.match(value):
                         found.append(meta.violation(mapped.span(), f"{message}: ADD of {value}"))
         if chain and params["required"]:
             if present is None:
-                present = frozenset(ins.keyword for ins, _ in _steps(chain))
+                present = frozenset(ins.keyword for stage in chain for ins in stage.instructions)
             missing = [k for k in params["required"] if k not in present]
             if missing:
                 found.append(
                     meta.violation(
-                        _from_span(chain[-1]), f"{message}: the image has no {', '.join(missing)}"
+                        _stage_span(ctx, chain[-1]),
+                        f"{message}: the image has no {', '.join(missing)}",
                     )
                 )
     return out
@@ -635,7 +649,7 @@ def _check_user(ctx: Context, members: Sequence[Member]) -> list[list[Violation]
     user = final.end.user
     if user.value is None:
         return out
-    span = user.instruction.args.span() if user.instruction is not None else _from_span(final)
+    span = user.instruction.args.span() if user.instruction is not None else _stage_span(ctx, final)
     name = user.value.partition(":")[0]
     for found, (params, meta, message) in zip(out, members, strict=True):
         root = params["non-root"] and user.is_root is True
@@ -674,7 +688,8 @@ def _check_python(ctx: Context, members: Sequence[Member]) -> list[list[Violatio
             want = ".".join(map(str, params["minimum"]))
             violations.append(
                 meta.violation(
-                    _from_span(root), f"{message}: Python {found.group(0)} is older than {want}"
+                    _stage_span(ctx, root),
+                    f"{message}: Python {found.group(0)} is older than {want}",
                 )
             )
     return out
