@@ -8,6 +8,7 @@ missing does not make a case unknown.
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -160,16 +161,13 @@ def _image_kind(
         # is looked up once, not once an entry (thirty entries are thirty rules on every image).
         members = [(entry.params, meta, entry.message) for entry, meta in entries]
 
-        def results(ctx: Context) -> list[list[Violation]]:
-            memo = ctx.analysis.memo
-            found: list[list[Violation]] | None = memo.get(key)
-            if found is None:
-                found = memo[key] = check(ctx, members)
-            return found
-
         def for_entry(i: int) -> CheckFn:
             def run(ctx: Context) -> Iterator[Violation]:
-                return iter(results(ctx)[i])
+                memo = ctx.analysis.memo
+                found: list[list[Violation]] | None = memo.get(key)
+                if found is None:
+                    found = memo[key] = check(ctx, members)
+                return iter(found[i])
 
             return run
 
@@ -286,7 +284,11 @@ def _images(ctx: Context) -> Iterator[tuple[ImageRef, Span, str]]:
             yield stage.image, _from_span(stage), "FROM"
     index = _keyword_index(ctx)
     # Reports are sorted by place, so the order the images are found in does not show.
-    for _, ins, state in (*index.get("COPY", ()), *index.get("ADD", ()), *index.get("RUN", ())):
+    for _, ins, state in itertools.chain(
+        index.get("COPY", ()), index.get("ADD", ()), index.get("RUN", ())
+    ):
+        if not ins.flags:
+            continue  # most instructions: no --from and no --mount
         for flag in ins.flags:
             value: str | None = None
             span = flag.value_span
@@ -751,16 +753,20 @@ class _Commands:
     __slots__ = ("_readings", "by_name")
 
     def __init__(self, ctx: Context) -> None:
-        # name -> (order, the RUN's commands, index): an entry looks only at the programs it
-        # names, and at launchers.
-        self.by_name: dict[str | None, list[tuple[int, tuple[SimpleCommand, ...], int]]] = {}
+        # name -> (the RUN's commands, index): an entry looks only at the programs it names,
+        # and at launchers.
+        by_name: dict[str | None, list[tuple[tuple[SimpleCommand, ...], int]]] = {}
+        self.by_name = by_name
         self._readings: dict[int, tuple[tuple[str, list[str | None]], ...]] = {}
-        order = 0
         for run in ctx.analysis.runs:
             commands = run.commands
             for i, command in enumerate(commands):
-                self.by_name.setdefault(basename(command.name), []).append((order, commands, i))
-                order += 1
+                words = command.words
+                name = basename(words[0].value) if words else None
+                found = by_name.get(name)
+                if found is None:
+                    found = by_name[name] = []
+                found.append((commands, i))
 
     def readings(self, cmd: SimpleCommand) -> tuple[tuple[str, list[str | None]], ...]:
         """(program, words after it): as written, and past launchers (`sudo`, `env X=1`)."""
@@ -812,7 +818,7 @@ def _check_command(ctx: Context, members: Sequence[Member]) -> list[list[Violati
         by_program = params["by_program"]
         # Findings are sorted by place when reported: the commands are taken by program here.
         for name in params["starts"]:
-            for _, run, i in index.get(name, ()):
+            for run, i in index.get(name, ()):
                 first = run[i]
                 matched: set[str] = set()
                 for program, rest in commands.readings(first):
@@ -903,7 +909,7 @@ def _packages(ctx: Context) -> dict[str, list[tuple[str, str, Word]]]:
         # apt-get, pip and uv install only with a written `install` (or uv's `sync`) verb, apk
         # with `add`: `apt-get update`, `pip --version` and `python manage.py …` are not read.
         verbs = ("add",) if name == "apk" else ("install", "sync")
-        for _, run, i in places:
+        for run, i in places:
             cmd = run[i]
             if any(w.value in verbs for w in cmd.words[1:]):
                 for manager, package, word in _installed(cmd, name):
