@@ -75,7 +75,7 @@ def test_quick_run_measures_every_case(bench: ModuleType, tmp_path: Path) -> Non
         "compose_twenty",
     }
     if (CORPUS / "MANIFEST.tsv").is_file():
-        expected |= {"one_file", "corpus", "corpus_copies", "per_file", "policy"}
+        expected |= {"one_file", "corpus", "corpus_copies", "per_file", "policy", "policy_rego"}
     assert set(data["cases"]) == expected
     for key, case in data["cases"].items():
         assert case["series"], key
