@@ -169,7 +169,9 @@ class Config:
             globs = self.policy_globs.get(code)
             if globs:
                 if relative is None:
-                    relative = _project_relative(display_path, real_path, self.root)
+                    relative = _project_relative(
+                        display_path, real_path, self.root, self._repositories()
+                    )
                 if not any(_glob_match(relative, g) for g in globs):
                     continue
             out.append(rule)
@@ -216,6 +218,14 @@ class Config:
             return None
         return f"stage {stage!r} is named for development"
 
+    def _repositories(self) -> dict[Path, Path | None]:
+        """The repository of each folder a file was in (``_project_relative``), for this
+        configuration's run."""
+        found: dict[Path, Path | None] | None = self.__dict__.get("_repository_of")
+        if found is None:
+            found = self.__dict__["_repository_of"] = {}
+        return found
+
     def development_reason(self, display_path: str, real_path: Path | None) -> str | None:
         """Why a file is a development one (``project.development``); None for production.
 
@@ -224,7 +234,7 @@ class Config:
         """
         from dockerlint_django.project.development import DEVELOPMENT_WORDS, development_reason
 
-        relative = _project_relative(display_path, real_path, self.root)
+        relative = _project_relative(display_path, real_path, self.root, self._repositories())
         for pattern in self.production_paths:
             if _glob_match(relative, pattern):
                 return None
@@ -289,16 +299,29 @@ def _enabled_codes(
     return frozenset(codes)
 
 
-def _project_relative(display_path: str, real_path: Path | None, root: Path | None) -> str:
+def _project_relative(
+    display_path: str,
+    real_path: Path | None,
+    root: Path | None,
+    memo: dict[Path, Path | None] | None = None,
+) -> str:
+    """``memo``: the repository of each folder found already (a configuration's, for one run):
+    the files of a folder, and of a repository, are many, and each look is a stat a parent."""
     if real_path is not None:
         resolved = real_path.resolve()
         if root is not None:
             with contextlib.suppress(ValueError):
                 return resolved.relative_to(root.resolve()).as_posix()
         # Else the nearest repository that holds it: looked for only when the root does not.
-        for parent in resolved.parents:
-            if (parent / ".git").exists():
-                return resolved.relative_to(parent).as_posix()
+        folder = resolved.parent
+        if memo is not None and folder in memo:
+            repository = memo[folder]
+        else:
+            repository = next((p for p in resolved.parents if (p / ".git").exists()), None)
+            if memo is not None:
+                memo[folder] = repository
+        if repository is not None:
+            return resolved.relative_to(repository).as_posix()
     posix = PurePosixPath(display_path.replace("\\", "/"))
     if real_path is not None or posix.is_absolute() or ".." in posix.parts:
         # A file on disk outside any repository and configuration: no folder of its path can
