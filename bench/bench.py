@@ -10,6 +10,7 @@ the process and the workers it waited for) and the peak resident memory of the l
     python bench/bench.py --markdown OUT   # also write the table as Markdown
     python bench/bench.py --update-readme  # rewrite the table in README.md
     python bench/bench.py --json OUT       # every sample of every run
+    python bench/bench.py --instructions   # also count the policy case's instructions (valgrind)
 
 A tool that is not installed is left out and the table says so. Not a test: timings depend on
 the machine; tests/test_bench.py runs ``--quick`` so that the harness itself keeps working.
