@@ -17,9 +17,19 @@ from dockerlint_django.dockerfile.expand import (
     _process,
     expand_word,
 )
-from dockerlint_django.shell.commands import _mentioned, apt, expand_known, pip_install
-from dockerlint_django.shell.syntax import parse_script
-from dockerlint_django.source import Mapped
+from dockerlint_django.dockerfile.model import State, _expand, build, expand_in
+from dockerlint_django.engine import parse_dockerfile
+from dockerlint_django.shell.commands import (
+    _READINGS,
+    PipInstall,
+    _mentioned,
+    apt,
+    expand_known,
+    pip_install,
+    reading_once,
+)
+from dockerlint_django.shell.syntax import SimpleCommand, parse_script
+from dockerlint_django.source import Mapped, SourceFile
 
 # Plain text, and the characters that make a word need the lexer (and a BOM).
 _TEXT = st.text(st.sampled_from("ab/._- \t\n:=é\ufeff$\\`'\"{}"), max_size=12)
@@ -97,3 +107,47 @@ def test_commands_whose_written_name_is_no_tool_are_told_apart_without_expanding
             expanded = expand_known(cmd, env)
             assert apt(cmd, env) == apt(expanded), text
             assert pip_install(cmd, env) == pip_install(expanded), text
+
+
+def _run_state() -> State:
+    source = SourceFile.from_text("Dockerfile", "FROM x\nARG a=1\nENV b=2 c=\nRUN true\n")
+    parsed, error, _ = parse_dockerfile(source)
+    assert parsed is not None, error
+    stage = build(source, parsed).stages[0]
+    return stage.states[-1]
+
+
+@given(_TEXT, st.sampled_from(["\\", "`"]))
+def test_expand_in_without_anything_to_expand_is_the_general_answer(word: str, escape: str) -> None:
+    # expand_in gives back a plain word without building the state's variables.
+    state = _run_state()
+    assert expand_in(state, word, escape) == _expand(word, state.variables, escape)
+
+
+def test_apt_and_pip_read_a_command_once_while_reading_once_holds() -> None:
+    script = parse_script(
+        Mapped.from_source("apt-get install -y gcc && pip install ipdb && apt-get install $PKG", 0)
+    )
+    apt_get, pip, with_variable = script.commands
+    fresh = apt(apt_get)
+    assert fresh is not None and apt(apt_get) is not fresh  # no memo outside a lint
+    env = {"PKG": "gcc"}
+    with reading_once():
+        first = apt(apt_get)
+        assert apt(apt_get) is first and first == fresh
+        assert pip_install(pip) is pip_install(pip) and pip_install(pip) == pip_install_read(pip)
+        assert apt(pip) is None and pip_install(apt_get) is None
+        # A command that known variables rewrite is a command of its own: read each time.
+        rewritten = apt(with_variable, env)
+        assert rewritten is not None and rewritten is not apt(with_variable, env)
+        assert [w.value for w in rewritten.packages] == ["gcc"]
+    assert apt(apt_get) is not first
+
+
+def pip_install_read(cmd: SimpleCommand) -> PipInstall | None:
+    """``pip_install`` outside any memo: what reading the command gives."""
+    token = _READINGS.set(None)
+    try:
+        return pip_install(cmd)
+    finally:
+        _READINGS.reset(token)

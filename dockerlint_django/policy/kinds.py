@@ -181,7 +181,8 @@ def _none(members: Sequence[Member]) -> list[list[Violation]]:
 
 
 def _memo(ctx: Context, key: str, compute: Callable[[], Any]) -> Any:
-    """What several entries of a kind read from one image, found once (``Analysis.memo``)."""
+    """What several kinds read from one image (its stages, oldest first), found once
+    (``Analysis.memo``)."""
     return _kept(ctx.analysis.memo, key, compute)
 
 
