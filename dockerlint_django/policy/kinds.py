@@ -19,7 +19,7 @@ from dockerlint_django.dockerfile.images import ImageRef, parse_image_ref
 from dockerlint_django.dockerfile.model import Stage, State, expand_in
 from dockerlint_django.policy.model import Entry, PolicyError
 from dockerlint_django.readers.requirements import normalize_name
-from dockerlint_django.shell.commands import apt, pip_install
+from dockerlint_django.shell.commands import APT_TOOLS, apt, pip_install
 from dockerlint_django.source import Span
 
 if TYPE_CHECKING:
@@ -235,10 +235,7 @@ def _keyword_steps(
 def _stage_span(ctx: Context, stage: Stage) -> Span:
     """``_from_span``, found once a stage: where most entries that find something missing in an
     image report it (the final stage's FROM), for every entry and every target of the file."""
-    memo = ctx.analysis.index.memo
-    spans: dict[int, Span] | None = memo.get("policy-from-spans")
-    if spans is None:
-        spans = memo["policy-from-spans"] = {}
+    spans: dict[int, Span] = _shared(ctx, "from-spans", dict)
     span = spans.get(stage.index)
     if span is None:
         span = spans[stage.index] = _from_span(stage)
@@ -462,15 +459,24 @@ class _Var:
         return value, Span(span.start, span.start + len(self.name)), span if eq else None
 
 
-def _assignments(ctx: Context, stages: Sequence[Stage], keyword: str) -> Iterator[_Var]:
-    """Every ENV or ARG of the stages, in order."""
-    for ins, state in _keyword_steps(ctx, stages, keyword):
-        if keyword == "ENV":
-            for i in range(0, len(ins.value) - 1, 2):
-                yield _Var(ins.value[i], ins, i, state)
-        else:
+def _assignments(
+    ctx: Context, stages: Sequence[Stage], keyword: str
+) -> Iterator[tuple[str, Instruction, int, State | None]]:
+    """Every ENV or ARG of the stages, in order, global ARGs first: (name, the instruction, the
+    index of the name's word, the state; None for a global ARG, whose default is read as
+    written). Names are what most entries read; a _Var is made only for what one reports."""
+    if keyword == "ARG":
+        for ins in _global_args(ctx):
             for i, word in enumerate(ins.value):
-                yield _Var(word.partition("=")[0], ins, i, state)
+                yield word.partition("=")[0], ins, i, None
+    for ins, state in _keyword_steps(ctx, stages, keyword):
+        words = ins.value
+        if keyword == "ENV":
+            for i in range(0, len(words) - 1, 2):
+                yield words[i], ins, i, state
+        else:
+            for i, word in enumerate(words):
+                yield word.partition("=")[0], ins, i, state
 
 
 def _global_default(default: str) -> str | None:
@@ -482,36 +488,13 @@ def _global_default(default: str) -> str | None:
     return default
 
 
-def _global_args(ctx: Context) -> Iterator[_Var]:
+def _global_args(ctx: Context) -> Iterator[Instruction]:
     """The ARGs before the first FROM."""
     for ins in ctx.analysis.dockerfile.parse.instructions:
         if ins.keyword == "FROM":
             return
-        if ins.keyword != "ARG":
-            continue
-        for i, word in enumerate(ins.value):
-            yield _Var(word.partition("=")[0], ins, i, None)
-
-
-def _last_assignments(
-    ctx: Context, stages: Sequence[Stage], keyword: str
-) -> dict[str, tuple[Instruction, int, State | None]]:
-    """Each ENV or ARG name the stages set (global ARGs first), with its last assignment: the
-    instruction, the word's index and the state. Names are what most entries read; a _Var is
-    made only for an assignment an entry looks at."""
-    last: dict[str, tuple[Instruction, int, State | None]] = {}
-    if keyword == "ARG":
-        for var in _global_args(ctx):
-            last[var.name] = (var.ins, var.at, None)
-    for ins, state in _keyword_steps(ctx, stages, keyword):
-        words = ins.value
-        if keyword == "ENV":
-            for i in range(0, len(words) - 1, 2):
-                last[words[i]] = (ins, i, state)
-        else:
-            for i, word in enumerate(words):
-                last[word.partition("=")[0]] = (ins, i, state)
-    return last
+        if ins.keyword == "ARG":
+            yield ins
 
 
 def _variables_check(keyword: str) -> GroupCheck:
@@ -524,7 +507,8 @@ def _variables_check(keyword: str) -> GroupCheck:
         stages = chain if keyword == "ENV" else df.stages
 
         def collect() -> dict[str, tuple[Instruction, int, State | None]]:
-            return _last_assignments(ctx, stages, keyword)
+            # The last assignment of each name.
+            return {name: (ins, i, st) for name, ins, i, st in _assignments(ctx, stages, keyword)}
 
         # ARGs are every stage's, the same for the file's other targets.
         last = _shared(ctx, keyword, collect) if keyword == "ARG" else collect()
@@ -532,13 +516,12 @@ def _variables_check(keyword: str) -> GroupCheck:
         for found, (params, meta, message) in zip(out, members, strict=True):
             forbidden = params["forbidden"]
             if forbidden and any(map(forbidden.matcher, last)):
-                every = _assignments(ctx, stages, keyword)
-                for var in [*_global_args(ctx), *every] if keyword == "ARG" else every:
-                    bad = forbidden.first((var.name,))
+                for name, ins, i, state in _assignments(ctx, stages, keyword):
+                    bad = forbidden.first((name,))
                     if bad is not None:
-                        at = var.read(escape)[1]
+                        at = _Var(name, ins, i, state).read(escape)[1]
                         found.append(
-                            meta.violation(at, f"{message}: {keyword} {var.name} matches {bad}")
+                            meta.violation(at, f"{message}: {keyword} {name} matches {bad}")
                         )
             if chain:
                 missing = [n for n in params["required"] if n not in last and n not in inherited]
@@ -821,10 +804,11 @@ def _check_command(ctx: Context, members: Sequence[Member]) -> list[list[Violati
         for name in params["starts"]:
             for run, i in index.get(name, ()):
                 first = run[i]
-                matched: set[str] = set()
+                # The readings run different programs (past launchers, none is one), so a
+                # pipeline is found under one reading at most.
                 for program, rest in commands.readings(first):
                     for text, pipeline in by_program.get(program, ()):
-                        if text in matched or not _in_order(rest, pipeline[0]):
+                        if not _in_order(rest, pipeline[0]):
                             continue
                         last = i + len(pipeline) - 1
                         if last >= len(run):
@@ -832,7 +816,6 @@ def _check_command(ctx: Context, members: Sequence[Member]) -> list[list[Violati
                         piped = all(c.connector_after in ("|", "|&") for c in run[i:last])
                         others = zip(run[i + 1 : last + 1], pipeline[1:], strict=True)
                         if piped and all(commands.matches(c, p) for c, p in others):
-                            matched.add(text)
                             span = Span(first.span.start, run[last].span.end)
                             found.append(meta.violation(span, f"{message}: {text}"))
     return out
@@ -867,7 +850,7 @@ def _package_name(value: str, end: tuple[frozenset[str], LazyPattern]) -> str:
 def _installed(cmd: SimpleCommand, program: str) -> Iterator[tuple[str, str, Word]]:
     """(manager, package name, the word) for each package the command installs; ``program`` is
     the command's program as written (the name ``_Commands`` indexes it by)."""
-    if program in _APT_TOOLS:
+    if program in APT_TOOLS:
         found = apt(cmd)
         if found is not None and found.action == "install":
             for w in found.packages:
@@ -892,12 +875,9 @@ def _installed(cmd: SimpleCommand, program: str) -> Iterator[tuple[str, str, Wor
                 yield "pip", _package_name(w.value, _PIP_NAME_END), w
 
 
-_APT_TOOLS = frozenset({"apt-get", "apt", "aptitude"})
-
-
 # The programs `_installed` reads: any other command installs nothing it could name. A program
 # that cannot be known is none of them either, since it is read unexpanded.
-_INSTALLERS = _APT_TOOLS | {"apk", "uv"}
+_INSTALLERS = APT_TOOLS | {"apk", "uv"}
 
 
 def _packages(ctx: Context) -> dict[str, list[tuple[str, str, Word]]]:

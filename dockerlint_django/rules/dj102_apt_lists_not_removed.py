@@ -84,6 +84,7 @@ from dockerlint_django.rules._base import (
     Severity,
     Violation,
 )
+from dockerlint_django.shell.commands import APT_TOOLS
 from dockerlint_django.shell.syntax import SimpleCommand, Word
 
 META = RuleMeta(
@@ -96,9 +97,8 @@ META = RuleMeta(
 )
 
 _LISTS = "/var/lib/apt/lists"
-_APT_TOOLS = frozenset({"apt-get", "apt", "aptitude"})
 # `apt-file update` fetches the package lists too (with the Contents indexes apt-file searches).
-_TOOLS = _APT_TOOLS | {"apt-cache", "apt-file"}
+_TOOLS = APT_TOOLS | {"apt-cache", "apt-file"}
 # apt-get/apt actions that work from the installed packages (dpkg's status) alone.
 _LIST_FREE = frozenset(
     {
@@ -149,7 +149,7 @@ class _Apt:
 
     @property
     def list_free(self) -> bool:
-        return self.tool in _APT_TOOLS and self.action in _LIST_FREE
+        return self.tool in APT_TOOLS and self.action in _LIST_FREE
 
 
 def _apt(cmd: SimpleCommand) -> _Apt | None:
@@ -235,7 +235,7 @@ def _removal(cmd: SimpleCommand, workdir: str | None, cd_before: bool) -> bool |
                     return True
         return False
     found = _apt(cmd)
-    return found is not None and found.tool in _APT_TOOLS and found.action in _DISTCLEAN
+    return found is not None and found.tool in APT_TOOLS and found.action in _DISTCLEAN
 
 
 def _ordered(run: RunStep) -> list[SimpleCommand]:

@@ -336,7 +336,7 @@ def expand_known(cmd: SimpleCommand, env: Mapping[str, str]) -> SimpleCommand:
 # file's lint): a dozen rules and the policy's package kind ask both of the same commands. Kept
 # here, not on the command: a reading refers to its command, and the two would make a cycle
 # that only the cyclic collector frees.
-_READINGS: ContextVar[dict[tuple[int, int], tuple[SimpleCommand, object]] | None] = ContextVar(
+_READINGS: ContextVar[dict[tuple[int, object], tuple[SimpleCommand, object]] | None] = ContextVar(
     "_READINGS", default=None
 )
 _T = TypeVar("_T")
@@ -352,12 +352,13 @@ def reading_once() -> Iterator[None]:
         _READINGS.reset(token)
 
 
-def _read_once(cmd: SimpleCommand, read: Callable[[SimpleCommand], _T], which: int) -> _T:
+def _read_once(cmd: SimpleCommand, read: Callable[[SimpleCommand], _T]) -> _T:
     memo = _READINGS.get()
     if memo is None:
         return read(cmd)
-    # By the command's id, with the command kept beside it: its id stays its own meanwhile.
-    key = (id(cmd), which)
+    # By the command's id and the reader, with the command kept beside it: its id stays its own
+    # meanwhile.
+    key = (id(cmd), read)
     kept = memo.get(key)
     if kept is None:
         kept = memo[key] = (cmd, read(cmd))
@@ -383,7 +384,7 @@ class AptCommand:
         return self.action == "install" and bool(self.packages)
 
 
-_APT = ("apt-get", "apt", "aptitude")
+APT_TOOLS: Final = frozenset({"apt-get", "apt", "aptitude"})
 _APT_VALUE_OPTS = frozenset({"-o", "--option", "-c", "--config-file", "-t", "--target-release"})
 # A configuration item or file can set anything, `APT::Get::Assume-Yes` included.
 _APT_SETTINGS = frozenset({"-o", "--option", "-c", "--config-file"})
@@ -392,18 +393,18 @@ _APT_SETTINGS = frozenset({"-o", "--option", "-c", "--config-file"})
 def apt(cmd: SimpleCommand, env: Mapping[str, str] | None = None) -> AptCommand | None:
     """``apt-get``/``apt``/``aptitude``; with ``env`` (see ``known_environment``) its words are
     read with those variables expanded."""
-    if not cmd.words or (cmd.words[0].value is not None and _base(cmd.words[0]) not in _APT):
+    if not cmd.words or (cmd.words[0].value is not None and _base(cmd.words[0]) not in APT_TOOLS):
         return None  # a written program name stays first and as it is when words expand
     if env is not None:
         expanded = expand_known(cmd, env)
         if expanded is not cmd:
             return _read_apt(expanded)  # a command of its own, not the model's: read once
-    return _read_once(cmd, _read_apt, 0)
+    return _read_once(cmd, _read_apt)
 
 
 def _read_apt(cmd: SimpleCommand) -> AptCommand | None:
     words = cmd.words
-    if not words or _base(words[0]) not in _APT:
+    if not words or _base(words[0]) not in APT_TOOLS:
         return None
     tool = _base(words[0]) or ""
     action: str | None = None
@@ -522,7 +523,7 @@ def pip_install(cmd: SimpleCommand, env: Mapping[str, str] | None = None) -> Pip
         expanded = expand_known(cmd, env)
         if expanded is not cmd:
             return _read_pip(expanded)  # a command of its own, not the model's: read once
-    return _read_once(cmd, _read_pip, 1)
+    return _read_once(cmd, _read_pip)
 
 
 def _read_pip(cmd: SimpleCommand) -> PipInstall | None:
