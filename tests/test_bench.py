@@ -15,6 +15,7 @@ import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -38,13 +39,9 @@ def bench() -> Iterator[ModuleType]:
         sys.modules.update(saved)
 
 
-def test_quick_run_measures_every_case(bench: ModuleType, tmp_path: Path) -> None:
-    readme = tmp_path / "README.md"
-    readme.write_text(
-        "# x\n\nbefore\n<!-- bench:start -->\nold table\n<!-- bench:end -->\nafter\n",
-        encoding="utf-8",
-    )
-    out, markdown = tmp_path / "bench.json", tmp_path / "bench.md"
+def _quick(tmp_path: Path, *args: str) -> dict[str, Any]:
+    """``bench.py --quick`` without the other tools: the JSON it wrote."""
+    out = tmp_path / "bench.json"
     done = subprocess.run(
         [
             sys.executable,
@@ -53,10 +50,8 @@ def test_quick_run_measures_every_case(bench: ModuleType, tmp_path: Path) -> Non
             "--hadolint=none",
             "--tally=none",
             f"--json={out}",
-            f"--markdown={markdown}",
-            "--update-readme",
-            f"--readme={readme}",
             f"--workdir={tmp_path / 'work'}",
+            *args,
         ],
         capture_output=True,
         text=True,
@@ -64,7 +59,18 @@ def test_quick_run_measures_every_case(bench: ModuleType, tmp_path: Path) -> Non
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    data = json.loads(out.read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return data
+
+
+def test_quick_run_measures_every_case(bench: ModuleType, tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "# x\n\nbefore\n<!-- bench:start -->\nold table\n<!-- bench:end -->\nafter\n",
+        encoding="utf-8",
+    )
+    markdown = tmp_path / "bench.md"
+    data = _quick(tmp_path, f"--markdown={markdown}", "--update-readme", f"--readme={readme}")
     small, large = bench.QUICK.instructions
     expected = {
         f"instructions_{small}",
@@ -99,6 +105,22 @@ def test_quick_run_measures_every_case(bench: ModuleType, tmp_path: Path) -> Non
     assert text.startswith("# x\n\nbefore\n<!-- bench:start -->\n")
     assert text.endswith("<!-- bench:end -->\nafter\n")
     assert table in text and "old table" not in text
+
+
+@pytest.mark.parametrize(
+    ("only", "needs_corpus"), [("policy", True), ("compose_fixture", False), ("stages", False)]
+)
+def test_only_keeps_the_rows_of_the_cases_it_runs(
+    tmp_path: Path, only: str, needs_corpus: bool
+) -> None:
+    # `--only policy` once failed: it dropped the Rego case but kept the row that reads it.
+    if needs_corpus and not (CORPUS / "MANIFEST.tsv").is_file():
+        pytest.skip("the policy case runs on the corpus in ../shared, which is not there")
+    data = _quick(tmp_path, f"--only={only}")
+    assert set(data["cases"]) == {only}
+    assert all(text and "error" not in text for text in data["plain"].values()), data["plain"]
+    expected = {"policy": 1, "compose_fixture": 2, "stages": 0}[only]
+    assert len(data["plain"]) == expected, data["plain"]
 
 
 def test_generated_inputs_have_the_sizes_they_are_named_by(bench: ModuleType) -> None:

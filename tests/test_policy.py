@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from dockerlint_django.cli import cli
 from dockerlint_django.config import ConfigError, from_mapping
 from dockerlint_django.policy.kinds import Globs
+from dockerlint_django.rules._base import Context, Violation
 from dockerlint_django.testing import ProjectFinding, lint_project
 
 
@@ -177,6 +179,36 @@ def test_user() -> None:
     assert _at(_findings([named], "FROM python:3.12\nUSER app:app\n")) == [("ORG001", 2, 6)]
     assert _findings([named], "FROM python:3.12\nUSER runner:runner\n") == []
     assert _findings([root], "FROM python:3.12\nARG U\nUSER ${U}\n") == []
+
+
+def test_entries_of_one_kind_each_report_their_own() -> None:
+    # The engine checks an image once for every entry of a kind: each keeps its own findings.
+    root = {**_entry("user", **{"non-root": True}), "id": "ORG001"}
+    named = {**_entry("user", name="runner"), "id": "ORG002", "message": "Runner"}
+    found = _findings([root, named], "FROM python:3.12\nUSER app:app\n")
+    assert [(f.code, f.line, f.message) for f in found] == [
+        ("ORG002", 2, "Runner: the image runs as app:app")
+    ]
+    found = _findings([root, named], "FROM python:3.12\n")
+    assert sorted(f.code for f in found) == ["ORG001", "ORG002"]
+
+
+def test_a_crashing_kind_is_reported_for_each_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dockerlint_django.policy import kinds
+
+    def crash(ctx: Context, members: Sequence[kinds.Member]) -> list[list[Violation]]:
+        raise RuntimeError("broken")
+
+    broken = kinds._image_kind("user", ("non-root", "name"), kinds._parse_user, crash)
+    monkeypatch.setitem(kinds.KINDS, "user", broken)
+    entries = [_entry("user", name="a"), {**_entry("user", name="b"), "id": "ORG002"}]
+    config = yaml.safe_dump({"policy": entries})
+    project = {".dockerlint-django.yaml": config, "Dockerfile": "FROM python:3.12\nUSER root\n"}
+    found = lint_project(project, ["ORG001", "ORG002", "DJ902", "DJ030"])
+    crashes = [f.message for f in found if f.code == "DJ902"]
+    assert len(crashes) == 2 and all("RuntimeError: broken" in m for m in crashes), crashes
+    assert "ORG001" in crashes[0] + crashes[1] and "ORG002" in crashes[0] + crashes[1]
+    assert [f.line for f in found if f.code == "DJ030"] == [2]  # the other rules still ran
 
 
 def test_python_version() -> None:

@@ -25,6 +25,7 @@ from dockerlint_django.rules import POLICY_RESERVED as RESERVED
 from dockerlint_django.rules._base import (
     CheckFn,
     FixAvailability,
+    Grouped,
     Rule,
     RuleMeta,
     ServiceCheckFn,
@@ -125,12 +126,12 @@ def rules(entries: Sequence[Entry]) -> tuple[Rule, ...]:
     by_kind: dict[str, list[int]] = {}
     for i, entry in enumerate(entries):
         by_kind.setdefault(entry.kind, []).append(i)
-    checks: dict[int, tuple[CheckFn | None, ServiceCheckFn | None]] = {}
+    checks: dict[int, tuple[CheckFn | None, ServiceCheckFn | None, Grouped | None]] = {}
     for kind, places in by_kind.items():
         bound = KINDS[kind].bind([(entries[i], metas[i]) for i in places])
         checks.update(zip(places, bound, strict=True))
     return tuple(
-        Rule(meta, checks[i][0], _doc(entry), f"policy:{entry.id}", checks[i][1])
+        Rule(meta, checks[i][0], _doc(entry), f"policy:{entry.id}", checks[i][1], checks[i][2])
         for i, (entry, meta) in enumerate(zip(entries, metas, strict=True))
     )
 

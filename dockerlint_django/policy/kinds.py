@@ -19,6 +19,7 @@ from dockerlint_django.dockerfile.images import ImageRef, parse_image_ref
 from dockerlint_django.dockerfile.model import Stage, State, expand_in
 from dockerlint_django.policy.model import Entry, PolicyError
 from dockerlint_django.readers.requirements import normalize_name
+from dockerlint_django.rules._base import Grouped
 from dockerlint_django.shell.commands import APT_TOOLS, apt, pip_install
 from dockerlint_django.source import Span
 
@@ -117,7 +118,8 @@ def _never(params: Mapping[str, Any]) -> bool:
 
 
 # An entry's (image check, service check).
-Bound = tuple["CheckFn | None", "ServiceCheckFn | None"]
+# An entry's (image check, service check, its place in its kind's group check of an image).
+Bound = tuple["CheckFn | None", "ServiceCheckFn | None", "Grouped | None"]
 
 
 @record
@@ -159,19 +161,23 @@ def _image_kind(
     def bind(entries: Sequence[tuple[Entry, RuleMeta]]) -> list[Bound]:
         # One call a kind and image checks every entry of the kind: what they read of the image
         # is looked up once, not once an entry (thirty entries are thirty rules on every image).
+        # The engine makes that call itself (``Rule.group``); ``run`` serves the other callers.
         members = [(entry.params, meta, entry.message) for entry, meta in entries]
+
+        def group(ctx: Context) -> list[list[Violation]]:
+            memo = ctx.analysis.memo
+            found: list[list[Violation]] | None = memo.get(key)
+            if found is None:
+                found = memo[key] = check(ctx, members)
+            return found
 
         def for_entry(i: int) -> CheckFn:
             def run(ctx: Context) -> Iterator[Violation]:
-                memo = ctx.analysis.memo
-                found: list[list[Violation]] | None = memo.get(key)
-                if found is None:
-                    found = memo[key] = check(ctx, members)
-                return iter(found[i])
+                return iter(group(ctx)[i])
 
             return run
 
-        return [(for_entry(i), None) for i in range(len(members))]
+        return [(for_entry(i), None, Grouped(group, i)) for i in range(len(members))]
 
     return Kind(frozenset(keys), parse, bind, every_stage=every_stage)
 
@@ -1047,7 +1053,7 @@ def _compose_kind() -> Kind:
 
             return run
 
-        return [(None, for_entry(entry, meta)) for entry, meta in entries]
+        return [(None, for_entry(entry, meta), None) for entry, meta in entries]
 
     return Kind(frozenset({"forbidden", "required"}), _parse_compose, bind, ("compose",))
 

@@ -110,6 +110,15 @@ ServiceCheckFn = Callable[["ServiceContext"], Iterator[Violation]]
 
 
 @record
+class Grouped:
+    """A rule checked together with others in one call over an image (the policy's entries of
+    one kind), which returns each member's violations: the engine calls it once an image."""
+
+    check: Callable[[Context], list[list[Violation]]]
+    member: int  # this rule's place in the call's result
+
+
+@record
 class Context:
     """What a rule sees: the analysed project file and its own options. No I/O from here."""
 
@@ -136,6 +145,8 @@ class Rule:
     module: str
     # Over one Compose service (its settings, and its image when the project builds it).
     check_service: ServiceCheckFn | None = None
+    # ``check``'s violations as one call makes them for a group of rules.
+    group: Grouped | None = None
 
     @property
     def judges_services(self) -> bool:
