@@ -506,10 +506,12 @@ def _lint_source(
     development: list[str | None] = []  # computed once, when a production-only rule reports
     judged = analysis.dockerfile.final if analysis is not None else None
 
+    severities = config.severities()  # `severity_of`, for every finding
+
     def settled(f: Finding, stage: Stage | None) -> Finding:
         """Severity as configured, info where the image is a development one, and the target
         named when it is not the one the file is linted as."""
-        configured = config.severity_of(f.code)
+        configured = severities.get(f.code)
         if configured is not None:
             f = replace(f, severity=configured)
         notes: list[str] = []

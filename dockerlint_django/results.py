@@ -73,10 +73,17 @@ def flatten(results: Iterable[FileResult]) -> list[FileResult]:
     """
     out: list[FileResult] = []
     index: dict[str, FileResult] = {}
+    # Where each finding of a result that others merge into is, by rule and place: made at the
+    # first merge, since most files are checked once and merge nothing.
     seen: dict[str, dict[tuple[object, ...], int]] = {}
 
     def merge(home: FileResult, findings: Iterable[Finding]) -> None:
-        at = seen[home.path]
+        at = seen.get(home.path)
+        if at is None:
+            at = seen[home.path] = {}
+            # A result's own findings are each kept (two parse errors may share a place).
+            for n, f in enumerate(home.findings):
+                at.setdefault(_key(f), n)
         for f in findings:
             i = at.get(_key(f))
             if i is None:
@@ -100,19 +107,16 @@ def flatten(results: Iterable[FileResult]) -> list[FileResult]:
         out.append(r)
         if r.error is None:
             index[r.path] = r
-            seen[r.path] = {}
-            # A result's own findings are each kept (two parse errors may share a place).
-            for i, f in enumerate(r.findings):
-                seen[r.path].setdefault(_key(f), i)
         pending.extend(r.others)
     for extra in pending:
         home = index.get(extra.path)
         if home is None:
             home = FileResult(extra.path, extra.real_path, extra.source)
             index[extra.path] = home
-            seen[extra.path] = {}
             out.append(home)
         merge(home, extra.findings)
+    # Each result comes with its findings in order (the engine sorts them): only those that
+    # others merged into are sorted again.
     for r in out:
         if r.path in seen:
             r.findings.sort(key=Finding.sort_key)

@@ -170,7 +170,6 @@ def _source_of(f: Finding, source: SourceFile | None) -> SourceFile | None:
 
 def write(results: Sequence[FileResult], out: TextIO, opts: FormatOptions) -> None:
     findings = [f for r in results for f in r.findings]
-    homes = {id(f): r.source for r in results for f in r.findings}
     floor = Applicability.UNSAFE if opts.unsafe_fixes else Applicability.SAFE
     fixable = sum(1 for f in findings if f.fix is not None and f.fix.applicability >= floor)
     # Unsafe fixes left out at this floor: the hint says how to have them.
@@ -185,22 +184,30 @@ def write(results: Sequence[FileResult], out: TextIO, opts: FormatOptions) -> No
         if findings:
             out.writelines(_statistics(findings, floor, opts.color))
     else:
-        for f in findings:
-            out.write(_finding(f, homes.get(id(f)), floor, opts))
+        shown: dict[str, str] = {}  # each file's path as printed, made safe once
+        for r in results:
+            for f in r.findings:
+                path = shown.get(f.path)
+                if path is None:
+                    path = shown[f.path] = visible(f.path)
+                out.write(_finding(f, path, r.source, floor, opts))
     if not opts.quiet:
         out.write(_summary(results, findings, fixable, hidden, opts))
 
 
-def _finding(f: Finding, home: SourceFile | None, floor: Applicability, opts: FormatOptions) -> str:
+def _finding(
+    f: Finding, path: str, home: SourceFile | None, floor: Applicability, opts: FormatOptions
+) -> str:
+    """``path``: the finding's path as ``visible`` shows it."""
     color = opts.color
     mark = " [*]" if f.fix is not None and f.fix.applicability >= floor else ""
     if not (color or opts.full or f.related):
         # The concise line alone, as below without colour: the form CI logs and hooks print.
         return (
-            f"{visible(f.path)}:{f.start.line}:{f.start.column}: {f.code}{mark} "
+            f"{path}:{f.start.line}:{f.start.column}: {f.code}{mark} "
             f"[{f.severity.label}] {visible(f.message)}\n"
         )
-    where = _paint(f"{visible(f.path)}:{f.start.line}:{f.start.column}:", _BOLD, color)
+    where = _paint(f"{path}:{f.start.line}:{f.start.column}:", _BOLD, color)
     sev = _paint(f"[{f.severity.label}]", _COLORS[f.severity], color)
     code = _paint(f.code, _COLORS[f.severity] + _BOLD, color)
     lines = [f"{where} {code}{mark} {sev} {visible(f.message)}"]

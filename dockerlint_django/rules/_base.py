@@ -20,9 +20,9 @@ class Severity(enum.IntEnum):
     WARNING = 2
     ERROR = 3
 
-    @property
-    def label(self) -> str:
-        return self.name.lower()
+    # "info", "warning", "error": what reports print. An attribute set once below, not a
+    # property over the enum's `name` (three calls for each finding every report shows).
+    label: str
 
     @classmethod
     def parse(cls, text: str) -> Severity:
@@ -30,6 +30,10 @@ class Severity(enum.IntEnum):
             return cls[text.upper()]
         except KeyError:
             raise ValueError(f"unknown severity {text!r} (error, warning, info)") from None
+
+
+for _severity in Severity:
+    _severity.label = _severity.name.lower()
 
 
 class FixAvailability(enum.Enum):
