@@ -308,10 +308,12 @@ def _project_relative(
     """``memo``: the repository of each folder found already (a configuration's, for one run):
     the files of a folder, and of a repository, are many, and each look is a stat a parent."""
     if real_path is not None:
-        resolved = real_path.resolve()
+        from dockerlint_django.discover import resolved as resolve
+
+        resolved = resolve(real_path)
         if root is not None:
             with contextlib.suppress(ValueError):
-                return resolved.relative_to(root.resolve()).as_posix()
+                return resolved.relative_to(resolve(root)).as_posix()
         # Else the nearest repository that holds it: looked for only when the root does not.
         folder = resolved.parent
         if memo is not None and folder in memo:

@@ -17,6 +17,8 @@ import os
 import re
 import stat
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
@@ -374,6 +376,36 @@ class Search:
         return [f for f in self.folders if f.found == 0]
 
 
+# The paths resolved in this run, by absolute path (``resolving_once``): a file named on the
+# command line is resolved by the search, by the plan, for its build context and for its
+# repository, each a stat of every folder above it.
+_RESOLVED: ContextVar[dict[str, Path] | None] = ContextVar("resolved", default=None)
+
+
+@contextmanager
+def resolving_once() -> Iterator[None]:
+    """While it holds, ``resolved`` resolves each path once: one run sees one answer for a
+    path, as it sees one text for a file."""
+    token = _RESOLVED.set({})
+    try:
+        yield
+    finally:
+        _RESOLVED.reset(token)
+
+
+def resolved(path: Path) -> Path:
+    """``path.resolve()``; within ``resolving_once``, once for each path. A symlink loop raises
+    (RuntimeError before Python 3.13) every time, as ``resolve`` does."""
+    memo = _RESOLVED.get()
+    if memo is None:
+        return path.resolve()
+    key = os.path.abspath(path)  # a relative path is the working directory's
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = path.resolve()
+    return found
+
+
 def display_path(path: Path) -> str:
     """Relative to the working directory when under it, with ``/`` separators."""
     # Not resolved: a symlink is reported under the name it was given, which is also the name
@@ -459,7 +491,7 @@ ExcludeFor = Callable[[Path], tuple[Sequence[str], Path | None]]
 
 def _key(path: Path) -> Path:
     try:
-        return path.resolve()
+        return resolved(path)
     except (OSError, RuntimeError):  # a symlink loop: RuntimeError before Python 3.13
         return Path(os.path.abspath(path))
 

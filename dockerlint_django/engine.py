@@ -16,7 +16,7 @@ from dockerlint_django import rules as registry
 from dockerlint_django._record import LazyPattern, record, replace
 from dockerlint_django.analysis import Analysis
 from dockerlint_django.config import DEFAULT_MAX_FILE_BYTES, Config
-from dockerlint_django.discover import display_path
+from dockerlint_django.discover import display_path, resolved
 from dockerlint_django.dockerfile import model as dfmodel
 from dockerlint_django.dockerfile.ast import Instruction, ParseError, ParseResult
 from dockerlint_django.dockerfile.model import Stage
@@ -311,7 +311,7 @@ def build_analysis(
     if build is not None:
         context = BuildContext(build.context, dockerfile=real_path, max_bytes=limit)
     elif real_path is not None:
-        context = BuildContext(real_path.resolve().parent, dockerfile=real_path, max_bytes=limit)
+        context = BuildContext(resolved(real_path).parent, dockerfile=real_path, max_bytes=limit)
     else:
         context = UNKNOWN_CONTEXT
     in_template = None if real_path is None else _in_template(real_path)

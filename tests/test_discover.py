@@ -885,3 +885,31 @@ def test_sets_are_what_compose_loads(names: list[str]) -> None:
 @given(names=st.lists(st.sampled_from(_SET_NAMES), min_size=1, max_size=6, unique=True))
 def test_sets_are_what_compose_loads_generated(names: list[str]) -> None:
     _check_sets_against_compose(names)
+
+
+def test_a_run_resolves_each_path_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dockerlint_django.discover import resolved, resolving_once
+
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    calls: list[str] = []
+    original = Path.resolve
+
+    def counted(self: Path, strict: bool = False) -> Path:
+        calls.append(str(self))
+        return original(self, strict)
+
+    monkeypatch.setattr(Path, "resolve", counted)
+    monkeypatch.chdir(tmp_path)
+    with resolving_once():
+        assert resolved(Path("link")) == tmp_path / "real"
+        assert resolved(tmp_path / "link") == tmp_path / "real"  # the same path, absolute
+        assert len(calls) == 1
+        for _ in range(2):  # a loop is not kept: it raises each time, as resolve does
+            with pytest.raises((RuntimeError, OSError)):  # OSError from Python 3.13
+                resolved(Path("loop"))
+    assert len(calls) == 3
+    resolved(Path("link"))  # outside a run, nothing is kept
+    resolved(Path("link"))
+    assert len(calls) == 5

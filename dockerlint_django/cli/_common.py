@@ -159,8 +159,13 @@ def common_options(f: Any) -> Any:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dockerlint-django")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Lint how Django and Gunicorn projects are containerised."""
+    from dockerlint_django.discover import resolving_once
+
+    # A command is one run: each path it names is resolved once (``discover.resolved``).
+    ctx.with_resource(resolving_once())
 
 
 def repository_root(start: Path) -> Path | None:

@@ -19,7 +19,7 @@ from dockerlint_django.config import (
     apply_overrides,
     split_selectors,
 )
-from dockerlint_django.discover import DEFAULT_COMPOSE_NAMES, display_path
+from dockerlint_django.discover import DEFAULT_COMPOSE_NAMES, display_path, resolved
 from dockerlint_django.engine import Options, fix_source, lint_path, lint_source
 from dockerlint_django.results import FileResult, flatten
 from dockerlint_django.source import LF_ONLY, SourceError, SourceFile
@@ -43,6 +43,14 @@ class _Plan:
     # What the folder search could not read (a folder it cannot list, a link that dangles or
     # loops): each an error, as a named file that cannot be read is.
     errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _real(path: Path) -> Path:
+    """The file a path names, symlinks followed (once a run: ``resolved``)."""
+    try:
+        return resolved(path)
+    except (OSError, RuntimeError):  # a symlink loop: RuntimeError before Python 3.13
+        return Path(os.path.realpath(path))
 
 
 def _main_file(variant: Path, compose: Sequence[Path]) -> Path | None:
@@ -170,9 +178,9 @@ class Run:
     def _named(self, path: Path) -> bool:
         if self._named_files is None:
             self._named_files = {
-                Path(os.path.realpath(p)) for p in self.kw["paths"] if str(p) != "-" and p.is_file()
+                _real(p) for p in self.kw["paths"] if str(p) != "-" and p.is_file()
             }
-        return Path(os.path.realpath(path)) in self._named_files
+        return _real(path) in self._named_files
 
     def files(self) -> list[Path]:
         """The Dockerfiles to check, each once (a Compose project's builds are in ``plan``)."""
@@ -192,9 +200,10 @@ class Run:
 
         named_sets: tuple[Path, ...] = tuple(self.kw.get("compose_files") or ())
         paths: Sequence[Path] = self.kw["paths"] or (() if named_sets else (Path("."),))
-        self.missing = [p for p in paths if str(p) != "-" and not p.exists()]
+        present = {p: str(p) != "-" and p.exists() for p in paths}
+        self.missing = [p for p in paths if str(p) != "-" and not present[p]]
         self.missing += [p for p in named_sets if not p.exists()]
-        existing = [p for p in paths if str(p) != "-" and p.exists()]
+        existing = [p for p in paths if present[p]]
         base = self.config_for(None)  # a bad configuration is an error even when no file is found
         found = search(existing, exclude_for=self.excludes_in)
         warnings: list[str] = []
@@ -293,7 +302,7 @@ class Run:
         planned: list[tuple[Path, ImageBuild | None]] = []
         done: set[Path] = set()
         for path in dockerfiles:
-            key = Path(os.path.realpath(path))
+            key = _real(path)
             done.add(key)
             entries: list[ImageBuild | None] = list(builds.get(key, ())) or [None]
             planned.extend((path, b) for b in entries)
