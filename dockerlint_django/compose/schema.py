@@ -220,10 +220,12 @@ class _Compiler:
         return check
 
     def _object(self, schema: dict[str, Any]) -> Check:
-        props = {k: self.compile(v) for k, v in schema.get("properties", {}).items()}
-        patterns = [
-            (re.compile(p), self.compile(v)) for p, v in schema.get("patternProperties", {}).items()
-        ]
+        # Each property's schema is compiled when a file first has the property: a Compose file
+        # uses a few of the schema's hundreds, and a one-file run pays for what it reads.
+        written = schema.get("properties", {})
+        props: dict[str, Check] = {}
+        pattern_schemas = schema.get("patternProperties", {})
+        patterns: list[tuple[re.Pattern[str], Check]] | None = None
         additional = schema.get("additionalProperties", True)
         extra: Check | None = None
         if isinstance(additional, dict):
@@ -231,14 +233,19 @@ class _Compiler:
         forbid = additional is False
 
         def check(node: Node, loc: tuple[str, ...], errs: list[SchemaError]) -> None:
+            nonlocal patterns
             if not isinstance(node, Mapping):
                 return
+            if patterns is None:
+                patterns = [(re.compile(p), self.compile(v)) for p, v in pattern_schemas.items()]
             unknown: list[str] = []
             for key, value in node.items:
                 name = key.text()
                 sub = (*loc, name)
                 matched = False
                 c = props.get(name)
+                if c is None and name in written:
+                    c = props[name] = self.compile(written[name])
                 if c is not None:
                     matched = True
                     c(value, sub, errs)
