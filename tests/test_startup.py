@@ -107,6 +107,7 @@ def test_checking_a_dockerfile_imports_only_what_it_uses(tmp_path: Path) -> None
     )
     modules = _modules_after(code, _project(tmp_path))
     assert _unwanted(modules, NOT_FOR_A_DOCKERFILE) == []
+    assert "json" not in modules  # a text report: only JSON reports and listings import it
 
 
 def test_a_selection_is_known_without_importing_rules(tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ As in ruff, both ``--show-*`` options check nothing and exit 0; they answer "why
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -135,6 +134,8 @@ def say_configuration(run: Run) -> None:
 
 
 def show_files(run: Run, as_json: bool) -> int:
+    import json  # only what prints JSON pays for importing it
+
     plan = run.plan()
     for warning in plan.warnings:
         say_warning(warning)
@@ -302,6 +303,8 @@ def _rules(n: int) -> str:
 def _for_file(cfg: Config, path: Path) -> list[tuple[str, Any, str]]:
     """What the settings mean for this one file: the rules it is checked with, and whether it
     counts as a development file."""
+    import json  # only what prints JSON pays for importing it
+
     from dockerlint_django._record import replace
 
     shown = display_path(path)
@@ -340,6 +343,8 @@ def _for_file(cfg: Config, path: Path) -> list[tuple[str, Any, str]]:
 
 
 def show_settings(run: Run, path: Path, as_json: bool) -> int:
+    import json  # only what prints JSON pays for importing it
+
     if not path.exists():
         # As ruff: a path that is not there is more likely a typo than a file yet to be written,
         # and the settings of some folder above it would mislead.
@@ -392,6 +397,8 @@ def show_settings(run: Run, path: Path, as_json: bool) -> int:
 
 
 def _rows(rows: list[tuple[str, Any, str]]) -> None:
+    import json  # only what prints JSON pays for importing it
+
     width = max(len(key) for key, _, _ in rows)
     for key, value, source in rows:
         click.echo(f"{visible(key.ljust(width))} = {json.dumps(value)}  # {visible(source)}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -48,6 +47,8 @@ def rule(code: str | None, show_all: bool, fmt: str) -> None:
 
     Given a hadolint code (DL3025), list the rules that refine it.
     """
+    import json  # only what prints JSON pays for importing it
+
     if code is not None and not show_all and registry.is_hadolint_code(code.upper()):
         _hadolint_rules(code.upper(), fmt)
         return
@@ -99,6 +100,8 @@ def rule(code: str | None, show_all: bool, fmt: str) -> None:
 
 
 def _hadolint_rules(dl: str, fmt: str) -> None:
+    import json  # only what prints JSON pays for importing it
+
     # Not an error when no rule refines it: the code is hadolint's, and the answer is that
     # hadolint alone reports it.
     rules = [registry.get(c) for c in registry.by_hadolint().get(dl, ())]
@@ -178,6 +181,8 @@ def parse(
 
     With --compose and no -f, the project is what docker compose would load in this folder.
     """
+    import json  # only what prints JSON pays for importing it
+
     if compose or compose_files:
         files = (*compose_files, *((file,) if file is not None else ()))
         _parse_compose(
@@ -217,6 +222,8 @@ def parse(
 
 
 def _parse_compose(options: LoadOptions) -> None:
+    import json  # only what prints JSON pays for importing it
+
     from dockerlint_django.compose.config_json import config_json
     from dockerlint_django.compose.loader import load_project
     from dockerlint_django.compose.nodes import ComposeError
