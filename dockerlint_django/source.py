@@ -373,16 +373,20 @@ class Mapped(Sequence[str]):
         return i
 
     def _start(self, i: int) -> int:
-        i = self._index(i)
         r = self._r
+        if isinstance(r, int) and 0 <= i < len(self.text):
+            return r + i  # one verbatim run, the usual case: no call to bound or find the run
+        i = self._index(i)
         if isinstance(r, int):
             return r + i
         k = self._run_of(i)
         return r[3 * k] + r[3 * k + 2] * (i - self._t[k])
 
     def _end(self, i: int) -> int:
-        i = self._index(i)
         r = self._r
+        if isinstance(r, int) and 0 <= i < len(self.text):
+            return r + i + 1
+        i = self._index(i)
         if isinstance(r, int):
             return r + i + 1
         k = self._run_of(i)
@@ -500,8 +504,12 @@ class Mapped(Sequence[str]):
 
     def span(self, i: int = 0, j: int | None = None) -> Span:
         """The source span of characters ``[i, j)``; an empty range gives an empty span."""
+        n = len(self.text)
         if j is None:
-            j = len(self.text)
+            j = n
+        r = self._r
+        if isinstance(r, int) and 0 <= i < j <= n:
+            return Span(r + i, r + j)  # one verbatim run: character k is at r + k
         if j <= i:
             at = self._anchor(i)
             return Span(at, at)
