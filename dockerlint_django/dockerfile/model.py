@@ -385,7 +385,9 @@ class Stage:
         return self.root.known
 
     def steps(self) -> Iterator[tuple[Instruction, State]]:
-        yield from zip(self.instructions, self.states, strict=True)
+        # The zip itself, not a generator over it: rules walk every stage's steps, and a
+        # generator's frame is resumed once a step.
+        return zip(self.instructions, self.states, strict=True)
 
     def label(self) -> str:
         return self.name if self.name is not None else str(self.index)

@@ -191,11 +191,18 @@ def _default_codes(profile: str, get: Callable[[str], Rule]) -> frozenset[str]:
 def image_rules(codes: Collection[str]) -> list[Rule]:
     """The rules of ``codes`` that check an image (a Dockerfile's model), engine codes left out,
     in code order; only these are imported. The rest judge Compose services only."""
-    return [
-        get(code)
+    # A configuration's enabled codes (a frozenset) are asked about for every file it checks.
+    chosen = codes if isinstance(codes, frozenset) else frozenset(codes)
+    return [get(code) for code in _image_codes(chosen)]
+
+
+@cache
+def _image_codes(codes: frozenset[str]) -> tuple[str, ...]:
+    return tuple(
+        code
         for code in CODES
         if code in codes and code in _index.IMAGE_CHECKS and code not in META_CODES
-    ]
+    )
 
 
 def is_hadolint_code(text: str) -> bool:
