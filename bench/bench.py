@@ -206,7 +206,7 @@ class Plain:
     title: str
     value: Callable[[], str]
     goal: str
-    case: str  # the key of the case whose runs it reads: `--only` keeps it with that case
+    case: str  # the key of the case it belongs to: `--only` keeps it with that case
     text: str = ""
 
 

@@ -399,7 +399,8 @@ def resolved(path: Path) -> Path:
     memo = _RESOLVED.get()
     if memo is None:
         return path.resolve()
-    key = os.path.abspath(path)  # a relative path is the working directory's
+    # Absolute, but with `..` kept: `link/../x` is not `x` when `link` is a symlink elsewhere.
+    key = str(path.absolute())
     found = memo.get(key)
     if found is None:
         found = memo[key] = path.resolve()

@@ -200,7 +200,6 @@ def run_rules(analysis: Analysis, rules: Sequence[Rule], config: Config) -> list
     plain: Context | None = None  # one context for the rules with no options, of which are many
     placed: dict[tuple[int, int], tuple[Position, Position]] = {}
     rule_options = config.rule_options
-    grouped: dict[int, list[list[Violation]]] = {}  # a group's results, by id of its check
     for rule in rules:
         if rule.check is None:
             continue  # judges Compose services only
@@ -212,13 +211,8 @@ def run_rules(analysis: Analysis, rules: Sequence[Rule], config: Config) -> list
             ctx = Context(analysis, config.options_for(rule.code), config.profile)
         try:
             group = rule.group
-            if group is None:
-                violations = list(rule.check(ctx))
-            else:
-                found = grouped.get(id(group.check))
-                if found is None:
-                    found = grouped[id(group.check)] = group.check(ctx)
-                violations = found[group.member]
+            # A group's call keeps its result for the image (Analysis.memo): made once for all.
+            violations = list(rule.check(ctx)) if group is None else group.check(ctx)[group.member]
         except Exception as exc:  # a rule's bug must not stop the run: report it as DJ902
             import traceback
 

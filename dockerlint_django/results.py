@@ -115,8 +115,9 @@ def flatten(results: Iterable[FileResult]) -> list[FileResult]:
             index[extra.path] = home
             out.append(home)
         merge(home, extra.findings)
-    # Each result comes with its findings in order (the engine sorts them): only those that
-    # others merged into are sorted again.
+    # Each result comes with its findings in order (engine.lint_source and its results for the
+    # other files it read, templates.mode and deployments sort them; tests/test_workspace.py
+    # checks a check's results are): only those that others merged into are sorted again.
     for r in out:
         if r.path in seen:
             r.findings.sort(key=Finding.sort_key)

@@ -910,6 +910,18 @@ def test_a_run_resolves_each_path_once(tmp_path: Path, monkeypatch: pytest.Monke
             with pytest.raises((RuntimeError, OSError)):  # OSError from Python 3.13
                 resolved(Path("loop"))
     assert len(calls) == 3
+    (tmp_path / "x").mkdir()
+    (tmp_path / "real" / "x").mkdir()
+    with resolving_once():
+        # `link/..` is the folder above where link points, not this one: never one entry.
+        assert resolved(Path("x")) == tmp_path / "x"
+        assert resolved(Path("link/../real/x")) == tmp_path / "real" / "x"
+        assert resolved(Path("link/../x")) == tmp_path / "x"
+        (tmp_path / "elsewhere").mkdir()
+        (tmp_path / "elsewhere" / "inner").symlink_to(tmp_path / "real")
+        assert resolved(Path("elsewhere/inner/../x")) == tmp_path / "x"
+        assert resolved(Path("elsewhere/x")) != resolved(Path("elsewhere/inner/../x"))
+    calls.clear()
     resolved(Path("link"))  # outside a run, nothing is kept
     resolved(Path("link"))
-    assert len(calls) == 5
+    assert len(calls) == 2

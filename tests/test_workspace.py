@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import pytest
+
 from dockerlint_django.project.workspace import Workspace
 from dockerlint_django.results import FileResult, Finding, flatten
 from dockerlint_django.rules._base import Severity
 from dockerlint_django.source import Position, SourceFile, Span
+from tests.conftest import ROOT
 
 
 def _files() -> tuple[SourceFile, SourceFile, SourceFile]:
@@ -83,3 +88,32 @@ def test_flatten_adds_to_a_file_that_was_checked_itself() -> None:
     out = flatten([own, a])
     assert len(out) == 2
     assert [f.code for f in out[0].findings] == ["DJ023", "DJ010"]
+
+
+def test_every_result_reaches_flatten_with_its_findings_in_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # flatten sorts only the results others merge into: every producer must hand over its
+    # findings sorted (the engine, its results for scripts, Compose files, templates).
+    from click.testing import CliRunner
+
+    from dockerlint_django.cli import _run, cli
+
+    counted: list[int] = []
+
+    def checked(given: Iterable[FileResult]) -> list[FileResult]:
+        kept = list(given)
+        pending = list(kept)
+        while pending:
+            r = pending.pop()
+            assert r.findings == sorted(r.findings, key=Finding.sort_key), r.path
+            counted.append(len(r.findings))
+            pending.extend(r.others)
+        return flatten(kept)
+
+    monkeypatch.setattr(_run, "flatten", checked)
+    for project in sorted((ROOT / "fixtures" / "projects").iterdir()):
+        folder = project / "input" if (project / "input").is_dir() else project
+        monkeypatch.chdir(folder)
+        CliRunner().invoke(cli, ["check", "--exit-zero", "."], catch_exceptions=False)
+    assert len(counted) > 10 and sum(counted) > 20  # the projects were checked, and found things

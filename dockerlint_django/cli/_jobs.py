@@ -95,11 +95,9 @@ def run_each(func: Callable[[_T], _R], tasks: Sequence[_T], jobs: int) -> list[_
         mp_context=multiprocessing.get_context(_start_method()),
         initializer=_start_worker,
     )
-    # Four chunks a worker are given out at a time, so that none waits for the next; this
-    # process, one of the jobs, takes the tasks after them one at a time in between. With two,
-    # a worker that finished both while this process linted a long file sat idle until it was
-    # done (the corpus x10 on two cores: 3.15-3.36 s in one process's run against 2.89-2.93 s
-    # with four, two halves in two processes of their own taking 2.6 s). Nothing
+    # Four chunks a worker are given out at a time, so that none waits for the next: with two,
+    # a worker that finished both while this process linted a long file sat idle. This
+    # process, one of the jobs, takes the tasks after them one at a time in between. Nothing
     # is given out that might have to be taken back: a stopped run waits only for the chunks in
     # hand (cancelling a queued one races with a worker that dies, on Python 3.11).
     inflight: dict[Future[list[_R]], int] = {}

@@ -7,6 +7,8 @@ As in ruff, both ``--show-*`` options check nothing and exit 0; they answer "why
 
 from __future__ import annotations
 
+# json is imported in the functions that use it: `check` imports this module, and a check
+# that prints text loads no json (tests/test_startup.py).
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -134,7 +136,7 @@ def say_configuration(run: Run) -> None:
 
 
 def show_files(run: Run, as_json: bool) -> int:
-    import json  # only what prints JSON pays for importing it
+    import json
 
     plan = run.plan()
     for warning in plan.warnings:
@@ -303,7 +305,7 @@ def _rules(n: int) -> str:
 def _for_file(cfg: Config, path: Path) -> list[tuple[str, Any, str]]:
     """What the settings mean for this one file: the rules it is checked with, and whether it
     counts as a development file."""
-    import json  # only what prints JSON pays for importing it
+    import json
 
     from dockerlint_django._record import replace
 
@@ -343,7 +345,7 @@ def _for_file(cfg: Config, path: Path) -> list[tuple[str, Any, str]]:
 
 
 def show_settings(run: Run, path: Path, as_json: bool) -> int:
-    import json  # only what prints JSON pays for importing it
+    import json
 
     if not path.exists():
         # As ruff: a path that is not there is more likely a typo than a file yet to be written,
@@ -397,7 +399,7 @@ def show_settings(run: Run, path: Path, as_json: bool) -> int:
 
 
 def _rows(rows: list[tuple[str, Any, str]]) -> None:
-    import json  # only what prints JSON pays for importing it
+    import json
 
     width = max(len(key) for key, _, _ in rows)
     for key, value, source in rows:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+# json is imported in the functions that use it: `check` imports this module, and a check
+# that prints text loads no json (tests/test_startup.py).
 import os
 import re
 import sys
@@ -47,7 +49,7 @@ def rule(code: str | None, show_all: bool, fmt: str) -> None:
 
     Given a hadolint code (DL3025), list the rules that refine it.
     """
-    import json  # only what prints JSON pays for importing it
+    import json
 
     if code is not None and not show_all and registry.is_hadolint_code(code.upper()):
         _hadolint_rules(code.upper(), fmt)
@@ -100,7 +102,7 @@ def rule(code: str | None, show_all: bool, fmt: str) -> None:
 
 
 def _hadolint_rules(dl: str, fmt: str) -> None:
-    import json  # only what prints JSON pays for importing it
+    import json
 
     # Not an error when no rule refines it: the code is hadolint's, and the answer is that
     # hadolint alone reports it.
@@ -181,7 +183,7 @@ def parse(
 
     With --compose and no -f, the project is what docker compose would load in this folder.
     """
-    import json  # only what prints JSON pays for importing it
+    import json
 
     if compose or compose_files:
         files = (*compose_files, *((file,) if file is not None else ()))
@@ -222,7 +224,7 @@ def parse(
 
 
 def _parse_compose(options: LoadOptions) -> None:
-    import json  # only what prints JSON pays for importing it
+    import json
 
     from dockerlint_django.compose.config_json import config_json
     from dockerlint_django.compose.loader import load_project

@@ -34,6 +34,7 @@ class Severity(enum.IntEnum):
 
 for _severity in Severity:
     _severity.label = _severity.name.lower()
+del _severity
 
 
 class FixAvailability(enum.Enum):
