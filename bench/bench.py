@@ -491,7 +491,7 @@ def policy_rows(
             return without.error or with_.error or "did not run"
         share = (with_.cpu - without.cpu) / without.cpu
         return (
-            f"{share:+.0%} CPU ({_ms(without.cpu)} without, {_ms(with_.cpu)} with; "
+            f"{share:+.1%} CPU ({_ms(without.cpu)} without, {_ms(with_.cpu)} with; "
             f"the {len(files):,} corpus Dockerfiles, --jobs 1)"
         )
 

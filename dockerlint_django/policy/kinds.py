@@ -182,10 +182,6 @@ def _image_kind(
     return Kind(frozenset(keys), parse, bind, every_stage=every_stage)
 
 
-def _none(members: Sequence[Member]) -> list[list[Violation]]:
-    return [[] for _ in members]
-
-
 def _memo(ctx: Context, key: str, compute: Callable[[], Any]) -> Any:
     """What several kinds read from one image (its stages, oldest first), found once
     (``Analysis.memo``)."""
@@ -203,9 +199,13 @@ def _kept(memo: dict[str, Any], key: str, compute: Callable[[], Any]) -> Any:
     values: dict[str, Any] | None = memo.get("policy")
     if values is None:
         values = memo["policy"] = {}
-    if key not in values:
-        values[key] = compute()
-    return values[key]
+    found = values.get(key, _ABSENT)
+    if found is _ABSENT:
+        found = values[key] = compute()
+    return found
+
+
+_ABSENT = object()
 
 
 def _final_chain(ctx: Context) -> list[Stage]:
@@ -319,7 +319,7 @@ def _images(ctx: Context) -> Iterator[tuple[ImageRef, Span, str]]:
 
 
 def _check_base_image(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
-    out = _none(members)
+    out: list[list[Violation]] = [[] for _ in members]
     images: list[tuple[ImageRef, Span, str, set[str]]] = _shared(
         ctx,
         "images",
@@ -329,9 +329,9 @@ def _check_base_image(ctx: Context, members: Sequence[Member]) -> list[list[Viol
         return out
     for found, (params, meta, message) in zip(out, members, strict=True):
         allow, deny = params["allow"], params["deny"]
-        allowed = allow.matcher if allow else None
+        allowed = allow.matcher if allow.globs else None
         for ref, span, where, names in images:
-            denied = deny.first(names) if deny else None
+            denied = deny.first(names) if deny.globs else None
             if denied is not None:
                 found.append(meta.violation(span, f"{message}: {where} {ref.raw} matches {denied}"))
                 continue
@@ -388,7 +388,7 @@ def _labels(
 
 
 def _check_label(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
-    out = _none(members)
+    out: list[list[Violation]] = [[] for _ in members]
     chain = _final_chain(ctx)
     if not chain:
         return out
@@ -505,7 +505,7 @@ def _global_args(ctx: Context) -> Iterator[Instruction]:
 
 def _variables_check(keyword: str) -> GroupCheck:
     def check(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
-        out = _none(members)
+        out: list[list[Violation]] = [[] for _ in members]
         df = ctx.analysis.dockerfile
         escape = df.escape
         chain = _final_chain(ctx)
@@ -521,7 +521,7 @@ def _variables_check(keyword: str) -> GroupCheck:
         inherited = chain[-1].final_state.env if chain and keyword == "ENV" else {}
         for found, (params, meta, message) in zip(out, members, strict=True):
             forbidden = params["forbidden"]
-            if forbidden and any(map(forbidden.matcher, last)):
+            if forbidden.globs and any(map(forbidden.matcher, last)):
                 for name, ins, i, state in _assignments(ctx, stages, keyword):
                     bad = forbidden.first((name,))
                     if bad is not None:
@@ -594,7 +594,7 @@ _URL = LazyPattern(r"(?i)(https?|ftp)://")
 
 
 def _check_instruction(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
-    out = _none(members)
+    out: list[list[Violation]] = [[] for _ in members]
     df = ctx.analysis.dockerfile
     steps = _keyword_index(ctx)
     chain = _final_chain(ctx)
@@ -634,7 +634,7 @@ def _parse_user(params: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _check_user(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
-    out = _none(members)
+    out: list[list[Violation]] = [[] for _ in members]
     final = ctx.analysis.dockerfile.final
     if final is None or final.end is None:
         return out
@@ -663,7 +663,7 @@ def _parse_python(params: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _check_python(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
-    out = _none(members)
+    out: list[list[Violation]] = [[] for _ in members]
     final = ctx.analysis.dockerfile.final
     if final is None:
         return out
@@ -801,7 +801,7 @@ def _commands(ctx: Context) -> _Commands:
 
 
 def _check_command(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
-    out = _none(members)
+    out: list[list[Violation]] = [[] for _ in members]
     commands = _commands(ctx)
     index = commands.by_name
     for found, (params, meta, message) in zip(out, members, strict=True):
@@ -907,14 +907,14 @@ def _packages(ctx: Context) -> dict[str, list[tuple[str, str, Word]]]:
 
 
 def _check_package(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
-    out = _none(members)
+    out: list[list[Violation]] = [[] for _ in members]
     installed: dict[str, list[tuple[str, str, Word]]] = _shared(
         ctx, "packages", lambda: _packages(ctx)
     )
     for found, (params, meta, message) in zip(out, members, strict=True):
         for manager, packages in installed.items():
             forbidden = params[manager]
-            if not forbidden or not packages:
+            if not forbidden.globs or not packages:
                 continue
             match = forbidden.matcher
             for name, key, word in packages:
