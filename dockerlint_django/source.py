@@ -435,12 +435,7 @@ class Mapped(Sequence[str]):
                 return _EmptyMapped(self._anchor(start))
             if start == 0 and stop == n:
                 return self
-            r = self._r
-            if isinstance(r, int):  # one verbatim run: the slice is one too, shifted
-                m = object.__new__(Mapped)
-                m.text, m._t, m._r = self.text[start:stop], _ONE_RUN, r + start
-                return m
-            return self._slice(start, stop)
+            return self.piece(start, stop, self.text[start:stop])
         return self.text[i]
 
     def piece(self, i: int, j: int, text: str) -> Mapped:

@@ -182,6 +182,10 @@ def _image_kind(
     return Kind(frozenset(keys), parse, bind, every_stage=every_stage)
 
 
+def _none(members: Sequence[Member]) -> list[list[Violation]]:
+    return [[] for _ in members]
+
+
 def _memo(ctx: Context, key: str, compute: Callable[[], Any]) -> Any:
     """What several kinds read from one image (its stages, oldest first), found once
     (``Analysis.memo``)."""
@@ -319,7 +323,7 @@ def _images(ctx: Context) -> Iterator[tuple[ImageRef, Span, str]]:
 
 
 def _check_base_image(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
-    out: list[list[Violation]] = [[] for _ in members]
+    out = _none(members)
     images: list[tuple[ImageRef, Span, str, set[str]]] = _shared(
         ctx,
         "images",
@@ -388,7 +392,7 @@ def _labels(
 
 
 def _check_label(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
-    out: list[list[Violation]] = [[] for _ in members]
+    out = _none(members)
     chain = _final_chain(ctx)
     if not chain:
         return out
@@ -505,7 +509,7 @@ def _global_args(ctx: Context) -> Iterator[Instruction]:
 
 def _variables_check(keyword: str) -> GroupCheck:
     def check(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
-        out: list[list[Violation]] = [[] for _ in members]
+        out = _none(members)
         df = ctx.analysis.dockerfile
         escape = df.escape
         chain = _final_chain(ctx)
@@ -594,7 +598,7 @@ _URL = LazyPattern(r"(?i)(https?|ftp)://")
 
 
 def _check_instruction(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
-    out: list[list[Violation]] = [[] for _ in members]
+    out = _none(members)
     df = ctx.analysis.dockerfile
     steps = _keyword_index(ctx)
     chain = _final_chain(ctx)
@@ -634,7 +638,7 @@ def _parse_user(params: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _check_user(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
-    out: list[list[Violation]] = [[] for _ in members]
+    out = _none(members)
     final = ctx.analysis.dockerfile.final
     if final is None or final.end is None:
         return out
@@ -663,7 +667,7 @@ def _parse_python(params: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _check_python(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
-    out: list[list[Violation]] = [[] for _ in members]
+    out = _none(members)
     final = ctx.analysis.dockerfile.final
     if final is None:
         return out
@@ -801,7 +805,7 @@ def _commands(ctx: Context) -> _Commands:
 
 
 def _check_command(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
-    out: list[list[Violation]] = [[] for _ in members]
+    out = _none(members)
     commands = _commands(ctx)
     index = commands.by_name
     for found, (params, meta, message) in zip(out, members, strict=True):
@@ -907,7 +911,7 @@ def _packages(ctx: Context) -> dict[str, list[tuple[str, str, Word]]]:
 
 
 def _check_package(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
-    out: list[list[Violation]] = [[] for _ in members]
+    out = _none(members)
     installed: dict[str, list[tuple[str, str, Word]]] = _shared(
         ctx, "packages", lambda: _packages(ctx)
     )
