@@ -14,7 +14,7 @@ entry and the key.
 
 from __future__ import annotations
 
-import json
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -131,13 +131,22 @@ def rules(entries: Sequence[Entry]) -> tuple[Rule, ...]:
         bound = KINDS[kind].bind([(entries[i], metas[i]) for i in places])
         checks.update(zip(places, bound, strict=True))
     return tuple(
-        Rule(meta, checks[i][0], _doc(entry), f"policy:{entry.id}", checks[i][1], checks[i][2])
+        Rule(
+            meta,
+            checks[i][0],
+            functools.partial(_doc, entry),
+            f"policy:{entry.id}",
+            checks[i][1],
+            checks[i][2],
+        )
         for i, (entry, meta) in enumerate(zip(entries, metas, strict=True))
     )
 
 
 def _doc(entry: Entry) -> str:
     """The entry's page: what ``rule <id>`` shows and SARIF's help text."""
+    import json  # only when the page is shown: a run that reads the policy does not pay for it
+
     lines = [
         "## What it does",
         f"{entry.message}",

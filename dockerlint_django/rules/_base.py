@@ -146,7 +146,9 @@ class Rule:
     meta: RuleMeta
     # Over an image (a Dockerfile's model); None for a rule that judges only Compose services.
     check: CheckFn | None
-    doc: str  # the module docstring: the rule's documentation
+    # The rule's documentation: its module's docstring. A policy entry's page is written when
+    # it is asked for (``rule``, SARIF), not on every run that reads the policy.
+    page: str | Callable[[], str]
     module: str
     # Over one Compose service (its settings, and its image when the project builds it).
     check_service: ServiceCheckFn | None = None
@@ -158,6 +160,11 @@ class Rule:
         """Runs on each service: its own service check, or its image check over the service's
         view (what the image runs with the service's settings over it)."""
         return self.check_service is not None or bool({"compose", "cross"} & set(self.meta.kind))
+
+    @property
+    def doc(self) -> str:
+        page = self.page
+        return page if isinstance(page, str) else page()
 
     @property
     def code(self) -> str:
