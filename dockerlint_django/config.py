@@ -149,17 +149,24 @@ class Config:
         return cached
 
     def policy_rules(
-        self, display_path: str, real_path: Path | None, enabled: Collection[str]
+        self,
+        display_path: str,
+        real_path: Path | None,
+        enabled: Collection[str],
+        *,
+        images: bool = False,
     ) -> list[Rule]:
         """The policy's rules that apply to a file: ``enabled`` (this configuration's
-        ``enabled_codes``), and its ``files`` globs match."""
+        ``enabled_codes``), and its ``files`` globs match; with ``images``, only those that
+        check an image (not a Compose service)."""
         if not self.policy_globs:
             # The same rules for every file: worked out once for this set of enabled codes.
             kept = self.__dict__.get("_policy_rules")
             if kept is None or kept[0] is not enabled:
-                kept = (enabled, [r for r in self.policy if r.meta.code in enabled])
+                every = [r for r in self.policy if r.meta.code in enabled]
+                kept = (enabled, every, [r for r in every if r.check is not None])
                 self.__dict__["_policy_rules"] = kept
-            return list(kept[1])
+            return list(kept[2] if images else kept[1])
         out = []
         relative: str | None = None  # the file's path as the globs are written, found once
         for rule in self.policy:
@@ -174,7 +181,8 @@ class Config:
                     )
                 if not any(_glob_match(relative, g) for g in globs):
                     continue
-            out.append(rule)
+            if not images or rule.check is not None:
+                out.append(rule)
         return out
 
     def _names(self, display_path: str, real_path: Path | None) -> set[str]:

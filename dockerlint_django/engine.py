@@ -7,7 +7,7 @@ and the other rules and files go on.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -200,33 +200,61 @@ def run_rules(analysis: Analysis, rules: Sequence[Rule], config: Config) -> list
     plain: Context | None = None  # one context for the rules with no options, of which are many
     placed: dict[tuple[int, int], tuple[Position, Position]] = {}
     rule_options = config.rule_options
+    # Each group's violations (the policy's entries of a kind), by its check: one call makes
+    # them for all its members. ``crashed``: what the call raised, reported for each member.
+    grouped: dict[Callable[[Context], list[list[Violation]]], list[list[Violation]]] = {}
+    crashed: dict[Callable[[Context], list[list[Violation]]], Exception] = {}
     for rule in rules:
-        if rule.check is None:
-            continue  # judges Compose services only
-        if not rule.meta.options and rule.meta.code not in rule_options:
-            if plain is None:
-                plain = Context(analysis, {}, config.profile)
-            ctx = plain
-        else:
-            ctx = Context(analysis, config.options_for(rule.code), config.profile)
-        try:
-            group = rule.group
-            # A group's call keeps its result for the image (Analysis.memo): made once for all.
-            violations = list(rule.check(ctx)) if group is None else group.check(ctx)[group.member]
-        except Exception as exc:  # a rule's bug must not stop the run: report it as DJ902
-            import traceback
-
-            where = traceback.extract_tb(exc.__traceback__)[-1]
-            msg = (
-                f"rule {rule.code} ({rule.name}) crashed on this file: {type(exc).__name__}: {exc} "
-                f"[{Path(where.filename).name}:{where.lineno}]"
-            )
-            out.append(_meta_finding(source, "DJ902", msg, Span(0, 0)))
-            continue
+        group, check = rule.group, rule.check
+        # A policy entry (thirty of them are thirty rules on every image): the first of its
+        # group makes the call, the others find its result here.
+        of_group = None if group is None else grouped.get(group.check)
+        if of_group is None:
+            if check is None:
+                continue  # judges Compose services only
+            if not rule.meta.options and rule.meta.code not in rule_options:
+                if plain is None:
+                    plain = Context(analysis, {}, config.profile)
+                ctx = plain
+            else:
+                ctx = Context(analysis, config.options_for(rule.code), config.profile)
+            try:
+                if group is None:
+                    violations = list(check(ctx))
+                else:
+                    of_group = grouped[group.check] = group.check(ctx)
+            except Exception as exc:  # a rule's bug must not stop the run: report it as DJ902
+                if group is None:
+                    out.append(_crashed(source, rule, exc))
+                    continue
+                crashed[group.check] = exc
+                of_group = grouped[group.check] = _CRASHED
+        if group is not None:
+            if of_group is _CRASHED:
+                out.append(_crashed(source, rule, crashed[group.check]))
+                continue
+            assert of_group is not None
+            violations = of_group[group.member]
         if violations:
             workspace, context = analysis.workspace, analysis.context
             out.extend(_finding(source, rule, v, workspace, context, placed) for v in violations)
     return out
+
+
+# A group whose call raised (``run_rules``).
+_CRASHED: list[list[Violation]] = []
+
+
+def _crashed(source: SourceFile, rule: Rule, exc: Exception) -> Finding:
+    """A rule's bug, reported as DJ902 rather than stopping the run."""
+    import traceback
+
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    msg = (
+        f"rule {rule.code} ({rule.name}) crashed on this file: {type(exc).__name__}: {exc} "
+        f"[{Path(where.filename).name}:{where.lineno}]"
+    )
+    return _meta_finding(source, "DJ902", msg, Span(0, 0))
 
 
 @record
@@ -466,18 +494,15 @@ def _lint_source(
             if rules is not None
             # Rules that judge Compose services only are not imported for a Dockerfile.
             else registry.image_rules(enabled)
-            + [
-                r
-                for r in config.policy_rules(source.path, real_path, enabled)
-                if r.check is not None
-            ]
+            + config.policy_rules(source.path, real_path, enabled, images=True)
         )
         if options.fixable_only and not may_suppress(source.text):
             selected = [r for r in selected if r.meta.fix is not FixAvailability.NONE]
         raw.extend(run_rules(analysis, selected, config))
-        if not choice.explicit:
+        targets = [] if choice.explicit else extra_targets(analysis, config)
+        if targets:
             others = [r for r in selected if not r.meta.every_target_alike]
-            for stage in extra_targets(analysis, config):
+            for stage in targets:
                 extra.append((stage, run_rules(as_target(analysis, stage), others, config)))
         for name, why in sorted(analysis.context.skipped.items()):
             message = (

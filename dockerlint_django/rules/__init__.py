@@ -126,7 +126,15 @@ def known(code: str) -> bool:
 
 def known_codes() -> list[str]:
     """Every code a report may name: the built-in rules in code order, then the policy's."""
-    return [*CODES, *sorted(c for c in POLICY if c not in CODES)]
+    global _known
+    # Asked once a file: sorted again only when the policy's ids change.
+    policy = tuple(POLICY)
+    if _known is None or _known[0] != policy:
+        _known = (policy, [*CODES, *sorted(c for c in policy if c not in CODES)])
+    return list(_known[1])
+
+
+_known: tuple[tuple[str, ...], list[str]] | None = None
 
 
 def get(code: str) -> Rule:
