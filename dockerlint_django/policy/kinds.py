@@ -162,7 +162,7 @@ def _image_kind(
         # One call a kind and image checks every entry of the kind: what they read of the image
         # is looked up once, not once an entry (thirty entries are thirty rules on every image).
         # The engine makes that call itself (``Rule.group``); ``run`` serves the other callers.
-        members = [(entry.params, meta, entry.message) for entry, meta in entries]
+        members = _Members((entry.params, meta, entry.message) for entry, meta in entries)
 
         def group(ctx: Context) -> list[list[Violation]]:
             memo = ctx.analysis.memo
@@ -182,51 +182,70 @@ def _image_kind(
     return Kind(frozenset(keys), parse, bind, every_stage=every_stage)
 
 
+class _Members(list[Member]):
+    """A group's members, with what its check works out from them alone (``_plan``): the same
+    on every image."""
+
+    __slots__ = ("plans",)
+
+    def __init__(self, members: Iterable[Member]) -> None:
+        super().__init__(members)
+        self.plans: dict[Callable[..., Any], Any] = {}
+
+
+def _plan(members: Sequence[Member], make: Callable[[Sequence[Member]], Any]) -> Any:
+    if not isinstance(members, _Members):
+        return make(members)
+    found = members.plans.get(make, _ABSENT)
+    if found is _ABSENT:
+        found = members.plans[make] = make(members)
+    return found
+
+
 def _none(members: Sequence[Member]) -> list[list[Violation]]:
     return [[] for _ in members]
 
 
-def _memo(ctx: Context, key: str, compute: Callable[[], Any]) -> Any:
+def _memo(ctx: Context, key: str, compute: Callable[[Context], Any]) -> Any:
     """What several kinds read from one image (its stages, oldest first), found once
-    (``Analysis.memo``)."""
-    return _kept(ctx.analysis.memo, key, compute)
-
-
-def _shared(ctx: Context, key: str, compute: Callable[[], Any]) -> Any:
-    """What depends on the stages alone (every stage's images, commands, packages, instructions
-    and ARGs), found once for the file's targets too (``StageIndex.memo``), which share them."""
-    return _kept(ctx.analysis.index.memo, key, compute)
-
-
-def _kept(memo: dict[str, Any], key: str, compute: Callable[[], Any]) -> Any:
-    # The policy's own dict in the memo, apart from what the rules keep there.
-    values: dict[str, Any] | None = memo.get("policy")
-    if values is None:
-        values = memo["policy"] = {}
-    found = values.get(key, _ABSENT)
+    (``Analysis.memo``, under ``policy:`` keys): ``compute(ctx)``."""
+    memo = ctx.analysis.memo
+    found = memo.get(key, _ABSENT)
     if found is _ABSENT:
-        found = values[key] = compute()
+        found = memo[key] = compute(ctx)
     return found
 
 
+def _shared(ctx: Context, key: str, compute: Callable[[Context], Any]) -> Any:
+    """What depends on the stages alone (every stage's images, commands, packages, instructions
+    and ARGs), found once for the file's targets too (``StageIndex.memo``), which share them."""
+    memo = ctx.analysis.index.memo
+    found = memo.get(key, _ABSENT)
+    if found is _ABSENT:
+        found = memo[key] = compute(ctx)
+    return found
+
+
+# Not None: what a memo holds may be None.
 _ABSENT = object()
 
 
 def _final_chain(ctx: Context) -> list[Stage]:
     """The stages of the image built, oldest first: asked by most entries of every image."""
 
-    def chain() -> list[Stage]:
-        final = ctx.analysis.dockerfile.final
-        return [] if final is None else final.chain
-
-    found: list[Stage] = _memo(ctx, "chain", chain)
+    found: list[Stage] = _memo(ctx, "policy:chain", _chain)
     return found
+
+
+def _chain(ctx: Context) -> list[Stage]:
+    final = ctx.analysis.dockerfile.final
+    return [] if final is None else final.chain
 
 
 def _keyword_index(ctx: Context) -> dict[str, list[tuple[int, Instruction, State]]]:
     """Every stage's instructions by keyword (``_by_keyword``), found once a file."""
     index: dict[str, list[tuple[int, Instruction, State]]] = _shared(
-        ctx, "keywords", lambda: _by_keyword(ctx)
+        ctx, "policy:keywords", _by_keyword
     )
     return index
 
@@ -245,11 +264,15 @@ def _keyword_steps(
 def _stage_span(ctx: Context, stage: Stage) -> Span:
     """``_from_span``, found once a stage: where most entries that find something missing in an
     image report it (the final stage's FROM), for every entry and every target of the file."""
-    spans: dict[int, Span] = _shared(ctx, "from-spans", dict)
+    spans: dict[int, Span] = _shared(ctx, "policy:from-spans", _new_dict)
     span = spans.get(stage.index)
     if span is None:
         span = spans[stage.index] = _from_span(stage)
     return span
+
+
+def _new_dict(ctx: Context) -> dict[int, Span]:
+    return {}
 
 
 def _from_span(stage: Stage) -> Span:
@@ -322,12 +345,14 @@ def _images(ctx: Context) -> Iterator[tuple[ImageRef, Span, str]]:
                 yield ref, span, f"{ins.keyword} --{flag.name}"
 
 
+def _named_images(ctx: Context) -> list[tuple[ImageRef, Span, str, set[str]]]:
+    return [(ref, span, where, _names(ref)) for ref, span, where in _images(ctx)]
+
+
 def _check_base_image(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
     out = _none(members)
     images: list[tuple[ImageRef, Span, str, set[str]]] = _shared(
-        ctx,
-        "images",
-        lambda: [(ref, span, where, _names(ref)) for ref, span, where in _images(ctx)],
+        ctx, "policy:images", _named_images
     )
     if not images:
         return out
@@ -489,6 +514,31 @@ def _assignments(
                 yield word.partition("=")[0], ins, i, state
 
 
+def _last_assignments(
+    ctx: Context, stages: Sequence[Stage], keyword: str
+) -> dict[str, tuple[Instruction, int, State | None]]:
+    """The last assignment of each name, as ``_assignments`` finds them: (the instruction, the
+    index of the name's word, the state). What every entry of the kind reads of every image,
+    so it is built in one loop rather than through ``_assignments``' generators."""
+    out: dict[str, tuple[Instruction, int, State | None]] = {}
+    if keyword == "ARG":
+        for ins in _global_args(ctx):
+            for i, word in enumerate(ins.value):
+                out[word.partition("=")[0]] = (ins, i, None)
+    wanted = {stage.index for stage in stages}
+    for at, ins, state in _keyword_index(ctx).get(keyword, ()):
+        if at not in wanted:
+            continue
+        words = ins.value
+        if keyword == "ENV":
+            for i in range(0, len(words) - 1, 2):
+                out[words[i]] = (ins, i, state)
+        else:
+            for i, word in enumerate(words):
+                out[word.partition("=")[0]] = (ins, i, state)
+    return out
+
+
 def _global_default(default: str) -> str | None:
     """A global ARG's default as written; unknown when it expands."""
     if "$" in default or "\\" in default:
@@ -516,12 +566,11 @@ def _variables_check(keyword: str) -> GroupCheck:
         # ENV is the final image's; an ARG of any stage is what the build is given.
         stages = chain if keyword == "ENV" else df.stages
 
-        def collect() -> dict[str, tuple[Instruction, int, State | None]]:
-            # The last assignment of each name.
-            return {name: (ins, i, st) for name, ins, i, st in _assignments(ctx, stages, keyword)}
+        def collect(ctx: Context) -> dict[str, tuple[Instruction, int, State | None]]:
+            return _last_assignments(ctx, stages, keyword)
 
         # ARGs are every stage's, the same for the file's other targets.
-        last = _shared(ctx, keyword, collect) if keyword == "ARG" else collect()
+        last = _shared(ctx, "policy:ARG", collect) if keyword == "ARG" else collect(ctx)
         inherited = chain[-1].final_state.env if chain and keyword == "ENV" else {}
         for found, (params, meta, message) in zip(out, members, strict=True):
             forbidden = params["forbidden"]
@@ -578,11 +627,8 @@ def _by_keyword(ctx: Context) -> dict[str, list[tuple[int, Instruction, State]]]
     out: dict[str, list[tuple[int, Instruction, State]]] = {}
     for stage in ctx.analysis.dockerfile.stages:
         at = stage.index
-        for ins, state in zip(stage.instructions, stage.states, strict=True):
-            found = out.get(ins.keyword)
-            if found is None:
-                found = out[ins.keyword] = []
-            found.append((at, ins, state))
+        for ins, state in stage.steps():
+            out.setdefault(ins.keyword, []).append((at, ins, state))
     return out
 
 
@@ -694,6 +740,10 @@ def _check_python(ctx: Context, members: Sequence[Member]) -> list[list[Violatio
 # command
 
 
+# A forbidden pipeline: the words of each of its commands, the program first.
+Pipeline = tuple[tuple[str, ...], ...]
+
+
 def _parse_command(params: Mapping[str, Any]) -> Mapping[str, Any]:
     pipelines = []
     for text in _strings(params, "forbidden"):
@@ -701,13 +751,11 @@ def _parse_command(params: Mapping[str, Any]) -> Mapping[str, Any]:
         if not all(parts):
             raise _error("forbidden", f"{text!r}: expected commands, such as 'curl | sh'")
         pipelines.append((text, tuple(tuple(p) for p in parts)))
-    # The programs a match can start with: the first of each pipeline, or a launcher before it.
-    starts = sorted({pipeline[0][0] for _, pipeline in pipelines} | _LAUNCHERS)
     # The pipelines by their first program: a command is tried only against those it runs.
     by_program: dict[str, list[tuple[str, tuple[tuple[str, ...], ...]]]] = {}
     for text, pipeline in pipelines:
         by_program.setdefault(pipeline[0][0], []).append((text, pipeline))
-    return {"forbidden": tuple(pipelines), "starts": tuple(starts), "by_program": by_program}
+    return {"forbidden": tuple(pipelines), "by_program": by_program}
 
 
 # Programs that run the command they are given: `curl … | sudo sh`, `| env X=1 sh` pipe into `sh`.
@@ -756,7 +804,9 @@ class _Commands:
             commands = run.commands
             for i, command in enumerate(commands):
                 words = command.words
-                name = basename(words[0].value) if words else None
+                # ``basename``, written out: this is every command of the file.
+                value = words[0].value if words else None
+                name = None if value is None else value[value.rfind("/") + 1 :]
                 found = by_name.get(name)
                 if found is None:
                     found = by_name[name] = []
@@ -800,34 +850,45 @@ def _in_order(rest: list[str | None], pattern: Sequence[str]) -> bool:
 
 
 def _commands(ctx: Context) -> _Commands:
-    found: _Commands = _shared(ctx, "commands", lambda: _Commands(ctx))
+    found: _Commands = _shared(ctx, "policy:commands", _Commands)
     return found
+
+
+def _command_plan(members: Sequence[Member]) -> dict[str, list[tuple[int, str, Pipeline]]]:
+    """Every entry's pipelines by their first program, each with its entry's place."""
+    plan: dict[str, list[tuple[int, str, Pipeline]]] = {}
+    for at, (params, _, _) in enumerate(members):
+        for program, pipelines in params["by_program"].items():
+            plan.setdefault(program, []).extend((at, text, p) for text, p in pipelines)
+    return plan
 
 
 def _check_command(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
     out = _none(members)
+    plan = _plan(members, _command_plan)
     commands = _commands(ctx)
-    index = commands.by_name
-    for found, (params, meta, message) in zip(out, members, strict=True):
-        by_program = params["by_program"]
-        # Findings are sorted by place when reported: the commands are taken by program here.
-        for name in params["starts"]:
-            for run, i in index.get(name, ()):
-                first = run[i]
-                # The readings run different programs (past launchers, none is one), so a
-                # pipeline is found under one reading at most.
-                for program, rest in commands.readings(first):
-                    for text, pipeline in by_program.get(program, ()):
-                        if not _in_order(rest, pipeline[0]):
-                            continue
-                        last = i + len(pipeline) - 1
-                        if last >= len(run):
-                            continue
-                        piped = all(c.connector_after in ("|", "|&") for c in run[i:last])
-                        others = zip(run[i + 1 : last + 1], pipeline[1:], strict=True)
-                        if piped and all(commands.matches(c, p) for c, p in others):
-                            span = Span(first.span.start, run[last].span.end)
-                            found.append(meta.violation(span, f"{message}: {text}"))
+    # The commands a pipeline can start at: those that run one of its first programs, as
+    # written or past a launcher. Findings are sorted by place when reported.
+    for name, places in commands.by_name.items():
+        if name not in plan and name not in _LAUNCHERS:
+            continue
+        for run, i in places:
+            first = run[i]
+            # The readings run different programs (past launchers, none is one), so a pipeline
+            # is found under one reading at most.
+            for program, rest in commands.readings(first):
+                for at, text, pipeline in plan.get(program, ()):
+                    if not _in_order(rest, pipeline[0]):
+                        continue
+                    last = i + len(pipeline) - 1
+                    if last >= len(run):
+                        continue
+                    piped = all(c.connector_after in ("|", "|&") for c in run[i:last])
+                    others = zip(run[i + 1 : last + 1], pipeline[1:], strict=True)
+                    if piped and all(commands.matches(c, p) for c, p in others):
+                        _, meta, message = members[at]
+                        span = Span(first.span.start, run[last].span.end)
+                        out[at].append(meta.violation(span, f"{message}: {text}"))
     return out
 
 
@@ -910,20 +971,37 @@ def _packages(ctx: Context) -> dict[str, list[tuple[str, str, Word]]]:
     return out
 
 
+def _package_plan(members: Sequence[Member]) -> dict[str, tuple[Globs, list[tuple[int, Globs]]]]:
+    """By manager: one expression for every entry's globs (a package most often matches none),
+    and each entry's own globs with its place."""
+    plan: dict[str, tuple[Globs, list[tuple[int, Globs]]]] = {}
+    for manager in ("apt", "apk", "pip"):
+        entries = [(at, params[manager]) for at, (params, _, _) in enumerate(members)]
+        entries = [(at, globs) for at, globs in entries if globs.globs]
+        if entries:
+            union = Globs([g for _, globs in entries for g in globs.globs])
+            plan[manager] = (union, entries)
+    return plan
+
+
 def _check_package(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
     out = _none(members)
-    installed: dict[str, list[tuple[str, str, Word]]] = _shared(
-        ctx, "packages", lambda: _packages(ctx)
-    )
-    for found, (params, meta, message) in zip(out, members, strict=True):
-        for manager, packages in installed.items():
-            forbidden = params[manager]
-            if not forbidden.globs or not packages:
-                continue
-            match = forbidden.matcher
-            for name, key, word in packages:
-                if match(key):
-                    found.append(meta.violation(word.span, f"{message}: {manager} package {name}"))
+    plan = _plan(members, _package_plan)
+    installed: dict[str, list[tuple[str, str, Word]]] = _shared(ctx, "policy:packages", _packages)
+    for manager, packages in installed.items():
+        wanted = plan.get(manager)
+        if wanted is None or not packages:
+            continue
+        union, entries = wanted
+        match = union.matcher
+        for name, key, word in packages:
+            if match(key):
+                for at, globs in entries:
+                    if globs.matcher(key):
+                        _, meta, message = members[at]
+                        out[at].append(
+                            meta.violation(word.span, f"{message}: {manager} package {name}")
+                        )
     return out
 
 
