@@ -108,6 +108,22 @@ def test_checking_a_dockerfile_imports_only_what_it_uses(tmp_path: Path) -> None
     modules = _modules_after(code, _project(tmp_path))
     assert _unwanted(modules, NOT_FOR_A_DOCKERFILE) == []
     assert "json" not in modules  # a text report: only JSON reports and listings import it
+    assert "dockerlint_django.cli.info" not in modules  # `rule`, `parse`, `init`: when asked for
+
+
+def test_the_commands_imported_when_asked_for_are_listed_and_run() -> None:
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from dockerlint_django.cli import cli\n"
+        "assert 'dockerlint_django.cli.info' not in sys.modules\n"
+        "listed = CliRunner().invoke(cli, ['--help']).output\n"
+        "assert all(f'  {c} ' in listed for c in ('rule', 'parse', 'init')), listed\n"
+        "shown = CliRunner().invoke(cli, ['rule', 'DJ001'])\n"
+        "assert shown.exit_code == 0 and 'DJ001' in shown.output, shown.output\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 def test_a_selection_is_known_without_importing_rules(tmp_path: Path) -> None:

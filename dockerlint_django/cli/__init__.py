@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import sys
 
-# The command modules register themselves on the group when imported.
+# The command modules register themselves on the group when imported; ``info``'s commands are
+# imported when asked for (``_common._Commands``).
 from dockerlint_django.cli import check as _check_module
 from dockerlint_django.cli import fix as _fix_module
-from dockerlint_django.cli import info as _info_module
 from dockerlint_django.cli._common import cli, repository_root
 from dockerlint_django.cli._output import pair_outputs
 from dockerlint_django.cli._run import collect_results
 from dockerlint_django.cli.check import run_for
 
 __all__ = ["cli", "collect_results", "main", "pair_outputs", "repository_root", "run_for"]
-_COMMANDS = (_check_module, _fix_module, _info_module)
+_COMMANDS = (_check_module, _fix_module)
 
 
 # A run makes hundreds of thousands of objects that live until their file is done, and almost no

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -157,7 +157,28 @@ def common_options(f: Any) -> Any:
     return stacked(f, options)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# The commands defined in a module ``cli/__init__`` does not import, by name: its module.
+_LATER: Mapping[str, str] = {"rule": "info", "parse": "info", "init": "info"}
+
+
+class _Commands(click.Group):
+    """The command group, with the commands of ``cli.info`` (``rule``, ``parse``, ``init``)
+    imported when one of them is asked for: a ``check``, which every hook and CI run makes,
+    does not build their options (about a millisecond)."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = _LATER.get(cmd_name)
+        if module is not None and cmd_name not in self.commands:
+            import importlib
+
+            importlib.import_module(f"dockerlint_django.cli.{module}")  # registers them
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *_LATER})
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dockerlint-django")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
