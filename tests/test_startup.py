@@ -126,6 +126,19 @@ def test_the_commands_imported_when_asked_for_are_listed_and_run() -> None:
     assert done.returncode == 0, done.stderr
 
 
+def test_the_commands_imported_later_are_every_command_of_their_module() -> None:
+    code = (
+        "from dockerlint_django.cli import cli\n"
+        "from dockerlint_django.cli._common import _LATER\n"
+        "before = set(cli.commands)\n"
+        "import dockerlint_django.cli.info\n"
+        "added = set(cli.commands) - before\n"
+        "assert added == {c for c, m in _LATER.items() if m == 'info'}, added\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
 def test_a_selection_is_known_without_importing_rules(tmp_path: Path) -> None:
     # The registry's index answers names, hadolint codes, BuildKit checks, defaults and which
     # rules check images; only the rules a run then runs are imported.
