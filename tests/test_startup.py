@@ -111,6 +111,11 @@ def test_checking_a_dockerfile_imports_only_what_it_uses(tmp_path: Path) -> None
     assert "dockerlint_django.cli.info" not in modules  # `rule`, `parse`, `init`: when asked for
 
 
+def _passes(code: str) -> None:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
 def test_the_commands_imported_when_asked_for_are_listed_and_run() -> None:
     code = (
         "import sys\n"
@@ -122,8 +127,18 @@ def test_the_commands_imported_when_asked_for_are_listed_and_run() -> None:
         "shown = CliRunner().invoke(cli, ['rule', 'DJ001'])\n"
         "assert shown.exit_code == 0 and 'DJ001' in shown.output, shown.output\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    _passes(code)
+
+
+def test_a_mistyped_command_is_told_of_a_command_imported_later() -> None:
+    code = (
+        "from click.testing import CliRunner\n"
+        "from dockerlint_django.cli import cli\n"
+        "done = CliRunner().invoke(cli, ['rul'])\n"
+        "assert done.exit_code == 2, done.output\n"
+        "assert \"Did you mean 'rule'?\" in done.output, done.output\n"
+    )
+    _passes(code)
 
 
 def test_the_commands_imported_later_are_every_command_of_their_module() -> None:
@@ -135,8 +150,7 @@ def test_the_commands_imported_later_are_every_command_of_their_module() -> None
         "added = set(cli.commands) - before\n"
         "assert added == {c for c, m in _LATER.items() if m == 'info'}, added\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    _passes(code)
 
 
 def test_a_selection_is_known_without_importing_rules(tmp_path: Path) -> None:

@@ -169,13 +169,23 @@ class _Commands(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         module = _LATER.get(cmd_name)
         if module is not None and cmd_name not in self.commands:
-            import importlib
-
-            importlib.import_module(f"dockerlint_django.cli.{module}")  # registers them
-        return super().get_command(ctx, cmd_name)
+            _import_command_module(module)
+        found = super().get_command(ctx, cmd_name)
+        if found is None:
+            # No such command: click suggests close names from ``self.commands``, which must
+            # then hold every command (`rul` -> "Did you mean 'rule'?").
+            for later in set(_LATER.values()):
+                _import_command_module(later)
+        return found
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*self.commands, *_LATER})
+
+
+def _import_command_module(name: str) -> None:
+    import importlib
+
+    importlib.import_module(f"dockerlint_django.cli.{name}")  # its commands register themselves
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
