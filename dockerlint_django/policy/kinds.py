@@ -209,17 +209,16 @@ def _none(members: Sequence[Member]) -> list[list[Violation]]:
 def _memo(ctx: Context, key: str, compute: Callable[[Context], Any]) -> Any:
     """What several kinds read from one image (its stages, oldest first), found once
     (``Analysis.memo``, under ``policy:`` keys): ``compute(ctx)``."""
-    memo = ctx.analysis.memo
-    found = memo.get(key, _ABSENT)
-    if found is _ABSENT:
-        found = memo[key] = compute(ctx)
-    return found
+    return _kept(ctx.analysis.memo, key, compute, ctx)
 
 
 def _shared(ctx: Context, key: str, compute: Callable[[Context], Any]) -> Any:
     """What depends on the stages alone (every stage's images, commands, packages, instructions
     and ARGs), found once for the file's targets too (``StageIndex.memo``), which share them."""
-    memo = ctx.analysis.index.memo
+    return _kept(ctx.analysis.index.memo, key, compute, ctx)
+
+
+def _kept(memo: dict[str, Any], key: str, compute: Callable[[Context], Any], ctx: Context) -> Any:
     found = memo.get(key, _ABSENT)
     if found is _ABSENT:
         found = memo[key] = compute(ctx)
@@ -514,31 +513,6 @@ def _assignments(
                 yield word.partition("=")[0], ins, i, state
 
 
-def _last_assignments(
-    ctx: Context, stages: Sequence[Stage], keyword: str
-) -> dict[str, tuple[Instruction, int, State | None]]:
-    """The last assignment of each name, as ``_assignments`` finds them: (the instruction, the
-    index of the name's word, the state). What every entry of the kind reads of every image,
-    so it is built in one loop rather than through ``_assignments``' generators."""
-    out: dict[str, tuple[Instruction, int, State | None]] = {}
-    if keyword == "ARG":
-        for ins in _global_args(ctx):
-            for i, word in enumerate(ins.value):
-                out[word.partition("=")[0]] = (ins, i, None)
-    wanted = {stage.index for stage in stages}
-    for at, ins, state in _keyword_index(ctx).get(keyword, ()):
-        if at not in wanted:
-            continue
-        words = ins.value
-        if keyword == "ENV":
-            for i in range(0, len(words) - 1, 2):
-                out[words[i]] = (ins, i, state)
-        else:
-            for i, word in enumerate(words):
-                out[word.partition("=")[0]] = (ins, i, state)
-    return out
-
-
 def _global_default(default: str) -> str | None:
     """A global ARG's default as written; unknown when it expands."""
     if "$" in default or "\\" in default:
@@ -567,7 +541,8 @@ def _variables_check(keyword: str) -> GroupCheck:
         stages = chain if keyword == "ENV" else df.stages
 
         def collect(ctx: Context) -> dict[str, tuple[Instruction, int, State | None]]:
-            return _last_assignments(ctx, stages, keyword)
+            # The last assignment of each name.
+            return {name: (ins, i, st) for name, ins, i, st in _assignments(ctx, stages, keyword)}
 
         # ARGs are every stage's, the same for the file's other targets.
         last = _shared(ctx, "policy:ARG", collect) if keyword == "ARG" else collect(ctx)
@@ -804,9 +779,7 @@ class _Commands:
             commands = run.commands
             for i, command in enumerate(commands):
                 words = command.words
-                # ``basename``, written out: this is every command of the file.
-                value = words[0].value if words else None
-                name = None if value is None else value[value.rfind("/") + 1 :]
+                name = basename(words[0].value) if words else None
                 found = by_name.get(name)
                 if found is None:
                     found = by_name[name] = []
@@ -976,8 +949,11 @@ def _package_plan(members: Sequence[Member]) -> dict[str, tuple[Globs, list[tupl
     and each entry's own globs with its place."""
     plan: dict[str, tuple[Globs, list[tuple[int, Globs]]]] = {}
     for manager in ("apt", "apk", "pip"):
-        entries = [(at, params[manager]) for at, (params, _, _) in enumerate(members)]
-        entries = [(at, globs) for at, globs in entries if globs.globs]
+        entries = [
+            (at, params[manager])
+            for at, (params, _, _) in enumerate(members)
+            if params[manager].globs
+        ]
         if entries:
             union = Globs([g for _, globs in entries for g in globs.globs])
             plan[manager] = (union, entries)
