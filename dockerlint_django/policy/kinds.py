@@ -8,7 +8,6 @@ missing does not make a case unknown.
 from __future__ import annotations
 
 import fnmatch
-import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -241,11 +240,9 @@ def _chain(ctx: Context) -> list[Stage]:
     return [] if final is None else final.chain
 
 
-def _keyword_index(ctx: Context) -> dict[str, list[tuple[int, Instruction, State]]]:
+def _keyword_index(ctx: Context) -> _KeywordIndex:
     """Every stage's instructions by keyword (``_by_keyword``), found once a file."""
-    index: dict[str, list[tuple[int, Instruction, State]]] = _shared(
-        ctx, "policy:keywords", _by_keyword
-    )
+    index: _KeywordIndex = _shared(ctx, "policy:keywords", _by_keyword)
     return index
 
 
@@ -254,8 +251,14 @@ def _keyword_steps(
 ) -> Iterator[tuple[Instruction, State]]:
     """The stages' instructions of one keyword, in order, from the file's index (``_by_keyword``)
     rather than a walk of every instruction."""
+    found = _keyword_index(ctx).get(keyword, ())
+    if len(stages) == len(ctx.analysis.dockerfile.stages):
+        # Every stage (an ARG entry; the one stage of most files): nothing to leave out.
+        for _, ins, state in found:
+            yield ins, state
+        return
     wanted = {stage.index for stage in stages}
-    for at, ins, state in _keyword_index(ctx).get(keyword, ()):
+    for at, ins, state in found:
         if at in wanted:
             yield ins, state
 
@@ -311,14 +314,9 @@ def _images(ctx: Context) -> Iterator[tuple[ImageRef, Span, str]]:
     df = ctx.analysis.dockerfile
     for stage in df.stages:
         if stage.parent is None and stage.image is not None:
-            yield stage.image, _from_span(stage), "FROM"
-    index = _keyword_index(ctx)
+            yield stage.image, _stage_span(ctx, stage), "FROM"
     # Reports are sorted by place, so the order the images are found in does not show.
-    for _, ins, state in itertools.chain(
-        index.get("COPY", ()), index.get("ADD", ()), index.get("RUN", ())
-    ):
-        if not ins.flags:
-            continue  # most instructions: no --from and no --mount
+    for ins, state in _keyword_index(ctx).flagged:
         for flag in ins.flags:
             value: str | None = None
             span = flag.value_span
@@ -344,41 +342,55 @@ def _images(ctx: Context) -> Iterator[tuple[ImageRef, Span, str]]:
                 yield ref, span, f"{ins.keyword} --{flag.name}"
 
 
-def _named_images(ctx: Context) -> list[tuple[ImageRef, Span, str, set[str]]]:
-    return [(ref, span, where, _names(ref)) for ref, span, where in _images(ctx)]
+def _image_list(ctx: Context) -> list[tuple[ImageRef, Span, str]]:
+    return list(_images(ctx))
 
 
 def _check_base_image(ctx: Context, members: Sequence[Member]) -> list[list[Violation]]:
     out = _none(members)
-    images: list[tuple[ImageRef, Span, str, set[str]]] = _shared(
-        ctx, "policy:images", _named_images
-    )
+    images: list[tuple[ImageRef, Span, str]] = _shared(ctx, "policy:images", _image_list)
     if not images:
         return out
-    for found, (params, meta, message) in zip(out, members, strict=True):
-        allow, deny = params["allow"], params["deny"]
-        allowed = allow.matcher if allow.globs else None
-        for ref, span, where, names in images:
-            denied = deny.first(names) if deny.globs else None
-            if denied is not None:
-                found.append(meta.violation(span, f"{message}: {where} {ref.raw} matches {denied}"))
-                continue
-            if allowed is not None and not any(map(allowed, names)):
-                found.append(
-                    meta.violation(
-                        span, f"{message}: {where} {ref.raw} is not among {list(allow.globs)}"
-                    )
-                )
-                continue
-            if params["require-digest"] and ref.digest is None:
-                found.append(
-                    meta.violation(span, f"{message}: {where} {ref.raw} is not pinned by digest")
-                )
-                continue
-            if params["forbid-latest"] and ref.digest is None and ref.tag in (None, "latest"):
-                tag = "no tag" if ref.tag is None else "the latest tag"
-                found.append(meta.violation(span, f"{message}: {where} {ref.raw} has {tag}"))
+    verdicts: dict[ImageRef, tuple[str | None, ...]] = _plan(members, _new_verdicts)
+    for ref, span, where in images:
+        verdict = verdicts.get(ref)
+        if verdict is None:
+            if len(verdicts) >= _MAX_VERDICTS:
+                verdicts.clear()  # a scan of many repositories: a bounded memo, not a leak
+            verdict = verdicts[ref] = _verdicts(ref, members)
+        for found, why, (_, meta, message) in zip(out, verdict, members, strict=True):
+            if why is not None:
+                found.append(meta.violation(span, f"{message}: {where} {ref.raw}{why}"))
     return out
+
+
+# Images are few and repeat across a repository's files (``python:3.12-slim`` in most of
+# them): each entry's verdict on one is worked out once, and kept for the next file.
+_MAX_VERDICTS = 4096
+
+
+def _new_verdicts(members: Sequence[Member]) -> dict[ImageRef, tuple[str | None, ...]]:
+    return {}
+
+
+def _verdicts(ref: ImageRef, members: Sequence[Member]) -> tuple[str | None, ...]:
+    """What each entry says of an image: the end of its finding's message, None if nothing."""
+    names = _names(ref)
+    out: list[str | None] = []
+    for params, _, _ in members:
+        allow, deny = params["allow"], params["deny"]
+        denied = deny.first(names) if deny.globs else None
+        if denied is not None:
+            out.append(f" matches {denied}")
+        elif allow.globs and not any(map(allow.matcher, names)):
+            out.append(f" is not among {list(allow.globs)}")
+        elif params["require-digest"] and ref.digest is None:
+            out.append(" is not pinned by digest")
+        elif params["forbid-latest"] and ref.digest is None and ref.tag in (None, "latest"):
+            out.append(f" has {'no tag' if ref.tag is None else 'the latest tag'}")
+        else:
+            out.append(None)
+    return tuple(out)
 
 
 # label
@@ -596,14 +608,35 @@ def _keywords(params: Mapping[str, Any], key: str) -> tuple[str, ...]:
     return words
 
 
-def _by_keyword(ctx: Context) -> dict[str, list[tuple[int, Instruction, State]]]:
+class _KeywordIndex(dict[str, list[tuple[int, "Instruction", State]]]):
     """Every stage's instructions by keyword, in order, each with its stage's index: what the
-    instruction, label, env and arg kinds look up."""
-    out: dict[str, list[tuple[int, Instruction, State]]] = {}
+    instruction, label, env and arg kinds look up. ``flagged``: the COPY, ADD and RUN
+    instructions with flags (``--from``, ``--mount``), where the base-image kind looks for
+    images; most have none."""
+
+    __slots__ = ("flagged",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flagged: list[tuple[Instruction, State]] = []
+
+
+_IMAGE_FLAGS = frozenset({"COPY", "ADD", "RUN"})
+
+
+def _by_keyword(ctx: Context) -> _KeywordIndex:
+    out = _KeywordIndex()
+    flagged = out.flagged
     for stage in ctx.analysis.dockerfile.stages:
         at = stage.index
         for ins, state in stage.steps():
-            out.setdefault(ins.keyword, []).append((at, ins, state))
+            keyword = ins.keyword
+            found = out.get(keyword)
+            if found is None:
+                found = out[keyword] = []
+            found.append((at, ins, state))
+            if ins.flags and keyword in _IMAGE_FLAGS:
+                flagged.append((ins, state))
     return out
 
 
@@ -779,7 +812,10 @@ class _Commands:
             commands = run.commands
             for i, command in enumerate(commands):
                 words = command.words
-                name = basename(words[0].value) if words else None
+                # ``basename``, inline: this is asked of every command of every RUN.
+                name = words[0].value if words else None
+                if name is not None:
+                    name = name[name.rfind("/") + 1 :]
                 found = by_name.get(name)
                 if found is None:
                     found = by_name[name] = []
@@ -845,14 +881,23 @@ def _check_command(ctx: Context, members: Sequence[Member]) -> list[list[Violati
     for name, places in commands.by_name.items():
         if name not in plan and name not in _LAUNCHERS:
             continue
+        launcher = name in _LAUNCHERS
         for run, i in places:
             first = run[i]
             # The readings run different programs (past launchers, none is one), so a pipeline
-            # is found under one reading at most.
-            for program, rest in commands.readings(first):
+            # is found under one reading at most. A command that starts with no launcher has
+            # one reading, its words as written: read here without making it.
+            readings: Sequence[tuple[str | None, list[str | None] | None]] = (
+                commands.readings(first) if launcher else ((name, None),)
+            )
+            for program, rest in readings:
                 for at, text, pipeline in plan.get(program, ()):
-                    if not _in_order(rest, pipeline[0]):
-                        continue
+                    head = pipeline[0]
+                    if len(head) > 1:
+                        if rest is None:
+                            rest = [w.value for w in first.words[1:]]
+                        if not _in_order(rest, head):
+                            continue
                     last = i + len(pipeline) - 1
                     if last >= len(run):
                         continue
@@ -936,11 +981,15 @@ def _packages(ctx: Context) -> dict[str, list[tuple[str, str, Word]]]:
         verbs = ("add",) if name == "apk" else ("install", "sync")
         for run, i in places:
             cmd = run[i]
-            if any(w.value in verbs for w in cmd.words[1:]):
-                for manager, package, word in _installed(cmd, name):
-                    # pip compares names as PEP 503 normalises them (`IPDB`, `ipdb`).
-                    key = normalize_name(package) if manager == "pip" else package
-                    out[manager].append((package, key, word))
+            for w in cmd.words[1:]:
+                if w.value in verbs:
+                    break
+            else:
+                continue
+            for manager, package, word in _installed(cmd, name):
+                # pip compares names as PEP 503 normalises them (`IPDB`, `ipdb`).
+                key = normalize_name(package) if manager == "pip" else package
+                out[manager].append((package, key, word))
     return out
 
 

@@ -80,7 +80,12 @@ _FLAG_OPTIONS = {
 
 def normalize_name(name: str) -> str:
     """PEP 503 normalised project name."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    if "_" not in name and "." not in name and "--" not in name:
+        return name.lower()  # most names: nothing to replace, found without the expression
+    return _SEPARATORS.sub("-", name).lower()
+
+
+_SEPARATORS = LazyPattern(r"[-_.]+")
 
 
 @record
