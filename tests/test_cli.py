@@ -995,3 +995,29 @@ def test_configured_fail_on_none() -> None:
         res = run("check")
         assert res.exit_code == 2, bad
         assert "fail-on:" in res.stderr
+
+
+def test_the_report_is_written_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Standard output unbuffered (PYTHONUNBUFFERED, as CI images often set) or a terminal's
+    line buffering make each write a system call: a report of a thousand lines is one write."""
+    import io
+
+    class Counting(io.StringIO):
+        writes = 0
+
+        def write(self, s: str) -> int:
+            self.writes += 1
+            return super().write(s)
+
+    paths = []
+    for i in range(3):
+        path = tmp_path / f"Dockerfile.{i}"
+        path.write_text(WARNING, encoding="utf-8")
+        paths.append(str(path))
+    out = Counting()
+    monkeypatch.setattr(sys, "stdout", out)
+    with pytest.raises(SystemExit) as exited:
+        cli(["check", "--no-color", *paths], standalone_mode=False)
+    assert exited.value.code == 1
+    assert out.getvalue().count("DJ030") == 3 and "Found 3 problems" in out.getvalue()
+    assert out.writes == 1

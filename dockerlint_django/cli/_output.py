@@ -200,11 +200,14 @@ def _emit(
         write = write_json
     else:
         write = writer(fmt)
-    if output_file is None:
-        write(results, sys.stdout, fopts)
-        return
     buf = io.StringIO()
     write(results, buf, fopts)
+    if output_file is None:
+        # The report in one write: written a line at a time, it is a system call a line where
+        # standard output is unbuffered (PYTHONUNBUFFERED, as CI images often set) or a
+        # terminal's, which is line-buffered.
+        sys.stdout.write(buf.getvalue())
+        return
     try:
         output_file.parent.mkdir(parents=True, exist_ok=True)
         # Atomic, new file or old: a CI step reading the report never sees half of one.
