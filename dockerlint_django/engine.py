@@ -196,53 +196,79 @@ def _meta_finding(source: SourceFile, code: str, message: str, span: Span) -> Fi
 def run_rules(analysis: Analysis, rules: Sequence[Rule], config: Config) -> list[Finding]:
     """Every rule's findings; those in other files than the analysed one carry that file's path."""
     source = analysis.source
+    workspace, context = analysis.workspace, analysis.context
     out: list[Finding] = []
     plain: Context | None = None  # one context for the rules with no options, of which are many
     placed: dict[tuple[int, int], tuple[Position, Position]] = {}
     rule_options = config.rule_options
-    # Each group's violations (the policy's entries of a kind), by its check: one call makes
-    # them for all its members. ``crashed``: what the call raised, reported for each member.
-    grouped: dict[Callable[[Context], list[list[Violation]]], list[list[Violation]]] = {}
-    crashed: dict[Callable[[Context], list[list[Violation]]], Exception] = {}
-    for rule in rules:
-        group, check = rule.group, rule.check
-        # A policy entry (thirty of them are thirty rules on every image): the first of its
-        # group makes the call, the others find its result here.
-        of_group = None if group is None else grouped.get(group.check)
-        if of_group is None:
-            if check is None:
-                continue  # judges Compose services only
-            if not rule.meta.options and rule.meta.code not in rule_options:
-                if plain is None:
-                    plain = Context(analysis, {}, config.profile)
-                ctx = plain
-            else:
-                ctx = Context(analysis, config.options_for(rule.code), config.profile)
-            try:
-                if group is None:
-                    violations = list(check(ctx))
-                else:
-                    of_group = grouped[group.check] = group.check(ctx)
-            except Exception as exc:  # a rule's bug must not stop the run: report it as DJ902
-                if group is None:
-                    out.append(_crashed(source, rule, exc))
-                    continue
-                crashed[group.check] = exc
-                of_group = grouped[group.check] = _CRASHED
-        if group is not None:
-            if of_group is _CRASHED:
-                out.append(_crashed(source, rule, crashed[group.check]))
-                continue
-            assert of_group is not None
-            violations = of_group[group.member]
+    alone, groups = _partition(rules)
+    for rule in alone:
+        check = rule.check
+        assert check is not None
+        if not rule.meta.options and rule.meta.code not in rule_options:
+            if plain is None:
+                plain = Context(analysis, {}, config.profile)
+            ctx = plain
+        else:
+            ctx = Context(analysis, config.options_for(rule.code), config.profile)
+        try:
+            violations = list(check(ctx))
+        except Exception as exc:  # a rule's bug must not stop the run: report it as DJ902
+            out.append(_crashed(source, rule, exc))
+            continue
         if violations:
-            workspace, context = analysis.workspace, analysis.context
             out.extend(_finding(source, rule, v, workspace, context, placed) for v in violations)
+    for check_all, members in groups:
+        # One call for all the members, which read no options of their own.
+        try:
+            found = check_all(plain or Context(analysis, {}, config.profile))
+        except Exception as exc:
+            out.extend(_crashed(source, rule, exc) for rule in members if rule is not None)
+            continue
+        for member, of_member in zip(members, found, strict=False):
+            if of_member and member is not None:
+                if isinstance(of_member, Exception):
+                    out.append(_crashed(source, member, of_member))
+                else:
+                    out.extend(
+                        _finding(source, member, v, workspace, context, placed) for v in of_member
+                    )
     return out
 
 
-# A group whose call raised (``run_rules``).
-_CRASHED: list[list[Violation]] = []
+# The rules checked together (the policy's entries: thirty of them are thirty rules on every
+# image), each group by its call with its members in the places of the call's result (None for
+# a member not run on this file); and the other rules, that judge an image.
+_Partition = tuple[
+    list[Rule],
+    list[tuple[Callable[[Context], list[list[Violation] | Exception]], list[Rule | None]]],
+]
+# By the ids of the rules run, with the rules themselves, which keep those ids theirs: every
+# file of a run is most often checked with the same rules.
+_PARTITIONS: dict[tuple[int, ...], tuple[_Partition, list[Rule]]] = {}
+
+
+def _partition(rules: Sequence[Rule]) -> _Partition:
+    key = tuple(map(id, rules))
+    kept = _PARTITIONS.get(key)
+    if kept is not None:
+        return kept[0]
+    alone: list[Rule] = []
+    by_group: dict[Callable[[Context], list[list[Violation] | Exception]], dict[int, Rule]] = {}
+    for rule in rules:
+        group = rule.group
+        if group is not None:
+            by_group.setdefault(group.check, {})[group.member] = rule
+        elif rule.check is not None:  # None: judges Compose services only
+            alone.append(rule)
+    groups = [
+        (check, [members.get(i) for i in range(max(members) + 1)])
+        for check, members in by_group.items()
+    ]
+    if len(_PARTITIONS) >= 64:
+        _PARTITIONS.clear()  # a program that makes rules again and again: bounded, not a leak
+    _PARTITIONS[key] = ((alone, groups), list(rules))
+    return alone, groups
 
 
 def _crashed(source: SourceFile, rule: Rule, exc: Exception) -> Finding:

@@ -199,16 +199,22 @@ def test_a_crashing_kind_is_reported_for_each_entry(monkeypatch: pytest.MonkeyPa
     def crash(ctx: Context, members: Sequence[kinds.Member]) -> list[list[Violation]]:
         raise RuntimeError("broken")
 
-    broken = kinds._image_kind("user", ("non-root", "name"), kinds._parse_user, crash)
+    broken = kinds._image_kind(("non-root", "name"), kinds._parse_user, crash)
     monkeypatch.setitem(kinds.KINDS, "user", broken)
-    entries = [_entry("user", name="a"), {**_entry("user", name="b"), "id": "ORG002"}]
+    entries = [
+        _entry("user", name="a"),
+        {**_entry("label", required=["x"]), "id": "ORG002"},
+        {**_entry("user", name="b"), "id": "ORG003"},
+    ]
     config = yaml.safe_dump({"policy": entries})
     project = {".dockerlint-django.yaml": config, "Dockerfile": "FROM python:3.12\nUSER root\n"}
-    found = lint_project(project, ["ORG001", "ORG002", "DJ902", "DJ030"])
+    found = lint_project(project, ["ORG001", "ORG002", "ORG003", "DJ902", "DJ030"])
     crashes = [f.message for f in found if f.code == "DJ902"]
     assert len(crashes) == 2 and all("RuntimeError: broken" in m for m in crashes), crashes
-    assert "ORG001" in crashes[0] + crashes[1] and "ORG002" in crashes[0] + crashes[1]
-    assert [f.line for f in found if f.code == "DJ030"] == [2]  # the other rules still ran
+    assert "ORG001" in crashes[0] + crashes[1] and "ORG003" in crashes[0] + crashes[1]
+    # The other kinds' entries, checked in the same call, and the other rules still ran.
+    assert [f.line for f in found if f.code == "ORG002"] == [1]
+    assert [f.line for f in found if f.code == "DJ030"] == [2]
 
 
 def test_python_version() -> None:

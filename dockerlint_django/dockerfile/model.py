@@ -13,6 +13,7 @@ import bisect
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import cached_property
 from itertools import islice
 from typing import Generic, TypeVar, overload
 
@@ -375,6 +376,13 @@ class Stage:
     def final_state(self) -> State:
         assert self.end is not None
         return self.end
+
+    @cached_property
+    def image_span(self) -> Span:
+        """Where the FROM names its image (its first word; the keyword when it has none): where
+        a finding about the image a stage starts from, or one missing from it, is reported."""
+        ins = self.from_
+        return ins.value_mapped[0].span() if ins.value_mapped else ins.keyword_span
 
     @property
     def root_image(self) -> ImageRef | None:

@@ -18,7 +18,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dockerlint_django.policy.kinds import KINDS
+from dockerlint_django.policy.kinds import KINDS, bind_images
 from dockerlint_django.policy.model import Entry, PolicyError
 from dockerlint_django.rules import POLICY_ID
 from dockerlint_django.rules import POLICY_RESERVED as RESERVED
@@ -108,7 +108,7 @@ def load(value: Any) -> tuple[Entry, ...]:
 def rules(entries: Sequence[Entry]) -> tuple[Rule, ...]:
     """Each entry as a rule: its checks bound to its parameters, its documentation its own.
 
-    The entries of one kind are bound together: one call checks an image for all of them."""
+    The entries of the image kinds are bound together: one call checks an image for all of them."""
     metas = [
         RuleMeta(
             code=entry.id,
@@ -123,13 +123,19 @@ def rules(entries: Sequence[Entry]) -> tuple[Rule, ...]:
         )
         for entry in entries
     ]
+    checks: dict[int, tuple[CheckFn | None, ServiceCheckFn | None, Grouped | None]] = {}
+    # Every image kind's entries in one group: one call an image for all of them.
+    images = [i for i, entry in enumerate(entries) if KINDS[entry.kind].check is not None]
+    bound = bind_images([(entries[i], metas[i]) for i in images])
+    checks.update(zip(images, bound, strict=True))
     by_kind: dict[str, list[int]] = {}
     for i, entry in enumerate(entries):
-        by_kind.setdefault(entry.kind, []).append(i)
-    checks: dict[int, tuple[CheckFn | None, ServiceCheckFn | None, Grouped | None]] = {}
+        if i not in checks:
+            by_kind.setdefault(entry.kind, []).append(i)
     for kind, places in by_kind.items():
-        bound = KINDS[kind].bind([(entries[i], metas[i]) for i in places])
-        checks.update(zip(places, bound, strict=True))
+        bind = KINDS[kind].bind
+        assert bind is not None, kind
+        checks.update(zip(places, bind([(entries[i], metas[i]) for i in places]), strict=True))
     return tuple(
         Rule(
             meta,

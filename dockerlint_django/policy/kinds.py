@@ -116,9 +116,14 @@ def _never(params: Mapping[str, Any]) -> bool:
     return False
 
 
-# An entry's (image check, service check).
-# An entry's (image check, service check, its place in its kind's group check of an image).
+# An entry's (image check, service check, its place in the group check of an image).
 Bound = tuple["CheckFn | None", "ServiceCheckFn | None", "Grouped | None"]
+
+
+# An entry as its kind's check reads it: parameters, the rule it reports as, its message.
+Member = tuple[Mapping[str, Any], "RuleMeta", str]
+# A kind's check of an image for all the policy's entries of the kind: each one's violations.
+GroupCheck = Callable[["Context", Sequence[Member]], list[list["Violation"]]]
 
 
 @record
@@ -126,12 +131,15 @@ class Kind:
     keys: frozenset[str]
     parse: Callable[[Mapping[str, Any]], Mapping[str, Any]]
     # The entries of the kind in a policy, each with its meta -> each one's (image check,
-    # service check), in the same order.
-    bind: Callable[[Sequence[tuple[Entry, RuleMeta]]], list[Bound]]
+    # service check, group place), in the same order. Image kinds are bound together instead
+    # (``bind_images``), through ``check``.
+    bind: Callable[[Sequence[tuple[Entry, RuleMeta]]], list[Bound]] | None = None
     reads: tuple[str, ...] = ("dockerfile",)
     # Whether an entry (its parsed parameters) reads every stage alike, whatever the build
     # targets: its findings on another target of the file are the file's own again.
     every_stage: Callable[[Mapping[str, Any]], bool] = _never
+    # An image kind's check of an image for all the policy's entries of the kind.
+    check: GroupCheck | None = None
 
 
 def _always(params: Mapping[str, Any]) -> bool:
@@ -142,43 +150,63 @@ def _unless_required(params: Mapping[str, Any]) -> bool:
     return not params["required"]  # what is required is required of the image built
 
 
-# An entry as its kind's check reads it: parameters, the rule it reports as, its message.
-Member = tuple[Mapping[str, Any], "RuleMeta", str]
-# A kind's check of an image for all the policy's entries of the kind: each one's violations.
-GroupCheck = Callable[["Context", Sequence[Member]], list[list["Violation"]]]
-
-
 def _image_kind(
-    name: str,
     keys: Sequence[str],
     parse: Callable[[Mapping[str, Any]], Mapping[str, Any]],
     check: GroupCheck,
     every_stage: Callable[[Mapping[str, Any]], bool] = _never,
 ) -> Kind:
-    key = f"kind:{name}"
+    return Kind(frozenset(keys), parse, every_stage=every_stage, check=check)
 
-    def bind(entries: Sequence[tuple[Entry, RuleMeta]]) -> list[Bound]:
-        # One call a kind and image checks every entry of the kind: what they read of the image
-        # is looked up once, not once an entry (thirty entries are thirty rules on every image).
-        # The engine makes that call itself (``Rule.group``); ``run`` serves the other callers.
-        members = _Members((entry.params, meta, entry.message) for entry, meta in entries)
 
-        def group(ctx: Context) -> list[list[Violation]]:
-            memo = ctx.analysis.memo
-            found: list[list[Violation]] | None = memo.get(key)
-            if found is None:
-                found = memo[key] = check(ctx, members)
-            return found
+def bind_images(entries: Sequence[tuple[Entry, RuleMeta]]) -> list[Bound]:
+    """The entries of every image kind as one group: one call an image checks all of them, each
+    kind once for all its entries, so that what they read of the image is looked up once, not
+    once an entry (thirty entries are thirty rules on every image). The engine makes that call
+    itself (``Rule.group``); each entry's ``run`` serves the other callers."""
+    by_kind: dict[str, list[int]] = {}
+    for at, (entry, _) in enumerate(entries):
+        by_kind.setdefault(entry.kind, []).append(at)
+    # The group's result lists each kind's entries together, kind after kind, as its checks
+    # return them: an entry's place in it is not its place in ``entries``.
+    plan: list[tuple[GroupCheck, _Members]] = []
+    place = [0] * len(entries)
+    offset = 0
+    for kind, ats in by_kind.items():
+        check = KINDS[kind].check
+        assert check is not None, kind
+        for i, at in enumerate(ats):
+            place[at] = offset + i
+        offset += len(ats)
+        members = _Members(
+            (entries[at][0].params, entries[at][1], entries[at][0].message) for at in ats
+        )
+        plan.append((check, members))
+    # The group's result on an analysis, kept with it for the other callers.
+    key = f"policy:images:{id(plan)}"
 
-        def for_entry(i: int) -> CheckFn:
-            def run(ctx: Context) -> Iterator[Violation]:
-                return iter(group(ctx)[i])
+    def group(ctx: Context) -> list[list[Violation] | Exception]:
+        memo = ctx.analysis.memo
+        found: list[list[Violation] | Exception] | None = memo.get(key)
+        if found is None:
+            found = memo[key] = []
+            for check, members in plan:
+                try:
+                    found += check(ctx, members)
+                except Exception as exc:  # a kind's bug: reported for its entries (DJ902) alone
+                    found += [exc] * len(members)
+        return found
 
-            return run
+    def for_entry(i: int) -> CheckFn:
+        def run(ctx: Context) -> Iterator[Violation]:
+            found = group(ctx)[i]
+            if isinstance(found, Exception):
+                raise found
+            return iter(found)
 
-        return [(for_entry(i), None, Grouped(group, i)) for i in range(len(members))]
+        return run
 
-    return Kind(frozenset(keys), parse, bind, every_stage=every_stage)
+    return [(for_entry(i), None, Grouped(group, i)) for i in place]
 
 
 class _Members(list[Member]):
@@ -205,19 +233,11 @@ def _none(members: Sequence[Member]) -> list[list[Violation]]:
     return [[] for _ in members]
 
 
-def _memo(ctx: Context, key: str, compute: Callable[[Context], Any]) -> Any:
-    """What several kinds read from one image (its stages, oldest first), found once
-    (``Analysis.memo``, under ``policy:`` keys): ``compute(ctx)``."""
-    return _kept(ctx.analysis.memo, key, compute, ctx)
-
-
 def _shared(ctx: Context, key: str, compute: Callable[[Context], Any]) -> Any:
     """What depends on the stages alone (every stage's images, commands, packages, instructions
-    and ARGs), found once for the file's targets too (``StageIndex.memo``), which share them."""
-    return _kept(ctx.analysis.index.memo, key, compute, ctx)
-
-
-def _kept(memo: dict[str, Any], key: str, compute: Callable[[Context], Any], ctx: Context) -> Any:
+    and ARGs), found once for the file's targets too (``StageIndex.memo``, under ``policy:``
+    keys), which share them: ``compute(ctx)``."""
+    memo = ctx.analysis.index.memo
     found = memo.get(key, _ABSENT)
     if found is _ABSENT:
         found = memo[key] = compute(ctx)
@@ -229,15 +249,14 @@ _ABSENT = object()
 
 
 def _final_chain(ctx: Context) -> list[Stage]:
-    """The stages of the image built, oldest first: asked by most entries of every image."""
-
-    found: list[Stage] = _memo(ctx, "policy:chain", _chain)
+    """The stages of the image built, oldest first: asked by most entries of every image, found
+    once an image (``Analysis.memo``)."""
+    memo = ctx.analysis.memo
+    found: list[Stage] | None = memo.get("policy:chain")
+    if found is None:
+        final = ctx.analysis.dockerfile.final
+        found = memo["policy:chain"] = [] if final is None else final.chain
     return found
-
-
-def _chain(ctx: Context) -> list[Stage]:
-    final = ctx.analysis.dockerfile.final
-    return [] if final is None else final.chain
 
 
 def _keyword_index(ctx: Context) -> _KeywordIndex:
@@ -261,25 +280,6 @@ def _keyword_steps(
     for at, ins, state in found:
         if at in wanted:
             yield ins, state
-
-
-def _stage_span(ctx: Context, stage: Stage) -> Span:
-    """``_from_span``, found once a stage: where most entries that find something missing in an
-    image report it (the final stage's FROM), for every entry and every target of the file."""
-    spans: dict[int, Span] = _shared(ctx, "policy:from-spans", _new_dict)
-    span = spans.get(stage.index)
-    if span is None:
-        span = spans[stage.index] = _from_span(stage)
-    return span
-
-
-def _new_dict(ctx: Context) -> dict[int, Span]:
-    return {}
-
-
-def _from_span(stage: Stage) -> Span:
-    ins = stage.from_
-    return ins.value_mapped[0].span() if ins.value_mapped else ins.keyword_span
 
 
 # base-image
@@ -314,7 +314,7 @@ def _images(ctx: Context) -> Iterator[tuple[ImageRef, Span, str]]:
     df = ctx.analysis.dockerfile
     for stage in df.stages:
         if stage.parent is None and stage.image is not None:
-            yield stage.image, _stage_span(ctx, stage), "FROM"
+            yield stage.image, stage.image_span, "FROM"
     # Reports are sorted by place, so the order the images are found in does not show.
     for ins, state in _keyword_index(ctx).flagged:
         for flag in ins.flags:
@@ -439,7 +439,7 @@ def _check_label(ctx: Context, members: Sequence[Member]) -> list[list[Violation
         if missing and known:
             found.append(
                 meta.violation(
-                    _stage_span(ctx, chain[-1]),
+                    chain[-1].image_span,
                     f"{message}: the image sets no label {', '.join(missing)}",
                 )
             )
@@ -574,7 +574,7 @@ def _variables_check(keyword: str) -> GroupCheck:
                 if missing:
                     found.append(
                         meta.violation(
-                            _stage_span(ctx, chain[-1]),
+                            chain[-1].image_span,
                             f"{message}: no {keyword} {', '.join(missing)}",
                         )
                     )
@@ -674,7 +674,7 @@ def _check_instruction(ctx: Context, members: Sequence[Member]) -> list[list[Vio
             if missing:
                 found.append(
                     meta.violation(
-                        _stage_span(ctx, chain[-1]),
+                        chain[-1].image_span,
                         f"{message}: the image has no {', '.join(missing)}",
                     )
                 )
@@ -699,7 +699,7 @@ def _check_user(ctx: Context, members: Sequence[Member]) -> list[list[Violation]
     user = final.end.user
     if user.value is None:
         return out
-    span = user.instruction.args.span() if user.instruction is not None else _stage_span(ctx, final)
+    span = user.instruction.args.span() if user.instruction is not None else final.image_span
     name = user.value.partition(":")[0]
     for found, (params, meta, message) in zip(out, members, strict=True):
         root = params["non-root"] and user.is_root is True
@@ -738,7 +738,7 @@ def _check_python(ctx: Context, members: Sequence[Member]) -> list[list[Violatio
             want = ".".join(map(str, params["minimum"]))
             violations.append(
                 meta.violation(
-                    _stage_span(ctx, root),
+                    root.image_span,
                     f"{message}: Python {found.group(0)} is older than {want}",
                 )
             )
@@ -1167,35 +1167,30 @@ def _compose_kind() -> Kind:
 
 KINDS: dict[str, Kind] = {
     "base-image": _image_kind(
-        "base-image",
         ("allow", "deny", "require-digest", "forbid-latest"),
         _parse_base_image,
         _check_base_image,
         _always,  # every stage's images
     ),
-    "label": _image_kind("label", ("required", "patterns"), _parse_label, _check_label),
+    "label": _image_kind(("required", "patterns"), _parse_label, _check_label),
     "env": _image_kind(
-        "env", ("required", "forbidden", "patterns"), _parse_variables, _variables_check("ENV")
+        ("required", "forbidden", "patterns"), _parse_variables, _variables_check("ENV")
     ),
     "arg": _image_kind(
-        "arg",
         ("required", "forbidden", "patterns"),
         _parse_variables,
         _variables_check("ARG"),
         _unless_required,
     ),
     "instruction": _image_kind(
-        "instruction",
         ("forbidden", "required", "forbid-add-url"),
         _parse_instruction,
         _check_instruction,
         _unless_required,
     ),
-    "user": _image_kind("user", ("non-root", "name"), _parse_user, _check_user),
-    "python-version": _image_kind("python-version", ("minimum",), _parse_python, _check_python),
-    "command": _image_kind("command", ("forbidden",), _parse_command, _check_command, _always),
-    "package": _image_kind(
-        "package", ("apt", "apk", "pip"), _parse_package, _check_package, _always
-    ),
+    "user": _image_kind(("non-root", "name"), _parse_user, _check_user),
+    "python-version": _image_kind(("minimum",), _parse_python, _check_python),
+    "command": _image_kind(("forbidden",), _parse_command, _check_command, _always),
+    "package": _image_kind(("apt", "apk", "pip"), _parse_package, _check_package, _always),
     "compose": _compose_kind(),
 }

@@ -116,10 +116,11 @@ ServiceCheckFn = Callable[["ServiceContext"], Iterator[Violation]]
 
 @record
 class Grouped:
-    """A rule checked together with others in one call over an image (the policy's entries of
-    one kind), which returns each member's violations: the engine calls it once an image."""
+    """A rule checked together with others in one call over an image (the policy's entries),
+    which returns each member's violations, or what its check raised: the engine calls it once
+    an image."""
 
-    check: Callable[[Context], list[list[Violation]]]
+    check: Callable[[Context], list[list[Violation] | Exception]]
     member: int  # this rule's place in the call's result
 
 
