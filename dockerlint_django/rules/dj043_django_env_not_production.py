@@ -241,10 +241,8 @@ def _final_finding(a: Analysis, final: Stage, state: State, why: str) -> Violati
             f"ENV DJANGO_ENV={value} in the final stage: {why}, and the OCP settings are "
             "development ones (DEBUG on) unless it is production; set ENV DJANGO_ENV=production",
         )
-    word = final.from_.value_mapped[0] if final.from_.value_mapped else None
-    span = word.span() if word is not None else final.from_.keyword_span
     return META.violation(
-        span,
+        final.image_span,
         f"the final stage does not set ENV DJANGO_ENV=production: {why}, and without it the "
         "container runs with development settings (DEBUG on); set it as the handbook's "
         "Dockerfile does",
