@@ -7,7 +7,7 @@ and the other rules and files go on.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
+from collections.abc import Iterable, Iterator, MutableMapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +28,7 @@ from dockerlint_django.results import FileResult, Finding
 from dockerlint_django.rules._base import (
     Context,
     FixAvailability,
+    GroupCheckFn,
     Related,
     Rule,
     Severity,
@@ -241,7 +242,7 @@ def run_rules(analysis: Analysis, rules: Sequence[Rule], config: Config) -> list
 # a member not run on this file); and the other rules, that judge an image.
 _Partition = tuple[
     list[Rule],
-    list[tuple[Callable[[Context], list[list[Violation] | Exception]], list[Rule | None]]],
+    list[tuple[GroupCheckFn, list[Rule | None]]],
 ]
 # By the ids of the rules run, with the rules themselves, which keep those ids theirs: every
 # file of a run is most often checked with the same rules.
@@ -254,7 +255,7 @@ def _partition(rules: Sequence[Rule]) -> _Partition:
     if kept is not None:
         return kept[0]
     alone: list[Rule] = []
-    by_group: dict[Callable[[Context], list[list[Violation] | Exception]], dict[int, Rule]] = {}
+    by_group: dict[GroupCheckFn, dict[int, Rule]] = {}
     for rule in rules:
         group = rule.group
         if group is not None:

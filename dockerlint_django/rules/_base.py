@@ -114,13 +114,17 @@ CheckFn = Callable[["Context"], Iterator[Violation]]
 ServiceCheckFn = Callable[["ServiceContext"], Iterator[Violation]]
 
 
+# One call over an image for the rules checked together: each member's violations, or what its
+# check raised.
+GroupCheckFn = Callable[["Context"], list[list[Violation] | Exception]]
+
+
 @record
 class Grouped:
-    """A rule checked together with others in one call over an image (the policy's entries),
-    which returns each member's violations, or what its check raised: the engine calls it once
-    an image."""
+    """A rule checked together with others in one call over an image (the policy's entries):
+    the engine calls it once an image."""
 
-    check: Callable[[Context], list[list[Violation] | Exception]]
+    check: GroupCheckFn
     member: int  # this rule's place in the call's result
 
 
