@@ -157,11 +157,19 @@ def interleaved(
 ) -> dict[str, Series]:
     """``runs`` rounds of every job in turn, so that load on the machine affects them alike.
 
+    Each round starts one job later than the one before (A B, then B A): a job that always ran
+    second would carry what the first left behind (its files in the page cache, the processor's
+    state), and a difference of a few percent between two jobs is what some cases measure. The
+    samples of a series are in round order, so that the n-th samples of two series are a pair.
+
     A job that fails once is not run again: its series carries the error.
     """
     series = {label: Series() for label in jobs}
+    labels = list(jobs)
     for round_ in range(runs + (1 if warm else 0)):
-        for label, job in jobs.items():
+        turn = round_ % len(labels) if labels else 0
+        for label in labels[turn:] + labels[:turn]:
+            job = jobs[label]
             current = series[label]
             if current.error is not None:
                 continue

@@ -188,6 +188,19 @@ def test_measure_counts_the_workers_cpu_and_stops_at_the_limit(bench: ModuleType
     assert str(crashed.value).startswith("exit 3") and not crashed.value.unsupported
 
 
+def test_interleaved_rounds_take_turns_going_first(bench: ModuleType, tmp_path: Path) -> None:
+    measure = sys.modules["measure"]
+    log = tmp_path / "order"
+
+    def job(label: str) -> list[list[str]]:
+        return [_python(f"open({str(log)!r}, 'a').write({label!r})")]
+
+    series = measure.interleaved({"a": job("a"), "b": job("b"), "c": job("c")}, 4, warm=True)
+    # The warm round (not counted) and four more, each started one job later than the last.
+    assert log.read_text() == "abc" + "bca" + "cab" + "abc" + "bca"
+    assert [len(s.samples) for s in series.values()] == [4, 4, 4]
+
+
 def test_the_readme_shows_a_table_the_bench_wrote(bench: ModuleType) -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     shown = text[text.index(bench.START) : text.index(bench.END)]
