@@ -26,7 +26,6 @@ once, so a value of any length or nesting depth is read in linear time without d
 from __future__ import annotations
 
 from collections.abc import Callable
-from string import ascii_letters, digits
 
 from dockerlint_django._gotext import go_quote
 from dockerlint_django._record import field, record
@@ -34,8 +33,10 @@ from dockerlint_django.compose.nodes import ComposeError
 
 Lookup = Callable[[str], str | None]
 
-_NAME_START = frozenset("_" + ascii_letters + "\u017f\u212a")
-_NAME_CHARS = _NAME_START | frozenset(digits)
+# ``string.ascii_letters`` and ``digits``, written out: importing ``string`` compiles its Template
+# pattern, which a run that reads one Compose file pays for.
+_NAME_START = frozenset("_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\u017f\u212a")
+_NAME_CHARS = _NAME_START | frozenset("0123456789")
 
 # What each segment of a substituted value came from.
 LITERAL = "literal"  # text of the template itself (``$$`` included, as the ``$`` it gives)
