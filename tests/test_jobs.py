@@ -139,12 +139,15 @@ def test_the_exact_fix_count_is_found_where_each_file_is_linted() -> None:
     many()
     run_ = run_for(["--jobs", "2"])
     collect_results(run_, False)
-    # The files whose fixes cascade, counted where they were linted.
+    # The files whose fixes cascade, counted where they were linted. The scripted ones wait only
+    # on rules whose fixes are all unsafe (RuleMeta.safest_fix): at the safe floor nothing
+    # cascades there, and their count needs no loop.
     counted = {display_path(p): c.applied for p, c in run_.fix_counts.items()}
-    assert counted == {
-        **{f"p{i}/Dockerfile": 2 for i in range(6)},
-        **{f"p{i}/scripted/Dockerfile": 1 for i in range(6)},
-    }
+    assert counted == {f"p{i}/Dockerfile": 2 for i in range(6)}
+    run_ = run_for(["--jobs", "2", "--unsafe-fixes"])
+    collect_results(run_, True)
+    counted = {display_path(p): c.applied for p, c in run_.fix_counts.items()}
+    assert {f"p{i}/scripted/Dockerfile" for i in range(6)} <= set(counted)
 
 
 @pytest.mark.parametrize("args", [(), ("--unsafe-fixes", "--show-fixes"), ("--diff",)])

@@ -104,6 +104,21 @@ def test_the_cascading_count_is_the_loops(lints: list[str]) -> None:
     assert "[*] 2 fixable with `dockerlint-django fix`." in res.stdout
 
 
+def test_a_finding_whose_fixes_are_all_unsafe_is_not_waited_for(lints: list[str]) -> None:
+    # DJ030 (root at run time) offers only unsafe fixes (RuleMeta.safest_fix), and none here:
+    # nothing DJ108's safe fix does can give it one that `fix` applies, so the count is DJ108's,
+    # from the check's own lint. With --unsafe-fixes an unsafe fix may follow: the loop runs.
+    text = 'FROM python:3.11 as b\nFROM python:3.11\nCMD ["true"]\n'
+    write(text)
+    res = run("check", "Dockerfile")
+    assert "[*] 1 fixable with `dockerlint-django fix`." in res.stdout
+    assert lints == [text]
+    lints.clear()
+    res = run("check", "--unsafe-fixes", "Dockerfile")
+    assert "[*] 1 fixable with `dockerlint-django fix --unsafe-fixes`." in res.stdout
+    assert len(lints) == 2 and lints[0] == text
+
+
 @pytest.mark.parametrize("fmt", ["json", "sarif"])
 def test_reports_without_the_count_lint_once(fmt: str, lints: list[str]) -> None:
     write(CASCADE)

@@ -22,11 +22,16 @@ def _edits(f: Finding, floor: Applicability) -> tuple[Any, ...] | None:
     return None
 
 
-def _waits(f: Finding) -> bool:
-    """A finding with no fix at this floor yet, of a rule that has fixes: another fix may bring
-    one (or make an unsafe one safe: DJ006's STOPSIGNAL fix once DJ001's exec form lets SIGTERM
-    through)."""
-    return f.code in registry.CODES and registry.get(f.code).meta.fix is not FixAvailability.NONE
+def _waits(f: Finding, floor: Applicability) -> bool:
+    """A finding with no fix at this floor yet, of a rule that has fixes at it: another fix may
+    bring one (or make an unsafe one safe: DJ006's STOPSIGNAL fix once DJ001's exec form lets
+    SIGTERM through). A rule whose every fix is unsafe (``RuleMeta.safest_fix``) brings none that
+    ``fix`` applies without --unsafe-fixes, whatever comes first: most of the corpus files that
+    seemed to cascade had only such a finding waiting."""
+    if f.code not in registry.CODES:
+        return False
+    meta = registry.get(f.code).meta
+    return meta.fix is not FixAvailability.NONE and meta.safest_fix >= floor
 
 
 def cascades(findings: Iterable[Finding], unsafe: bool) -> bool:
@@ -37,7 +42,7 @@ def cascades(findings: Iterable[Finding], unsafe: bool) -> bool:
     for f in findings:
         if _edits(f, floor) is not None:
             fixable = True
-        elif not waiting and _waits(f):
+        elif not waiting and _waits(f, floor):
             waiting = True
         if fixable and waiting:
             return True
@@ -68,7 +73,7 @@ def fixable_counts(
             offered = _edits(f, floor)
             if offered is not None:
                 edits_in.setdefault(f.path, set()).add(offered)
-            elif _waits(f):
+            elif _waits(f, floor):
                 waiting.add(f.path)
     count = 0
     more = False

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from dockerlint_django._record import field, record
-from dockerlint_django.fix import Fix
+from dockerlint_django.fix import Applicability, Fix
 from dockerlint_django.source import SourceFile, Span
 
 if TYPE_CHECKING:
@@ -71,6 +71,11 @@ class RuleMeta:
     )
     summary: str  # one line, for listings and SARIF shortDescription
     fix: FixAvailability = FixAvailability.NONE
+    # The safest fix it ever offers: UNSAFE for a rule whose every fix changes behaviour. A finding
+    # of such a rule never gets a fix that `fix` applies without --unsafe-fixes, whatever other
+    # fixes do first, so check's count need not run the fix loop for it (cli/_counts.py).
+    # tests/test_fix_safety.py holds every rule to what its module's fixes say.
+    safest_fix: Applicability = Applicability.SAFE
     profile: str = "generic"  # "generic" or "ocp"
     origin: str = "handbook"  # "handbook", "extension", or "meta"
     default_enabled: bool = True

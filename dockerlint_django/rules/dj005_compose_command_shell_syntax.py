@@ -65,6 +65,7 @@ META = RuleMeta(
     severity=Severity.ERROR,
     summary="Compose cuts a `command:` string at the first shell operator and drops the rest.",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
     origin="extension",
     kind=("compose",),
 )

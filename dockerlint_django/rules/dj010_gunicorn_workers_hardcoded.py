@@ -80,6 +80,7 @@ META = RuleMeta(
     severity=Severity.WARNING,
     summary="--workers on Gunicorn's command line overrides what a deployment sets.",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
     kind=("dockerfile", "compose"),
     production_only=True,
 )

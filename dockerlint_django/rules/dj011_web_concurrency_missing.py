@@ -59,6 +59,7 @@ META = RuleMeta(
     severity=Severity.WARNING,
     summary="Gunicorn runs one worker: the image sets no WEB_CONCURRENCY default.",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
     production_only=True,
 )
 

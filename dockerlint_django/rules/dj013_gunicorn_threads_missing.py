@@ -72,6 +72,7 @@ META = RuleMeta(
     severity=Severity.INFO,
     summary="Gunicorn runs the sync worker with one thread; use --threads 2 (gthread).",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
     kind=("dockerfile", "compose"),
     production_only=True,
 )

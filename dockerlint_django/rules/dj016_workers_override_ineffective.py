@@ -100,6 +100,7 @@ META = RuleMeta(
     severity=Severity.ERROR,
     summary="The worker count Compose sets is overridden by a setting Gunicorn ranks higher.",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
     kind=("cross",),
 )
 

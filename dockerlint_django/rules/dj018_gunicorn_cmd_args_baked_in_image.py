@@ -72,6 +72,7 @@ META = RuleMeta(
     severity=Severity.WARNING,
     summary="ENV GUNICORN_CMD_ARGS in the image is lost as soon as a deployment sets it.",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
     origin="extension",
     kind=("dockerfile", "compose"),
     production_only=True,

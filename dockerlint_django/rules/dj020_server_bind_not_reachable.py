@@ -91,6 +91,7 @@ META = RuleMeta(
     severity=Severity.ERROR,
     summary="The server listens on the container's loopback address: published ports can't reach it.",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
     kind=("dockerfile", "compose"),
 )
 

@@ -97,6 +97,7 @@ META = RuleMeta(
     severity=Severity.WARNING,
     summary="EXPOSE does not name the port the web server listens on.",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
     origin="extension",
     kind=("dockerfile", "compose"),
 )

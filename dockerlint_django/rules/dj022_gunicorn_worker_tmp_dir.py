@@ -92,6 +92,7 @@ META = RuleMeta(
     severity=Severity.WARNING,
     summary="Gunicorn's heartbeat files should live in /dev/shm, not on the disk-backed layer.",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
     kind=("dockerfile", "compose"),
     production_only=True,
 )

@@ -79,6 +79,7 @@ META = RuleMeta(
     severity=Severity.INFO,
     summary="Gunicorn has no --name: its processes cannot be told apart from other apps'.",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
     options={"project-name": ""},
     kind=("dockerfile", "compose"),
     production_only=True,

@@ -79,6 +79,7 @@ META = RuleMeta(
     severity=Severity.WARNING,
     summary="Gunicorn's --reload is for development; the image should not use it.",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
     origin="extension",
     kind=("dockerfile", "compose"),
     production_only=True,

@@ -114,6 +114,7 @@ META = RuleMeta(
     severity=Severity.ERROR,
     summary="The image serves with Django's development server (runserver).",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
     origin="extension",
     kind=("dockerfile", "compose"),
     production_only=True,

@@ -119,6 +119,7 @@ META = RuleMeta(
     severity=Severity.WARNING,
     summary="The final stage runs as root: switch to a non-root USER.",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
     hadolint=("DL3002",),
     # Root in the container: any code-execution bug in the app runs with write access to the image.
     security_severity="5.0",

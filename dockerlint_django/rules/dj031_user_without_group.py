@@ -69,6 +69,7 @@ META = RuleMeta(
     severity=Severity.INFO,
     summary="USER without a group: a uid with no /etc/passwd entry runs as group root.",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
 )
 
 # uids in /etc/passwd of the base images' distributions (Debian's base-passwd, Alpine's

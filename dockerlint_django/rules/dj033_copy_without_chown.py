@@ -64,6 +64,7 @@ from dockerlint_django import accounts
 from dockerlint_django._record import LazyPattern
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.model import State, expand_in
+from dockerlint_django.fix import Applicability
 from dockerlint_django.rules._base import Context, FixAvailability, RuleMeta, Severity, Violation
 
 META = RuleMeta(
@@ -72,6 +73,7 @@ META = RuleMeta(
     severity=Severity.INFO,
     summary="COPY after a non-root USER without --chown: the files belong to root.",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
 )
 
 

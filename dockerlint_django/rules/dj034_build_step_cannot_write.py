@@ -66,6 +66,7 @@ from dockerlint_django.accounts import Accounts
 from dockerlint_django.analysis import Analysis, RunStep, basename
 from dockerlint_django.dockerfile.ast import Instruction
 from dockerlint_django.dockerfile.model import Stage, State
+from dockerlint_django.fix import Applicability
 from dockerlint_django.rules._base import (
     Context,
     FixAvailability,
@@ -83,6 +84,7 @@ META = RuleMeta(
     severity=Severity.ERROR,
     summary="A build step runs as non-root but writes into files COPY gave to root.",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
     origin="extension",
 )
 

@@ -147,6 +147,7 @@ META = RuleMeta(
     summary="The final stage lacks the staticfiles.json manifest that collectstatic wrote in a build stage.",
     production_only=True,
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
 )
 
 # A path the fix writes into a COPY as it is: no quoting, escapes or variables to get wrong.

@@ -102,6 +102,7 @@ META = RuleMeta(
     severity=Severity.WARNING,
     summary="The Django image does not set ENV DJANGO_ENV=production (OCP settings).",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
     profile="ocp",
     production_only=True,
 )

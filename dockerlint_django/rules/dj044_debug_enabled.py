@@ -99,6 +99,7 @@ META = RuleMeta(
     severity=Severity.ERROR,
     summary="Django's DEBUG is switched on by the image's ENV or the service's environment.",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
     origin="extension",
     kind=("dockerfile", "compose"),
     options={"keys": ["DEBUG", "DJANGO_DEBUG"]},

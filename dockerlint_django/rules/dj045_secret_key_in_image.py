@@ -111,6 +111,7 @@ META = RuleMeta(
     severity=Severity.ERROR,
     summary="SECRET_KEY is set to a literal in the Dockerfile: it is committed and baked into the image.",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
     origin="extension",
     hadolint=("DL3064",),
     buildkit=("SecretsUsedInArgOrEnv",),

@@ -120,6 +120,7 @@ META = RuleMeta(
     severity=Severity.WARNING,
     summary="The final image installs development requirements.",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
     production_only=True,
 )
 

@@ -97,6 +97,7 @@ META = RuleMeta(
     severity=Severity.ERROR,
     summary="A Compose port mapping's container port is not one the service listens on.",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
     origin="extension",
     kind=("compose", "cross"),
 )

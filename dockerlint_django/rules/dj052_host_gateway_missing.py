@@ -89,6 +89,7 @@ META = RuleMeta(
     severity=Severity.WARNING,
     summary="host.docker.internal is used without an extra_hosts mapping: it does not resolve on Linux.",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
     origin="extension",
     kind=("compose",),
 )

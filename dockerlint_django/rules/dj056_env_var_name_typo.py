@@ -67,6 +67,7 @@ META = RuleMeta(
     severity=Severity.INFO,
     summary="SENTRY_DNS for SENTRY_DSN, or a *_HOST variable holding a URL (name it *_URL).",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
     profile="ocp",
     kind=("dockerfile", "compose"),
 )

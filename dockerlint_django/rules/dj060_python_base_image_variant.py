@@ -60,6 +60,7 @@ META = RuleMeta(
     severity=Severity.INFO,
     summary="FROM python: use the default image of a minor version (3.11), not slim/alpine.",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
     profile="ocp",
 )
 

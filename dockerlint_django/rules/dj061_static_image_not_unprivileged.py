@@ -82,6 +82,7 @@ META = RuleMeta(
     severity=Severity.INFO,
     summary="The static-files image is built on the official nginx image, which runs as root.",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
     profile="ocp",
     kind=("dockerfile",),
 )

@@ -65,6 +65,7 @@ META = RuleMeta(
     severity=Severity.INFO,
     summary="apt-get install without --no-install-recommends pulls in packages nobody asked for.",
     fix=FixAvailability.ALWAYS,
+    safest_fix=Applicability.UNSAFE,
     hadolint=("DL3015",),
 )
 

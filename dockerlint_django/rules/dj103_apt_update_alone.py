@@ -59,6 +59,7 @@ META = RuleMeta(
     severity=Severity.WARNING,
     summary="apt-get update in a RUN of its own leaves stale package lists in the build cache.",
     fix=FixAvailability.SOMETIMES,
+    safest_fix=Applicability.UNSAFE,
 )
 
 _INSTALLING = frozenset(
