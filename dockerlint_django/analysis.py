@@ -65,6 +65,10 @@ class RunStep:
     state: State | None  # the builder's state when it runs; None for ONBUILD triggers
     commands: tuple[SimpleCommand, ...]
     onbuild: bool = False
+    # Its own shell text parses without a syntax error. Only then is text added at its end a
+    # command of its own: after an unterminated quote, backquote or ``$(`` it would be part of
+    # what is left open, and a fix that appends would be offered again on every pass.
+    closes: bool = True
 
     @property
     def keyword_span(self) -> Span:
@@ -114,10 +118,18 @@ def script_commands(text: Mapped, shell_name: str | None = None) -> Script:
 
 def run_commands(ins: Instruction, shell: tuple[str, ...] | None) -> tuple[SimpleCommand, ...]:
     """The simple commands a RUN executes, heredoc scripts and ``sh -c`` strings included."""
+    return read_run(ins, shell)[0]
+
+
+def read_run(
+    ins: Instruction, shell: tuple[str, ...] | None
+) -> tuple[tuple[SimpleCommand, ...], bool]:
+    """``run_commands``, and whether the RUN's own shell text parses without a syntax error
+    (``RunStep.closes``)."""
     if ins.json:
         words = tuple(Word.literal(m) for m in ins.value_mapped)
         if not words:
-            return ()
+            return (), True
         out = [_exec_command(words, ins.args.span())]
         name = basename(words[0].value)
         if (
@@ -129,14 +141,14 @@ def run_commands(ins: Instruction, shell: tuple[str, ...] | None) -> tuple[Simpl
             script = words[2].mapped
             if script is not None:
                 out.extend(script_commands(script, name).commands)
-        return tuple(out)
+        return tuple(out), True
     shell_name = basename(shell[0]) if shell else "sh"
     commands: list[SimpleCommand] = []
     if ins.heredocs and _HEREDOC_ONLY.match(ins.args.text):
         # `RUN <<EOF` runs each heredoc body as a script with the stage's shell.
         for doc in ins.heredocs:
             commands.extend(script_commands(doc.body, shell_name).commands)
-        return tuple(commands)
+        return tuple(commands), True
     parsed = script_commands(ins.args, shell_name)
     commands.extend(parsed.commands)
     if ins.heredocs:
@@ -155,7 +167,7 @@ def run_commands(ins: Instruction, shell: tuple[str, ...] | None) -> tuple[Simpl
             flag = words[1].value or ""
             if flag.startswith("-") and "c" in flag and words[2].mapped is not None:
                 commands.extend(script_commands(words[2].mapped, basename(cmd.name)).commands)
-    return tuple(commands)
+    return tuple(commands), not parsed.errors
 
 
 def mounts(ins: Instruction) -> list[dict[str, str]]:
@@ -218,11 +230,11 @@ class StageIndex:
         for stage in self.dockerfile.stages:
             for ins, state in stage.steps():
                 if ins.keyword == "RUN":
-                    out.append(RunStep(ins, stage, state, run_commands(ins, state.shell)))
+                    commands, closes = read_run(ins, state.shell)
+                    out.append(RunStep(ins, stage, state, commands, closes=closes))
                 elif ins.keyword == "ONBUILD" and ins.sub is not None and ins.sub.keyword == "RUN":
-                    out.append(
-                        RunStep(ins.sub, stage, None, run_commands(ins.sub, state.shell), True)
-                    )
+                    commands, closes = read_run(ins.sub, state.shell)
+                    out.append(RunStep(ins.sub, stage, None, commands, True, closes))
         return tuple(out)
 
     @cached_property

@@ -23,12 +23,6 @@ from tests.compose_oracle import Case, compare, run_oracle, run_ours, unavailabl
 # --- the fixer ----------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="open: DJ102 offers its fix on a RUN whose shell text does not parse "
-    "(rules/dj102_apt_lists_not_removed.py _fixable)",
-)
 @pytest.mark.parametrize(
     "text",
     [
@@ -37,6 +31,10 @@ from tests.compose_oracle import Case, compare, run_oracle, run_ours, unavailabl
         "FROM debian\nRUN apt-get update `\n",
         "FROM debian\nRUN apt-get update && apt-get install -y curl '\n",
         "FROM debian\nRUN apt-get update $(\n",
+        # Found again by the campaign (tests/test_fuzz_campaign.py), shrunk: a quote opened in
+        # the middle of a command, the removal already written inside it.
+        'FROM debian\nRUN apt-get update && apt-ge"t install -y curl \\\n'
+        "    && rm -rf /var/lib/apt/lists/*\n",
     ],
 )
 def test_apt_lists_fix_is_not_offered_where_the_shell_text_is_open(text: str) -> None:

@@ -472,4 +472,5 @@ def _fixable(a: Analysis, run: RunStep) -> bool:
         and all(c.connector_after in ("&&", None) for c in commands)
         and all(c.top_level and not c.background for c in commands)
         and ends_cleanly(a.source, ins, commands[-1].span.end)
+        and run.closes
     )

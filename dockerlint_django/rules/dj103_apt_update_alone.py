@@ -95,6 +95,8 @@ def check(ctx: Context) -> Iterator[Violation]:
             and _joinable(run.commands, first=True)
             and _joinable(nxt.commands, first=False)
             and ends_cleanly(a.source, ins, run.commands[-1].span.end)
+            and run.closes
+            and nxt.closes
             and _follows(a, stage, ins, nxt.instruction)
             and any((x := apt(c)) is not None and x.action == "install" for c in nxt.commands)
             and _only_keyword_between(
